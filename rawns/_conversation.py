@@ -1,0 +1,220 @@
+"""The netlink conversation, sans I/O: datagrams in, events out.
+
+A :class:`Conversation` knows which sequence numbers are outstanding and
+whether each is a plain request (ends with an ACK or an error) or a dump
+(ends with ``NLMSG_DONE``). It is fed whole datagrams as the socket returns
+them and turns them into :class:`Reply`, :class:`Ack`, :class:`Error`,
+:class:`Done` and :class:`Overrun` events. How the kernel packs messages into
+datagrams does not change the events: each message is handled on its own.
+
+Messages whose sequence number is not outstanding (late replies to a request
+that was abandoned, e.g. after ``KeyboardInterrupt``) or whose port id is
+another socket's are dropped and counted in :attr:`Conversation.dropped`.
+
+Extended ACK (``NETLINK_EXT_ACK``), linux/netlink.h::
+
+    NLMSG_ERROR payload:  s32 error | nlmsghdr of the request | [request payload]
+                          | [TLVs: NLMSGERR_ATTR_MSG, _OFFS, _MISS_TYPE, ...]
+    request payload absent  if the header has NLM_F_CAPPED   (0x100)
+    TLVs present            if the header has NLM_F_ACK_TLVS (0x200)
+
+``NLMSG_DONE`` of a dump carries an s32 too: a dump can fail half way, and
+then the error (and its TLVs) travel in DONE, not in an NLMSG_ERROR.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ._wire import NLMSG_HDRLEN, align, attr_str, attr_u32, iter_attrs, iter_messages
+from .errors import DecodeError
+
+__all__ = ["Ack", "Conversation", "Done", "Error", "Event", "Overrun", "Reply"]
+
+NLMSG_NOOP = 1
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+NLMSG_OVERRUN = 4
+
+NLM_F_MULTI = 0x2
+NLM_F_DUMP_INTR = 0x10
+NLM_F_CAPPED = 0x100
+NLM_F_ACK_TLVS = 0x200
+
+NLMSGERR_ATTR_MSG = 1
+NLMSGERR_ATTR_OFFS = 2
+NLMSGERR_ATTR_MISS_TYPE = 5
+
+_S32 = struct.Struct("=i")
+_HDR = struct.Struct("=IHHII")
+
+
+class Reply(NamedTuple):
+    """A message answering ``seq``: one part of a dump, or the answer to a get."""
+
+    seq: int
+    type: int
+    flags: int
+    payload: bytes
+
+
+class Ack(NamedTuple):
+    """The request ``seq`` succeeded (NLMSG_ERROR with error 0)."""
+
+    seq: int
+
+
+class Error(NamedTuple):
+    """The request ``seq`` failed: ``errno`` is positive, ``extack`` the kernel's text.
+
+    ``offset`` is the byte offset of the offending attribute in the request, as
+    the kernel reports it (NLMSGERR_ATTR_OFFS); ``missing_type`` names a
+    required attribute the request lacked.
+    """
+
+    seq: int
+    errno: int
+    extack: str | None
+    offset: int | None
+    missing_type: int | None
+    request_type: int
+
+
+class Done(NamedTuple):
+    """The dump ``seq`` is complete; ``interrupted`` if any part had NLM_F_DUMP_INTR."""
+
+    seq: int
+    interrupted: bool
+
+
+class Overrun(NamedTuple):
+    """NLMSG_OVERRUN: the kernel dropped data for this socket."""
+
+    seq: int
+
+
+Event = Reply | Ack | Error | Done | Overrun
+
+
+@dataclass(slots=True)
+class _Pending:
+    dump: bool
+    interrupted: bool = False
+
+
+class Conversation:
+    """Sequence numbers, port id and the state of each outstanding request."""
+
+    __slots__ = ("_next_seq", "_pending", "dropped", "port")
+
+    def __init__(self, port: int = 0, *, first_seq: int = 1) -> None:
+        self.port = port
+        self._next_seq = first_seq
+        self._pending: dict[int, _Pending] = {}
+        self.dropped = 0
+
+    def next_seq(self) -> int:
+        """Allocate a sequence number (never 0: the kernel uses 0 for notifications)."""
+        seq = self._next_seq
+        self._next_seq = seq + 1 if seq < 0xFFFFFFFF else 1
+        return seq
+
+    def expect(self, seq: int, *, dump: bool = False) -> None:
+        """Mark ``seq`` as outstanding: a dump ends with DONE, a request with an ACK."""
+        self._pending[seq] = _Pending(dump)
+
+    def forget(self, seq: int) -> None:
+        """Stop waiting for ``seq`` (its late replies will be dropped)."""
+        self._pending.pop(seq, None)
+
+    def outstanding(self) -> int:
+        return len(self._pending)
+
+    def is_pending(self, seq: int) -> bool:
+        return seq in self._pending
+
+    def receive(self, datagram: bytes) -> list[Event]:
+        """Turn one datagram into events; raises :class:`DecodeError` if malformed."""
+        events: list[Event] = []
+        pending = self._pending
+        port = self.port
+        for mtype, flags, seq, pid, start, end in iter_messages(datagram):
+            if port and pid and pid != port:
+                self.dropped += 1
+                continue
+            p = pending.get(seq)
+            if p is None:
+                if mtype == NLMSG_OVERRUN:
+                    events.append(Overrun(seq))
+                else:
+                    self.dropped += 1
+                continue
+            if mtype == NLMSG_ERROR:
+                err, ext = _parse_error(datagram, start, end, flags)
+                del pending[seq]
+                if err == 0:
+                    events.append(Ack(seq))
+                else:
+                    events.append(Error(seq, -err, *ext))
+            elif mtype == NLMSG_DONE:
+                err = 0
+                ext = (None, None, None, 0)
+                if end - start >= 4:
+                    (err,) = _S32.unpack_from(datagram, start)
+                    if err and flags & NLM_F_ACK_TLVS:
+                        ext = (*_parse_tlvs(datagram, start + 4, end), 0)
+                del pending[seq]
+                if err < 0:
+                    events.append(Error(seq, -err, *ext))
+                else:
+                    events.append(Done(seq, p.interrupted or bool(flags & NLM_F_DUMP_INTR)))
+            elif mtype == NLMSG_NOOP:
+                continue
+            elif mtype == NLMSG_OVERRUN:
+                events.append(Overrun(seq))
+            else:
+                if flags & NLM_F_DUMP_INTR:
+                    p.interrupted = True
+                events.append(Reply(seq, mtype, flags, datagram[start:end]))
+        return events
+
+
+def _parse_tlvs(data: bytes, start: int, end: int) -> tuple[str | None, int | None, int | None]:
+    msg: str | None = None
+    offs: int | None = None
+    miss: int | None = None
+    for atype, a, b in iter_attrs(data, start, end):
+        t = atype & 0x3FFF
+        if t == NLMSGERR_ATTR_MSG:
+            msg = attr_str(data, a, b)
+        elif t == NLMSGERR_ATTR_OFFS:
+            offs = attr_u32(data, a, b)
+        elif t == NLMSGERR_ATTR_MISS_TYPE:
+            miss = attr_u32(data, a, b)
+    return msg, offs, miss
+
+
+def _parse_error(
+    data: bytes, start: int, end: int, flags: int
+) -> tuple[int, tuple[str | None, int | None, int | None, int]]:
+    """Decode an NLMSG_ERROR payload into (error, (extack, offset, missing, request type))."""
+    if end - start < 4 + NLMSG_HDRLEN:
+        raise DecodeError(f"NLMSG_ERROR payload of {end - start} bytes is too short", offset=start)
+    (err,) = _S32.unpack_from(data, start)
+    orig_len, orig_type = _HDR.unpack_from(data, start + 4)[:2]
+    if err > 0:
+        raise DecodeError(f"NLMSG_ERROR with positive error {err}", offset=start)
+    tlv = start + 4 + NLMSG_HDRLEN
+    if not flags & NLM_F_CAPPED:
+        if orig_len < NLMSG_HDRLEN:
+            raise DecodeError(f"echoed request length {orig_len} is too short", offset=start + 4)
+        tlv = start + 4 + align(orig_len)
+    if tlv > end:
+        raise DecodeError(
+            f"echoed request of {orig_len} bytes runs past the NLMSG_ERROR payload", offset=start
+        )
+    if flags & NLM_F_ACK_TLVS and tlv < end:
+        return err, (*_parse_tlvs(data, tlv, end), orig_type)
+    return err, (None, None, None, orig_type)

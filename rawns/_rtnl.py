@@ -1,0 +1,64 @@
+"""rtnetlink: kernel enums (generated) and the fixed family headers.
+
+The enums keep kernel spellings (``IFLA.IFNAME`` is ``IFLA_IFNAME``) and come
+from :mod:`rawns._rtnl_consts`, generated from the uapi headers. The
+``struct``s below are the family headers that follow ``nlmsghdr``.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ._rtnl_consts import *  # noqa: F403 - re-export the generated enums
+from ._rtnl_consts import __all__ as _consts_all
+
+__all__ = [
+    *_consts_all,
+    "FIB_RULE_HDR",
+    "IFADDRMSG",
+    "IFINFOMSG",
+    "IFNAMSIZ",
+    "NDMSG",
+    "RTGENMSG",
+    "RTMSG",
+    "check_ifname",
+]
+
+#: struct ifinfomsg: family, pad, type, index, flags, change
+IFINFOMSG = struct.Struct("=BxHiII")
+#: struct ifaddrmsg: family, prefixlen, flags, scope, index
+IFADDRMSG = struct.Struct("=BBBBI")
+#: struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags
+RTMSG = struct.Struct("=BBBBBBBBI")
+#: struct ndmsg: family, pad1, pad2, ifindex, state, flags, type
+NDMSG = struct.Struct("=BxxxiHBB")
+#: struct fib_rule_hdr: family, dst_len, src_len, tos, table, res1, res2, action, flags
+FIB_RULE_HDR = struct.Struct("=BBBBBBBBI")
+#: struct rtgenmsg: family (padded to 4 by the writer)
+RTGENMSG = struct.Struct("=B")
+
+IFNAMSIZ = 16
+
+
+def check_ifname(name: object) -> str:
+    """Refuse an interface name the kernel would refuse (net/core/dev.c: dev_valid_name).
+
+    Raises :class:`TypeError` for a non-string, :class:`ValueError` naming the
+    value otherwise: empty, ``.``/``..``, 16 bytes or more, or containing
+    ``/``, ``:``, whitespace or NUL.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"interface name must be str, not {type(name).__name__}: {name!r}")
+    if not name:
+        raise ValueError("interface name must not be empty")
+    if len(name.encode()) >= IFNAMSIZ:
+        raise ValueError(
+            f"interface name {name!r} is {len(name.encode())} bytes; the kernel allows at most "
+            f"{IFNAMSIZ - 1}"
+        )
+    if name in (".", ".."):
+        raise ValueError(f"interface name {name!r} is not allowed")
+    for c in name:
+        if c in "/:\0" or c.isspace():
+            raise ValueError(f"interface name {name!r} contains {c!r}")
+    return name

@@ -1,0 +1,418 @@
+"""Netlink wire format: message headers, attributes (TLVs), nesting, batches.
+
+Pure: no sockets, no syscalls. Everything here runs without root.
+
+::
+
+    <----- NLMSG_HDRLEN (16) ----->                  <- NLMSG_ALIGN ->
+    +----------+------+-------+-----+-----+----------------+---+ ...
+    | len  u32 | type | flags | seq | pid | family header  |pad| attributes
+    |          | u16  | u16   | u32 | u32 | (ifinfomsg...) |   |
+    +----------+------+-------+-----+-----+----------------+---+ ...
+     len covers header + family header + attributes (aligned to 4)
+
+    attribute (struct nlattr):
+    +---------+---------------------+------------------+-----+
+    | len u16 | type u16            | payload          | pad |
+    |         | N|B|  14-bit type   | len - 4 bytes    | 0-3 |
+    +---------+---------------------+------------------+-----+
+     N = NLA_F_NESTED (0x8000): payload is itself a run of attributes
+     B = NLA_F_NET_BYTEORDER (0x4000): payload integer is big-endian
+     len excludes the padding; the next attribute starts at NLA_ALIGN(len)
+
+Vocabulary (after libmnl): a :class:`Writer` with ``put_u32(type, value)``,
+``put_strz``, ``put_be32``, ``with w.nest(type):`` ...; reading with
+:func:`iter_attrs` and an explicit ``parse_*`` per object. The raw layer is
+lossless: :class:`Attr` keeps type bits and payload verbatim, so
+``build_attrs(parse_attrs(raw)) == raw`` for any well-formed ``raw``.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .errors import DecodeError
+
+__all__ = [
+    "NLA_F_NESTED",
+    "NLA_F_NET_BYTEORDER",
+    "NLA_TYPE_MASK",
+    "NLMSG_HDRLEN",
+    "Attr",
+    "Message",
+    "Writer",
+    "align",
+    "attr_be16",
+    "attr_be32",
+    "attr_str",
+    "attr_u8",
+    "attr_u16",
+    "attr_u32",
+    "attr_u64",
+    "batch",
+    "build_attrs",
+    "build_message",
+    "build_messages",
+    "iter_attrs",
+    "iter_messages",
+    "parse_attrs",
+    "parse_messages",
+]
+
+NLMSG_HDRLEN = 16
+NLA_HDRLEN = 4
+NLA_F_NESTED = 0x8000
+NLA_F_NET_BYTEORDER = 0x4000
+NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xFFFF
+
+# nfnetlink batch framing (linux/netfilter/nfnetlink.h)
+NFNL_MSG_BATCH_BEGIN = 0x10
+NFNL_MSG_BATCH_END = 0x11
+NFNL_SUBSYS_NFTABLES = 10
+
+_HDR = struct.Struct("=IHHII")
+_NLA = struct.Struct("=HH")
+_U8 = struct.Struct("=B")
+_U16 = struct.Struct("=H")
+_U32 = struct.Struct("=I")
+_S32 = struct.Struct("=i")
+_U64 = struct.Struct("=Q")
+_BE16 = struct.Struct(">H")
+_BE32 = struct.Struct(">I")
+_BE64 = struct.Struct(">Q")
+_NFGEN = struct.Struct("=BBH")  # nfgenmsg: family, version, res_id (big-endian on wire)
+
+
+def align(n: int) -> int:
+    """Round ``n`` up to the 4-byte netlink alignment (NLMSG_ALIGN / NLA_ALIGN)."""
+    return (n + 3) & ~3
+
+
+# ---------------------------------------------------------------------------
+# Raw values
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """One attribute as it is on the wire.
+
+    ``type`` keeps the NLA_F_NESTED / NLA_F_NET_BYTEORDER bits; ``value`` is
+    the payload without padding. Decode nested payloads with :meth:`nested`.
+    """
+
+    type: int
+    value: bytes
+
+    @property
+    def kind(self) -> int:
+        """The attribute type without the flag bits."""
+        return self.type & NLA_TYPE_MASK
+
+    @property
+    def is_nested(self) -> bool:
+        return bool(self.type & NLA_F_NESTED)
+
+    def nested(self) -> list[Attr]:
+        """Decode the payload as a run of attributes."""
+        return parse_attrs(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One netlink message: header fields and the payload after the 16-byte header."""
+
+    type: int
+    flags: int = 0
+    seq: int = 0
+    pid: int = 0
+    payload: bytes = b""
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+
+class Writer:
+    """Append-only builder for one or more netlink messages.
+
+    >>> w = Writer()
+    >>> w.begin(16, flags=5, seq=1)
+    >>> w.put_bytes_raw(bytes(16))        # ifinfomsg
+    >>> w.put_strz(3, "lo")
+    >>> w.end()
+    >>> len(w.data())
+    40
+    """
+
+    __slots__ = ("_buf", "_msg_start")
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._msg_start = -1
+
+    # messages ----------------------------------------------------------------
+    def begin(self, mtype: int, *, flags: int = 0, seq: int = 0, pid: int = 0) -> None:
+        """Start a message; its length is fixed by :meth:`end`."""
+        if self._msg_start >= 0:
+            raise RuntimeError("Writer.begin() while a message is open")
+        self._msg_start = len(self._buf)
+        self._buf += _HDR.pack(0, mtype, flags, seq, pid)
+
+    def end(self) -> None:
+        """Close the open message: pad to 4 bytes and write nlmsg_len."""
+        start = self._msg_start
+        if start < 0:
+            raise RuntimeError("Writer.end() without begin()")
+        self._pad()
+        _U32.pack_into(self._buf, start, len(self._buf) - start)
+        self._msg_start = -1
+
+    def data(self) -> bytes:
+        if self._msg_start >= 0:
+            raise RuntimeError("Writer.data() while a message is open")
+        return bytes(self._buf)
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def _pad(self) -> None:
+        rem = len(self._buf) & 3
+        if rem:
+            self._buf += b"\0" * (4 - rem)
+
+    # fixed headers -----------------------------------------------------------
+    def put_bytes_raw(self, data: bytes) -> None:
+        """Append bytes that are not an attribute (a family header), padded to 4."""
+        self._buf += data
+        self._pad()
+
+    # attributes --------------------------------------------------------------
+    def put(self, atype: int, value: bytes) -> None:
+        """Append one attribute with a verbatim payload."""
+        n = NLA_HDRLEN + len(value)
+        if n > 0xFFFF:
+            raise ValueError(f"attribute {atype} payload of {len(value)} bytes is too long")
+        buf = self._buf
+        buf += _NLA.pack(n, atype)
+        buf += value
+        rem = n & 3
+        if rem:
+            buf += b"\0" * (4 - rem)
+
+    def put_flag(self, atype: int) -> None:
+        self.put(atype, b"")
+
+    def put_u8(self, atype: int, value: int) -> None:
+        self.put(atype, _U8.pack(value))
+
+    def put_u16(self, atype: int, value: int) -> None:
+        self.put(atype, _U16.pack(value))
+
+    def put_u32(self, atype: int, value: int) -> None:
+        self.put(atype, _U32.pack(value))
+
+    def put_s32(self, atype: int, value: int) -> None:
+        self.put(atype, _S32.pack(value))
+
+    def put_u64(self, atype: int, value: int) -> None:
+        self.put(atype, _U64.pack(value))
+
+    def put_be16(self, atype: int, value: int) -> None:
+        self.put(atype, _BE16.pack(value))
+
+    def put_be32(self, atype: int, value: int) -> None:
+        self.put(atype, _BE32.pack(value))
+
+    def put_be64(self, atype: int, value: int) -> None:
+        self.put(atype, _BE64.pack(value))
+
+    def put_str(self, atype: int, value: str) -> None:
+        """A string without its NUL terminator (NLA_STRING that allows it)."""
+        self.put(atype, value.encode())
+
+    def put_strz(self, atype: int, value: str) -> None:
+        """A NUL-terminated string (NLA_NUL_STRING, and what iproute2 sends)."""
+        self.put(atype, value.encode() + b"\0")
+
+    def put_attr(self, attr: Attr) -> None:
+        self.put(attr.type, attr.value)
+
+    @contextmanager
+    def nest(self, atype: int) -> Iterator[None]:
+        """Open a nested attribute (sets NLA_F_NESTED); its length is fixed on exit."""
+        start = len(self._buf)
+        self._buf += _NLA.pack(0, atype | NLA_F_NESTED)
+        yield
+        n = len(self._buf) - start
+        if n > 0xFFFF:
+            raise ValueError(f"nested attribute {atype} grew to {n} bytes (max 65535)")
+        _U16.pack_into(self._buf, start, n)
+
+    @contextmanager
+    def nest_noflag(self, atype: int) -> Iterator[None]:
+        """A nest without NLA_F_NESTED, for the few kernel places that predate it."""
+        start = len(self._buf)
+        self._buf += _NLA.pack(0, atype)
+        yield
+        _U16.pack_into(self._buf, start, len(self._buf) - start)
+
+
+def build_attrs(attrs: list[Attr]) -> bytes:
+    """Encode a run of raw attributes (each padded to 4 bytes)."""
+    w = Writer()
+    for a in attrs:
+        w.put(a.type, a.value)
+    return bytes(w._buf)
+
+
+def build_message(msg: Message) -> bytes:
+    """Encode one message; the payload is padded to 4 bytes."""
+    n = NLMSG_HDRLEN + len(msg.payload)
+    pad = -n & 3
+    return _HDR.pack(n + pad, msg.type, msg.flags, msg.seq, msg.pid) + msg.payload + b"\0" * pad
+
+
+def build_messages(msgs: list[Message]) -> bytes:
+    return b"".join(build_message(m) for m in msgs)
+
+
+def batch(messages: list[bytes], *, seq_begin: int, seq_end: int) -> bytes:
+    """Frame nfnetlink messages as one BEGIN ... END transaction batch."""
+    res_id = struct.pack(">H", NFNL_SUBSYS_NFTABLES)
+    nfgen = bytes((0, 0)) + res_id  # AF_UNSPEC, NFNETLINK_V0
+    begin = _HDR.pack(NLMSG_HDRLEN + 4, NFNL_MSG_BATCH_BEGIN, 1, seq_begin, 0) + nfgen
+    end = _HDR.pack(NLMSG_HDRLEN + 4, NFNL_MSG_BATCH_END, 1, seq_end, 0) + nfgen
+    return begin + b"".join(messages) + end
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+
+
+def iter_messages(data: bytes) -> Iterator[tuple[int, int, int, int, int, int]]:
+    """Yield ``(type, flags, seq, pid, start, end)`` for each message in ``data``.
+
+    ``data[start:end]`` is the payload after the 16-byte header. Every length
+    is checked against the buffer: a truncated or overlong message raises
+    :class:`DecodeError` rather than being silently cut.
+    """
+    off = 0
+    n = len(data)
+    unpack = _HDR.unpack_from
+    while off < n:
+        if n - off < NLMSG_HDRLEN:
+            raise DecodeError(f"truncated nlmsghdr: {n - off} bytes left", offset=off)
+        mlen, mtype, flags, seq, pid = unpack(data, off)
+        if mlen < NLMSG_HDRLEN:
+            raise DecodeError(f"nlmsg_len {mlen} shorter than the header", offset=off)
+        if off + mlen > n:
+            raise DecodeError(
+                f"nlmsg_len {mlen} runs past the end of the buffer ({n - off} bytes)", offset=off
+            )
+        yield mtype, flags, seq, pid, off + NLMSG_HDRLEN, off + mlen
+        off += align(mlen)
+
+
+def parse_messages(data: bytes) -> list[Message]:
+    """Decode every message in a buffer (a datagram, a capture) into :class:`Message`."""
+    return [Message(t, f, s, p, data[a:b]) for t, f, s, p, a, b in iter_messages(data)]
+
+
+def iter_attrs(
+    data: bytes, start: int = 0, end: int | None = None
+) -> Iterator[tuple[int, int, int]]:
+    """Yield ``(type, start, end)`` for each attribute in ``data[start:end]``.
+
+    ``type`` keeps its flag bits (mask with :data:`NLA_TYPE_MASK`);
+    ``data[start:end]`` is the payload without padding. A length shorter than
+    the attribute header (which would loop forever) or past the end raises
+    :class:`DecodeError`.
+    """
+    if end is None:
+        end = len(data)
+    elif end > len(data):
+        raise DecodeError(f"attribute area ends at {end}, past the buffer ({len(data)})")
+    off = start
+    unpack = _NLA.unpack_from
+    while off < end:
+        if end - off < NLA_HDRLEN:
+            raise DecodeError(f"truncated attribute header: {end - off} bytes left", offset=off)
+        alen, atype = unpack(data, off)
+        if alen < NLA_HDRLEN:
+            raise DecodeError(f"attribute type {atype} has length {alen} < 4", offset=off)
+        if off + alen > end:
+            raise DecodeError(
+                f"attribute type {atype & NLA_TYPE_MASK} length {alen} runs past its "
+                f"container ({end - off} bytes left)",
+                offset=off,
+            )
+        yield atype, off + NLA_HDRLEN, off + alen
+        off += (alen + 3) & ~3
+
+
+def parse_attrs(data: bytes, start: int = 0, end: int | None = None) -> list[Attr]:
+    """Decode a run of attributes into raw :class:`Attr` values (lossless)."""
+    return [Attr(t, data[a:b]) for t, a, b in iter_attrs(data, start, end)]
+
+
+# ---------------------------------------------------------------------------
+# Payload decoders: each checks the payload size so that a malformed value is a
+# DecodeError, never struct.error.
+
+
+def _need(data: bytes, start: int, end: int, size: int, what: str) -> None:
+    if end - start != size:
+        raise DecodeError(f"{what} payload is {end - start} bytes, expected {size}", offset=start)
+
+
+def attr_u8(data: bytes, start: int, end: int) -> int:
+    if end - start < 1:
+        raise DecodeError("u8 payload is empty", offset=start)
+    return data[start]
+
+
+def attr_u16(data: bytes, start: int, end: int) -> int:
+    _need(data, start, end, 2, "u16")
+    return int(_U16.unpack_from(data, start)[0])
+
+
+def attr_u32(data: bytes, start: int, end: int) -> int:
+    _need(data, start, end, 4, "u32")
+    return int(_U32.unpack_from(data, start)[0])
+
+
+def attr_s32(data: bytes, start: int, end: int) -> int:
+    _need(data, start, end, 4, "s32")
+    return int(_S32.unpack_from(data, start)[0])
+
+
+def attr_u64(data: bytes, start: int, end: int) -> int:
+    _need(data, start, end, 8, "u64")
+    return int(_U64.unpack_from(data, start)[0])
+
+
+def attr_be16(data: bytes, start: int, end: int) -> int:
+    _need(data, start, end, 2, "be16")
+    return int(_BE16.unpack_from(data, start)[0])
+
+
+def attr_be32(data: bytes, start: int, end: int) -> int:
+    _need(data, start, end, 4, "be32")
+    return int(_BE32.unpack_from(data, start)[0])
+
+
+def attr_be64(data: bytes, start: int, end: int) -> int:
+    _need(data, start, end, 8, "be64")
+    return int(_BE64.unpack_from(data, start)[0])
+
+
+def attr_str(data: bytes, start: int, end: int) -> str:
+    """A string payload, NUL terminator (if any) and anything after it dropped."""
+    raw = data[start:end]
+    nul = raw.find(0)
+    if nul >= 0:
+        raw = raw[:nul]
+    return raw.decode("utf-8", "surrogateescape")

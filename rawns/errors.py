@@ -1,0 +1,187 @@
+"""Exceptions raised by rawns.
+
+Imported by every other module; imports nothing from rawns.
+
+::
+
+    RawnsError
+    ├── KernelError(OSError)   .errno .strerror .extack .op .target .seq
+    │   ├── AlreadyExists(FileExistsError)   NotFound(FileNotFoundError)
+    │   ├── PermissionDenied(PermissionError) Busy  NotSupported  InvalidArgument
+    ├── DumpInterrupted        .partial
+    └── DecodeError(ValueError)
+
+A refusal by the kernel is a :class:`KernelError`; a caller mistake found
+before anything is sent is a plain :class:`ValueError` or :class:`TypeError`.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+from typing import Any
+
+__all__ = [
+    "AlreadyExists",
+    "Busy",
+    "DecodeError",
+    "DumpInterrupted",
+    "InvalidArgument",
+    "KernelError",
+    "NotFound",
+    "NotSupported",
+    "PermissionDenied",
+    "RawnsError",
+    "kernel_error",
+]
+
+
+class RawnsError(Exception):
+    """Base class of every exception rawns defines."""
+
+
+class KernelError(RawnsError, OSError):
+    """The kernel refused a request.
+
+    ``errno`` and ``strerror`` are the kernel's; ``extack`` is the kernel's
+    extended-ACK message (``None`` if it sent none); ``op`` names the request
+    (``RTM_NEWLINK``), ``target`` the object (``veth-red``), ``seq`` the
+    netlink sequence number of the refused message.
+    """
+
+    extack: str | None
+    op: str
+    target: str
+    seq: int | None
+    offset: int | None
+
+    def __init__(
+        self,
+        err: int,
+        *,
+        op: str = "",
+        target: str = "",
+        extack: str | None = None,
+        seq: int | None = None,
+        offset: int | None = None,
+    ) -> None:
+        strerror = os.strerror(err)
+        OSError.__init__(self, err, strerror)
+        self.extack = extack
+        self.op = op
+        self.target = target
+        self.seq = seq
+        self.offset = offset
+
+    def __str__(self) -> str:
+        code = self.errno or 0
+        name = _errno.errorcode.get(code, str(code))
+        head = " ".join(p for p in (self.op, self.target) if p)
+        text = f"{self.strerror} ({name})"
+        if self.extack:
+            text += f": {self.extack}"
+        return f"{head}: {text}" if head else text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (type(self), self.errno, self.op, self.target, self.extack, self.seq, self.offset),
+        )
+
+
+def _rebuild(
+    cls: type[KernelError],
+    err: int,
+    op: str,
+    target: str,
+    extack: str | None,
+    seq: int | None,
+    offset: int | None,
+) -> KernelError:
+    return cls(err, op=op, target=target, extack=extack, seq=seq, offset=offset)
+
+
+class AlreadyExists(KernelError, FileExistsError):
+    """EEXIST: the object is already there."""
+
+
+class NotFound(KernelError, FileNotFoundError):
+    """ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL: the object or a reference is missing."""
+
+
+class PermissionDenied(KernelError, PermissionError):
+    """EPERM, EACCES: missing CAP_NET_ADMIN in the namespace's user namespace."""
+
+
+class Busy(KernelError):
+    """EBUSY: the object is in use (e.g. a table referenced by another)."""
+
+
+class NotSupported(KernelError):
+    """EOPNOTSUPP, EAFNOSUPPORT, EPROTONOSUPPORT: the kernel lacks the feature."""
+
+
+class InvalidArgument(KernelError):
+    """EINVAL, ERANGE, ENETUNREACH: the kernel rejected a value; see ``extack``."""
+
+
+# One explicit table: an OSError subclass gets no automatic errno mapping.
+_BY_ERRNO: dict[int, type[KernelError]] = {
+    _errno.EEXIST: AlreadyExists,
+    _errno.ENOENT: NotFound,
+    _errno.ENODEV: NotFound,
+    _errno.ESRCH: NotFound,
+    _errno.EADDRNOTAVAIL: NotFound,
+    _errno.EPERM: PermissionDenied,
+    _errno.EACCES: PermissionDenied,
+    _errno.EBUSY: Busy,
+    _errno.EOPNOTSUPP: NotSupported,
+    _errno.EAFNOSUPPORT: NotSupported,
+    _errno.EPROTONOSUPPORT: NotSupported,
+    _errno.EINVAL: InvalidArgument,
+    _errno.ERANGE: InvalidArgument,
+    _errno.ENETUNREACH: InvalidArgument,
+}
+
+
+def kernel_error(
+    err: int,
+    *,
+    op: str = "",
+    target: str = "",
+    extack: str | None = None,
+    seq: int | None = None,
+    offset: int | None = None,
+) -> KernelError:
+    """Build the :class:`KernelError` subclass that matches ``err`` (a positive errno)."""
+    cls = _BY_ERRNO.get(err, KernelError)
+    return cls(err, op=op, target=target, extack=extack, seq=seq, offset=offset)
+
+
+class DumpInterrupted(RawnsError):
+    """A dump kept being interrupted (``NLM_F_DUMP_INTR``) after every retry.
+
+    ``partial`` holds what the last attempt returned: possibly inconsistent,
+    but often good enough for display.
+    """
+
+    def __init__(self, op: str, attempts: int, partial: list[Any]) -> None:
+        super().__init__(
+            f"{op}: dump interrupted by concurrent changes {attempts} times in a row; "
+            f"{len(partial)} objects in the partial result"
+        )
+        self.op = op
+        self.attempts = attempts
+        self.partial = partial
+
+
+class DecodeError(RawnsError, ValueError):
+    """Bytes from the kernel (or a capture) are truncated or malformed.
+
+    ``offset`` is where in the buffer decoding stopped; the nesting path is
+    added as notes (``add_note``) on the way out.
+    """
+
+    def __init__(self, message: str, *, offset: int | None = None) -> None:
+        super().__init__(message if offset is None else f"{message} (at byte {offset})")
+        self.offset = offset

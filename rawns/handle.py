@@ -1,0 +1,102 @@
+"""Handle: the netlink sockets of one network namespace.
+
+``Handle.open(netns=ns)`` opens its sockets *inside* ``ns`` from a short-lived
+helper thread: a netlink socket stays bound to the namespace it was created
+in, so the caller's thread never moves and no process is forked
+(vishvananda/netlink's ``NewHandleAt``). Every verb in rawns takes a Handle
+first. A Handle is safe to share between threads: each exchange holds the
+channel's lock, so replies are never crossed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from types import TracebackType
+
+from . import netns as _netns
+from .transport import NETLINK_NETFILTER, NETLINK_ROUTE, Channel, NetlinkSocket
+
+__all__ = ["Handle"]
+
+
+class Handle:
+    """rtnetlink (and, on first use, nfnetlink) sockets bound to one namespace."""
+
+    def __init__(self, rtnl: Channel, ns: _netns.Netns | None) -> None:
+        self._rtnl = rtnl
+        self._nfnl: Channel | None = None
+        self._ns = ns  # our own dup, or None for the caller's namespace
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, netns: _netns.Netns | str | None = None) -> Handle:
+        """Open a handle on ``netns`` (a :class:`~rawns.netns.Netns` or a name).
+
+        ``None`` means the namespace of the calling thread. The handle keeps
+        its own fd on the namespace, so the ``Netns`` may be closed first.
+        """
+        ns: _netns.Netns | None
+        if netns is None:
+            ns = None
+        elif isinstance(netns, str):
+            ns = _netns.open(netns)
+        elif isinstance(netns, _netns.Netns):
+            ns = netns.dup()
+        else:
+            raise TypeError(f"netns must be a Netns, a name or None, not {netns!r}")
+        try:
+            sock = _netns.run_in(ns, lambda: NetlinkSocket(NETLINK_ROUTE))
+        except BaseException:
+            if ns is not None:
+                ns.close()
+            raise
+        return cls(Channel(sock), ns)
+
+    @property
+    def netns(self) -> _netns.Netns | None:
+        return self._ns
+
+    @property
+    def rtnl(self) -> Channel:
+        """The rtnetlink channel."""
+        if self._rtnl.closed:
+            raise ValueError("the handle is closed")
+        return self._rtnl
+
+    @property
+    def nfnl(self) -> Channel:
+        """The nfnetlink channel, opened in the handle's namespace on first use."""
+        if self._rtnl.closed:
+            raise ValueError("the handle is closed")
+        with self._lock:
+            if self._nfnl is None:
+                sock = _netns.run_in(self._ns, lambda: NetlinkSocket(NETLINK_NETFILTER))
+                self._nfnl = Channel(sock)
+            return self._nfnl
+
+    @property
+    def closed(self) -> bool:
+        return self._rtnl.closed
+
+    def close(self) -> None:
+        """Close every socket and the namespace fd. Idempotent."""
+        with self._lock:
+            self._rtnl.close()
+            if self._nfnl is not None:
+                self._nfnl.close()
+            if self._ns is not None:
+                self._ns.close()
+
+    def __enter__(self) -> Handle:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = repr(self._ns) if self._ns is not None else f"pid {os.getpid()} namespace"
+        state = "closed" if self.closed else "open"
+        return f"<Handle {where} {state}>"

@@ -1,0 +1,324 @@
+"""AF_NETLINK sockets and the request/ack, dump and pipelined exchanges.
+
+The only module (with :mod:`rawns.netns`) that touches sockets. Requests are
+built elsewhere as bytes with ``seq == 0``; a :class:`Channel` stamps each with
+a fresh sequence number, sends, and drives a
+:class:`~rawns._conversation.Conversation` with what comes back.
+
+Every socket enables ``NETLINK_EXT_ACK`` (the kernel explains refusals),
+``NETLINK_GET_STRICT_CHK`` (dump filters are honoured or refused, never
+silently ignored) and ``NETLINK_CAP_ACK`` (errors do not echo the whole
+request, which keeps acks of big batches small). Buffers are forced large
+(``SO_RCVBUFFORCE`` when privileged) so that bulk acks and dumps do not
+overrun.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import struct
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from ._conversation import Ack, Conversation, Done, Error, Overrun, Reply
+from .errors import DecodeError, DumpInterrupted, KernelError, kernel_error
+
+__all__ = [
+    "DUMP_RETRIES",
+    "NETLINK_NETFILTER",
+    "NETLINK_ROUTE",
+    "Channel",
+    "NetlinkSocket",
+]
+
+NETLINK_ROUTE = 0
+NETLINK_NETFILTER = 12
+
+SOL_NETLINK = 270
+NETLINK_ADD_MEMBERSHIP = 1
+NETLINK_DROP_MEMBERSHIP = 2
+NETLINK_NO_ENOBUFS = 5
+NETLINK_CAP_ACK = 10
+NETLINK_EXT_ACK = 11
+NETLINK_GET_STRICT_CHK = 12
+
+SO_SNDBUFFORCE = 32
+SO_RCVBUFFORCE = 33
+
+#: How many times a dump interrupted by concurrent changes (NLM_F_DUMP_INTR)
+#: is retried before :class:`~rawns.errors.DumpInterrupted` is raised.
+DUMP_RETRIES = 3
+
+RCVBUF = 32 << 20
+SNDBUF = 32 << 20
+RECV_SIZE = 1 << 20  # a dump datagram is at most ~32 KiB; one message may be larger
+PIPELINE_WINDOW = 512  # requests in flight per send; their acks must fit RCVBUF
+
+_SEQ = struct.Struct("=I")
+_HDR = struct.Struct("=IHHII")
+
+T = TypeVar("T")
+
+
+class NetlinkSocket:
+    """One AF_NETLINK socket, opened in the calling thread's network namespace."""
+
+    def __init__(self, protocol: int, *, groups: Iterable[int] = ()) -> None:
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, protocol)
+        try:
+            for opt in (NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_CAP_ACK):
+                try:
+                    s.setsockopt(SOL_NETLINK, opt, 1)
+                except OSError as e:  # pragma: no cover - very old kernels
+                    if e.errno != errno.ENOPROTOOPT:
+                        raise
+            _set_buf(s, SO_RCVBUFFORCE, socket.SO_RCVBUF, RCVBUF)
+            _set_buf(s, SO_SNDBUFFORCE, socket.SO_SNDBUF, SNDBUF)
+            s.bind((0, 0))
+            for g in groups:
+                s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
+        except BaseException:
+            s.close()
+            raise
+        self.sock = s
+        self.protocol = protocol
+        self.port: int = s.getsockname()[0]
+        self._buf = bytearray(RECV_SIZE)
+        self._view = memoryview(self._buf)
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def close(self) -> None:
+        self._view.release()
+        self.sock.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.sock.fileno() < 0
+
+    def send(self, data: bytes) -> None:
+        # A netlink send is all or nothing (one skb); EINTR is retried by Python (PEP 475).
+        self.sock.send(data)
+
+    def recv(self) -> bytes:
+        """One datagram. Raises :class:`DecodeError` if it did not fit the buffer."""
+        n, _, flags, _ = self.sock.recvmsg_into([self._view])
+        if flags & socket.MSG_TRUNC:
+            raise DecodeError(f"netlink datagram larger than the {len(self._buf)}-byte buffer")
+        return bytes(self._view[:n])
+
+    def add_membership(self, group: int) -> None:
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+
+
+def _set_buf(s: socket.socket, force: int, plain: int, size: int) -> None:
+    try:
+        s.setsockopt(socket.SOL_SOCKET, force, size)
+    except PermissionError:
+        # Unprivileged: the kernel caps this at net.core.[rw]mem_max.
+        s.setsockopt(socket.SOL_SOCKET, plain, size)
+
+
+def stamp(data: bytearray, offset: int, seq: int) -> None:
+    """Write ``seq`` into the message header that starts at ``offset``."""
+    _SEQ.pack_into(data, offset + 8, seq)
+
+
+class Channel:
+    """A netlink socket plus its conversation: request/ack, dump and pipelining.
+
+    A Channel serialises its exchanges with a lock, so sharing one between
+    threads is safe (requests simply take turns).
+    """
+
+    def __init__(self, sock: NetlinkSocket) -> None:
+        self.sock = sock
+        self.conv = Conversation(sock.port)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            if not self.sock.closed:
+                self.sock.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.sock.closed
+
+    def _check_open(self, op: str) -> None:
+        if self.sock.closed:
+            raise ValueError(f"{op}: the handle is closed")
+
+    # -- one request -------------------------------------------------------
+    def request(self, msg: bytes, *, op: str, target: str = "") -> list[Reply]:
+        """Send one request (flags must include NLM_F_ACK) and wait for its ACK.
+
+        Returns the reply messages that came before the ACK (a get's answer,
+        or an echo); raises :class:`KernelError` if the kernel refused.
+        """
+        with self._lock:
+            self._check_open(op)
+            conv = self.conv
+            seq = conv.next_seq()
+            buf = bytearray(msg)
+            stamp(buf, 0, seq)
+            conv.expect(seq)
+            try:
+                self.sock.send(bytes(buf))
+                replies: list[Reply] = []
+                while True:
+                    for ev in conv.receive(self.sock.recv()):
+                        if isinstance(ev, Reply):
+                            replies.append(ev)
+                        elif isinstance(ev, Ack):
+                            return replies
+                        elif isinstance(ev, Error):
+                            raise _to_error(ev, op, target)
+                        elif isinstance(ev, Done):  # a request answered like a dump
+                            return replies
+            finally:
+                conv.forget(seq)
+
+    # -- dumps -------------------------------------------------------------
+    def dump(
+        self,
+        msg: bytes,
+        parse: Callable[[bytes], T | None],
+        *,
+        op: str,
+        target: str = "",
+        retries: int | None = None,
+    ) -> list[T]:
+        """Send a dump request and parse every part with ``parse`` (None = skip).
+
+        Dump consistency policy (one for all of rawns): if the kernel flags
+        the dump ``NLM_F_DUMP_INTR`` (the table changed while it was being
+        walked), the whole dump is retried, up to :data:`DUMP_RETRIES` times;
+        then :class:`DumpInterrupted` is raised carrying the last partial result.
+        """
+        attempts = (DUMP_RETRIES if retries is None else retries) + 1
+        out: list[T] = []
+        for _ in range(attempts):
+            out, interrupted = self._dump_once(msg, parse, op, target)
+            if not interrupted:
+                return out
+        raise DumpInterrupted(op, attempts, out)
+
+    def _dump_once(
+        self, msg: bytes, parse: Callable[[bytes], T | None], op: str, target: str
+    ) -> tuple[list[T], bool]:
+        with self._lock:
+            self._check_open(op)
+            conv = self.conv
+            seq = conv.next_seq()
+            buf = bytearray(msg)
+            stamp(buf, 0, seq)
+            conv.expect(seq, dump=True)
+            out: list[T] = []
+            append = out.append
+            try:
+                self.sock.send(bytes(buf))
+                while True:
+                    for ev in conv.receive(self.sock.recv()):
+                        if type(ev) is Reply:
+                            obj = parse(ev.payload)
+                            if obj is not None:
+                                append(obj)
+                        elif isinstance(ev, Done):
+                            return out, ev.interrupted
+                        elif isinstance(ev, Error):
+                            raise _to_error(ev, op, target)
+                        elif isinstance(ev, Ack):
+                            return out, False
+            finally:
+                conv.forget(seq)
+
+    # -- pipelining --------------------------------------------------------
+    def pipeline(
+        self,
+        msgs: Sequence[bytes],
+        *,
+        op: str,
+        targets: Sequence[str] | None = None,
+        check: bool = True,
+    ) -> list[KernelError | None]:
+        """Send many requests back to back and collect every ACK.
+
+        Requests go out in windows of :data:`PIPELINE_WINDOW` messages, each
+        window in one ``send`` (the kernel processes a datagram's messages in
+        order and answers each). Returns one entry per request: ``None`` for
+        success or the :class:`KernelError`. With ``check`` (the default) the
+        first error is raised after all acks are in.
+        """
+        results: list[KernelError | None] = [None] * len(msgs)
+        with self._lock:
+            self._check_open(op)
+            conv = self.conv
+            for lo in range(0, len(msgs), PIPELINE_WINDOW):
+                window = msgs[lo : lo + PIPELINE_WINDOW]
+                buf = bytearray(b"".join(window))
+                seqs: dict[int, int] = {}
+                off = 0
+                for i, m in enumerate(window):
+                    seq = conv.next_seq()
+                    stamp(buf, off, seq)
+                    conv.expect(seq)
+                    seqs[seq] = lo + i
+                    off += len(m)
+                try:
+                    self.sock.send(bytes(buf))
+                    left = len(window)
+                    while left:
+                        for ev in conv.receive(self.sock.recv()):
+                            if isinstance(ev, Ack | Error):
+                                idx = seqs.get(ev.seq)
+                                if idx is None:
+                                    continue
+                                left -= 1
+                                if isinstance(ev, Error):
+                                    tgt = targets[idx] if targets is not None else f"#{idx}"
+                                    results[idx] = _to_error(ev, op, tgt)
+                            elif isinstance(ev, Overrun):
+                                raise kernel_error(errno.ENOBUFS, op=op, target="pipeline")
+                finally:
+                    for seq in seqs:
+                        conv.forget(seq)
+        if check:
+            for r in results:
+                if r is not None:
+                    raise r
+        return results
+
+    # -- raw ---------------------------------------------------------------
+    def transact(self, data: bytes, seqs: Sequence[int]) -> list[Ack | Error]:
+        """Send pre-stamped ``data`` and wait for an Ack or Error for each of ``seqs``.
+
+        Used by nf_tables batches, whose messages are numbered by the caller.
+        """
+        out: list[Ack | Error] = []
+        with self._lock:
+            self._check_open("batch")
+            conv = self.conv
+            for s in seqs:
+                conv.expect(s)
+            try:
+                self.sock.send(data)
+                left = set(seqs)
+                while left:
+                    for ev in conv.receive(self.sock.recv()):
+                        if isinstance(ev, Ack | Error) and ev.seq in left:
+                            left.discard(ev.seq)
+                            out.append(ev)
+            finally:
+                for s in seqs:
+                    conv.forget(s)
+        return out
+
+
+def _to_error(ev: Error, op: str, target: str) -> KernelError:
+    return kernel_error(
+        ev.errno, op=op, target=target, extack=ev.extack, seq=ev.seq, offset=ev.offset
+    )
