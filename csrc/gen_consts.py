@@ -272,6 +272,51 @@ NFNL: list[tuple[str, str, str, str, str]] = [
         r"define:NF_CT_STATE_(?:INVALID_BIT|UNTRACKED_BIT)",
         "NF_CT_STATE_",
     ),
+    # added for rawns.nft (issue 4)
+    (
+        "NFNL_BATCH",
+        "IntEnum",
+        "linux/netfilter/nfnetlink.h",
+        "enum:NFNL_BATCH_UNSPEC",
+        "NFNL_BATCH_",
+    ),
+    ("NFT_DATA", "IntEnum", "linux/netfilter/nf_tables.h", "enum:NFT_DATA_VALUE", "NFT_DATA_"),
+    ("NFT_RANGE", "IntEnum", "linux/netfilter/nf_tables.h", "enum:NFT_RANGE_EQ", "NFT_RANGE_"),
+    (
+        "NFT_REJECT_ICMPX",
+        "IntEnum",
+        "linux/netfilter/nf_tables.h",
+        "enum:NFT_REJECT_ICMPX_NO_ROUTE",
+        "NFT_REJECT_ICMPX_",
+    ),
+    (
+        "NFT_LIMIT_F",
+        "IntFlag",
+        "linux/netfilter/nf_tables.h",
+        "enum:NFT_LIMIT_F_INV",
+        "NFT_LIMIT_F_",
+    ),
+    (
+        "NFT_SET_POL",
+        "IntEnum",
+        "linux/netfilter/nf_tables.h",
+        "enum:NFT_SET_POL_PERFORMANCE",
+        "NFT_SET_POL_",
+    ),
+    (
+        "NF_LOG",
+        "IntFlag",
+        "linux/netfilter/nf_log.h",
+        r"define:NF_LOG_(?!MASK|PREFIXLEN)\w+",
+        "NF_LOG_",
+    ),
+    (
+        "IP_CT",
+        "IntEnum",
+        "linux/netfilter/nf_conntrack_common.h",
+        "enum:IP_CT_ESTABLISHED",
+        "IP_CT_",
+    ),
 ]
 
 
@@ -296,7 +341,10 @@ def _collect(groups: list[tuple[str, str, str, str, str]]) -> list[tuple[str, st
         text = (INC / header).read_text()
         kind, arg = how.split(":", 1)
         names = _enum_names(text, arg) if kind == "enum" else _define_names(text, arg)
-        names = [n for n in names if not re.fullmatch(r"\w*_MAX|RTM_BASE", n)]
+        # Drop the sentinels (FOO_MAX, RTM_BASE), not members that merely end
+        # in _MAX (NFTA_NAT_REG_ADDR_MAX, NFTA_MASQ_REG_PROTO_MAX).
+        sentinels = (prefix + "MAX", prefix.rstrip("_") + "_MAX", "RTM_BASE")
+        names = [n for n in names if n not in sentinels]
         out.append((cls, base, header, [n for n in names if n.startswith(prefix)]))
     return out
 

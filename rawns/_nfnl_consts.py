@@ -59,6 +59,14 @@ __all__ = [
     "NF_NAT_RANGE",
     "NFT_RULE_COMPAT",
     "NF_CT_STATE",
+    "NFNL_BATCH",
+    "NFT_DATA",
+    "NFT_RANGE",
+    "NFT_REJECT_ICMPX",
+    "NFT_LIMIT_F",
+    "NFT_SET_POL",
+    "NF_LOG",
+    "IP_CT",
 ]
 
 
@@ -509,7 +517,9 @@ class NFTA_NAT(IntEnum):
     TYPE = 1
     FAMILY = 2
     REG_ADDR_MIN = 3
+    REG_ADDR_MAX = 4
     REG_PROTO_MIN = 5
+    REG_PROTO_MAX = 6
     FLAGS = 7
 
 
@@ -526,6 +536,7 @@ class NFTA_MASQ(IntEnum):
     UNSPEC = 0
     FLAGS = 1
     REG_PROTO_MIN = 2
+    REG_PROTO_MAX = 3
 
 
 class NFTA_REDIR(IntEnum):
@@ -533,6 +544,7 @@ class NFTA_REDIR(IntEnum):
 
     UNSPEC = 0
     REG_PROTO_MIN = 1
+    REG_PROTO_MAX = 2
     FLAGS = 3
 
 
@@ -704,3 +716,70 @@ class NF_CT_STATE(IntFlag):
 
     INVALID_BIT = 1
     UNTRACKED_BIT = 64
+
+
+class NFNL_BATCH(IntEnum):
+    """<linux/netfilter/nfnetlink.h> NFNL_BATCH_UNSPEC..."""
+
+    UNSPEC = 0
+    GENID = 1
+
+
+class NFT_DATA(IntEnum):
+    """<linux/netfilter/nf_tables.h> NFT_DATA_VALUE..."""
+
+    VALUE = 0
+    VERDICT = 4294967040
+
+
+class NFT_RANGE(IntEnum):
+    """<linux/netfilter/nf_tables.h> NFT_RANGE_EQ..."""
+
+    EQ = 0
+    NEQ = 1
+
+
+class NFT_REJECT_ICMPX(IntEnum):
+    """<linux/netfilter/nf_tables.h> NFT_REJECT_ICMPX_NO_ROUTE..."""
+
+    NO_ROUTE = 0
+    PORT_UNREACH = 1
+    HOST_UNREACH = 2
+    ADMIN_PROHIBITED = 3
+
+
+class NFT_LIMIT_F(IntFlag):
+    """<linux/netfilter/nf_tables.h> NFT_LIMIT_F_INV..."""
+
+    INV = 1
+
+
+class NFT_SET_POL(IntEnum):
+    """<linux/netfilter/nf_tables.h> NFT_SET_POL_PERFORMANCE..."""
+
+    PERFORMANCE = 0
+    MEMORY = 1
+
+
+class NF_LOG(IntFlag):
+    """<linux/netfilter/nf_log.h> NF_LOG_TCPSEQ..."""
+
+    TCPSEQ = 1
+    TCPOPT = 2
+    IPOPT = 4
+    UID = 8
+    NFLOG = 16
+    MACDECODE = 32
+
+
+class IP_CT(IntEnum):
+    """<linux/netfilter/nf_conntrack_common.h> IP_CT_ESTABLISHED..."""
+
+    ESTABLISHED = 0
+    RELATED = 1
+    NEW = 2
+    IS_REPLY = 3
+    ESTABLISHED_REPLY = 3
+    RELATED_REPLY = 4
+    NUMBER = 5
+    NEW_REPLY = 5
