@@ -31,6 +31,7 @@ RTNL: list[tuple[str, str, str, str, str]] = [
     ("RTA", "IntEnum", "linux/rtnetlink.h", "enum:RTA_UNSPEC", "RTA_"),
     ("RTNH_F", "IntFlag", "linux/rtnetlink.h", r"define:RTNH_F_(?!COMPARE_MASK)\w+", "RTNH_F_"),
     ("RTM_F", "IntFlag", "linux/rtnetlink.h", r"define:RTM_F_\w+", "RTM_F_"),
+    ("RTAX", "IntEnum", "linux/rtnetlink.h", "enum:RTAX_UNSPEC", "RTAX_"),
     ("RTNLGRP", "IntEnum", "linux/rtnetlink.h", "enum:RTNLGRP_NONE", "RTNLGRP_"),
     ("IFLA", "IntEnum", "linux/if_link.h", "enum:IFLA_UNSPEC", "IFLA_"),
     ("IFLA_INFO", "IntEnum", "linux/if_link.h", "enum:IFLA_INFO_UNSPEC", "IFLA_INFO_"),

@@ -16,6 +16,7 @@ __all__ = [
     "RTA",
     "RTNH_F",
     "RTM_F",
+    "RTAX",
     "RTNLGRP",
     "IFLA",
     "IFLA_INFO",
@@ -278,6 +279,29 @@ class RTM_F(IntFlag):
     OFFLOAD = 16384
     TRAP = 32768
     OFFLOAD_FAILED = 536870912
+
+
+class RTAX(IntEnum):
+    """<linux/rtnetlink.h> RTAX_UNSPEC..."""
+
+    UNSPEC = 0
+    LOCK = 1
+    MTU = 2
+    WINDOW = 3
+    RTT = 4
+    RTTVAR = 5
+    SSTHRESH = 6
+    CWND = 7
+    ADVMSS = 8
+    REORDERING = 9
+    HOPLIMIT = 10
+    INITCWND = 11
+    FEATURES = 12
+    RTO_MIN = 13
+    INITRWND = 14
+    QUICKACK = 15
+    CC_ALGO = 16
+    FASTOPEN_NO_COOKIE = 17
 
 
 class RTNLGRP(IntEnum):
