@@ -47,6 +47,10 @@ NLMSGERR_ATTR_MSG = 1
 NLMSGERR_ATTR_OFFS = 2
 NLMSGERR_ATTR_MISS_TYPE = 5
 
+# include/linux/err.h: errnos are 1..MAX_ERRNO; anything beyond is not an error
+# code (and os.strerror() overflows on it further up).
+MAX_ERRNO = 4095
+
 _S32 = struct.Struct("=i")
 _HDR = struct.Struct("=IHHII")
 
@@ -110,6 +114,8 @@ class Conversation:
     __slots__ = ("_next_seq", "_pending", "dropped", "port")
 
     def __init__(self, port: int = 0, *, first_seq: int = 1) -> None:
+        if not 0 < first_seq <= 0xFFFFFFFF:
+            raise ValueError(f"first_seq must be in 1..0xFFFFFFFF, not {first_seq!r}")
         self.port = port
         self._next_seq = first_seq
         self._pending: dict[int, _Pending] = {}
@@ -161,8 +167,12 @@ class Conversation:
             elif mtype == NLMSG_DONE:
                 err = 0
                 ext = (None, None, None, 0)
+                if 0 < end - start < 4:
+                    raise DecodeError(f"NLMSG_DONE payload of {end - start} bytes", offset=start)
                 if end - start >= 4:
                     (err,) = _S32.unpack_from(datagram, start)
+                    if err < -MAX_ERRNO:
+                        raise DecodeError(f"NLMSG_DONE with error {err}", offset=start)
                     if err and flags & NLM_F_ACK_TLVS:
                         ext = (*_parse_tlvs(datagram, start + 4, end), 0)
                 del pending[seq]
@@ -204,8 +214,8 @@ def _parse_error(
         raise DecodeError(f"NLMSG_ERROR payload of {end - start} bytes is too short", offset=start)
     (err,) = _S32.unpack_from(data, start)
     orig_len, orig_type = _HDR.unpack_from(data, start + 4)[:2]
-    if err > 0:
-        raise DecodeError(f"NLMSG_ERROR with positive error {err}", offset=start)
+    if err > 0 or err < -MAX_ERRNO:
+        raise DecodeError(f"NLMSG_ERROR with error {err} outside -4095..0", offset=start)
     tlv = start + 4 + NLMSG_HDRLEN
     if not flags & NLM_F_CAPPED:
         if orig_len < NLMSG_HDRLEN:

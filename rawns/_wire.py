@@ -257,7 +257,10 @@ class Writer:
         start = len(self._buf)
         self._buf += _NLA.pack(0, atype)
         yield
-        _U16.pack_into(self._buf, start, len(self._buf) - start)
+        n = len(self._buf) - start
+        if n > 0xFFFF:
+            raise ValueError(f"nested attribute {atype} grew to {n} bytes (max 65535)")
+        _U16.pack_into(self._buf, start, n)
 
 
 def build_attrs(attrs: list[Attr]) -> bytes:
@@ -269,10 +272,14 @@ def build_attrs(attrs: list[Attr]) -> bytes:
 
 
 def build_message(msg: Message) -> bytes:
-    """Encode one message; the payload is padded to 4 bytes."""
+    """Encode one message; the payload is padded to 4 bytes.
+
+    ``nlmsg_len`` excludes the trailing padding (the kernel's
+    ``nlmsg_msg_size``), so an unaligned payload survives a round trip:
+    ``parse_messages(build_message(m)) == [m]``.
+    """
     n = NLMSG_HDRLEN + len(msg.payload)
-    pad = -n & 3
-    return _HDR.pack(n + pad, msg.type, msg.flags, msg.seq, msg.pid) + msg.payload + b"\0" * pad
+    return _HDR.pack(n, msg.type, msg.flags, msg.seq, msg.pid) + msg.payload + b"\0" * (-n & 3)
 
 
 def build_messages(msgs: list[Message]) -> bytes:
