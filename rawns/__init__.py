@@ -5,11 +5,22 @@
 'RawnsError'
 """
 
-from . import errors, link, netns
+from . import errors, link, monitor, neigh, netns, rule, sysctl
 from .errors import *  # noqa: F403 - the exceptions are part of the top-level API
 from .errors import __all__ as _errors_all
 from .handle import Handle
 from .netns import Netns
 
-__all__ = ["Handle", "Netns", "errors", "link", "netns", *_errors_all]
+__all__ = [
+    "Handle",
+    "Netns",
+    "errors",
+    "link",
+    "monitor",
+    "neigh",
+    "netns",
+    "rule",
+    "sysctl",
+    *_errors_all,
+]
 __version__ = "0.1.0"

@@ -1,0 +1,533 @@
+"""Events (``ip monitor``): typed notifications of one namespace.
+
+``monitor.open(netns=ns, groups=("link", "addr"))`` opens a netlink socket
+inside ``ns`` (from a helper thread, like :meth:`rawns.Handle.open`), joins
+the rtnetlink multicast groups and yields what the kernel announces::
+
+    with monitor.open(netns=red, groups=("link", "addr", "route", "neigh")) as mon:
+        for ev in mon.events(timeout=1.0):          # stops after 1 s without events
+            if isinstance(ev, monitor.Overrun):
+                snap = mon.resync()                 # events were lost: re-read the state
+            elif ev.kind == "link" and ev.action == "new":
+                print(ev.obj.name)
+
+Events, in the order the kernel sent them:
+
+* :class:`Event` ``(kind, action, obj)``: ``kind`` is ``"link"``, ``"addr"``,
+  ``"route"``, ``"neigh"``, ``"rule"``, ``"nsid"``, ``"netconf"`` (or
+  ``"rtm<N>"`` for other types), ``action`` is ``"new"`` or ``"del"`` (the
+  kernel announces changes as ``"new"`` too), ``obj`` the parsed object
+  (:class:`~rawns.link.Link`, ``Address``, ``Route``,
+  :class:`~rawns.neigh.Neighbour`, :class:`~rawns.rule.Rule`) or the raw
+  payload ``bytes`` for kinds without a parser.
+* :class:`Overrun`: the socket's receive buffer overflowed (``ENOBUFS``) and
+  the kernel dropped notifications. The monitor keeps working; everything
+  after the overrun is delivered again. Call :meth:`Monitor.resync` to dump
+  the current state and rebuild from it (apply later events on top, as
+  upserts and deletions: some of them may already be in the dump).
+* :class:`Malformed`: only with ``strict=False``. With ``strict=True`` (the
+  default) a notification that does not decode raises
+  :class:`~rawns.errors.DecodeError` from :meth:`Monitor.poll` / ``next()``;
+  the monitor stays open and the next call continues with the next message,
+  so ``for`` loops can simply be re-entered.
+
+:func:`parse_events` is the sans-I/O core: datagram bytes in, events out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import importlib
+import select
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from . import netns as _netns
+from ._rtnl import RTM, RTNLGRP
+from ._wire import iter_messages
+from .errors import DecodeError
+from .transport import NETLINK_ROUTE, SO_RCVBUFFORCE, NetlinkSocket, _set_buf
+
+if TYPE_CHECKING:
+    from .handle import Handle
+    from .link import Link
+    from .neigh import Neighbour
+    from .rule import Rule
+
+__all__ = [
+    "DEFAULT_GROUPS",
+    "GROUPS",
+    "Event",
+    "Malformed",
+    "Monitor",
+    "MonitorEvent",
+    "Overrun",
+    "Snapshot",
+    "group_ids",
+    "open",
+    "parse_events",
+]
+
+#: Group names accepted by :func:`open`; each maps to rtnetlink multicast groups.
+GROUPS: dict[str, tuple[int, ...]] = {
+    "link": (RTNLGRP.LINK,),
+    "addr": (RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR),
+    "ipv4-addr": (RTNLGRP.IPV4_IFADDR,),
+    "ipv6-addr": (RTNLGRP.IPV6_IFADDR,),
+    "route": (RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV6_ROUTE),
+    "ipv4-route": (RTNLGRP.IPV4_ROUTE,),
+    "ipv6-route": (RTNLGRP.IPV6_ROUTE,),
+    "neigh": (RTNLGRP.NEIGH,),
+    "rule": (RTNLGRP.IPV4_RULE, RTNLGRP.IPV6_RULE),
+    "ipv4-rule": (RTNLGRP.IPV4_RULE,),
+    "ipv6-rule": (RTNLGRP.IPV6_RULE,),
+    "nsid": (RTNLGRP.NSID,),
+    "netconf": (RTNLGRP.IPV4_NETCONF, RTNLGRP.IPV6_NETCONF),
+}
+_ALIASES = {"address": "addr", "neighbour": "neigh", "neighbor": "neigh"}
+DEFAULT_GROUPS = ("link", "addr", "route", "neigh")
+
+NLMSG_NOOP = 1
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+NLMSG_OVERRUN = 4
+
+_KINDS: dict[int, tuple[str, str]] = {
+    RTM.NEWLINK: ("link", "new"),
+    RTM.DELLINK: ("link", "del"),
+    RTM.NEWADDR: ("addr", "new"),
+    RTM.DELADDR: ("addr", "del"),
+    RTM.NEWROUTE: ("route", "new"),
+    RTM.DELROUTE: ("route", "del"),
+    RTM.NEWNEIGH: ("neigh", "new"),
+    RTM.DELNEIGH: ("neigh", "del"),
+    RTM.NEWRULE: ("rule", "new"),
+    RTM.DELRULE: ("rule", "del"),
+    RTM.NEWNSID: ("nsid", "new"),
+    RTM.DELNSID: ("nsid", "del"),
+    RTM.NEWNETCONF: ("netconf", "new"),
+    RTM.DELNETCONF: ("netconf", "del"),
+}
+
+# kind -> (module, parse function). addr and route are looked up by name at
+# call time: their modules are optional to this one.
+_PARSERS: dict[str, tuple[str, str]] = {
+    "link": ("rawns.link", "parse_link"),
+    "addr": ("rawns.addr", "parse_address"),
+    "route": ("rawns.route", "parse_route"),
+    "neigh": ("rawns.neigh", "parse_neighbour"),
+    "rule": ("rawns.rule", "_parse_report"),  # parse_rule(report=True)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One notification: ``kind`` (``"link"``...), ``action`` (``"new"``/``"del"``), ``obj``."""
+
+    kind: str
+    action: str
+    obj: object
+    """The parsed object, or the payload ``bytes`` for kinds without a parser."""
+    type: int = field(default=0, compare=False)
+    """The RTM_* message type."""
+    pid: int = field(default=0, compare=False)
+    """Port id of the socket whose request caused the change (0: the kernel itself)."""
+    payload: bytes = field(default=b"", compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Overrun:
+    """The kernel dropped notifications (ENOBUFS); :meth:`Monitor.resync` rebuilds state."""
+
+    count: int = 1
+    """How many overruns this monitor has seen so far, this one included."""
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A notification that did not decode (only yielded with ``strict=False``)."""
+
+    type: int
+    payload: bytes = field(repr=False)
+    error: DecodeError
+
+
+MonitorEvent = Event | Overrun | Malformed
+
+
+def group_ids(groups: Iterable[str | int]) -> list[int]:
+    """The multicast group numbers for group names (or RTNLGRP numbers).
+
+    >>> group_ids(["link", "addr"])
+    [1, 5, 9]
+
+    Raises :class:`ValueError` for an unknown name.
+    """
+    if isinstance(groups, str):
+        groups = (groups,)
+    out: list[int] = []
+    for g in groups:
+        if isinstance(g, bool):
+            raise TypeError(f"monitor group must be a name or an RTNLGRP number, not {g!r}")
+        if isinstance(g, int):
+            if not 0 < g < 1024:
+                raise ValueError(f"monitor group {g} is out of range")
+            ids: tuple[int, ...] = (int(g),)
+        elif isinstance(g, str):
+            name = _ALIASES.get(g, g)
+            try:
+                ids = GROUPS[name]
+            except KeyError:
+                raise ValueError(
+                    f"unknown monitor group {g!r}; known: {', '.join(GROUPS)}"
+                ) from None
+        else:
+            raise TypeError(f"monitor group must be a name or an RTNLGRP number, not {g!r}")
+        for i in ids:
+            if int(i) not in out:
+                out.append(int(i))
+    if not out:
+        raise ValueError("a monitor needs at least one group")
+    return out
+
+
+def _load_parser(kind: str) -> Callable[[bytes], object] | None:
+    spec = _PARSERS.get(kind)
+    if spec is None:
+        return None
+    try:
+        module = importlib.import_module(spec[0])
+    except ImportError:
+        return None
+    fn = getattr(module, spec[1], None)
+    return fn if callable(fn) else None
+
+
+class _Parsers:
+    """Parse functions by kind, looked up once."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Callable[[bytes], object] | None] = {}
+
+    def get(self, kind: str) -> Callable[[bytes], object] | None:
+        if kind not in self._cache:
+            self._cache[kind] = _load_parser(kind)
+        return self._cache[kind]
+
+
+_DEFAULT_PARSERS = _Parsers()
+
+
+def parse_events(datagram: bytes, *, parsers: _Parsers | None = None) -> list[MonitorEvent]:
+    """Decode one datagram of notifications into events (sans I/O).
+
+    A message whose payload does not decode becomes a :class:`Malformed`
+    carrying the :class:`~rawns.errors.DecodeError` (with a note naming the
+    message); the messages after it are still decoded. A broken message
+    header makes the rest of the datagram one :class:`Malformed`.
+    """
+    p = parsers or _DEFAULT_PARSERS
+    out: list[MonitorEvent] = []
+    off = 0
+    try:
+        for mtype, _flags, _seq, pid, start, end in iter_messages(datagram):
+            off = end
+            if mtype in (NLMSG_NOOP, NLMSG_ERROR, NLMSG_DONE):
+                continue
+            if mtype == NLMSG_OVERRUN:
+                out.append(Overrun())
+                continue
+            payload = datagram[start:end]
+            kind, action = _KINDS.get(mtype, (f"rtm{mtype}", "new" if mtype % 4 == 0 else "del"))
+            parse = p.get(kind)
+            if parse is None:
+                out.append(Event(kind, action, payload, mtype, pid, payload))
+                continue
+            try:
+                obj = parse(payload)
+            except DecodeError as e:
+                e.add_note(f"in a {_type_name(mtype)} notification of {len(payload)} bytes")
+                out.append(Malformed(mtype, payload, e))
+                continue
+            out.append(Event(kind, action, obj, mtype, pid, payload))
+    except DecodeError as e:
+        e.add_note(f"in a notification datagram of {len(datagram)} bytes")
+        out.append(Malformed(0, datagram[off:], e))
+    return out
+
+
+def _type_name(mtype: int) -> str:
+    try:
+        return f"RTM_{RTM(mtype).name}"
+    except ValueError:
+        return f"type {mtype}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """The state :meth:`Monitor.resync` dumped, for the kinds the monitor follows.
+
+    ``addresses`` and ``routes`` hold ``rawns.addr``/``rawns.route`` objects,
+    or raw payload ``bytes`` if those modules are not available.
+    """
+
+    links: list[Link] = field(default_factory=list)
+    addresses: list[object] = field(default_factory=list)
+    routes: list[object] = field(default_factory=list)
+    neighbours: list[Neighbour] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+
+
+class Monitor:
+    """A subscription to rtnetlink notifications in one namespace.
+
+    Iterate (blocking), call :meth:`poll` with a timeout, or :meth:`events`
+    (stops after an idle timeout). One consumer at a time: concurrent
+    :meth:`poll` calls are serialised by a lock. Close it (or use ``with``).
+    """
+
+    def __init__(
+        self,
+        sock: NetlinkSocket,
+        ns: _netns.Netns | None,
+        groups: list[int],
+        *,
+        strict: bool = True,
+    ) -> None:
+        self._sock = sock
+        self._ns = ns
+        self.groups = tuple(groups)
+        self.strict = strict
+        self.overruns = 0
+        self._queue: deque[MonitorEvent] = deque()
+        self._poller = select.poll()
+        self._poller.register(sock.fileno(), select.POLLIN)
+        self._parsers = _Parsers()
+        self._lock = threading.Lock()
+
+    # -- lifetime ----------------------------------------------------------
+    def fileno(self) -> int:
+        """The socket's fd, for select/poll/selectors loops (then call :meth:`poll` with 0)."""
+        return self._sock.fileno()
+
+    @property
+    def closed(self) -> bool:
+        return self._sock.closed
+
+    def close(self) -> None:
+        """Close the socket and the namespace fd. Idempotent."""
+        if not self._sock.closed:
+            with contextlib.suppress(KeyError, ValueError):
+                self._poller.unregister(self._sock.fileno())
+            self._sock.close()
+        if self._ns is not None:
+            self._ns.close()
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = repr(self._ns) if self._ns is not None else "caller's namespace"
+        state = "closed" if self.closed else "open"
+        return f"<Monitor {where} groups={list(self.groups)} {state}>"
+
+    # -- receiving ---------------------------------------------------------
+    def _fill(self, timeout: float | None) -> None:
+        """Wait up to ``timeout`` seconds (None: forever) for one datagram and queue its events."""
+        if self._sock.closed:
+            raise ValueError("monitor is closed")
+        ms = None if timeout is None else max(0, int(timeout * 1000))
+        if not self._poller.poll(ms):
+            return
+        try:
+            data = self._sock.recv()
+        except OSError as e:
+            if e.errno == errno.ENOBUFS:
+                # The kernel reports an overrun once (sk_err) and keeps the
+                # socket working: notifications after it are delivered.
+                self.overruns += 1
+                self._queue.append(Overrun(self.overruns))
+                return
+            if e.errno in (errno.EAGAIN, errno.EWOULDBLOCK):  # pragma: no cover - spurious wakeup
+                return
+            raise
+        except DecodeError as e:  # a datagram bigger than the buffer
+            self._queue.append(Malformed(0, b"", e))
+            return
+        for ev in parse_events(data, parsers=self._parsers):
+            if isinstance(ev, Overrun):  # NLMSG_OVERRUN in band (not sent by rtnetlink today)
+                self.overruns += 1
+                ev = Overrun(self.overruns)
+            self._queue.append(ev)
+
+    def poll(self, timeout: float | None = None) -> MonitorEvent | None:
+        """The next event, waiting up to ``timeout`` seconds (None: forever); None on timeout.
+
+        Raises :class:`~rawns.errors.DecodeError` for a malformed notification
+        when ``strict`` (the monitor stays usable), :class:`ValueError` if closed.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while not self._queue:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                self._fill(left)
+                if not self._queue and deadline is not None and time.monotonic() >= deadline:
+                    return None
+            ev = self._queue.popleft()
+        if isinstance(ev, Malformed) and self.strict:
+            raise ev.error
+        return ev
+
+    def __iter__(self) -> Monitor:
+        return self
+
+    def __next__(self) -> MonitorEvent:
+        """Block until the next event (a closed monitor ends the iteration)."""
+        if self.closed:
+            raise StopIteration
+        ev = self.poll(None)
+        assert ev is not None
+        return ev
+
+    def events(self, timeout: float | None = None) -> Iterator[MonitorEvent]:
+        """Yield events until none arrives for ``timeout`` seconds (None: forever).
+
+        A :class:`~rawns.errors.DecodeError` (``strict``) ends this generator;
+        call :meth:`events` again to go on.
+        """
+        while True:
+            ev = self.poll(timeout)
+            if ev is None:
+                return
+            yield ev
+
+    def drain(self) -> list[MonitorEvent]:
+        """Every event already received or waiting in the socket, without blocking.
+
+        Malformed notifications are returned as :class:`Malformed` here even
+        when ``strict``, so that nothing is lost.
+        """
+        out: list[MonitorEvent] = []
+        with self._lock:
+            while True:
+                if not self._queue:
+                    self._fill(0)
+                    if not self._queue:
+                        return out
+                out.append(self._queue.popleft())
+
+    # -- resynchronising ---------------------------------------------------
+    def resync(self, h: Handle | None = None) -> Snapshot:
+        """Dump the current state of what the monitor follows (after an :class:`Overrun`).
+
+        Equivalent to: ip link show; ip addr show; ip route show table all; ip neigh show
+
+        Uses ``h`` or a temporary handle in the monitor's namespace. Only the
+        kinds of the monitor's groups are dumped. Call it *after* seeing the
+        overrun: later events then apply on top of the snapshot. Raises
+        :class:`~rawns.errors.DumpInterrupted` if a dump kept changing.
+        """
+        from .handle import Handle
+
+        if h is None:
+            with Handle.open(netns=self._ns) as tmp:
+                return self._snapshot(tmp)
+        return self._snapshot(h)
+
+    def _follows(self, *groups: int) -> bool:
+        return any(g in self.groups for g in groups)
+
+    def _snapshot(self, h: Handle) -> Snapshot:
+        from . import link, neigh, rule
+
+        snap = Snapshot()
+        if self._follows(RTNLGRP.LINK):
+            snap.links.extend(link.dump(h))
+        if self._follows(RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR):
+            snap.addresses.extend(_dump_optional(h, "rawns.addr", RTM.GETADDR))
+        if self._follows(RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV6_ROUTE):
+            snap.routes.extend(_dump_optional(h, "rawns.route", RTM.GETROUTE))
+        if self._follows(RTNLGRP.NEIGH):
+            snap.neighbours.extend(neigh.dump(h))
+        if self._follows(RTNLGRP.IPV4_RULE, RTNLGRP.IPV6_RULE):
+            snap.rules.extend(rule.dump(h))
+        return snap
+
+
+def _dump_optional(h: Handle, module: str, get_type: int) -> list[object]:
+    """``module.dump(h)`` if that module exists, else a raw dump of payloads."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        mod = None
+    fn = getattr(mod, "dump", None) if mod is not None else None
+    if callable(fn):
+        result = fn(h)
+        return list(result)
+    from ._wire import Writer
+
+    w = Writer()
+    w.begin(get_type, flags=0x301)  # NLM_F_REQUEST | NLM_F_DUMP
+    # A zeroed family header (ifaddrmsg is 8 bytes, rtmsg 12) passes strict checks.
+    w.put_bytes_raw(bytes(8 if get_type == RTM.GETADDR else 12))
+    w.end()
+    return list(h.rtnl.dump(w.data(), bytes, op=_type_name(get_type), target="dump"))
+
+
+def open(
+    netns: _netns.Netns | str | None = None,
+    groups: Iterable[str | int] = DEFAULT_GROUPS,
+    *,
+    rcvbuf: int | None = None,
+    strict: bool = True,
+) -> Monitor:
+    """Subscribe to rtnetlink notifications in ``netns`` (None: the caller's namespace).
+
+    Equivalent to: ip -n NS monitor link address route neigh
+
+    ``groups`` are names from :data:`GROUPS` (``"addr"`` covers IPv4 and
+    IPv6; ``"ipv6-route"`` one family) or RTNLGRP numbers. ``rcvbuf``
+    overrides the socket's receive buffer (large by default, so overruns are
+    rare; small to test them). Raises :class:`ValueError` for an unknown
+    group, :class:`FileNotFoundError` for an unknown namespace name.
+    """
+    ids = group_ids(groups)
+    if rcvbuf is not None and (isinstance(rcvbuf, bool) or not isinstance(rcvbuf, int)):
+        raise TypeError(f"rcvbuf must be an int, not {rcvbuf!r}")
+    if rcvbuf is not None and rcvbuf <= 0:
+        raise ValueError(f"rcvbuf must be positive, not {rcvbuf}")
+    ns: _netns.Netns | None
+    if netns is None:
+        ns = None
+    elif isinstance(netns, str):
+        ns = _netns.open(netns)
+    elif isinstance(netns, _netns.Netns):
+        ns = netns.dup()
+    else:
+        raise TypeError(f"netns must be a Netns, a name or None, not {netns!r}")
+    try:
+        sock = _netns.run_in(ns, lambda: NetlinkSocket(NETLINK_ROUTE, groups=ids))
+        try:
+            if rcvbuf is not None:
+                import socket as _socket
+
+                _set_buf(sock.sock, SO_RCVBUFFORCE, _socket.SO_RCVBUF, rcvbuf)
+        except BaseException:
+            sock.close()
+            raise
+    except BaseException:
+        if ns is not None:
+            ns.close()
+        raise
+    return Monitor(sock, ns, ids, strict=strict)
