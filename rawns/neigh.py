@@ -21,7 +21,7 @@ import socket
 import struct
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, ip_address
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ._rtnl import NDA, NDMSG, NLM_F, NTF, NUD, RTM
 from ._wire import NLA_TYPE_MASK, Attr, Writer, attr_be16, attr_s32, attr_u8, attr_u16, attr_u32
@@ -30,12 +30,16 @@ from .errors import DecodeError
 from .link import Link, LinkRef, resolve_index
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from .handle import Handle
 
 __all__ = [
     "AF_BRIDGE",
     "NTF_EXT_LEARNED",
     "CacheInfo",
+    "FdbFields",
+    "NeighFields",
     "Neighbour",
     "add",
     "build_add",
@@ -463,6 +467,17 @@ def build_dump(*, family: int = 0, index: int = 0, master: int = 0, proxy: bool 
 # verbs: IP neighbours
 
 
+class NeighFields(TypedDict, total=False):
+    """Optional keywords of :func:`add`/:func:`replace`."""
+
+    lladdr: str | bytes
+    state: NUD | int | str
+    """Default ``"permanent"``."""
+    proxy: bool
+    router: bool
+    protocol: int
+
+
 def _label(dev: LinkRef, what: object) -> str:
     name = dev.name if isinstance(dev, Link) else str(dev)
     return f"{what} dev {name}"
@@ -470,39 +485,32 @@ def _label(dev: LinkRef, what: object) -> str:
 
 def _ip_spec(
     h: Handle,
-    *,
     dev: LinkRef,
     dst: IPAddress | str,
-    lladdr: str | bytes | None,
-    state: NUD | int | str,
-    proxy: bool,
-    router: bool,
-    protocol: int | None,
-) -> Neighbour:
-    addr = _norm_ip(dst, "neighbour address")  # checked before any kernel lookup
-    flags = (NTF.PROXY if proxy else 0) | (NTF.ROUTER if router else 0)
-    return Neighbour(
-        index=resolve_index(h, dev),
-        dst=addr,
-        lladdr=_norm_lladdr(lladdr) if lladdr is not None else None,
-        state=state,  # type: ignore[arg-type]  # normalised by Neighbour
-        flags=NTF(flags),
-        protocol=protocol,
-    )
-
-
-def add(
-    h: Handle,
     *,
-    dev: LinkRef,
-    dst: IPAddress | str,
     lladdr: str | bytes | None = None,
     state: NUD | int | str = NUD.PERMANENT,
     proxy: bool = False,
     router: bool = False,
     protocol: int | None = None,
-) -> None:
-    """Add a neighbour entry (permanent by default), or a proxy entry with ``proxy``.
+) -> Neighbour:
+    # Values are checked before the device lookup, so nothing bad reaches the kernel.
+    addr = _norm_ip(dst, "neighbour address")
+    mac = _norm_lladdr(lladdr) if lladdr is not None else None
+    nud = _norm_state(state)
+    flags = (NTF.PROXY if proxy else 0) | (NTF.ROUTER if router else 0)
+    return Neighbour(
+        index=resolve_index(h, dev),
+        dst=addr,
+        lladdr=mac,
+        state=nud,
+        flags=NTF(flags),
+        protocol=protocol,
+    )
+
+
+def add(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFields]) -> None:
+    """Add a neighbour entry (permanent by default), or a proxy entry with ``proxy=True``.
 
     Equivalent to: ip neigh add DST lladdr LLADDR nud STATE dev DEV [proxy] [router]
 
@@ -510,30 +518,11 @@ def add(
     :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`
     for a bad address or state (nothing sent).
     """
-    n = _ip_spec(
-        h,
-        dev=dev,
-        dst=dst,
-        lladdr=lladdr,
-        state=state,
-        proxy=proxy,
-        router=router,
-        protocol=protocol,
-    )
+    n = _ip_spec(h, dev, dst, **kw)
     h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=_label(dev, n.dst))
 
 
-def replace(
-    h: Handle,
-    *,
-    dev: LinkRef,
-    dst: IPAddress | str,
-    lladdr: str | bytes | None = None,
-    state: NUD | int | str = NUD.PERMANENT,
-    proxy: bool = False,
-    router: bool = False,
-    protocol: int | None = None,
-) -> None:
+def replace(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFields]) -> None:
     """Add a neighbour entry or overwrite the existing one.
 
     Equivalent to: ip neigh replace DST lladdr LLADDR nud STATE dev DEV
@@ -541,16 +530,7 @@ def replace(
     Raises :class:`~rawns.errors.NotFound` for a missing device,
     :class:`ValueError` for a bad address or state (nothing sent).
     """
-    n = _ip_spec(
-        h,
-        dev=dev,
-        dst=dst,
-        lladdr=lladdr,
-        state=state,
-        proxy=proxy,
-        router=router,
-        protocol=protocol,
-    )
+    n = _ip_spec(h, dev, dst, **kw)
     h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=_label(dev, n.dst))
 
 
@@ -572,16 +552,7 @@ def delete(
     if neighbour is None:
         if dev is None or dst is None:
             raise TypeError("neigh.delete() needs a Neighbour, or dev= and dst=")
-        neighbour = _ip_spec(
-            h,
-            dev=dev,
-            dst=dst,
-            lladdr=None,
-            state=NUD.PERMANENT,
-            proxy=proxy,
-            router=False,
-            protocol=None,
-        )
+        neighbour = _ip_spec(h, dev, dst, proxy=proxy)
         label = _label(dev, neighbour.dst)
     else:
         if dev is not None or dst is not None or proxy:
@@ -659,23 +630,43 @@ def dump(
 
 On = Literal["self", "master", "both"]
 _ON: dict[str, NTF] = {"self": NTF.SELF, "master": NTF.MASTER, "both": NTF.SELF | NTF.MASTER}
+_FDB_STATE = NUD.PERMANENT | NUD.NOARP  # bridge/fdb.c: NUD_NOARP, plus PERMANENT unless "dynamic"
+
+
+class FdbFields(TypedDict, total=False):
+    """Optional keywords of the ``fdb_*`` verbs (``bridge fdb`` words)."""
+
+    dst: IPAddress | str
+    """The vxlan remote VTEP."""
+    vni: int
+    port: int
+    vlan: int
+    via: LinkRef
+    """The vxlan outgoing interface."""
+    src_vni: int
+    on: On
+    """``"self"`` (the device's own table, default), ``"master"`` (its bridge) or ``"both"``."""
+    state: NUD | int | str
+    """Default: permanent + noarp, as ``bridge`` sends; ``"reachable"`` for a dynamic entry."""
+    sticky: bool
+    extern_learn: bool
 
 
 def _fdb_spec(
     h: Handle,
-    *,
     dev: LinkRef,
     lladdr: str | bytes,
-    dst: IPAddress | str | None,
-    vni: int | None,
-    port: int | None,
-    vlan: int | None,
-    via: LinkRef | None,
-    src_vni: int | None,
-    on: On,
-    state: NUD | int | str,
-    sticky: bool,
-    extern_learn: bool,
+    *,
+    dst: IPAddress | str | None = None,
+    vni: int | None = None,
+    port: int | None = None,
+    vlan: int | None = None,
+    via: LinkRef | None = None,
+    src_vni: int | None = None,
+    on: On = "self",
+    state: NUD | int | str = _FDB_STATE,
+    sticky: bool = False,
+    extern_learn: bool = False,
 ) -> Neighbour:
     try:
         flags = _ON[on]
@@ -688,12 +679,16 @@ def _fdb_spec(
     # Checked before any lookup so that a bad value never reaches the kernel.
     mac = _norm_lladdr(lladdr)
     addr = _norm_ip(dst, "fdb destination") if dst is not None else None
+    nud = _norm_state(state)
+    for what, v, bits in (("vni", vni, 24), ("src_vni", src_vni, 24), ("port", port, 16)):
+        _check_uint(v, bits, what)
+    _check_uint(vlan, 12, "vlan id")
     return Neighbour(
         index=resolve_index(h, dev),
         family=AF_BRIDGE,
         lladdr=mac,
         dst=addr,
-        state=state,  # type: ignore[arg-type]  # normalised by Neighbour
+        state=nud,
         flags=NTF(flags),
         vni=vni,
         port=port,
@@ -703,66 +698,20 @@ def _fdb_spec(
     )
 
 
-_FDB_STATE = NUD.PERMANENT | NUD.NOARP  # bridge/fdb.c: NUD_NOARP, plus PERMANENT unless "dynamic"
-
-
-def fdb_add(
-    h: Handle,
-    *,
-    dev: LinkRef,
-    lladdr: str | bytes,
-    dst: IPAddress | str | None = None,
-    vni: int | None = None,
-    port: int | None = None,
-    vlan: int | None = None,
-    via: LinkRef | None = None,
-    src_vni: int | None = None,
-    on: On = "self",
-    state: NUD | int | str = _FDB_STATE,
-    sticky: bool = False,
-    extern_learn: bool = False,
-) -> None:
+def fdb_add(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
     """Add a bridge FDB entry: on a bridge port (``on="master"``) or a vxlan device.
 
     Equivalent to: bridge fdb add LLADDR dev DEV [dst IP] [vni VNI] [port PORT] [self|master]
 
-    ``state`` defaults to what ``bridge`` sends (permanent, noarp); use
-    ``"reachable"`` for a dynamic entry. Raises
-    :class:`~rawns.errors.AlreadyExists` if the entry exists,
-    :class:`~rawns.errors.NotFound` for a missing device.
+    Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
+    :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`
+    for a bad MAC, address or number (nothing sent).
     """
-    n = _fdb_spec(
-        h,
-        dev=dev,
-        lladdr=lladdr,
-        dst=dst,
-        vni=vni,
-        port=port,
-        vlan=vlan,
-        via=via,
-        src_vni=src_vni,
-        on=on,
-        state=state,
-        sticky=sticky,
-        extern_learn=extern_learn,
-    )
+    n = _fdb_spec(h, dev, lladdr, **kw)
     h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
 
 
-def fdb_append(
-    h: Handle,
-    *,
-    dev: LinkRef,
-    lladdr: str | bytes,
-    dst: IPAddress | str | None = None,
-    vni: int | None = None,
-    port: int | None = None,
-    vlan: int | None = None,
-    via: LinkRef | None = None,
-    src_vni: int | None = None,
-    on: On = "self",
-    state: NUD | int | str = _FDB_STATE,
-) -> None:
+def fdb_append(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
     """Append a vxlan remote to an FDB entry (the all-zero MAC floods to every remote).
 
     Equivalent to: bridge fdb append LLADDR dev DEV dst IP [vni VNI] [port PORT]
@@ -770,61 +719,18 @@ def fdb_append(
     Raises :class:`~rawns.errors.AlreadyExists` if this remote is already
     there, :class:`~rawns.errors.NotSupported` on a device without remotes.
     """
-    n = _fdb_spec(
-        h,
-        dev=dev,
-        lladdr=lladdr,
-        dst=dst,
-        vni=vni,
-        port=port,
-        vlan=vlan,
-        via=via,
-        src_vni=src_vni,
-        on=on,
-        state=state,
-        sticky=False,
-        extern_learn=False,
-    )
+    n = _fdb_spec(h, dev, lladdr, **kw)
     h.rtnl.request(build_append(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
 
 
-def fdb_replace(
-    h: Handle,
-    *,
-    dev: LinkRef,
-    lladdr: str | bytes,
-    dst: IPAddress | str | None = None,
-    vni: int | None = None,
-    port: int | None = None,
-    vlan: int | None = None,
-    via: LinkRef | None = None,
-    src_vni: int | None = None,
-    on: On = "self",
-    state: NUD | int | str = _FDB_STATE,
-    sticky: bool = False,
-    extern_learn: bool = False,
-) -> None:
+def fdb_replace(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
     """Add an FDB entry or overwrite the existing one.
 
     Equivalent to: bridge fdb replace LLADDR dev DEV [dst IP] [vni VNI] [self|master]
 
     Raises :class:`~rawns.errors.NotFound` for a missing device.
     """
-    n = _fdb_spec(
-        h,
-        dev=dev,
-        lladdr=lladdr,
-        dst=dst,
-        vni=vni,
-        port=port,
-        vlan=vlan,
-        via=via,
-        src_vni=src_vni,
-        on=on,
-        state=state,
-        sticky=sticky,
-        extern_learn=extern_learn,
-    )
+    n = _fdb_spec(h, dev, lladdr, **kw)
     h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
 
 
@@ -835,11 +741,7 @@ def fdb_delete(
     *,
     dev: LinkRef | None = None,
     lladdr: str | bytes | None = None,
-    dst: IPAddress | str | None = None,
-    vni: int | None = None,
-    port: int | None = None,
-    vlan: int | None = None,
-    on: On = "self",
+    **kw: Unpack[FdbFields],
 ) -> None:
     """Delete an FDB entry: one from :func:`fdb_dump`, or ``dev`` + ``lladdr`` (+ remote).
 
@@ -851,24 +753,10 @@ def fdb_delete(
     if entry is None:
         if dev is None or lladdr is None:
             raise TypeError("neigh.fdb_delete() needs an entry, or dev= and lladdr=")
-        n = _fdb_spec(
-            h,
-            dev=dev,
-            lladdr=lladdr,
-            dst=dst,
-            vni=vni,
-            port=port,
-            vlan=vlan,
-            via=None,
-            src_vni=None,
-            on=on,
-            state=NUD.NOARP,
-            sticky=False,
-            extern_learn=False,
-        )
+        n = _fdb_spec(h, dev, lladdr, **kw)
         label = _label(dev, n.lladdr)
     else:
-        if dev is not None or lladdr is not None or dst is not None:
+        if dev is not None or lladdr is not None or kw:
             raise TypeError("neigh.fdb_delete() takes an entry or keywords, not both")
         if not entry.is_fdb:
             raise ValueError("use neigh.delete() for an IP neighbour")
@@ -884,7 +772,7 @@ def fdb_delete(
             family=AF_BRIDGE,
             lladdr=entry.lladdr,
             dst=entry.dst,
-            state=NUD.NOARP,
+            state=_FDB_STATE,
             flags=NTF(where),
             vlan=entry.vlan,
             vni=entry.vni,
