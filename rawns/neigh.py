@@ -716,8 +716,10 @@ def fdb_append(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[Fdb
 
     Equivalent to: bridge fdb append LLADDR dev DEV dst IP [vni VNI] [port PORT]
 
-    Raises :class:`~rawns.errors.AlreadyExists` if this remote is already
-    there, :class:`~rawns.errors.NotSupported` on a device without remotes.
+    Appending a remote that is already there is accepted and changes nothing
+    (drivers/net/vxlan: vxlan_fdb_append). Raises
+    :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`~rawns.errors.NotSupported` on a device without remotes.
     """
     n = _fdb_spec(h, dev, lladdr, **kw)
     h.rtnl.request(build_append(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
