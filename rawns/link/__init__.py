@@ -1,40 +1,103 @@
-"""Links (``ip link``): dump, get, add, set, delete.
+"""Links (``ip link``): dump, get, add, replace, set, delete, and their bulk twins.
 
-Specs name what you create (:class:`Veth`, :class:`Bridge`); :class:`Link`
-is what the kernel reports. Every verb takes a :class:`~rawns.Handle` first.
+Specs name what you create (:class:`Veth`, :class:`Bridge`, :class:`Macvlan`,
+:class:`Vxlan`, :class:`Tun`, :class:`Tap`, :class:`Ifb`); :class:`Link` is
+what the kernel reports, its :attr:`Link.data` typed per kind
+(:class:`VethInfo`, :class:`BridgeInfo`, :class:`MacvlanInfo`,
+:class:`VxlanInfo`, :class:`TunInfo`) and :attr:`Link.port` for bridge ports
+(:class:`BridgePortInfo`). Every verb takes a :class:`~rawns.Handle` first and
+has a pure ``build_*`` twin; ``add_many``/``set_many``/``delete_many``
+pipeline many requests per send.
+
+>>> from rawns import link
+>>> spec = link.Veth(name="veth-red", peer="veth-red-br")
+>>> link.parse_add(link.build_add(spec)) == spec
+True
 """
 
 from __future__ import annotations
 
+from . import _bridge, _macvlan, _simple, _tuntap, _veth, _vxlan
 from ._base import (
     Link,
+    LinkInfo,
     LinkRef,
-    LinkSpec,
+    PortInfo,
     build_delete,
     build_dump,
     build_get,
     delete,
+    delete_many,
     dump,
     get,
     parse_link,
     resolve_index,
 )
-from ._kinds import Bridge, Veth, add, build_add
+from ._bridge import PORT_STATES, Bridge, BridgeInfo, BridgePort, BridgePortInfo
+from ._macvlan import MACVLAN_MODES, Macvlan, MacvlanInfo
+from ._set import LinkChange, build_set, parse_set, set, set_many
+from ._simple import Dummy, Ifb
+from ._spec import (
+    LinkSpec,
+    NetnsRef,
+    add,
+    add_many,
+    build_add,
+    build_replace,
+    parse_add,
+    replace,
+)
+from ._tuntap import Tap, Tun, TunInfo, build_ifreq, open_tuntap
+from ._veth import Veth, VethInfo
+from ._vxlan import VXLAN_PORT, Vxlan, VxlanInfo
+
+del _bridge, _macvlan, _simple, _tuntap, _veth, _vxlan
 
 __all__ = [
+    "MACVLAN_MODES",
+    "PORT_STATES",
+    "VXLAN_PORT",
     "Bridge",
+    "BridgeInfo",
+    "BridgePort",
+    "BridgePortInfo",
+    "Dummy",
+    "Ifb",
     "Link",
+    "LinkChange",
+    "LinkInfo",
     "LinkRef",
     "LinkSpec",
+    "Macvlan",
+    "MacvlanInfo",
+    "NetnsRef",
+    "PortInfo",
+    "Tap",
+    "Tun",
+    "TunInfo",
     "Veth",
+    "VethInfo",
+    "Vxlan",
+    "VxlanInfo",
     "add",
+    "add_many",
     "build_add",
     "build_delete",
     "build_dump",
     "build_get",
+    "build_ifreq",
+    "build_replace",
+    "build_set",
     "delete",
+    "delete_many",
     "dump",
     "get",
+    "open_tuntap",
+    "parse_add",
     "parse_link",
+    "parse_set",
+    "replace",
     "resolve_index",
+    "set",
+    "set_many",
 ]

@@ -1,74 +1,162 @@
-"""The :class:`Link` result, its parser, and the kind-independent verbs."""
+"""The :class:`Link` result, its parser, and the kind-independent verbs.
+
+Kind modules (``_veth``, ``_bridge``, ...) register a parser for their
+``IFLA_INFO_DATA`` (and, for masters, their ports' ``IFLA_INFO_SLAVE_DATA``)
+with :func:`register_info` / :func:`register_port`; :func:`parse_link` looks
+the kind up there, so no code here knows about any one kind.
+"""
 
 from __future__ import annotations
 
 import socket
+import struct
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .._rtnl import IF_OPER, IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM, check_ifname
-from .._wire import (
-    NLA_TYPE_MASK,
-    Attr,
-    Writer,
-    attr_s32,
-    attr_str,
-    attr_u8,
-    attr_u32,
-    iter_attrs,
-)
-from ..errors import DecodeError
+from .._wire import NLA_TYPE_MASK, Attr, Writer, iter_attrs
+from ..errors import DecodeError, KernelError
 
 if TYPE_CHECKING:
     from ..handle import Handle
 
 __all__ = [
     "Link",
+    "LinkInfo",
     "LinkRef",
-    "LinkSpec",
+    "PortInfo",
     "build_delete",
     "build_dump",
     "build_get",
     "delete",
+    "delete_many",
     "dump",
     "get",
     "parse_link",
     "resolve_index",
 ]
 
-_IFLA_IFNAME = int(IFLA.IFNAME)
-_IFLA_MTU = int(IFLA.MTU)
-_IFLA_ADDRESS = int(IFLA.ADDRESS)
-_IFLA_BROADCAST = int(IFLA.BROADCAST)
-_IFLA_MASTER = int(IFLA.MASTER)
-_IFLA_LINK = int(IFLA.LINK)
-_IFLA_LINK_NETNSID = int(IFLA.LINK_NETNSID)
-_IFLA_OPERSTATE = int(IFLA.OPERSTATE)
-_IFLA_LINKINFO = int(IFLA.LINKINFO)
-_IFLA_TXQLEN = int(IFLA.TXQLEN)
-_IFLA_IFALIAS = int(IFLA.IFALIAS)
-_IFLA_PERM_ADDRESS = int(IFLA.PERM_ADDRESS)
-_IFLA_CARRIER = int(IFLA.CARRIER)
-_IFLA_MIN_MTU = int(IFLA.MIN_MTU)
-_IFLA_MAX_MTU = int(IFLA.MAX_MTU)
-_IFLA_PROTINFO = int(IFLA.PROTINFO)
-_IFLA_ALT_IFNAME = int(IFLA.ALT_IFNAME)
-_IFLA_PROP_LIST = int(IFLA.PROP_LIST)
-_IFLA_INFO_KIND = int(IFLA_INFO.KIND)
-_IFLA_INFO_DATA = int(IFLA_INFO.DATA)
-_IFLA_INFO_SLAVE_KIND = int(IFLA_INFO.SLAVE_KIND)
-_IFLA_INFO_SLAVE_DATA = int(IFLA_INFO.SLAVE_DATA)
+# RTEXT_FILTER_SKIP_STATS (linux/rtnetlink.h): the kernel leaves out the three
+# stats blocks (~400 bytes a link) that rawns does not decode.
+RTEXT_FILTER_SKIP_STATS = 1 << 3
+
+_NLA = struct.Struct("=HH").unpack_from
+_U8 = struct.Struct("=B").unpack_from
+_U32 = struct.Struct("=I").unpack_from
+_S32 = struct.Struct("=i").unpack_from
+
+# Attribute numbers as plain ints: the parser indexes a list with them.
+_IFNAME = int(IFLA.IFNAME)
+_MTU = int(IFLA.MTU)
+_ADDRESS = int(IFLA.ADDRESS)
+_BROADCAST = int(IFLA.BROADCAST)
+_MASTER = int(IFLA.MASTER)
+_LINK = int(IFLA.LINK)
+_LINK_NETNSID = int(IFLA.LINK_NETNSID)
+_OPERSTATE = int(IFLA.OPERSTATE)
+_LINKMODE = int(IFLA.LINKMODE)
+_LINKINFO = int(IFLA.LINKINFO)
+_TXQLEN = int(IFLA.TXQLEN)
+_IFALIAS = int(IFLA.IFALIAS)
+_PERM_ADDRESS = int(IFLA.PERM_ADDRESS)
+_CARRIER = int(IFLA.CARRIER)
+_MIN_MTU = int(IFLA.MIN_MTU)
+_MAX_MTU = int(IFLA.MAX_MTU)
+_QDISC = int(IFLA.QDISC)
+_PROMISCUITY = int(IFLA.PROMISCUITY)
+_GROUP = int(IFLA.GROUP)
+_NUM_TX_QUEUES = int(IFLA.NUM_TX_QUEUES)
+_NUM_RX_QUEUES = int(IFLA.NUM_RX_QUEUES)
+_GSO_MAX_SIZE = int(IFLA.GSO_MAX_SIZE)
+_GSO_MAX_SEGS = int(IFLA.GSO_MAX_SEGS)
+_PROP_LIST = int(IFLA.PROP_LIST)
+_ALT_IFNAME = int(IFLA.ALT_IFNAME)
+_INFO_KIND = int(IFLA_INFO.KIND)
+_INFO_DATA = int(IFLA_INFO.DATA)
+_INFO_SLAVE_KIND = int(IFLA_INFO.SLAVE_KIND)
+_INFO_SLAVE_DATA = int(IFLA_INFO.SLAVE_DATA)
+
+#: Top-level attributes decoded into :class:`Link` fields; the rest stay raw
+#: in :attr:`Link.attrs`.
+_DECODED = frozenset(
+    {
+        _IFNAME,
+        _MTU,
+        _ADDRESS,
+        _BROADCAST,
+        _MASTER,
+        _LINK,
+        _LINK_NETNSID,
+        _OPERSTATE,
+        _LINKMODE,
+        _LINKINFO,
+        _TXQLEN,
+        _IFALIAS,
+        _PERM_ADDRESS,
+        _CARRIER,
+        _MIN_MTU,
+        _MAX_MTU,
+        _QDISC,
+        _PROMISCUITY,
+        _GROUP,
+        _NUM_TX_QUEUES,
+        _NUM_RX_QUEUES,
+        _GSO_MAX_SIZE,
+        _GSO_MAX_SEGS,
+        _PROP_LIST,
+    }
+)
+_SLOTS = 128  # above every IFLA_* this parser decodes; larger types are kept raw only
 
 _OPERSTATES = {int(v): v.name for v in IF_OPER}
+_IFF_NAMES = tuple((int(f), str(f.name)) for f in IFF)
 
 
-def _mac(raw: bytes) -> str:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkInfo:
+    """Base of the typed ``IFLA_INFO_DATA`` views (:class:`~rawns.link.BridgeInfo`...)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortInfo:
+    """Base of the typed ``IFLA_INFO_SLAVE_DATA`` views (:class:`~rawns.link.BridgePortInfo`)."""
+
+
+# (payload, start, end, link fields decoded so far) -> typed view. The fields
+# let a kind use top-level attributes: a veth's peer is IFLA_LINK.
+InfoParser = Callable[[bytes, int, int, dict[str, Any]], LinkInfo]
+PortParser = Callable[[bytes, int, int], PortInfo]
+
+_INFO_PARSERS: dict[str, InfoParser] = {}
+_PORT_PARSERS: dict[str, PortParser] = {}
+
+
+def register_info(kind: str, parser: InfoParser) -> None:
+    """Decode ``IFLA_INFO_DATA`` of links of ``kind`` with ``parser`` (kind modules call this)."""
+    _INFO_PARSERS[kind] = parser
+
+
+def register_port(master_kind: str, parser: PortParser) -> None:
+    """Decode ``IFLA_INFO_SLAVE_DATA`` of ports whose master is of ``master_kind``."""
+    _PORT_PARSERS[master_kind] = parser
+
+
+def mac_str(raw: bytes) -> str:
     return raw.hex(":")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Link:
-    """A network interface as the kernel reports it (RTM_NEWLINK)."""
+    """A network interface as the kernel reports it (RTM_NEWLINK).
+
+    Field names follow ``ip -j -d link show`` where they can (``mac`` is its
+    ``address``, ``index`` its ``ifindex``). ``data`` is the kind's own
+    settings, typed (:class:`~rawns.link.VethInfo`, :class:`~rawns.link.BridgeInfo`,
+    ...), ``port`` the bridge-port settings of a bridge port. ``raw`` keeps the
+    whole message payload, so nothing the kernel sent is lost: see
+    :attr:`attrs`, :attr:`info_data` and :attr:`slave_data`.
+    """
 
     index: int
     name: str
@@ -80,9 +168,9 @@ class Link:
     operstate: str = "UNKNOWN"
     master: int | None = None
     link: int | None = None
-    """IFLA_LINK: the peer's index for veth, the lower device for macvlan/vxlan."""
+    """IFLA_LINK: the peer's index for veth, the lower device for macvlan."""
     link_netnsid: int | None = None
-    """IFLA_LINK_NETNSID: the peer's namespace id, as seen from this namespace."""
+    """IFLA_LINK_NETNSID: the namespace of :attr:`link`, as an id seen from here."""
     txqlen: int | None = None
     alias: str | None = None
     carrier: bool | None = None
@@ -91,15 +179,23 @@ class Link:
     permanent_mac: str | None = None
     alt_names: tuple[str, ...] = ()
     type: int = 0
-    """ARPHRD_* link type (1 = ether, 772 = loopback)."""
+    """ARPHRD_* link type (1 = ether, 772 = loopback, 65534 = none/tun)."""
+    qdisc: str | None = None
+    promiscuity: int | None = None
+    group: int | None = None
+    linkmode: int | None = None
+    num_tx_queues: int | None = None
+    num_rx_queues: int | None = None
+    gso_max_size: int | None = None
+    gso_max_segs: int | None = None
     slave_kind: str | None = None
     """The kind of the master this link is a port of (``bridge``)."""
-    info_data: tuple[Attr, ...] = ()
-    """IFLA_INFO_DATA: the kind's own attributes, raw; typed by :attr:`data`."""
-    slave_data: tuple[Attr, ...] = ()
-    """IFLA_INFO_SLAVE_DATA: port attributes (bridge port flags), raw."""
-    attrs: tuple[Attr, ...] = field(default=(), repr=False, compare=False)
-    """Every top-level attribute not decoded above, kept verbatim."""
+    data: LinkInfo | None = None
+    """The kind's settings, typed; ``None`` for a kind rawns does not decode."""
+    port: PortInfo | None = None
+    """Port settings from the master (:class:`~rawns.link.BridgePortInfo`)."""
+    raw: bytes = field(default=b"", repr=False, compare=False)
+    """The RTM_NEWLINK payload (ifinfomsg and attributes) as received."""
 
     @property
     def up(self) -> bool:
@@ -108,123 +204,236 @@ class Link:
 
     @property
     def lower_up(self) -> bool:
+        """The driver reports carrier (IFF_LOWER_UP)."""
         return bool(self.flags & IFF.LOWER_UP)
 
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        """The IFF_* flags that are set, by name (``("BROADCAST", "MULTICAST", "UP")``)."""
+        return tuple(n for bit, n in _IFF_NAMES if self.flags & bit)
 
-LinkRef = Union[str, int, Link]  # noqa: UP007 - a runtime alias used in isinstance-free signatures
+    @property
+    def attrs(self) -> tuple[Attr, ...]:
+        """Every top-level attribute not decoded into a field, verbatim."""
+        raw = self.raw
+        return tuple(
+            Attr(t, raw[a:b])
+            for t, a, b in iter_attrs(raw, IFINFOMSG.size)
+            if t & NLA_TYPE_MASK not in _DECODED
+        )
+
+    @property
+    def info_data(self) -> tuple[Attr, ...]:
+        """IFLA_INFO_DATA, raw (:attr:`data` is its typed view)."""
+        return self._linkinfo(_INFO_DATA)
+
+    @property
+    def slave_data(self) -> tuple[Attr, ...]:
+        """IFLA_INFO_SLAVE_DATA, raw (:attr:`port` is its typed view)."""
+        return self._linkinfo(_INFO_SLAVE_DATA)
+
+    def _linkinfo(self, which: int) -> tuple[Attr, ...]:
+        raw = self.raw
+        for t, a, b in iter_attrs(raw, IFINFOMSG.size):
+            if t & NLA_TYPE_MASK == _LINKINFO:
+                for it, c, d in iter_attrs(raw, a, b):
+                    if it & NLA_TYPE_MASK == which:
+                        return tuple(Attr(x, raw[y:z]) for x, y, z in iter_attrs(raw, c, d))
+        return ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinkSpec:
-    """Base of the link specs (:class:`~rawns.link.Veth`, :class:`~rawns.link.Bridge`...)."""
+LinkRef = Union[str, int, Link]  # noqa: UP007 - a runtime alias, also used by route and neigh
 
-    name: str
-    mtu: int | None = None
-    mac: str | None = None
-    up: bool = False
-    master: LinkRef | None = None
-    txqlen: int | None = None
-    alias: str | None = None
+
+def _str(payload: bytes, a: int, b: int) -> str:
+    nul = payload.find(0, a, b)
+    return payload[a : b if nul < 0 else nul].decode("utf-8", "surrogateescape")
+
+
+def _u32(payload: bytes, a: int, b: int, what: str) -> int:
+    if b - a != 4:
+        raise DecodeError(f"{what} payload is {b - a} bytes, expected 4", offset=a)
+    return int(_U32(payload, a)[0])
+
+
+def _u8(payload: bytes, a: int, b: int, what: str) -> int:
+    if b - a < 1:
+        raise DecodeError(f"{what} payload is empty", offset=a)
+    return payload[a]
 
 
 def parse_link(payload: bytes) -> Link:
-    """Decode an RTM_NEWLINK payload (ifinfomsg + attributes) into a :class:`Link`."""
-    if len(payload) < IFINFOMSG.size:
-        raise DecodeError(f"ifinfomsg needs {IFINFOMSG.size} bytes, got {len(payload)}")
+    """Decode an RTM_NEWLINK payload (ifinfomsg + attributes) into a :class:`Link`.
+
+    Raises :class:`~rawns.errors.DecodeError` for truncated or malformed input.
+    """
+    n = len(payload)
+    if n < IFINFOMSG.size:
+        raise DecodeError(f"ifinfomsg needs {IFINFOMSG.size} bytes, got {n}")
     _family, ltype, index, flags, _change = IFINFOMSG.unpack_from(payload, 0)
-    name = ""
-    kw: dict[str, object] = {}
-    rest: list[Attr] = []
-    for atype, a, b in iter_attrs(payload, IFINFOMSG.size):
-        t = atype & NLA_TYPE_MASK
-        if t == _IFLA_IFNAME:
-            name = attr_str(payload, a, b)
-        elif t == _IFLA_MTU:
-            kw["mtu"] = attr_u32(payload, a, b)
-        elif t == _IFLA_ADDRESS:
-            kw["mac"] = _mac(payload[a:b])
-        elif t == _IFLA_BROADCAST:
-            kw["broadcast"] = _mac(payload[a:b])
-        elif t == _IFLA_MASTER:
-            kw["master"] = attr_u32(payload, a, b)
-        elif t == _IFLA_LINK:
-            kw["link"] = attr_u32(payload, a, b)
-        elif t == _IFLA_LINK_NETNSID:
-            kw["link_netnsid"] = attr_s32(payload, a, b)
-        elif t == _IFLA_OPERSTATE:
-            kw["operstate"] = _OPERSTATES.get(attr_u8(payload, a, b), "UNKNOWN")
-        elif t == _IFLA_TXQLEN:
-            kw["txqlen"] = attr_u32(payload, a, b)
-        elif t == _IFLA_IFALIAS:
-            kw["alias"] = attr_str(payload, a, b)
-        elif t == _IFLA_CARRIER:
-            kw["carrier"] = bool(attr_u8(payload, a, b))
-        elif t == _IFLA_MIN_MTU:
-            kw["min_mtu"] = attr_u32(payload, a, b)
-        elif t == _IFLA_MAX_MTU:
-            kw["max_mtu"] = attr_u32(payload, a, b)
-        elif t == _IFLA_PERM_ADDRESS:
-            kw["permanent_mac"] = _mac(payload[a:b])
-        elif t == _IFLA_PROP_LIST:
-            kw["alt_names"] = tuple(
-                attr_str(payload, c, d)
-                for ct, c, d in iter_attrs(payload, a, b)
-                if ct & NLA_TYPE_MASK == _IFLA_ALT_IFNAME
+    # One pass records where each attribute starts and ends; fields are then
+    # decoded straight from those offsets (this is the hot loop of a dump).
+    starts = [0] * _SLOTS
+    ends = [0] * _SLOTS
+    off = IFINFOMSG.size
+    nla = _NLA
+    while off < n:
+        if n - off < 4:
+            raise DecodeError(f"truncated attribute header: {n - off} bytes left", offset=off)
+        alen, atype = nla(payload, off)
+        if alen < 4 or off + alen > n:
+            raise DecodeError(
+                f"attribute type {atype & NLA_TYPE_MASK} has length {alen} ({n - off} bytes left)",
+                offset=off,
             )
-        elif t == _IFLA_LINKINFO:
-            for it, c, d in iter_attrs(payload, a, b):
-                it &= NLA_TYPE_MASK
-                if it == _IFLA_INFO_KIND:
-                    kw["kind"] = attr_str(payload, c, d)
-                elif it == _IFLA_INFO_DATA:
-                    kw["info_data"] = tuple(
-                        Attr(x, payload[y:z]) for x, y, z in iter_attrs(payload, c, d)
-                    )
-                elif it == _IFLA_INFO_SLAVE_KIND:
-                    kw["slave_kind"] = attr_str(payload, c, d)
-                elif it == _IFLA_INFO_SLAVE_DATA:
-                    kw["slave_data"] = tuple(
-                        Attr(x, payload[y:z]) for x, y, z in iter_attrs(payload, c, d)
-                    )
-        else:
-            rest.append(Attr(atype, payload[a:b]))
-    return Link(index=index, name=name, flags=flags, type=ltype, attrs=tuple(rest), **kw)  # type: ignore[arg-type]  # kw holds exactly Link's optional fields
+        t = atype & NLA_TYPE_MASK
+        if t < _SLOTS:
+            starts[t] = off + 4
+            ends[t] = off + alen
+        off += (alen + 3) & ~3
+
+    kw: dict[str, Any] = {}
+    name = _str(payload, a, ends[_IFNAME]) if (a := starts[_IFNAME]) else ""
+    if a := starts[_MTU]:
+        kw["mtu"] = _u32(payload, a, ends[_MTU], "IFLA_MTU")
+    if a := starts[_ADDRESS]:
+        kw["mac"] = payload[a : ends[_ADDRESS]].hex(":")
+    if a := starts[_BROADCAST]:
+        kw["broadcast"] = payload[a : ends[_BROADCAST]].hex(":")
+    if a := starts[_OPERSTATE]:
+        state = _u8(payload, a, ends[_OPERSTATE], "IFLA_OPERSTATE")
+        kw["operstate"] = _OPERSTATES.get(state, "UNKNOWN")
+    if a := starts[_MASTER]:
+        kw["master"] = _u32(payload, a, ends[_MASTER], "IFLA_MASTER")
+    if a := starts[_LINK]:
+        kw["link"] = _u32(payload, a, ends[_LINK], "IFLA_LINK")
+    if a := starts[_LINK_NETNSID]:
+        if ends[_LINK_NETNSID] - a != 4:
+            raise DecodeError("IFLA_LINK_NETNSID payload is not 4 bytes", offset=a)
+        kw["link_netnsid"] = _S32(payload, a)[0]
+    if a := starts[_TXQLEN]:
+        kw["txqlen"] = _u32(payload, a, ends[_TXQLEN], "IFLA_TXQLEN")
+    if a := starts[_IFALIAS]:
+        kw["alias"] = _str(payload, a, ends[_IFALIAS])
+    if a := starts[_CARRIER]:
+        kw["carrier"] = bool(_u8(payload, a, ends[_CARRIER], "IFLA_CARRIER"))
+    if a := starts[_MIN_MTU]:
+        kw["min_mtu"] = _u32(payload, a, ends[_MIN_MTU], "IFLA_MIN_MTU")
+    if a := starts[_MAX_MTU]:
+        kw["max_mtu"] = _u32(payload, a, ends[_MAX_MTU], "IFLA_MAX_MTU")
+    if a := starts[_PERM_ADDRESS]:
+        kw["permanent_mac"] = payload[a : ends[_PERM_ADDRESS]].hex(":")
+    if a := starts[_QDISC]:
+        kw["qdisc"] = _str(payload, a, ends[_QDISC])
+    if a := starts[_PROMISCUITY]:
+        kw["promiscuity"] = _u32(payload, a, ends[_PROMISCUITY], "IFLA_PROMISCUITY")
+    if a := starts[_GROUP]:
+        kw["group"] = _u32(payload, a, ends[_GROUP], "IFLA_GROUP")
+    if a := starts[_LINKMODE]:
+        kw["linkmode"] = _u8(payload, a, ends[_LINKMODE], "IFLA_LINKMODE")
+    if a := starts[_NUM_TX_QUEUES]:
+        kw["num_tx_queues"] = _u32(payload, a, ends[_NUM_TX_QUEUES], "IFLA_NUM_TX_QUEUES")
+    if a := starts[_NUM_RX_QUEUES]:
+        kw["num_rx_queues"] = _u32(payload, a, ends[_NUM_RX_QUEUES], "IFLA_NUM_RX_QUEUES")
+    if a := starts[_GSO_MAX_SIZE]:
+        kw["gso_max_size"] = _u32(payload, a, ends[_GSO_MAX_SIZE], "IFLA_GSO_MAX_SIZE")
+    if a := starts[_GSO_MAX_SEGS]:
+        kw["gso_max_segs"] = _u32(payload, a, ends[_GSO_MAX_SEGS], "IFLA_GSO_MAX_SEGS")
+    if a := starts[_PROP_LIST]:
+        kw["alt_names"] = tuple(
+            _str(payload, c, d)
+            for ct, c, d in iter_attrs(payload, a, ends[_PROP_LIST])
+            if ct & NLA_TYPE_MASK == _ALT_IFNAME
+        )
+    if a := starts[_LINKINFO]:
+        _parse_linkinfo(payload, a, ends[_LINKINFO], kw)
+    return Link(index=index, name=name, flags=flags, type=ltype, raw=payload, **kw)
 
 
-def _header(w: Writer, index: int = 0, flags: int = 0, change: int = 0) -> None:
+def _parse_linkinfo(payload: bytes, a: int, b: int, kw: dict[str, Any]) -> None:
+    kind = slave_kind = None
+    data = (0, 0)
+    slave = (0, 0)
+    for it, c, d in iter_attrs(payload, a, b):
+        it &= NLA_TYPE_MASK
+        if it == _INFO_KIND:
+            kind = _str(payload, c, d)
+        elif it == _INFO_DATA:
+            data = (c, d)
+        elif it == _INFO_SLAVE_KIND:
+            slave_kind = _str(payload, c, d)
+        elif it == _INFO_SLAVE_DATA:
+            slave = (c, d)
+    if kind is not None:
+        kw["kind"] = kind
+        info = _INFO_PARSERS.get(kind)
+        if info is not None:
+            try:
+                kw["data"] = info(payload, data[0], data[1], kw)
+            except DecodeError as e:
+                e.add_note(f"in IFLA_INFO_DATA of a {kind} link")
+                raise
+    if slave_kind is not None:
+        kw["slave_kind"] = slave_kind
+        port = _PORT_PARSERS.get(slave_kind)
+        if port is not None and slave[0]:
+            try:
+                kw["port"] = port(payload, slave[0], slave[1])
+            except DecodeError as e:
+                e.add_note(f"in IFLA_INFO_SLAVE_DATA of a {slave_kind} port")
+                raise
+
+
+# ---------------------------------------------------------------------------
+# requests
+
+
+def header(w: Writer, index: int = 0, flags: int = 0, change: int = 0) -> None:
+    """Write an AF_UNSPEC ifinfomsg."""
     w.put_bytes_raw(IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, flags, change))
 
 
-def _ref(w: Writer, ref: LinkRef) -> int:
-    """Write the header for a link reference; a name goes in IFLA_IFNAME."""
+def check_index(index: object) -> int:
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise TypeError(f"an interface index is an int, not {index!r}")
+    if not 0 < index <= 0x7FFFFFFF:
+        raise ValueError(f"interface index must be in 1..2147483647, not {index}")
+    return index
+
+
+def index_of(ref: LinkRef) -> int | None:
+    """The index a reference carries (``None`` for a name), validated."""
     if isinstance(ref, Link):
-        _header(w, ref.index)
         return ref.index
-    if isinstance(ref, bool) or not isinstance(ref, int | str):
-        raise TypeError(f"a link is a name, an index or a Link, not {ref!r}")
-    if isinstance(ref, int):
-        if ref <= 0:
-            raise ValueError(f"interface index must be positive, not {ref}")
-        _header(w, ref)
-        return ref
-    check_ifname(ref)
-    _header(w)
-    w.put_strz(IFLA.IFNAME, ref)
-    return 0
+    if isinstance(ref, str):
+        check_ifname(ref)
+        return None
+    return check_index(ref)
+
+
+def put_ref(w: Writer, ref: LinkRef, flags: int = 0, change: int = 0) -> None:
+    """Write the ifinfomsg for a link reference; a name goes in IFLA_IFNAME."""
+    index = index_of(ref)
+    if index is None:
+        header(w, 0, flags, change)
+        w.put_strz(IFLA.IFNAME, str(ref))
+    else:
+        header(w, index, flags, change)
 
 
 def ref_label(ref: LinkRef) -> str:
+    """How a reference is named in error messages."""
     if isinstance(ref, Link):
         return ref.name
     return str(ref)
 
 
 def build_dump() -> bytes:
-    """RTM_GETLINK dump request (``ip link show``)."""
+    """RTM_GETLINK dump request (``ip link show``), stats left out."""
     w = Writer()
     w.begin(RTM.GETLINK, flags=NLM_F.REQUEST | NLM_F.DUMP)
-    _header(w)
-    w.put_u32(IFLA.EXT_MASK, 1 << 3)  # RTEXT_FILTER_SKIP_STATS: stats are not decoded
+    header(w)
+    w.put_u32(IFLA.EXT_MASK, RTEXT_FILTER_SKIP_STATS)
     w.end()
     return w.data()
 
@@ -233,8 +442,8 @@ def build_get(ref: LinkRef) -> bytes:
     """RTM_GETLINK for one link, by name or index (``ip link show dev NAME``)."""
     w = Writer()
     w.begin(RTM.GETLINK, flags=NLM_F.REQUEST | NLM_F.ACK)
-    _ref(w, ref)
-    w.put_u32(IFLA.EXT_MASK, 1 << 3)
+    put_ref(w, ref)
+    w.put_u32(IFLA.EXT_MASK, RTEXT_FILTER_SKIP_STATS)
     w.end()
     return w.data()
 
@@ -243,17 +452,22 @@ def build_delete(ref: LinkRef) -> bytes:
     """RTM_DELLINK (``ip link del NAME``)."""
     w = Writer()
     w.begin(RTM.DELLINK, flags=NLM_F.REQUEST | NLM_F.ACK)
-    _ref(w, ref)
+    put_ref(w, ref)
     w.end()
     return w.data()
 
 
+# ---------------------------------------------------------------------------
+# verbs
+
+
 def dump(h: Handle) -> list[Link]:
-    """Every link in the handle's namespace.
+    """Every link in the handle's namespace, with its kind's data.
 
     Equivalent to: ip -d link show
 
-    Raises :class:`~rawns.errors.DumpInterrupted` if the dump kept changing.
+    Raises :class:`~rawns.errors.DumpInterrupted` if the dump kept changing
+    (see the dump consistency policy in :mod:`rawns.transport`).
     """
     return h.rtnl.dump(build_dump(), parse_link, op="RTM_GETLINK", target="dump")
 
@@ -264,7 +478,8 @@ def get(h: Handle, ref: LinkRef) -> Link:
     Equivalent to: ip -d link show dev NAME
 
     Raises :class:`~rawns.errors.NotFound` (a :class:`FileNotFoundError`) if
-    there is no such link.
+    there is no such link; :class:`ValueError`/:class:`TypeError` for a
+    malformed reference (nothing sent).
     """
     replies = h.rtnl.request(build_get(ref), op="RTM_GETLINK", target=ref_label(ref))
     for r in replies:
@@ -274,21 +489,74 @@ def get(h: Handle, ref: LinkRef) -> Link:
 
 
 def resolve_index(h: Handle, ref: LinkRef) -> int:
-    """The ifindex of a link reference (one RTM_GETLINK for a name)."""
-    if isinstance(ref, Link):
-        return ref.index
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        if ref <= 0:
-            raise ValueError(f"interface index must be positive, not {ref}")
-        return ref
+    """The ifindex of a link reference (one RTM_GETLINK for a name).
+
+    Raises :class:`~rawns.errors.NotFound` for a name that is not a link.
+    """
+    index = index_of(ref)
+    if index is not None:
+        return index
     return get(h, ref).index
+
+
+class Resolver:
+    """Names to indices for one verb call: each name is asked of the kernel once."""
+
+    __slots__ = ("_cache", "_h")
+
+    def __init__(self, h: Handle | None) -> None:
+        self._h = h
+        self._cache: dict[str, int] = {}
+
+    def __call__(self, ref: LinkRef, what: str) -> int:
+        index = index_of(ref)
+        if index is not None:
+            return index
+        name = str(ref)
+        hit = self._cache.get(name)
+        if hit is not None:
+            return hit
+        if self._h is None:
+            raise ValueError(
+                f"{what} {name!r} is a name: the pure build_* functions need an index "
+                f"or a Link (the verbs look names up)"
+            )
+        index = get(self._h, name).index
+        self._cache[name] = index
+        return index
+
+    def forget(self, name: str) -> None:
+        self._cache.pop(name, None)
 
 
 def delete(h: Handle, ref: LinkRef) -> None:
     """Delete a link; a veth's peer goes with it.
 
-    Equivalent to: ip link del NAME
+    Equivalent to: ip link del dev NAME
 
     Raises :class:`~rawns.errors.NotFound` if there is no such link.
     """
     h.rtnl.request(build_delete(ref), op="RTM_DELLINK", target=ref_label(ref))
+
+
+def delete_many(
+    h: Handle, refs: Iterable[LinkRef], *, check: bool = True
+) -> list[KernelError | None]:
+    """Delete many links with pipelined requests (one send per window, acks in bulk).
+
+    Equivalent to: ip -batch - <<< "link del dev NAME ..."
+
+    Returns one entry per link: ``None`` or the :class:`~rawns.errors.KernelError`.
+    With ``check`` (the default) the first error is raised once every ack is in.
+    """
+    refs = list(refs)
+    msgs = [build_delete(r) for r in refs]
+    return pipeline(h, msgs, [ref_label(r) for r in refs], "RTM_DELLINK", check)
+
+
+def pipeline(
+    h: Handle, msgs: Sequence[bytes], targets: Sequence[str], op: str, check: bool
+) -> list[KernelError | None]:
+    if not msgs:
+        return []
+    return h.rtnl.pipeline(msgs, op=op, targets=targets, check=check)

@@ -1,0 +1,135 @@
+"""macvlan: extra MAC addresses on a lower device, each its own link."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .._rtnl import IFLA, IFLA_MACVLAN, MACVLAN_MODE
+from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
+from ..errors import DecodeError
+from ._base import LinkInfo, LinkRef, Resolver, register_info
+from ._spec import LinkSpec, check_bool, check_int, check_ref, set_field
+
+__all__ = ["MACVLAN_MODES", "Macvlan", "MacvlanInfo"]
+
+_U16 = struct.Struct("=H").unpack_from
+_U32 = struct.Struct("=I").unpack_from
+
+#: Mode names as ``ip link`` spells them, to MACVLAN_MODE_* values.
+MACVLAN_MODES = {
+    "private": int(MACVLAN_MODE.PRIVATE),
+    "vepa": int(MACVLAN_MODE.VEPA),
+    "bridge": int(MACVLAN_MODE.BRIDGE),
+    "passthru": int(MACVLAN_MODE.PASSTHRU),
+    "source": int(MACVLAN_MODE.SOURCE),
+}
+_MODE_NAMES = {v: k for k, v in MACVLAN_MODES.items()}
+MACVLAN_FLAG_NOPROMISC = 1  # linux/if_link.h
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Macvlan(LinkSpec):
+    """A macvlan on the lower device ``link`` (``ip link add NAME link DEV type macvlan``).
+
+    ``mode`` is ``private``, ``vepa``, ``bridge``, ``passthru`` or ``source``
+    (``None``: the kernel's default, vepa); ``nopromisc`` keeps a passthru
+    lower device out of promiscuous mode; ``bc_queue_len`` sizes the
+    broadcast queue.
+    """
+
+    kind: ClassVar[str] = "macvlan"
+
+    link: LinkRef
+    mode: str | None = None
+    nopromisc: bool | None = None
+    bc_queue_len: int | None = None
+
+    def __post_init__(self) -> None:
+        super(Macvlan, self).__post_init__()
+        check_ref(self.link, "link (the lower device)")
+        if self.mode is not None:
+            if not isinstance(self.mode, str) or self.mode.lower() not in MACVLAN_MODES:
+                raise ValueError(
+                    f"macvlan mode must be one of {', '.join(MACVLAN_MODES)}, not {self.mode!r}"
+                )
+            set_field(self, "mode", self.mode.lower())
+        if self.nopromisc is not None:
+            check_bool(self.nopromisc, "nopromisc")
+        if self.bc_queue_len is not None:
+            check_int(self.bc_queue_len, "bc_queue_len", 0, 0xFFFFFFFF)
+
+    def refs(self) -> tuple[LinkRef, ...]:
+        return (*super(Macvlan, self).refs(), self.link)
+
+    def _put_top(self, w: Writer, resolve: Resolver) -> None:
+        w.put_u32(IFLA.LINK, resolve(self.link, "link"))
+
+    def _has_data(self) -> bool:
+        return self.mode is not None or self.nopromisc is not None or self.bc_queue_len is not None
+
+    def _put_data(self, w: Writer, resolve: Resolver) -> None:
+        if self.mode is not None:
+            w.put_u32(IFLA_MACVLAN.MODE, MACVLAN_MODES[self.mode])
+        if self.nopromisc is not None:
+            w.put_u16(IFLA_MACVLAN.FLAGS, MACVLAN_FLAG_NOPROMISC if self.nopromisc else 0)
+        if self.bc_queue_len is not None:
+            w.put_u32(IFLA_MACVLAN.BC_QUEUE_LEN, self.bc_queue_len)
+
+    @classmethod
+    def _parse_data(
+        cls, payload: bytes, start: int, end: int, top: dict[str, Any]
+    ) -> dict[str, Any]:
+        if "link" not in top:
+            raise DecodeError("a macvlan request without IFLA_LINK")
+        kw: dict[str, Any] = {"link": top.pop("link")}
+        for t, a, _b in iter_attrs(payload, start, end):
+            t &= NLA_TYPE_MASK
+            if t == IFLA_MACVLAN.MODE:
+                kw["mode"] = _MODE_NAMES[_U32(payload, a)[0]]
+            elif t == IFLA_MACVLAN.FLAGS:
+                kw["nopromisc"] = bool(_U16(payload, a)[0] & MACVLAN_FLAG_NOPROMISC)
+            elif t == IFLA_MACVLAN.BC_QUEUE_LEN:
+                kw["bc_queue_len"] = _U32(payload, a)[0]
+            else:
+                raise DecodeError(f"IFLA_MACVLAN attribute {t} is not a Macvlan field", offset=a)
+        return kw
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MacvlanInfo(LinkInfo):
+    """A macvlan's settings as the kernel reports them; the lower device is ``Link.link``."""
+
+    mode: str | None = None
+    flags: int | None = None
+    macaddr_count: int | None = None
+    bc_queue_len: int | None = None
+    bc_queue_len_used: int | None = None
+
+    @property
+    def nopromisc(self) -> bool:
+        return bool((self.flags or 0) & MACVLAN_FLAG_NOPROMISC)
+
+
+def parse_macvlan_info(payload: bytes, start: int, end: int, top: dict[str, Any]) -> MacvlanInfo:
+    kw: dict[str, Any] = {}
+    for t, a, b in iter_attrs(payload, start, end):
+        t &= NLA_TYPE_MASK
+        n = b - a
+        if t == IFLA_MACVLAN.MODE and n == 4:
+            mode = _U32(payload, a)[0]
+            kw["mode"] = _MODE_NAMES.get(mode, str(mode))
+        elif t == IFLA_MACVLAN.FLAGS and n == 2:
+            kw["flags"] = _U16(payload, a)[0]
+        elif t == IFLA_MACVLAN.MACADDR_COUNT and n == 4:
+            kw["macaddr_count"] = _U32(payload, a)[0]
+        elif t == IFLA_MACVLAN.BC_QUEUE_LEN and n == 4:
+            kw["bc_queue_len"] = _U32(payload, a)[0]
+        elif t == IFLA_MACVLAN.BC_QUEUE_LEN_USED and n == 4:
+            kw["bc_queue_len_used"] = _U32(payload, a)[0]
+    return MacvlanInfo(**kw)
+
+
+register_info("macvlan", parse_macvlan_info)
+register_info("macvtap", parse_macvlan_info)

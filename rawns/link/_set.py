@@ -1,0 +1,325 @@
+"""Changing existing links: ``link.set`` and its bulk and pure twins.
+
+A :class:`LinkChange` holds one ``ip link set`` command's worth of changes.
+It becomes one RTM_NEWLINK (flags REQUEST|ACK, no CREATE: the kernel only
+changes an existing link), or two when bridge-port settings come with a new
+master: the kernel applies IFLA_INFO_SLAVE_DATA through the port's *current*
+master before IFLA_MASTER takes effect (net/core/rtnetlink.c:
+rtnl_changelink), so the port settings go in a second message.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM, check_ifname
+from .._wire import NLA_TYPE_MASK, Writer, iter_attrs, iter_messages
+from ..errors import DecodeError, KernelError
+from ._base import LinkRef, Resolver, header, index_of, mac_str, pipeline, ref_label
+from ._bridge import BridgePort
+from ._spec import (
+    NetnsRef,
+    check_bool,
+    check_int,
+    check_mtu,
+    check_netns,
+    check_ref,
+    parse_mac,
+    put_netns,
+    set_field,
+)
+
+if TYPE_CHECKING:
+    from ..handle import Handle
+
+__all__ = ["LinkChange", "build_set", "parse_set", "set", "set_many"]
+
+_U32 = struct.Struct("=I").unpack_from
+_F_SET = NLM_F.REQUEST | NLM_F.ACK
+
+# (field, IFF bit, whether the field is the bit's negation): ifinfomsg flags
+# that ip link set toggles through ifi_flags/ifi_change.
+_IFF_FIELDS: tuple[tuple[str, int, bool], ...] = (
+    ("up", IFF.UP, False),
+    ("arp", IFF.NOARP, True),
+    ("promisc", IFF.PROMISC, False),
+    ("allmulticast", IFF.ALLMULTI, False),
+    ("multicast", IFF.MULTICAST, False),
+)
+_VALUE_FIELDS = ("mtu", "mac", "name", "master", "netns", "alias", "txqlen", "group", "carrier")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkChange:
+    """Changes to one existing link (``None`` leaves a setting as it is).
+
+    ``ref`` is the link (name, index or :class:`~rawns.link.Link`); ``name``
+    renames it; ``master`` attaches it to a bridge, ``nomaster=True`` detaches
+    it; ``netns`` moves it (a :class:`~rawns.netns.Netns`, sent as its fd, or a
+    pid); ``port`` changes its bridge-port settings. Inputs are checked when
+    the change is made (:class:`ValueError`/:class:`TypeError` naming the value).
+    """
+
+    ref: LinkRef
+    up: bool | None = None
+    mtu: int | None = None
+    mac: str | None = None
+    name: str | None = None
+    master: LinkRef | None = None
+    nomaster: bool = False
+    netns: NetnsRef | None = None
+    alias: str | None = None
+    txqlen: int | None = None
+    group: int | None = None
+    carrier: bool | None = None
+    arp: bool | None = None
+    promisc: bool | None = None
+    allmulticast: bool | None = None
+    multicast: bool | None = None
+    port: BridgePort | None = None
+
+    def __post_init__(self) -> None:
+        check_ref(self.ref, "link")
+        for f, _bit, _neg in _IFF_FIELDS:
+            if getattr(self, f) is not None:
+                check_bool(getattr(self, f), f)
+        if self.mtu is not None:
+            check_mtu(self.mtu)
+        if self.mac is not None:
+            set_field(self, "mac", mac_str(parse_mac(self.mac)))
+        if self.name is not None:
+            check_ifname(self.name)
+        if self.master is not None:
+            check_ref(self.master, "master")
+        check_bool(self.nomaster, "nomaster")
+        if self.master is not None and self.nomaster:
+            raise ValueError("give master= or nomaster=True, not both")
+        if self.nomaster and self.port is not None:
+            raise ValueError("bridge-port settings (port=) need a master; nomaster=True drops it")
+        if self.netns is not None:
+            check_netns(self.netns)
+        if self.alias is not None and not isinstance(self.alias, str):
+            raise TypeError(f"alias must be a str, not {self.alias!r}")
+        if self.alias is not None and len(self.alias.encode()) > 255:
+            raise ValueError(f"alias {self.alias[:20]!r}... is longer than 255 bytes")
+        if self.txqlen is not None:
+            check_int(self.txqlen, "txqlen", 0, 0xFFFFFFFF)
+        if self.group is not None:
+            check_int(self.group, "group", 0, 0xFFFFFFFF)
+        if self.carrier is not None:
+            check_bool(self.carrier, "carrier")
+        if self.port is not None and not isinstance(self.port, BridgePort):
+            raise TypeError(f"port must be a BridgePort, not {self.port!r}")
+        if self.name is not None and isinstance(self.ref, str) and self.name == self.ref:
+            set_field(self, "name", None)  # not renaming to the same name, as iproute2
+        if not self._changes():
+            raise ValueError(f"link.set({ref_label(self.ref)!r}) with nothing to change")
+
+    def _changes(self) -> bool:
+        fields = (*(x[0] for x in _IFF_FIELDS), *_VALUE_FIELDS, "port")
+        return self.nomaster or any(getattr(self, f) is not None for f in fields)
+
+    def _messages(self, resolve: Resolver) -> list[bytes]:
+        index = index_of(self.ref)
+        if index is None and self.name is not None:
+            index = resolve(self.ref, "link to rename")
+        flags = change = 0
+        for f, bit, neg in _IFF_FIELDS:
+            value = getattr(self, f)
+            if value is not None:
+                change |= bit
+                if value != neg:
+                    flags |= bit
+        split = self.port is not None and self.master is not None
+        w = Writer()
+        w.begin(RTM.NEWLINK, flags=_F_SET)
+        _put_ref(w, self.ref, index, flags, change)
+        # The order ip link set writes them in, for the options given in this order.
+        if self.mtu is not None:
+            w.put_u32(IFLA.MTU, self.mtu)
+        if self.mac is not None:
+            w.put(IFLA.ADDRESS, parse_mac(self.mac))
+        if self.txqlen is not None:
+            w.put_u32(IFLA.TXQLEN, self.txqlen)
+        if self.alias is not None:
+            w.put_str(IFLA.IFALIAS, self.alias)
+        if self.master is not None:
+            w.put_u32(IFLA.MASTER, resolve(self.master, "master"))
+        elif self.nomaster:
+            w.put_u32(IFLA.MASTER, 0)
+        if self.netns is not None:
+            put_netns(w, self.netns)
+        if self.group is not None:
+            w.put_u32(IFLA.GROUP, self.group)
+        if self.carrier is not None:
+            w.put_u8(IFLA.CARRIER, int(self.carrier))
+        if self.name is not None:
+            w.put_strz(IFLA.IFNAME, self.name)
+        if self.port is not None and not split:
+            _put_port(w, self.port)
+        w.end()
+        if self.port is None or not split:
+            return [w.data()]
+        p = Writer()
+        p.begin(RTM.NEWLINK, flags=_F_SET)
+        _put_ref(p, self.ref, index, 0, 0)
+        _put_port(p, self.port)
+        p.end()
+        return [w.data(), p.data()]
+
+
+def _put_ref(w: Writer, ref: LinkRef, index: int | None, flags: int, change: int) -> None:
+    header(w, index or 0, flags, change)
+    if index is None:
+        w.put_strz(IFLA.IFNAME, str(ref))  # the kernel looks the link up by name
+
+
+def _put_port(w: Writer, port: BridgePort) -> None:
+    with w.nest_noflag(IFLA.LINKINFO):
+        w.put_str(IFLA_INFO.KIND, port.slave_kind)
+        with w.nest_noflag(IFLA_INFO.SLAVE_DATA):
+            port.put(w)
+
+
+def _change(ref: LinkRef | LinkChange, kw: dict[str, Any]) -> LinkChange:
+    if isinstance(ref, LinkChange):
+        if kw:
+            raise TypeError("give either LinkChange objects or refs with keyword changes")
+        return ref
+    return LinkChange(ref=ref, **kw)
+
+
+def build_set(ref: LinkRef | LinkChange, **changes: Any) -> bytes:
+    """The RTM_NEWLINK message(s) of ``ip link set`` (two with master= and port= together).
+
+    Pure: a master, or the link itself when renaming, must be an index or a
+    :class:`~rawns.link.Link` (:class:`ValueError` for a name; :func:`set`
+    looks names up). Keywords are :class:`LinkChange`'s fields.
+    """
+    return b"".join(_change(ref, changes)._messages(Resolver(None)))
+
+
+def set(h: Handle, ref: LinkRef, **changes: Any) -> None:
+    """Change an existing link: up/down, mtu, mac, name, master, namespace, port flags.
+
+    Equivalent to: ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW]
+    [master BR|nomaster] [netns NS] [alias TEXT] [txqlen N]
+    [type bridge_slave hairpin on ...]
+
+    Keywords are :class:`LinkChange`'s fields: ``up``, ``mtu``, ``mac``, ``name``,
+    ``master``, ``nomaster``, ``netns``, ``alias``, ``txqlen``, ``group``,
+    ``carrier``, ``arp``, ``promisc``, ``allmulticast``, ``multicast``, ``port``.
+    Raises :class:`~rawns.errors.NotFound` if the link or a named master is
+    missing, :class:`~rawns.errors.AlreadyExists` when renaming onto a taken
+    name, :class:`~rawns.errors.InvalidArgument` for values the kernel refuses
+    (an MTU out of the device's range); :class:`ValueError`/:class:`TypeError`
+    for bad input, before anything is sent.
+    """
+    change = LinkChange(ref=ref, **changes)
+    msgs = change._messages(Resolver(h))
+    target = ref_label(ref)
+    if len(msgs) == 1:
+        h.rtnl.request(msgs[0], op="RTM_NEWLINK", target=target)
+    else:
+        h.rtnl.pipeline(msgs, op="RTM_NEWLINK", targets=[target] * len(msgs))
+
+
+def set_many(
+    h: Handle,
+    items: Iterable[LinkRef | LinkChange],
+    *,
+    check: bool = True,
+    **changes: Any,
+) -> list[KernelError | None]:
+    """Change many links with pipelined requests (one send per window, acks in bulk).
+
+    Equivalent to: ip -batch - (one "link set dev NAME ..." line per item)
+
+    ``items`` are :class:`LinkChange` objects, or link references that all
+    get the same keyword ``changes`` (``set_many(h, names, up=True)``).
+    Returns one entry per item, ``None`` or its
+    :class:`~rawns.errors.KernelError`; with ``check`` (the default) the first
+    error is raised once every ack is in.
+    """
+    resolve = Resolver(h)
+    msgs: list[bytes] = []
+    targets: list[str] = []
+    owner: list[int] = []
+    count = 0
+    for i, item in enumerate(items):
+        c = _change(item, changes)
+        for m in c._messages(resolve):
+            msgs.append(m)
+            targets.append(ref_label(c.ref))
+            owner.append(i)
+        count = i + 1
+    raw = pipeline(h, msgs, targets, "RTM_NEWLINK", False)
+    results: list[KernelError | None] = [None] * count
+    for i, r in zip(owner, raw, strict=True):
+        if r is not None and results[i] is None:
+            results[i] = r
+    if check:
+        for r in results:
+            if r is not None:
+                raise r
+    return results
+
+
+def parse_set(msg: bytes) -> LinkChange:
+    """The :class:`LinkChange` one ``ip link set`` RTM_NEWLINK message describes.
+
+    The inverse of :func:`build_set` for one message (golden tests, debugging).
+    Raises :class:`~rawns.errors.DecodeError` for bytes it cannot map.
+    """
+    (mtype, _flags, _seq, _pid, start, end), *rest = list(iter_messages(msg))
+    if rest or mtype != RTM.NEWLINK:
+        raise DecodeError("expected one RTM_NEWLINK message")
+    _fam, _type, index, flags, change = IFINFOMSG.unpack_from(msg, start)
+    kw: dict[str, Any] = {}
+    for f, bit, neg in _IFF_FIELDS:
+        if change & bit:
+            kw[f] = bool(flags & bit) != neg
+    name: str | None = None
+    for atype, a, b in iter_attrs(msg, start + IFINFOMSG.size, end):
+        t = atype & NLA_TYPE_MASK
+        if t == IFLA.IFNAME:
+            name = msg[a:b].rstrip(b"\0").decode()
+        elif t == IFLA.MTU:
+            kw["mtu"] = _U32(msg, a)[0]
+        elif t == IFLA.ADDRESS:
+            kw["mac"] = mac_str(msg[a:b])
+        elif t == IFLA.TXQLEN:
+            kw["txqlen"] = _U32(msg, a)[0]
+        elif t == IFLA.IFALIAS:
+            kw["alias"] = msg[a:b].rstrip(b"\0").decode()
+        elif t == IFLA.MASTER:
+            master = _U32(msg, a)[0]
+            if master:
+                kw["master"] = master
+            else:
+                kw["nomaster"] = True
+        elif t == IFLA.NET_NS_PID:
+            kw["netns"] = _U32(msg, a)[0]
+        elif t == IFLA.GROUP:
+            kw["group"] = _U32(msg, a)[0]
+        elif t == IFLA.CARRIER:
+            kw["carrier"] = bool(msg[a])
+        elif t == IFLA.LINKINFO:
+            for it, c, d in iter_attrs(msg, a, b):
+                if it & NLA_TYPE_MASK == IFLA_INFO.SLAVE_DATA:
+                    kw["port"] = BridgePort.parse(msg, c, d)
+        else:
+            raise DecodeError(f"IFLA attribute {t} is not a LinkChange field", offset=a)
+    ref: LinkRef
+    if index:
+        ref = index
+        if name is not None:
+            kw["name"] = name
+    elif name is not None:
+        ref = name
+    else:
+        raise DecodeError("the request names no link (no index, no IFLA_IFNAME)")
+    return LinkChange(ref=ref, **kw)

@@ -1,0 +1,134 @@
+"""veth: a pair of linked Ethernet devices, the peer possibly in another namespace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .._rtnl import IFLA, VETH_INFO, check_ifname
+from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
+from ..errors import DecodeError
+from ._base import LinkInfo, Resolver, header, mac_str, register_info
+from ._spec import (
+    LinkSpec,
+    NetnsRef,
+    check_bool,
+    check_mtu,
+    check_netns,
+    parse_common,
+    parse_mac,
+    put_netns,
+    set_field,
+)
+
+__all__ = ["Veth", "VethInfo"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Veth(LinkSpec):
+    """A veth pair: ``name`` (in ``netns`` or here) and ``peer`` (in ``peer_netns`` or here).
+
+    Both ends are made by one request, each directly in its namespace (no
+    move afterwards), as ``ip link add NAME netns A type veth peer name PEER
+    netns B``. ``up`` brings ``name`` up in the same request; ``peer_up``
+    brings the peer up with a second request right after it (the kernel
+    refuses IFF_UP on a peer being created: ENOTCONN), sent in the same
+    datagram when the peer stays in the handle's namespace.
+    """
+
+    kind: ClassVar[str] = "veth"
+
+    peer: str
+    peer_netns: NetnsRef | None = None
+    peer_mtu: int | None = None
+    peer_mac: str | None = None
+    peer_up: bool = False
+
+    def __post_init__(self) -> None:
+        super(Veth, self).__post_init__()
+        check_ifname(self.peer)
+        if self.peer_netns is not None:
+            check_netns(self.peer_netns, "peer_netns")
+        if self.peer_mtu is not None:
+            check_mtu(self.peer_mtu, "peer_mtu")
+        if self.peer_mac is not None:
+            set_field(self, "peer_mac", mac_str(parse_mac(self.peer_mac, "peer_mac")))
+        check_bool(self.peer_up, "peer_up")
+        if self.peer == self.name and self.peer_netns is None and self.netns is None:
+            raise ValueError(f"a veth's two ends cannot both be named {self.name!r}")
+
+    def _has_data(self) -> bool:
+        return True
+
+    def followups(self) -> list[tuple[NetnsRef | None, bytes]]:
+        if not self.peer_up:
+            return []
+        from ._set import build_set
+
+        return [(self.peer_netns, build_set(self.peer, up=True))]
+
+    def _put_data(self, w: Writer, resolve: Resolver) -> None:
+        # VETH_INFO_PEER holds a whole ifinfomsg and its attributes
+        # (drivers/net/veth.c: veth_newlink), nested without NLA_F_NESTED.
+        with w.nest_noflag(VETH_INFO.PEER):
+            # Never IFF_UP here: veth_newlink configures the peer before the
+            # pair is linked, so opening it fails with ENOTCONN (veth_open).
+            # peer_up is a follow-up ``set`` instead (see followups).
+            header(w)
+            if self.peer_mtu is not None:
+                w.put_u32(IFLA.MTU, self.peer_mtu)
+            if self.peer_mac is not None:
+                w.put(IFLA.ADDRESS, parse_mac(self.peer_mac))
+            if self.peer_netns is not None:
+                put_netns(w, self.peer_netns)
+            w.put_strz(IFLA.IFNAME, self.peer)
+
+    @classmethod
+    def _parse_followups(cls, kw: dict[str, Any], rest: bytes) -> dict[str, Any]:
+        from ._set import build_set
+
+        if rest != build_set(kw.get("peer", ""), up=True):
+            raise DecodeError("a veth request followed by something other than 'peer up'")
+        return {"peer_up": True}
+
+    @classmethod
+    def _parse_data(
+        cls, payload: bytes, start: int, end: int, top: dict[str, Any]
+    ) -> dict[str, Any]:
+        for t, a, b in iter_attrs(payload, start, end):
+            if t & NLA_TYPE_MASK == VETH_INFO.PEER:
+                kw = parse_common(payload, a, b)
+                out: dict[str, Any] = {}
+                for src, dst in (
+                    ("name", "peer"),
+                    ("netns", "peer_netns"),
+                    ("mtu", "peer_mtu"),
+                    ("mac", "peer_mac"),
+                    ("up", "peer_up"),
+                ):
+                    if src in kw:
+                        out[dst] = kw.pop(src)
+                if kw:
+                    raise DecodeError(f"VETH_INFO_PEER carries fields Veth has no peer_ for: {kw}")
+                return out
+        raise DecodeError("a veth request without VETH_INFO_PEER")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VethInfo(LinkInfo):
+    """A veth end's peer, as the kernel reports it (IFLA_LINK, IFLA_LINK_NETNSID).
+
+    ``peer_netnsid`` is set when the peer lives in another namespace: it is
+    that namespace's id as seen from this one (``ip netns list-id``).
+    """
+
+    peer: int | None = None
+    peer_netnsid: int | None = None
+
+
+def parse_veth_info(payload: bytes, start: int, end: int, top: dict[str, Any]) -> VethInfo:
+    # veth reports no IFLA_INFO_DATA; its peer is the top-level IFLA_LINK.
+    return VethInfo(peer=top.get("link"), peer_netnsid=top.get("link_netnsid"))
+
+
+register_info("veth", parse_veth_info)

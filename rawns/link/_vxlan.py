@@ -1,0 +1,299 @@
+"""vxlan: Ethernet over UDP, to a remote endpoint or a multicast group."""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .._rtnl import IFLA_VXLAN
+from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
+from ..errors import DecodeError
+from ._base import LinkInfo, LinkRef, Resolver, register_info
+from ._spec import LinkSpec, check_bool, check_int, check_port, check_ref, set_field
+
+__all__ = ["VXLAN_PORT", "Vxlan", "VxlanInfo"]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: The IANA port for VXLAN. The kernel's own default (no IFLA_VXLAN_PORT) is 8472.
+VXLAN_PORT = 4789
+VNI_MAX = (1 << 24) - 1
+
+_U32 = struct.Struct("=I").unpack_from
+_BE16 = struct.Struct(">H").unpack_from
+_BE32 = struct.Struct(">I").unpack_from
+_RANGE = struct.Struct(">HH")
+
+# u8 on/off options: (field, attribute), in the order rawns writes them.
+_FLAGS: tuple[tuple[str, int], ...] = (
+    ("proxy", IFLA_VXLAN.PROXY),
+    ("l2miss", IFLA_VXLAN.L2MISS),
+    ("l3miss", IFLA_VXLAN.L3MISS),
+    ("udp_csum", IFLA_VXLAN.UDP_CSUM),
+    ("external", IFLA_VXLAN.COLLECT_METADATA),
+)
+
+
+def _addr(value: object, what: str) -> IPAddress:
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return value
+    if isinstance(value, str):
+        try:
+            return ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{what} {value!r} is not an IPv4 or IPv6 address") from None
+    raise TypeError(f"{what} must be a str or an ipaddress address, not {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Vxlan(LinkSpec):
+    """A VXLAN device (``ip link add NAME type vxlan id VNI ...``).
+
+    ``vni`` is 0..16777215 (required unless ``external``); ``remote`` a
+    unicast peer or ``group`` a multicast group (which needs ``dev``);
+    ``local`` the source address; ``dev`` the lower device; ``port`` the UDP
+    destination port (default 4789, the IANA port; ``None`` sends none and
+    the kernel uses 8472); ``port_range`` the source port range; ``ttl`` and
+    ``tos`` 0..255; ``learning`` defaults to on (off with ``external``);
+    ``ageing`` is in seconds. Addresses may be given as str and come back
+    as :mod:`ipaddress` objects.
+    """
+
+    kind: ClassVar[str] = "vxlan"
+
+    vni: int | None = None
+    remote: IPAddress | None = None
+    group: IPAddress | None = None
+    local: IPAddress | None = None
+    dev: LinkRef | None = None
+    port: int | None = VXLAN_PORT
+    port_range: tuple[int, int] | None = None
+    ttl: int | None = None
+    tos: int | None = None
+    learning: bool | None = None
+    ageing: int | None = None
+    limit: int | None = None
+    proxy: bool | None = None
+    l2miss: bool | None = None
+    l3miss: bool | None = None
+    udp_csum: bool | None = None
+    external: bool | None = None
+
+    def __post_init__(self) -> None:
+        super(Vxlan, self).__post_init__()
+        if self.vni is not None:
+            check_int(self.vni, "vni", 0, VNI_MAX)
+        elif not self.external:
+            raise ValueError(f"vxlan {self.name!r} needs a vni (or external=True)")
+        if self.external and self.vni is not None:
+            raise ValueError("vxlan: external (collect metadata) and vni exclude each other")
+        for f in ("remote", "group", "local"):
+            if getattr(self, f) is not None:
+                set_field(self, f, _addr(getattr(self, f), f))
+        if self.remote is not None and self.group is not None:
+            raise ValueError("vxlan: give remote (unicast) or group (multicast), not both")
+        if self.remote is not None and self.remote.is_multicast:
+            raise ValueError(f"vxlan remote {self.remote} is multicast; use group=")
+        if self.group is not None:
+            if not self.group.is_multicast:
+                raise ValueError(f"vxlan group {self.group} is not a multicast address")
+            if self.dev is None:
+                raise ValueError("vxlan: a multicast group needs dev= (the lower device)")
+        if self.local is not None and self.local.is_multicast:
+            raise ValueError(f"vxlan local {self.local} is multicast")
+        dst = self.remote or self.group
+        if dst is not None and self.local is not None and dst.version != self.local.version:
+            raise ValueError(f"vxlan: local {self.local} and {dst} are different IP versions")
+        if self.dev is not None:
+            check_ref(self.dev, "dev")
+        if self.port is not None and check_port(self.port) == 0:
+            set_field(self, "port", None)  # "dstport 0": none sent, as iproute2
+        if self.port_range is not None:
+            if not isinstance(self.port_range, tuple) or len(self.port_range) != 2:
+                raise TypeError(f"port_range must be a (low, high) tuple, not {self.port_range!r}")
+            low, high = (check_port(p, "port_range") for p in self.port_range)
+            if low > high:
+                raise ValueError(f"port_range {self.port_range} has low > high")
+        if self.ttl is not None:
+            check_int(self.ttl, "ttl", 0, 255)
+        if self.tos is not None:
+            check_int(self.tos, "tos", 0, 255)
+        if self.ageing is not None:
+            check_int(self.ageing, "ageing (seconds)", 0, 0xFFFFFFFF)
+        if self.limit is not None:
+            check_int(self.limit, "limit", 0, 0xFFFFFFFF)
+        for f, _t in _FLAGS:
+            if getattr(self, f) is not None:
+                check_bool(getattr(self, f), f)
+        # iproute2 always sends learning on create: on, unless external.
+        if self.learning is None:
+            set_field(self, "learning", not self.external)
+        check_bool(self.learning, "learning")
+
+    def refs(self) -> tuple[LinkRef, ...]:
+        own = () if self.dev is None else (self.dev,)
+        return (*super(Vxlan, self).refs(), *own)
+
+    def _has_data(self) -> bool:
+        return True
+
+    def _put_data(self, w: Writer, resolve: Resolver) -> None:
+        # iproute2 (ip/iplink_vxlan.c) writes options as it meets them, then
+        # ID, LOCAL, GROUP, LEARNING and PORT last; rawns keeps that shape.
+        if self.dev is not None:
+            w.put_u32(IFLA_VXLAN.LINK, resolve(self.dev, "dev"))
+        if self.ttl is not None:
+            w.put_u8(IFLA_VXLAN.TTL, self.ttl)
+        if self.tos is not None:
+            w.put_u8(IFLA_VXLAN.TOS, self.tos)
+        if self.ageing is not None:
+            w.put_u32(IFLA_VXLAN.AGEING, self.ageing)
+        if self.limit is not None:
+            w.put_u32(IFLA_VXLAN.LIMIT, self.limit)
+        if self.port_range is not None and any(self.port_range):
+            w.put(IFLA_VXLAN.PORT_RANGE, _RANGE.pack(*self.port_range))
+        for f, atype in _FLAGS:
+            value = getattr(self, f)
+            if value is not None:
+                w.put_u8(atype, int(value))
+        if self.vni is not None:
+            w.put_u32(IFLA_VXLAN.ID, self.vni)
+        if self.local is not None:
+            v6 = self.local.version == 6
+            w.put(IFLA_VXLAN.LOCAL6 if v6 else IFLA_VXLAN.LOCAL, self.local.packed)
+        dst = self.remote or self.group
+        if dst is not None:
+            w.put(IFLA_VXLAN.GROUP6 if dst.version == 6 else IFLA_VXLAN.GROUP, dst.packed)
+        w.put_u8(IFLA_VXLAN.LEARNING, int(bool(self.learning)))
+        if self.port:
+            w.put_be16(IFLA_VXLAN.PORT, self.port)
+
+    @classmethod
+    def _parse_data(
+        cls, payload: bytes, start: int, end: int, top: dict[str, Any]
+    ) -> dict[str, Any]:
+        kw: dict[str, Any] = {"port": None}
+        flags = {int(t): f for f, t in _FLAGS}
+        for t, a, b in iter_attrs(payload, start, end):
+            t &= NLA_TYPE_MASK
+            if t == IFLA_VXLAN.LINK:
+                kw["dev"] = _U32(payload, a)[0]
+            elif t == IFLA_VXLAN.TTL:
+                kw["ttl"] = payload[a]
+            elif t == IFLA_VXLAN.TOS:
+                kw["tos"] = payload[a]
+            elif t == IFLA_VXLAN.AGEING:
+                kw["ageing"] = _U32(payload, a)[0]
+            elif t == IFLA_VXLAN.LIMIT:
+                kw["limit"] = _U32(payload, a)[0]
+            elif t == IFLA_VXLAN.PORT_RANGE:
+                kw["port_range"] = _RANGE.unpack_from(payload, a)
+            elif t in flags:
+                kw[flags[t]] = bool(payload[a])
+            elif t == IFLA_VXLAN.ID:
+                kw["vni"] = _U32(payload, a)[0]
+            elif t in (IFLA_VXLAN.LOCAL, IFLA_VXLAN.LOCAL6):
+                kw["local"] = ipaddress.ip_address(payload[a:b])
+            elif t in (IFLA_VXLAN.GROUP, IFLA_VXLAN.GROUP6):
+                dst = ipaddress.ip_address(payload[a:b])
+                kw["group" if dst.is_multicast else "remote"] = dst
+            elif t == IFLA_VXLAN.LEARNING:
+                kw["learning"] = bool(payload[a])
+            elif t == IFLA_VXLAN.PORT:
+                kw["port"] = _BE16(payload, a)[0]
+            else:
+                raise DecodeError(f"IFLA_VXLAN attribute {t} is not a Vxlan field", offset=a)
+        return kw
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VxlanInfo(LinkInfo):
+    """A VXLAN device's settings as the kernel reports them (IFLA_VXLAN_*)."""
+
+    vni: int | None = None
+    remote: IPAddress | None = None
+    group: IPAddress | None = None
+    local: IPAddress | None = None
+    link: int | None = None
+    """The lower device's index (``dev``)."""
+    port: int | None = None
+    port_range: tuple[int, int] | None = None
+    ttl: int | None = None
+    tos: int | None = None
+    label: int | None = None
+    learning: bool | None = None
+    ageing: int | None = None
+    limit: int | None = None
+    proxy: bool | None = None
+    l2miss: bool | None = None
+    l3miss: bool | None = None
+    udp_csum: bool | None = None
+    udp_zero_csum6_tx: bool | None = None
+    udp_zero_csum6_rx: bool | None = None
+    external: bool | None = None
+    gbp: bool = False
+    gpe: bool = False
+    df: int | None = None
+
+
+def parse_vxlan_info(payload: bytes, start: int, end: int, top: dict[str, Any]) -> VxlanInfo:
+    kw: dict[str, Any] = {}
+    for t, a, b in iter_attrs(payload, start, end):
+        t &= NLA_TYPE_MASK
+        n = b - a
+        if t == IFLA_VXLAN.ID and n == 4:
+            kw["vni"] = _U32(payload, a)[0]
+        elif t in (IFLA_VXLAN.GROUP, IFLA_VXLAN.GROUP6) and n in (4, 16):
+            dst = ipaddress.ip_address(payload[a:b])
+            if not dst.is_unspecified:
+                kw["group" if dst.is_multicast else "remote"] = dst
+        elif t in (IFLA_VXLAN.LOCAL, IFLA_VXLAN.LOCAL6) and n in (4, 16):
+            src = ipaddress.ip_address(payload[a:b])
+            if not src.is_unspecified:
+                kw["local"] = src
+        elif t == IFLA_VXLAN.LINK and n == 4:
+            link = _U32(payload, a)[0]
+            if link:
+                kw["link"] = link
+        elif t == IFLA_VXLAN.PORT and n == 2:
+            kw["port"] = _BE16(payload, a)[0]
+        elif t == IFLA_VXLAN.PORT_RANGE and n == 4:
+            kw["port_range"] = _RANGE.unpack_from(payload, a)
+        elif t == IFLA_VXLAN.TTL and n >= 1:
+            kw["ttl"] = payload[a]
+        elif t == IFLA_VXLAN.TOS and n >= 1:
+            kw["tos"] = payload[a]
+        elif t == IFLA_VXLAN.LABEL and n == 4:
+            kw["label"] = _BE32(payload, a)[0]
+        elif t == IFLA_VXLAN.LEARNING and n >= 1:
+            kw["learning"] = bool(payload[a])
+        elif t == IFLA_VXLAN.AGEING and n == 4:
+            kw["ageing"] = _U32(payload, a)[0]
+        elif t == IFLA_VXLAN.LIMIT and n == 4:
+            kw["limit"] = _U32(payload, a)[0]
+        elif t == IFLA_VXLAN.PROXY and n >= 1:
+            kw["proxy"] = bool(payload[a])
+        elif t == IFLA_VXLAN.L2MISS and n >= 1:
+            kw["l2miss"] = bool(payload[a])
+        elif t == IFLA_VXLAN.L3MISS and n >= 1:
+            kw["l3miss"] = bool(payload[a])
+        elif t == IFLA_VXLAN.UDP_CSUM and n >= 1:
+            kw["udp_csum"] = bool(payload[a])
+        elif t == IFLA_VXLAN.UDP_ZERO_CSUM6_TX and n >= 1:
+            kw["udp_zero_csum6_tx"] = bool(payload[a])
+        elif t == IFLA_VXLAN.UDP_ZERO_CSUM6_RX and n >= 1:
+            kw["udp_zero_csum6_rx"] = bool(payload[a])
+        elif t == IFLA_VXLAN.COLLECT_METADATA and n >= 1:
+            kw["external"] = bool(payload[a])
+        elif t == IFLA_VXLAN.GBP:
+            kw["gbp"] = True
+        elif t == IFLA_VXLAN.GPE:
+            kw["gpe"] = True
+        elif t == IFLA_VXLAN.DF and n >= 1:
+            kw["df"] = payload[a]
+    return VxlanInfo(**kw)
+
+
+register_info("vxlan", parse_vxlan_info)
