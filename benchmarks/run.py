@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+"""rawns against iproute2, nft and pyroute2: workloads W1-W6 and start-up (issue 6).
+
+Run as root; every workload runs in namespaces this script creates (named
+``rawns-b-<run id>-...``) and removes, also on failure or Ctrl-C. The machine's
+own namespace is never changed.
+
+    python3 benchmarks/run.py                      # the published run (quiet machine!)
+    python3 benchmarks/run.py --quick              # small sizes, 2 repetitions (CI smoke)
+    python3 benchmarks/run.py --only W1,W3 --reps 7 --json out.json --chart out.svg
+
+How one measurement is made: the harness (this process) creates a fresh
+namespace and prepares it (untimed); a fresh *worker* process (this script with
+``--worker``) imports the backend and builds its inputs (untimed), then times
+the operation alone: wall time, CPU time (user + system of the worker and of
+the children it waited for), and peak RSS (``ru_maxrss``: of the children for
+``ip``/``nft``, of the worker for in-process backends, the larger of both when
+the worker parses ``ip -j`` output). The harness then checks the end state with
+``ip -j``/``nft`` (a fast wrong answer fails the run) and removes the
+namespace. Backends run in rotated order in each repetition; ratios are taken
+pair by pair within a repetition, then the median is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import json
+import os
+import platform
+import resource
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _report
+import _workloads as wl
+
+NETNS_DIR = "/run/netns"
+CLONE_NEWNET = 0x40000000
+BACKENDS = ["cmd", "batch", "pyroute2", "rawns"]
+STARTUP_BACKENDS = ["python", "ip", "pyroute2", "rawns"]
+STARTUP_CODE = {
+    "python": "pass",
+    "ip": "import subprocess; subprocess.run(['ip', '-V'], stdout=subprocess.DEVNULL, check=True)",
+    "pyroute2": "from pyroute2 import IPRoute",
+    "rawns": "import rawns",
+}
+#: A small process (python -S -I: ~8 MiB) that spawns argv[2:] and waits for it. A child's
+#: ru_maxrss includes its parent's pages before exec (fs/exec.c: exec_mmap folds the old mm's
+#: high-water mark into the new process), so workers and start-up runs are spawned from this
+#: rather than from the harness. "relay": exit with the child's status. "measure": the child's
+#: stdout goes to /dev/null; print "wall cpu maxrss_kib exit". stderr is inherited either way.
+LAUNCHER = """
+import os, sys, time
+mode, argv = sys.argv[1], sys.argv[2:]
+acts = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)] if mode == "measure" else []
+t0 = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+code = os.waitstatus_to_exitcode(status)
+if mode == "measure":
+    print("%r %r %d %d" % (wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, code))
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
+# ---------------------------------------------------------------------------
+# namespaces: only ours, never the root one
+
+
+class Namespaces:
+    """Creates and removes the namespaces of one harness run, all under one prefix."""
+
+    def __init__(self) -> None:
+        self.prefix = f"rawns-b-{uuid.uuid4().hex[:6]}"
+        self._n = 0
+
+    def new(self) -> str:
+        self._n += 1
+        name = f"{self.prefix}-{self._n}"
+        wl.sh(["ip", "netns", "add", name])
+        return name
+
+    def ours(self) -> list[str]:
+        try:
+            return sorted(p for p in os.listdir(NETNS_DIR) if p.startswith(self.prefix + "-"))
+        except FileNotFoundError:
+            return []
+
+    def remove(self, name: str) -> None:
+        """Remove ``name`` and every namespace a workload made under it (W2's ``name-i``)."""
+        if not name.startswith(self.prefix + "-"):  # the second lock: never someone else's
+            raise ValueError(f"refusing to remove namespace {name!r}: not this run's")
+        for n in self.ours():
+            if n == name or n.startswith(name + "-"):
+                with contextlib.suppress(RuntimeError):
+                    wl.sh(["ip", "netns", "del", n])
+
+    def remove_all(self) -> None:
+        for n in self.ours():
+            with contextlib.suppress(RuntimeError):
+                wl.sh(["ip", "netns", "del", n])
+
+
+def settle(max_wait: float = 3.0) -> None:
+    """Wait for the kernel's asynchronous namespace cleanup to calm down.
+
+    Deleting a namespace with thousands of links or routes hands the work to a
+    kernel worker; on 2 cores it would otherwise eat into the next measurement.
+    Polls system CPU time in /proc/stat until a 100 ms window is mostly idle.
+    """
+    ncpu = os.cpu_count() or 1
+    hz = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + max_wait
+
+    def kernel_ticks() -> int:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[3]) + int(fields[6]) + int(fields[7])  # system, irq, softirq
+
+    time.sleep(0.05)
+    while time.monotonic() < deadline:
+        a = kernel_ticks()
+        time.sleep(0.1)
+        busy = (kernel_ticks() - a) / hz / 0.1  # CPUs' worth of kernel time
+        if busy < 0.25 * ncpu:
+            return
+
+
+def enter_netns(name: str) -> None:
+    """Move this (single-threaded worker) process into namespace ``name``, and prove it."""
+    if not name.startswith("rawns-b-"):
+        raise SystemExit(f"worker: refusing to enter {name!r}")
+    path = os.path.join(NETNS_DIR, name)
+    before = os.stat("/proc/self/ns/net").st_ino  # the namespace the harness runs in
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns {path}: {os.strerror(err)}")
+    finally:
+        os.close(fd)
+    here = os.stat("/proc/self/ns/net").st_ino
+    if here != os.stat(path).st_ino or here == before:
+        raise SystemExit("worker: setns did not land in the benchmark namespace; stopping")
+
+
+# ---------------------------------------------------------------------------
+# the worker: one timed operation in a fresh process
+
+
+def worker_main(spec_json: str) -> int:
+    spec = json.loads(spec_json)
+    w = wl.WORKLOADS[spec["workload"]]
+    backend = spec["backend"]
+    ctx = wl.Ctx(ns=spec["ns"], size=spec["size"], prefix=spec["prefix"])
+    try:
+        made = w.backends[backend](ctx)
+    except wl.Unavailable as e:
+        print("RESULT " + json.dumps({"unavailable": str(e)}), flush=True)
+        return 0
+    op, summarize = made if isinstance(made, tuple) else (made, None)
+    if backend in wl.SUBPROCESS_BACKENDS and w.key != "W2":
+        enter_netns(ctx.ns)
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    result = op()
+    t1 = time.perf_counter()
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) + (
+        c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
+    )
+    if (w.key, backend) in wl.HYBRID:
+        rss = max(r1.ru_maxrss, c1.ru_maxrss)
+    elif backend in wl.SUBPROCESS_BACKENDS:
+        rss = c1.ru_maxrss
+    else:
+        rss = r1.ru_maxrss
+    out = {"wall": t1 - t0, "cpu": cpu, "rss_kib": rss}
+    if summarize is not None:
+        out["summary"] = summarize(result)
+    print("RESULT " + json.dumps(out), flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# the harness
+
+
+class Harness:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.ns = Namespaces()
+        self.worker: subprocess.Popen[str] | None = None
+        self.samples: list[dict[str, Any]] = []
+        self.failures: list[str] = []
+
+    def log(self, msg: str) -> None:
+        if not self.args.quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    def run_worker(self, spec: dict[str, Any]) -> dict[str, Any]:
+        cmd = [sys.executable, "-S", "-I", "-c", LAUNCHER, "relay"]
+        cmd += [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)]
+        # Its own session: a timeout or Ctrl-C kills exactly the worker and what it started.
+        self.worker = p = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+        try:
+            out, err = p.communicate(timeout=self.args.timeout)
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            raise
+        finally:
+            self.worker = None
+        lines = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
+        if p.returncode != 0 or not lines:
+            raise RuntimeError(f"worker exited {p.returncode}: {err.strip()[-3000:]}")
+        return dict(json.loads(lines[-1][7:]))
+
+    def one(
+        self, w: wl.Workload, backend: str, size: int, rep: int, ns: str, ref: str | None
+    ) -> None:
+        ctx = wl.Ctx(ns=ns, size=size, prefix=ns)
+        spec = {"workload": w.key, "backend": backend, "size": size, "ns": ns, "prefix": ns}
+        sample: dict[str, Any] = {"workload": w.key, "backend": backend, "rep": rep, "size": size}
+        try:
+            res = self.run_worker(spec)
+            if "unavailable" in res:
+                sample["unavailable"] = res["unavailable"]
+                self.log(f"  {w.key} {backend:8} rep {rep}: n/a ({res['unavailable']})")
+            else:
+                if w.key == "W6":
+                    assert ref is not None
+                    wl.w6_check(ctx, res.get("summary"), ref)
+                else:
+                    w.check(ctx, res.get("summary"))
+                sample.update(wall=res["wall"], cpu=res["cpu"], rss_kib=res["rss_kib"])
+                self.log(
+                    f"  {w.key} {backend:8} rep {rep}: {res['wall']:8.3f} s wall "
+                    f"{res['cpu']:8.3f} s cpu {res['rss_kib'] / 1024:7.1f} MiB  check ok"
+                )
+        except (wl.CheckFailed, RuntimeError, subprocess.TimeoutExpired) as e:
+            sample["error"] = f"{type(e).__name__}: {e}"
+            self.failures.append(f"{w.key} {backend} rep {rep}: {sample['error']}")
+            self.log(f"  {w.key} {backend:8} rep {rep}: FAILED {sample['error'][:500]}")
+        self.samples.append(sample)
+
+    def w6_reference(self, size: int) -> str:
+        ns = self.ns.new()
+        try:
+            wl.run_batch(
+                ["ip", "netns", "exec", ns, "nft", "-f", "-"], "\n".join(wl.w6_lines(size)) + "\n"
+            )
+            return wl.nft_list(ns)
+        finally:
+            self.ns.remove(ns)
+
+    def workload(self, w: wl.Workload) -> None:
+        size = self.args.sizes.get(w.key) or (w.quick if self.args.quick else w.full)
+        backends = [b for b in BACKENDS if b in w.backends and b in self.args.backends]
+        self.log(f"{w.key}: {w.title} ({size} {w.unit}), backends {', '.join(backends)}")
+        ref = self.w6_reference(size) if w.key == "W6" else None
+        for rep in range(self.args.reps):
+            k = rep % len(backends)
+            order = backends[k:] + backends[:k]
+            if w.readonly:
+                ns = self.ns.new()
+                try:
+                    assert w.setup is not None
+                    w.setup(wl.Ctx(ns=ns, size=size, prefix=ns))
+                    settle(self.args.settle)
+                    for b in order:
+                        self.one(w, b, size, rep, ns, ref)
+                finally:
+                    self.ns.remove(ns)
+                    settle(self.args.settle)
+            else:
+                for b in order:
+                    ns = self.ns.new()
+                    try:
+                        if w.setup is not None:
+                            w.setup(wl.Ctx(ns=ns, size=size, prefix=ns))
+                        self.one(w, b, size, rep, ns, ref)
+                    finally:
+                        self.ns.remove(ns)
+                        settle(self.args.settle)
+
+    def startup(self) -> None:
+        reps = max(self.args.startup_reps, 1)
+        names = [b for b in STARTUP_BACKENDS if b in ("python", "ip") or b in self.args.backends]
+        self.log(f"start-up: {', '.join(names)}, {reps} runs each")
+        for rep in range(reps):
+            k = rep % len(names)
+            for b in names[k:] + names[:k]:
+                sample: dict[str, Any] = {"workload": "startup", "backend": b, "rep": rep}
+                p = subprocess.run(
+                    [sys.executable, "-S", "-I", "-c", LAUNCHER, "measure", sys.executable, "-c",
+                     STARTUP_CODE[b]],
+                    capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                err = p.stderr
+                try:
+                    wall, cpu, rss, code = (float(x) for x in p.stdout.split())
+                except ValueError:
+                    wall, cpu, rss, code = 0.0, 0.0, 0.0, -1.0
+                if code != 0:
+                    if b == "pyroute2" and "No module named" in err:
+                        sample["unavailable"] = "pyroute2 is not installed"
+                    else:
+                        sample["error"] = f"exit {int(code)}: {err[-500:]}"
+                        self.failures.append(f"startup {b}: {sample['error']}")
+                else:
+                    sample.update(wall=wall, cpu=cpu, rss_kib=rss)
+                self.samples.append(sample)
+
+    def run(self) -> int:
+        started = time.time()
+        machine = machine_info()
+        self.log(
+            f"machine: {machine['cpus']} CPUs, kernel {machine['kernel']}, "
+            f"python {machine['python']}, load {machine['loadavg_start']}"
+        )
+        if float(machine["loadavg_start"].split()[0]) > 0.5:
+            self.log("warning: the machine is not quiet (1-min load > 0.5); figures are noisy")
+        try:
+            for key in self.args.only:
+                if key == "S":
+                    self.startup()
+                else:
+                    self.workload(wl.WORKLOADS[key])
+        finally:
+            if self.worker is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.worker.pid, signal.SIGKILL)
+            self.ns.remove_all()
+        machine["loadavg_end"] = loadavg()
+        machine["seconds"] = round(time.time() - started, 1)
+        sizes = {
+            k: self.args.sizes.get(k) or (w.quick if self.args.quick else w.full)
+            for k, w in wl.WORKLOADS.items()
+            if k in self.args.only
+        }
+        summary = _report.summarize(self.samples)
+        doc = {
+            "machine": machine,
+            "argv": sys.argv[1:],
+            "reps": self.args.reps,
+            "sizes": sizes,
+            "summary": summary,
+            "samples": self.samples,
+            "failures": self.failures,
+        }
+        print(_report.markdown(doc))
+        if self.args.json:
+            Path(self.args.json).write_text(json.dumps(doc, indent=1) + "\n")
+        if self.args.chart:
+            Path(self.args.chart).write_text(_report.svg_chart(doc))
+        if self.failures:
+            print(f"\n{len(self.failures)} run(s) FAILED:", file=sys.stderr)
+            for f in self.failures:
+                print("  " + f[:1000], file=sys.stderr)
+            return 1
+        return 0
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _version(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "missing"
+
+
+def machine_info() -> dict[str, Any]:
+    from importlib import metadata
+
+    try:  # not imported: the harness stays small (see LAUNCHER)
+        p2 = metadata.version("pyroute2")
+    except metadata.PackageNotFoundError:
+        p2 = "not installed"
+    commit = _version(["git", "-C", str(Path(__file__).resolve().parent), "rev-parse", "HEAD"])
+    return {
+        "cpus": os.cpu_count(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "iproute2": _version(["ip", "-V"]),
+        "nft": _version(["nft", "--version"]),
+        "pyroute2": p2,
+        "rawns_commit": commit[:12],
+        "loadavg_start": loadavg(),
+    }
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description="rawns vs ip/nft/pyroute2 benchmarks (issue 6). Run as root.",
+    )
+    p.add_argument("--quick", action="store_true", help="small sizes and 2 repetitions (smoke)")
+    p.add_argument("--only", default="W1,W2,W3,W4,W5,W6,S", help="workloads, e.g. W1,W3,S")
+    p.add_argument("--reps", type=int, default=None, help="repetitions (default 5; --quick 2)")
+    p.add_argument("--startup-reps", type=int, default=None, help="start-up runs (default 10)")
+    p.add_argument(
+        "--backends", default=",".join(BACKENDS), help="subset of cmd,batch,pyroute2,rawns"
+    )
+    p.add_argument("--size", action="append", default=[], metavar="W1=N", help="override a size")
+    p.add_argument("--timeout", type=float, default=1800, help="seconds per measurement")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=None,
+        help="max seconds to wait for the kernel's namespace cleanup between runs "
+        "(default 3; --quick 0.3)",
+    )
+    p.add_argument("--json", help="write every sample and the summary here")
+    p.add_argument("--chart", help="write an SVG chart here")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    args = p.parse_args(argv)
+    args.only = [x.strip().upper() for x in args.only.split(",") if x.strip()]
+    bad = [x for x in args.only if x != "S" and x not in wl.WORKLOADS]
+    if bad:
+        p.error(f"unknown workload(s) {bad}; choose from {sorted(wl.WORKLOADS)} and S")
+    args.backends = [x.strip() for x in args.backends.split(",") if x.strip()]
+    if set(args.backends) - set(BACKENDS):
+        p.error(f"unknown backend(s) {set(args.backends) - set(BACKENDS)}")
+    if args.reps is None:
+        args.reps = 2 if args.quick else 5
+    if args.settle is None:
+        args.settle = 0.3 if args.quick else 3.0
+    if args.startup_reps is None:
+        args.startup_reps = 3 if args.quick else 10
+    sizes = {}
+    for s in args.size:
+        k, _, v = s.partition("=")
+        if k.upper() not in wl.WORKLOADS or not v.isdigit() or int(v) < 1:
+            p.error(f"--size {s!r}: expected like W1=50")
+        sizes[k.upper()] = int(v)
+    args.sizes = sizes
+    return args
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--worker"]:
+        return worker_main(argv[1])
+    args = parse_args(argv)
+    if os.geteuid() != 0:
+        print("benchmarks/run.py needs root (it creates network namespaces)", file=sys.stderr)
+        return 2
+    h = Harness(args)
+
+    def on_term(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        return h.run()
+    except KeyboardInterrupt:
+        print("interrupted: namespaces removed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
