@@ -5,7 +5,7 @@
 'RawnsError'
 """
 
-from . import errors, link, monitor, neigh, netns, rule, sysctl
+from . import addr, errors, link, monitor, neigh, netns, route, rule, sysctl
 from .errors import *  # noqa: F403 - the exceptions are part of the top-level API
 from .errors import __all__ as _errors_all
 from .handle import Handle
@@ -14,11 +14,13 @@ from .netns import Netns
 __all__ = [
     "Handle",
     "Netns",
+    "addr",
     "errors",
     "link",
     "monitor",
     "neigh",
     "netns",
+    "route",
     "rule",
     "sysctl",
     *_errors_all,

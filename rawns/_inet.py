@@ -1,0 +1,150 @@
+"""IP values at the edge: normalise caller input, build ipaddress objects fast.
+
+Callers may pass ``str`` or :mod:`ipaddress` objects; everything is turned
+into ``ipaddress`` objects once, here, with a :class:`ValueError` that names
+the field and the bad value (h11's ``bytesify``). The decoders use the
+packed-bytes constructors, with a small cache for addresses, since gateways
+and preferred sources repeat across a dump while destinations do not.
+"""
+
+from __future__ import annotations
+
+import socket
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+    ip_address,
+    ip_interface,
+    ip_network,
+)
+
+__all__ = [
+    "AF_INET",
+    "AF_INET6",
+    "IPAddress",
+    "IPInterface",
+    "IPNetwork",
+    "addr_bytes",
+    "addr_from_bytes",
+    "family_name",
+    "family_of",
+    "to_address",
+    "to_interface",
+    "to_network",
+]
+
+AF_INET = int(socket.AF_INET)
+AF_INET6 = int(socket.AF_INET6)
+
+IPAddress = IPv4Address | IPv6Address
+IPNetwork = IPv4Network | IPv6Network
+IPInterface = IPv4Interface | IPv6Interface
+
+_ADDR_CACHE: dict[bytes, IPAddress] = {}
+_ADDR_CACHE_MAX = 4096
+
+
+def family_name(family: int) -> str:
+    return {AF_INET: "IPv4", AF_INET6: "IPv6"}.get(family, f"family {family}")
+
+
+def family_of(value: IPAddress | IPNetwork | IPInterface) -> int:
+    return AF_INET if value.version == 4 else AF_INET6
+
+
+def addr_from_bytes(raw: bytes) -> IPAddress:
+    """An address from its packed form (4 or 16 bytes), shared through a small cache.
+
+    ipaddress objects are immutable, so sharing one between many routes is
+    safe; the cache is emptied when it grows past a few thousand entries.
+    """
+    a = _ADDR_CACHE.get(raw)
+    if a is None:
+        a = IPv4Address(raw) if len(raw) == 4 else IPv6Address(raw)
+        if len(_ADDR_CACHE) >= _ADDR_CACHE_MAX:
+            _ADDR_CACHE.clear()
+        _ADDR_CACHE[raw] = a
+    return a
+
+
+def addr_bytes(value: IPAddress) -> bytes:
+    return value.packed
+
+
+def _want(family: int | None, value: IPAddress | IPNetwork | IPInterface, what: str) -> None:
+    if family and family_of(value) != family:
+        raise ValueError(
+            f"{what} {value} is {family_name(family_of(value))} where "
+            f"{family_name(family)} is expected (families must match)"
+        )
+
+
+def to_address(value: object, what: str, family: int | None = None) -> IPAddress:
+    """``str`` or ipaddress object to an address; ``ValueError`` names ``what``."""
+    if isinstance(value, IPv4Address | IPv6Address):
+        a: IPAddress = value
+    elif isinstance(value, str):
+        try:
+            a = ip_address(value)
+        except ValueError:
+            raise ValueError(f"{what} must be an IP address, not {value!r}") from None
+    elif isinstance(value, IPv4Interface | IPv6Interface):
+        a = value.ip
+    else:
+        raise TypeError(f"{what} must be a str or an ipaddress address, not {value!r}")
+    _want(family, a, what)
+    return a
+
+
+def to_network(value: object, what: str, family: int | None = None) -> IPNetwork:
+    """A route destination: ``"default"``, ``"10.0.0.0/8"``, a bare address (a host route).
+
+    Host bits set below the prefix (``"10.0.0.1/8"``) are refused, as the
+    kernel would refuse them.
+    """
+    if isinstance(value, IPv4Network | IPv6Network):
+        n: IPNetwork = value
+    elif isinstance(value, IPv4Address | IPv6Address):
+        n = ip_network(value)
+    elif isinstance(value, IPv4Interface | IPv6Interface):
+        n = value.network
+        if value.ip != n.network_address:
+            raise ValueError(f"{what} {value} has host bits set below /{n.prefixlen}")
+    elif isinstance(value, str):
+        if value in ("default", "all", "any"):
+            return IPv6Network("::/0") if family == AF_INET6 else IPv4Network("0.0.0.0/0")
+        try:
+            n = ip_network(value)
+        except ValueError as e:
+            if "host bits set" in str(e):
+                raise ValueError(f"{what} {value!r} has host bits set below its prefix") from None
+            raise ValueError(f"{what} must be a network like '10.0.0.0/8', not {value!r}") from None
+    else:
+        raise TypeError(f"{what} must be a str or an ipaddress network, not {value!r}")
+    _want(family, n, what)
+    return n
+
+
+def to_interface(value: object, what: str, family: int | None = None) -> IPInterface:
+    """An address with its prefix length; a bare address means /32 or /128, as ``ip``."""
+    if isinstance(value, IPv4Interface | IPv6Interface):
+        i: IPInterface = value
+    elif isinstance(value, IPv4Address):
+        i = IPv4Interface(value)
+    elif isinstance(value, IPv6Address):
+        i = IPv6Interface(value)
+    elif isinstance(value, str):
+        try:
+            i = ip_interface(value)
+        except ValueError:
+            raise ValueError(
+                f"{what} must be an address like '192.168.15.1/24', not {value!r}"
+            ) from None
+    else:
+        raise TypeError(f"{what} must be a str or an ipaddress interface, not {value!r}")
+    _want(family, i, what)
+    return i
