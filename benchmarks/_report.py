@@ -91,6 +91,7 @@ def summarize(samples: list[dict[str, Any]]) -> dict[str, Any]:
                 entry["vs_anchor"] = _paired(by_rep, b, ANCHOR)
                 entry["vs_pyroute2"] = _paired(by_rep, b, "pyroute2")
                 entry["rss_vs_anchor"] = _paired(by_rep, b, ANCHOR, "rss_kib")
+                entry["cpu_vs_anchor"] = _paired(by_rep, b, ANCHOR, "cpu")
                 entry["pyroute2_over"] = _paired(by_rep, "pyroute2", b)
             backends[b] = entry
         out[wk] = backends
@@ -203,8 +204,9 @@ def markdown(doc: dict[str, Any]) -> str:
         "",
     ]
     lines += [
-        "| workload | backend | how | wall | CPU | peak RSS | ÷ anchor | ÷ pyroute2 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| workload | backend | how | wall | CPU | peak RSS | wall ÷ anchor | CPU ÷ anchor "
+        "| wall ÷ pyroute2 |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for wk, w in WORKLOADS.items():
         for b in ORDER:
@@ -223,7 +225,8 @@ def markdown(doc: dict[str, Any]) -> str:
             rss_s = f"{bound}{rss['median']:.0f} MiB" if rss else ""
             lines.append(
                 f"| {wk} | {b} | {w.labels.get(b, b)} | {note} | {cpu_s} | {rss_s} "
-                f"| {_fmt_ratio(e.get('vs_anchor'))} | {_fmt_ratio(e.get('vs_pyroute2'))} |"
+                f"| {_fmt_ratio(e.get('vs_anchor'))} | {_fmt_ratio(e.get('cpu_vs_anchor'))} "
+                f"| {_fmt_ratio(e.get('vs_pyroute2'))} |"
             )
     st = summary.get("startup")
     if st:

@@ -205,31 +205,28 @@ def w1_rawns(ctx: Ctx) -> Op:
     addr = _mod("addr")
     from rawns import Handle, link
 
-    _need(link, "add_many")
+    _need(link, "add_many", "dump")
+    _need(addr, "add_many", "Address")
     data = w1_data(ctx.size)
-    bulk = hasattr(addr, "add_many")
 
     def op() -> None:
-        Veth = link.Veth
+        Veth, Address = link.Veth, addr.Address
         with Handle.open(netns=ctx.ns) as h:
             # Both ends come up in the creating request (rawns' Veth has up and peer_up).
             link.add_many(h, [Veth(name=a, peer=b, up=True, peer_up=True) for a, b, _, _ in data])
-            if bulk:
-                addr.add_many(
-                    h,
-                    [
-                        x
-                        for a, b, ipa, ipb in data
-                        for x in (
-                            addr.Address(dev=a, address=f"{ipa}/30"),
-                            addr.Address(dev=b, address=f"{ipb}/30"),
-                        )
-                    ],
-                )
-            else:
-                for a, b, ipa, ipb in data:
-                    addr.add(h, dev=a, address=f"{ipa}/30")
-                    addr.add(h, dev=b, address=f"{ipb}/30")
+            # An Address names its link by index: one dump maps the new names to indices.
+            index = {lk.name: lk.index for lk in link.dump(h)}
+            addr.add_many(
+                h,
+                [
+                    x
+                    for a, b, ipa, ipb in data
+                    for x in (
+                        Address(index=index[a], address=f"{ipa}/30"),
+                        Address(index=index[b], address=f"{ipb}/30"),
+                    )
+                ],
+            )
 
     return op
 

@@ -172,10 +172,15 @@ def worker_main(spec_json: str) -> int:
     op, summarize = made if isinstance(made, tuple) else (made, None)
     if backend in wl.SUBPROCESS_BACKENDS and w.key != "W2":
         enter_netns(ctx.ns)
+    prof = None
+    if spec.get("profile"):
+        import cProfile
+
+        prof = cProfile.Profile()
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    result = op()
+    result = op() if prof is None else prof.runcall(op)
     t1 = time.perf_counter()
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -189,6 +194,15 @@ def worker_main(spec_json: str) -> int:
     else:
         rss = r1.ru_maxrss
     out = {"wall": t1 - t0, "cpu": cpu, "rss_kib": rss}
+    if prof is not None:
+        import io
+        import pstats
+
+        text = io.StringIO()
+        st = pstats.Stats(prof, stream=text).strip_dirs()
+        st.sort_stats("tottime").print_stats(18)
+        st.sort_stats("cumulative").print_stats(18)
+        Path(spec["profile"]).write_text(text.getvalue())
     if summarize is not None:
         out["summary"] = summarize(result)
     print("RESULT " + json.dumps(out), flush=True)
@@ -237,6 +251,10 @@ class Harness:
     ) -> None:
         ctx = wl.Ctx(ns=ns, size=size, prefix=ns)
         spec = {"workload": w.key, "backend": backend, "size": size, "ns": ns, "prefix": ns}
+        prof_path = None
+        if self.args.profile:
+            prof_path = f"/tmp/{self.ns.prefix}-{w.key}-{backend}.prof.txt"
+            spec["profile"] = prof_path
         sample: dict[str, Any] = {"workload": w.key, "backend": backend, "rep": rep, "size": size}
         try:
             res = self.run_worker(spec)
@@ -254,6 +272,10 @@ class Harness:
                     f"  {w.key} {backend:8} rep {rep}: {res['wall']:8.3f} s wall "
                     f"{res['cpu']:8.3f} s cpu {res['rss_kib'] / 1024:7.1f} MiB  check ok"
                 )
+            if prof_path and os.path.exists(prof_path):
+                print(f"\n### cProfile of {w.key} {backend} ({size} {w.unit})\n", file=sys.stderr)
+                print(Path(prof_path).read_text(), file=sys.stderr)
+                os.unlink(prof_path)
         except (wl.CheckFailed, RuntimeError, subprocess.TimeoutExpired) as e:
             sample["error"] = f"{type(e).__name__}: {e}"
             self.failures.append(f"{w.key} {backend} rep {rep}: {sample['error']}")
@@ -432,6 +454,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--json", help="write every sample and the summary here")
     p.add_argument("--chart", help="write an SVG chart here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="run each in-process backend's operation under cProfile and print where the time "
+        "goes (timings are inflated: not for tables)",
+    )
     args = p.parse_args(argv)
     args.only = [x.strip().upper() for x in args.only.split(",") if x.strip()]
     bad = [x for x in args.only if x != "S" and x not in wl.WORKLOADS]
