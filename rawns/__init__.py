@@ -5,7 +5,7 @@
 'RawnsError'
 """
 
-from . import addr, errors, link, monitor, neigh, netns, route, rule, sysctl
+from . import addr, errors, link, monitor, neigh, netns, nft, route, rule, sysctl
 from .errors import *  # noqa: F403 - the exceptions are part of the top-level API
 from .errors import __all__ as _errors_all
 from .handle import Handle
@@ -20,6 +20,7 @@ __all__ = [
     "monitor",
     "neigh",
     "netns",
+    "nft",
     "route",
     "rule",
     "sysctl",

@@ -16,6 +16,7 @@ overrun.
 from __future__ import annotations
 
 import errno
+import select
 import socket
 import struct
 import threading
@@ -55,6 +56,7 @@ RCVBUF = 32 << 20
 SNDBUF = 32 << 20
 RECV_SIZE = 1 << 20  # a dump datagram is at most ~32 KiB; one message may be larger
 PIPELINE_WINDOW = 512  # requests in flight per send; their acks must fit RCVBUF
+BATCH_WAIT = 5.0  # seconds Channel.batch waits for acks that were not queued by send()
 
 _SEQ = struct.Struct("=I")
 _HDR = struct.Struct("=IHHII")
@@ -103,10 +105,14 @@ class NetlinkSocket:
         # A netlink send is all or nothing (one skb); EINTR is retried by Python (PEP 475).
         self.sock.send(data)
 
-    def recv(self) -> bytes:
-        """One datagram. Raises :class:`DecodeError` if it did not fit the buffer."""
-        n, _, flags, _ = self.sock.recvmsg_into([self._view])
-        if flags & socket.MSG_TRUNC:
+    def recv(self, flags: int = 0) -> bytes:
+        """One datagram. Raises :class:`DecodeError` if it did not fit the buffer.
+
+        ``flags`` go to ``recvmsg`` (``MSG_DONTWAIT`` raises BlockingIOError
+        when nothing is queued).
+        """
+        n, _, msg_flags, _ = self.sock.recvmsg_into([self._view], 0, flags)
+        if msg_flags & socket.MSG_TRUNC:
             raise DecodeError(f"netlink datagram larger than the {len(self._buf)}-byte buffer")
         return bytes(self._view[:n])
 
@@ -316,6 +322,72 @@ class Channel:
                 for s in seqs:
                     conv.forget(s)
         return out
+
+
+    def batch(
+        self, msgs: Sequence[bytes], *, acked: Sequence[bool], op: str = "batch"
+    ) -> list[Ack | Error | None]:
+        """Send ``msgs`` (an nfnetlink BEGIN ... END batch) in one datagram.
+
+        Each message gets the next sequence number, stamped in place. The
+        result has one entry per message: its :class:`Ack`, its
+        :class:`Error`, or ``None`` if the kernel sent nothing for it (no
+        NLM_F_ACK requested and no error).
+
+        The kernel processes a batch synchronously inside ``sendmsg()``
+        (netlink_unicast_kernel -> nfnetlink_rcv_batch, commit included), so
+        every ack and error is already queued when ``send`` returns: the
+        socket is drained without blocking. Only if an ``acked`` message is
+        still unanswered and no error came does it wait (bounded) for more.
+        """
+        if len(acked) != len(msgs):
+            raise ValueError("batch: one 'acked' flag per message")
+        results: list[Ack | Error | None] = [None] * len(msgs)
+        with self._lock:
+            self._check_open(op)
+            conv = self.conv
+            buf = bytearray(b"".join(msgs))
+            index: dict[int, int] = {}
+            off = 0
+            for i, m in enumerate(msgs):
+                seq = conv.next_seq()
+                stamp(buf, off, seq)
+                conv.expect(seq)
+                index[seq] = i
+                off += len(m)
+            missing = sum(1 for a in acked if a)
+            errors = 0
+            try:
+                self.sock.send(bytes(buf))
+                waited = False
+                while True:
+                    try:
+                        data = self.sock.recv(socket.MSG_DONTWAIT)
+                    except BlockingIOError:
+                        if missing <= 0 or errors or waited:
+                            break
+                        # Not expected (the batch ran inside send()); wait a little once.
+                        waited = True
+                        r, _, _ = select.select([self.sock.sock], [], [], BATCH_WAIT)
+                        if not r:
+                            break
+                        continue
+                    for ev in conv.receive(data):
+                        if isinstance(ev, Ack | Error):
+                            i = index.get(ev.seq, -1)
+                            if i < 0 or results[i] is not None:
+                                continue
+                            results[i] = ev
+                            if acked[i]:
+                                missing -= 1
+                            if isinstance(ev, Error):
+                                errors += 1
+                        elif isinstance(ev, Overrun):
+                            raise kernel_error(errno.ENOBUFS, op=op, target="batch acks")
+            finally:
+                for seq in index:
+                    conv.forget(seq)
+        return results
 
 
 def _to_error(ev: Error, op: str, target: str) -> KernelError:

@@ -1,0 +1,305 @@
+"""nf_tables chains: base chains (type, hook, priority, policy) and regular chains.
+
+Equivalent nft commands: ``nft add chain ip nat postrouting { type nat hook
+postrouting priority srcnat; policy accept; }``, ``nft add chain ip t web``,
+``nft delete chain``, ``nft flush chain``, ``nft list chains``.
+
+Hooks and priorities are given as nft spells them and normalised once, here:
+``hook="postrouting"``, ``priority="srcnat"`` (or ``"filter + 10"``, or an
+int). The named priorities are nft's (src/rule.c, ``std_prio_table``), which
+differ for the bridge family.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .._nfnl import NF_INET, NF_NETDEV, NFT_CHAIN_F, NFT_MSG, NFTA_CHAIN, NFTA_HOOK, NFTA_RULE
+from .._wire import Attr
+from ..errors import DecodeError
+from ._codec import attr, attrs_of, be32, get_be32, get_be64, get_s32, get_str, nest, strz
+from ._msg import F_CREATE, F_EXCL, comment_tlv, message, parse_header, udata_comment
+from ._msg import dump as _dump
+from .tables import Table
+
+if TYPE_CHECKING:
+    from ..handle import Handle
+
+__all__ = [
+    "HOOKS",
+    "PRIORITIES",
+    "Chain",
+    "build_add",
+    "build_delete",
+    "build_flush",
+    "dump",
+    "hook_number",
+    "parse_chain",
+    "priority_value",
+]
+
+#: Hook names per family (nft's keywords) -> hook number.
+_INET_HOOKS = {
+    "prerouting": int(NF_INET.PRE_ROUTING),
+    "input": int(NF_INET.LOCAL_IN),
+    "forward": int(NF_INET.FORWARD),
+    "output": int(NF_INET.LOCAL_OUT),
+    "postrouting": int(NF_INET.POST_ROUTING),
+}
+HOOKS: dict[str, dict[str, int]] = {
+    "ip": _INET_HOOKS,
+    "ip6": _INET_HOOKS,
+    "inet": {**_INET_HOOKS, "ingress": int(NF_INET.INGRESS)},
+    "bridge": _INET_HOOKS,
+    # linux/netfilter_arp.h: NF_ARP_IN 0, NF_ARP_OUT 1, NF_ARP_FORWARD 2
+    "arp": {"input": 0, "output": 1, "forward": 2},
+    "netdev": {"ingress": int(NF_NETDEV.INGRESS), "egress": int(NF_NETDEV.EGRESS)},
+}
+
+_STD_PRIO = {
+    "raw": -300,
+    "mangle": -150,
+    "dstnat": -100,
+    "filter": 0,
+    "security": 50,
+    "srcnat": 100,
+}
+_BRIDGE_PRIO = {"dstnat": -300, "filter": -200, "out": 100, "srcnat": 300}
+#: Named priorities per family (nft's std_prio_table / bridge_std_prio_table).
+PRIORITIES: dict[str, dict[str, int]] = {
+    "ip": _STD_PRIO,
+    "ip6": _STD_PRIO,
+    "inet": _STD_PRIO,
+    "arp": _STD_PRIO,
+    "netdev": _STD_PRIO,
+    "bridge": _BRIDGE_PRIO,
+}
+_PRIO_RE = re.compile(r"\s*([a-z]+)\s*(?:([+-])\s*(\d+))?\s*")
+_POLICIES = {"drop": 0, "accept": 1}
+_POLICY_NAMES = {v: k for k, v in _POLICIES.items()}
+
+
+def hook_number(family: str, hook: str) -> int:
+    """The hook number of ``hook`` in ``family``; ValueError naming the valid ones."""
+    hooks = HOOKS.get(family, {})
+    try:
+        return hooks[hook]
+    except KeyError:
+        raise ValueError(
+            f"hook {hook!r} does not exist in family {family!r}; expected one of "
+            f"{', '.join(hooks) or 'none'}"
+        ) from None
+
+
+def hook_name(family: str, number: int) -> str:
+    for name, n in HOOKS.get(family, {}).items():
+        if n == number:
+            return name
+    return str(number)
+
+
+def priority_value(family: str, priority: int | str) -> int:
+    """``"srcnat"`` -> 100, ``"filter - 5"`` -> -5, ``-150`` -> -150 (ValueError if unknown)."""
+    if isinstance(priority, bool):
+        raise TypeError("priority must be an int or a name such as 'filter'")
+    if isinstance(priority, int):
+        return priority
+    if not isinstance(priority, str):
+        raise TypeError(f"priority must be an int or a str, not {type(priority).__name__}")
+    text = priority.strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    m = _PRIO_RE.fullmatch(text)
+    table = PRIORITIES.get(family, _STD_PRIO)
+    if not m or m.group(1) not in table:
+        raise ValueError(
+            f"unknown priority {priority!r} for family {family!r}; expected an int or one of "
+            f"{', '.join(table)} (optionally '+ N' / '- N')"
+        )
+    value = table[m.group(1)]
+    if m.group(2):
+        value += int(m.group(3)) if m.group(2) == "+" else -int(m.group(3))
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chain:
+    """A chain of ``table`` in ``family``.
+
+    A base chain has ``type`` (filter, nat, route), ``hook`` and
+    ``priority`` (an int, or a name normalised on construction), and
+    optionally ``policy`` (accept, drop) and ``devices`` (netdev/inet
+    ingress). A regular chain has none of those and is reached by jump/goto.
+
+    The kernel reports ``policy="accept"`` for base chains created without
+    one. ``handle`` and ``use`` do not take part in equality.
+    """
+
+    family: str
+    table: str
+    name: str
+    type: str | None = None
+    hook: str | None = None
+    priority: int | str | None = None
+    policy: str | None = None
+    devices: tuple[str, ...] = ()
+    flags: int = 0
+    comment: str | None = None
+    handle: int | None = field(default=None, compare=False)
+    use: int | None = field(default=None, compare=False)
+    userdata: bytes | None = field(default=None, compare=False, repr=False)
+    attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        Table(family=self.family, name=self.table)  # validates family and table name
+        if not self.name:
+            raise ValueError("a chain needs a name")
+        base = (self.type, self.hook, self.priority)
+        if any(v is not None for v in base) and any(v is None for v in base):
+            raise ValueError(
+                f"chain {self.name!r}: a base chain needs type, hook and priority together "
+                f"(got type={self.type!r}, hook={self.hook!r}, priority={self.priority!r})"
+            )
+        if self.hook is not None:
+            hook_number(self.family, self.hook)
+        if self.priority is not None and not isinstance(self.priority, int):
+            object.__setattr__(self, "priority", priority_value(self.family, self.priority))
+        if self.policy is not None and self.policy not in _POLICIES:
+            raise ValueError(f"chain policy must be 'accept' or 'drop', not {self.policy!r}")
+        if isinstance(self.devices, str):
+            object.__setattr__(self, "devices", (self.devices,))
+
+    @property
+    def is_base(self) -> bool:
+        return self.hook is not None
+
+    @property
+    def nfproto(self) -> int:
+        return Table(family=self.family, name=self.table).nfproto
+
+    def table_ref(self) -> Table:
+        return Table(family=self.family, name=self.table)
+
+    def __str__(self) -> str:
+        return f"chain {self.family} {self.table} {self.name}"
+
+
+def _hook_body(chain: Chain) -> bytes:
+    assert chain.hook is not None and isinstance(chain.priority, int)
+    body = be32(NFTA_HOOK.HOOKNUM, hook_number(chain.family, chain.hook))
+    body += be32(NFTA_HOOK.PRIORITY, chain.priority)
+    if len(chain.devices) == 1:
+        body += strz(NFTA_HOOK.DEV, chain.devices[0])
+    elif chain.devices:
+        # NFTA_HOOK_DEVS: a list of NFTA_DEVICE_NAME (1) strings
+        body += nest(NFTA_HOOK.DEVS, b"".join(strz(1, d) for d in chain.devices))
+    return body
+
+
+def build_add(chain: Chain, *, exclusive: bool = False, seq: int = 0, ack: bool = False) -> bytes:
+    """NFT_MSG_NEWCHAIN. Equivalent to: nft add chain FAMILY TABLE NAME { ... }.
+
+    Attribute order as nft: table, name, type, policy, hook, flags, userdata.
+    """
+    body = strz(NFTA_CHAIN.TABLE, chain.table) + strz(NFTA_CHAIN.NAME, chain.name)
+    if chain.type is not None:
+        body += strz(NFTA_CHAIN.TYPE, chain.type)
+    if chain.policy is not None:
+        body += be32(NFTA_CHAIN.POLICY, _POLICIES[chain.policy])
+    if chain.hook is not None:
+        body += nest(NFTA_CHAIN.HOOK, _hook_body(chain))
+    if chain.flags:
+        body += be32(NFTA_CHAIN.FLAGS, chain.flags)
+    ud = chain.userdata
+    if ud is None and chain.comment is not None:
+        ud = comment_tlv(chain.comment)
+    if ud is not None:
+        body += attr(NFTA_CHAIN.USERDATA, ud)
+    flags = F_CREATE | (F_EXCL if exclusive else 0)
+    return message(NFT_MSG.NEWCHAIN, chain.nfproto, body, flags=flags, seq=seq, ack=ack)
+
+
+def _ident(chain: Chain) -> bytes:
+    return strz(NFTA_CHAIN.TABLE, chain.table) + strz(NFTA_CHAIN.NAME, chain.name)
+
+
+def build_delete(chain: Chain, *, seq: int = 0, ack: bool = False) -> bytes:
+    """NFT_MSG_DELCHAIN. Equivalent to: nft delete chain FAMILY TABLE NAME."""
+    return message(NFT_MSG.DELCHAIN, chain.nfproto, _ident(chain), seq=seq, ack=ack)
+
+
+def build_flush(chain: Chain, *, seq: int = 0, ack: bool = False) -> bytes:
+    """NFT_MSG_DELRULE for every rule of the chain. Equivalent to: nft flush chain ..."""
+    body = strz(NFTA_RULE.TABLE, chain.table) + strz(NFTA_RULE.CHAIN, chain.name)
+    return message(NFT_MSG.DELRULE, chain.nfproto, body, seq=seq, ack=ack)
+
+
+def _parse_hook(data: bytes, family: str) -> tuple[str, int, tuple[str, ...]]:
+    hooknum = prio = None
+    devs: list[str] = []
+    for kind, a, b in attrs_of(data, "NFTA_CHAIN_HOOK"):
+        if kind == NFTA_HOOK.HOOKNUM:
+            hooknum = get_be32(data, a, b)
+        elif kind == NFTA_HOOK.PRIORITY:
+            prio = get_s32(data, a, b)
+        elif kind == NFTA_HOOK.DEV:
+            devs.append(get_str(data, a, b))
+        elif kind == NFTA_HOOK.DEVS:
+            sub = data[a:b]
+            devs.extend(get_str(sub, x, y) for _, x, y in attrs_of(sub, "NFTA_HOOK_DEVS"))
+    if hooknum is None or prio is None:
+        raise DecodeError("chain hook without NFTA_HOOK_HOOKNUM or _PRIORITY")
+    return hook_name(family, hooknum), prio, tuple(devs)
+
+
+def parse_chain(payload: bytes) -> Chain:
+    """Decode an NFT_MSG_NEWCHAIN payload into a :class:`Chain`.
+
+    The NFT_CHAIN_BASE flag the kernel reports is implied by ``hook`` and
+    dropped from ``flags``.
+    """
+    family, _ = parse_header(payload)
+    data = payload[4:]
+    v: dict[str, object] = {}
+    rest: list[Attr] = []
+    for kind, a, b in attrs_of(data, "chain"):
+        if kind == NFTA_CHAIN.TABLE:
+            v["table"] = get_str(data, a, b)
+        elif kind == NFTA_CHAIN.NAME:
+            v["name"] = get_str(data, a, b)
+        elif kind == NFTA_CHAIN.HANDLE:
+            v["handle"] = get_be64(data, a, b)
+        elif kind == NFTA_CHAIN.HOOK:
+            v["hook"], v["priority"], v["devices"] = _parse_hook(data[a:b], family)
+        elif kind == NFTA_CHAIN.POLICY:
+            v["policy"] = _POLICY_NAMES.get(get_be32(data, a, b), str(get_be32(data, a, b)))
+        elif kind == NFTA_CHAIN.USE:
+            v["use"] = get_be32(data, a, b)
+        elif kind == NFTA_CHAIN.TYPE:
+            v["type"] = get_str(data, a, b)
+        elif kind == NFTA_CHAIN.FLAGS:
+            v["flags"] = get_be32(data, a, b) & ~NFT_CHAIN_F.BASE
+        elif kind == NFTA_CHAIN.USERDATA:
+            v["userdata"] = data[a:b]
+        elif kind in (NFTA_CHAIN.PAD, NFTA_CHAIN.ID):
+            continue
+        else:
+            rest.append(Attr(kind, data[a:b]))
+    if "table" not in v or "name" not in v:
+        raise DecodeError("chain without NFTA_CHAIN_TABLE or _NAME")
+    ud = v.get("userdata")
+    assert ud is None or isinstance(ud, bytes)
+    return Chain(
+        family=family,
+        comment=udata_comment(ud),
+        attrs=tuple(rest),
+        **v,  # type: ignore[arg-type]  # keys and value types fixed by the branches above
+    )
+
+
+def dump(h: Handle, *, family: str | int | None = None, table: str | None = None) -> list[Chain]:
+    """Every chain (of one family / table, if given). Equivalent to: nft list chains."""
+    body = strz(NFTA_CHAIN.TABLE, table) if table is not None else b""
+    return _dump(h, NFT_MSG.GETCHAIN, family, body, parse_chain)

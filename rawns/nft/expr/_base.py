@@ -1,0 +1,183 @@
+"""The expression base class, the decode registry and :class:`Unknown`.
+
+On the wire a rule's ``NFTA_RULE_EXPRESSIONS`` is a list of ``NFTA_LIST_ELEM``
+nests, each holding the expression's name and its private attributes::
+
+    NFTA_LIST_ELEM (nested)
+    ├── NFTA_EXPR_NAME  "payload\\0"
+    └── NFTA_EXPR_DATA  (nested)  NFTA_PAYLOAD_DREG, _BASE, _OFFSET, _LEN ...
+
+Each typed expression encodes the *request* form, attribute for attribute in
+the order libnftnl writes it, so that ``encode()`` is byte-identical to what
+``nft`` sends. The kernel dumps a slightly different form (no NLA_F_NESTED,
+attributes in its own order, defaults it filled in such as ``NFTA_NAT_REG_
+ADDR_MAX`` or ``NFTA_LOOKUP_FLAGS``); decoders accept both and normalise, so
+an expression decoded from a dump equals the one that was written.
+
+A decoder that meets an attribute it does not know gives up and the whole
+element becomes :class:`Unknown`, which keeps the bytes verbatim: nothing is
+silently dropped, and ``encode(decode(raw)) == raw`` for anything unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Self
+
+from ..._nfnl import NFTA_EXPR, NFTA_LIST
+from ..._wire import NLA_F_NESTED, NLA_TYPE_MASK, iter_attrs
+from ...errors import DecodeError
+from .._codec import attr, get_str, nest, strz
+
+__all__ = [
+    "REGISTRY",
+    "Expr",
+    "Unknown",
+    "check_exprs",
+    "decode_expr",
+    "decode_exprs",
+    "encode_exprs",
+]
+
+
+class Unrecognised(Exception):
+    """Raised by a decoder for input it cannot represent exactly (becomes Unknown)."""
+
+
+class Expr:
+    """Base of every expression: a frozen dataclass with ``NAME``, ``encode`` and ``decode``."""
+
+    __slots__ = ()
+    NAME: ClassVar[str] = ""
+
+    def encode_data(self) -> bytes:
+        """The attributes inside NFTA_EXPR_DATA (request form)."""
+        raise NotImplementedError
+
+    def encode(self) -> bytes:
+        """The whole NFTA_LIST_ELEM attribute, as one entry of a rule's expression list."""
+        return nest(
+            NFTA_LIST.ELEM, _name_attr(self.NAME) + nest(NFTA_EXPR.DATA, self.encode_data())
+        )
+
+    @classmethod
+    def decode_data(cls, data: bytes) -> Self:
+        """Build the expression from its NFTA_EXPR_DATA payload (request or dump form)."""
+        raise NotImplementedError
+
+    def debug(self) -> str:
+        """One line in the style of ``nft --debug=netlink``: ``[ cmp eq reg 1 0x0a000001 ]``."""
+        raise NotImplementedError
+
+    def __init_subclass__(cls, **kw: object) -> None:
+        super().__init_subclass__(**kw)
+        name = cls.__dict__.get("NAME")
+        if name:
+            REGISTRY[name] = cls
+
+
+#: Expression classes by kernel name (``"payload"`` -> :class:`Payload`).
+REGISTRY: dict[str, type[Expr]] = {}
+
+_NAME_ATTRS: dict[str, bytes] = {}
+
+
+def _name_attr(name: str) -> bytes:
+    try:
+        return _NAME_ATTRS[name]
+    except KeyError:
+        b = _NAME_ATTRS[name] = strz(NFTA_EXPR.NAME, name)
+        return b
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown(Expr):
+    """An expression rawns does not model (or a form it cannot represent), kept verbatim.
+
+    ``raw`` is the whole NFTA_LIST_ELEM attribute, header included, so
+    :meth:`encode` returns exactly the bytes it was decoded from.
+    """
+
+    name: str
+    raw: bytes
+
+    def encode_data(self) -> bytes:
+        for t, a, b in iter_attrs(self.raw, 4):
+            if t & NLA_TYPE_MASK == NFTA_EXPR.DATA:
+                return self.raw[a:b]
+        return b""
+
+    def encode(self) -> bytes:
+        return self.raw
+
+    def debug(self) -> str:
+        return f"[ {self.name} (unknown to rawns: {self.raw.hex()}) ]"
+
+    @classmethod
+    def build(cls, name: str, data: bytes) -> Unknown:
+        """An Unknown for expression ``name`` with NFTA_EXPR_DATA payload ``data``."""
+        elem = _name_attr(name) + nest(NFTA_EXPR.DATA, data)
+        return cls(name, attr(NFTA_LIST.ELEM | NLA_F_NESTED, elem))
+
+
+def decode_expr(raw: bytes, start: int = 0, end: int | None = None) -> Expr:
+    """Decode one NFTA_LIST_ELEM attribute's *payload* ``raw[start:end]``.
+
+    The returned :class:`Unknown` (if any) re-encodes with NLA_F_NESTED set
+    on the element; use :func:`decode_exprs` for byte-exact round trips.
+    """
+    if end is None:
+        end = len(raw)
+    payload = raw[start:end]
+    return _decode_elem(payload, attr(NFTA_LIST.ELEM | NLA_F_NESTED, payload))
+
+
+def _decode_elem(payload: bytes, whole: bytes) -> Expr:
+    name: str | None = None
+    data: bytes | None = None
+    for t, a, b in iter_attrs(payload):
+        kind = t & NLA_TYPE_MASK
+        if kind == NFTA_EXPR.NAME:
+            name = get_str(payload, a, b)
+        elif kind == NFTA_EXPR.DATA:
+            data = payload[a:b]
+        else:
+            return Unknown(name or "?", whole)
+    if name is None:
+        raise DecodeError("expression without NFTA_EXPR_NAME")
+    cls = REGISTRY.get(name)
+    if cls is None:
+        return Unknown(name, whole)
+    try:
+        return cls.decode_data(data or b"")
+    except Unrecognised:
+        return Unknown(name, whole)
+    except DecodeError as e:
+        e.add_note(f"in expression {name!r}")
+        raise
+
+
+def decode_exprs(data: bytes, start: int = 0, end: int | None = None) -> tuple[Expr, ...]:
+    """Decode an NFTA_RULE_EXPRESSIONS payload into typed expressions."""
+    out: list[Expr] = []
+    for t, a, b in iter_attrs(data, start, end):
+        if t & NLA_TYPE_MASK != NFTA_LIST.ELEM:
+            raise DecodeError(f"expression list holds attribute type {t & NLA_TYPE_MASK}", offset=a)
+        out.append(_decode_elem(data[a:b], data[a - 4 : a + ((b - a + 3) & ~3)]))
+    return tuple(out)
+
+
+def encode_exprs(exprs: Iterable[Expr]) -> bytes:
+    """The payload of NFTA_RULE_EXPRESSIONS: each expression's list element."""
+    return b"".join([e.encode() for e in exprs])
+
+
+def check_exprs(exprs: Sequence[object]) -> tuple[Expr, ...]:
+    """Refuse a non-expression early (a caller mistake is a TypeError, not a kernel error)."""
+    out: list[Expr] = []
+    for i, e in enumerate(exprs):
+        if not isinstance(e, Expr):
+            raise TypeError(f"expression #{i} is {type(e).__name__}, not an nft expression")
+        out.append(e)
+    return tuple(out)

@@ -1,0 +1,218 @@
+"""nf_tables rules: append, insert, replace, delete, dump.
+
+A :class:`Rule` is a chain reference plus an expression tuple (in the order
+``nft --debug=netlink`` prints it) and an optional comment, which nft keeps
+in the rule's userdata. Equivalent nft commands: ``nft add rule ...``,
+``nft insert rule ... [position H]``, ``nft replace rule ... handle H``,
+``nft delete rule ... handle H``, ``nft list chain ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .._nfnl import NFT_MSG, NFTA_RULE
+from .._wire import Attr
+from ..errors import DecodeError
+from ._codec import attr, attrs_of, be64, get_be64, get_str, nest, strz
+from ._msg import F_APPEND, F_CREATE, F_REPLACE, comment_tlv, message, parse_header, udata_comment
+from ._msg import dump as _dump
+from .chains import Chain
+from .expr import Expr, check_exprs, decode_exprs, encode_exprs
+
+if TYPE_CHECKING:
+    from ..handle import Handle
+
+__all__ = [
+    "Rule",
+    "build_add",
+    "build_delete",
+    "build_insert",
+    "build_replace",
+    "dump",
+    "parse_rule",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """A rule of chain ``chain`` in ``table``/``family``: ``exprs`` and a ``comment``.
+
+    ``handle`` (the kernel's id, used to insert, replace and delete) and
+    ``position`` (the handle it was placed after, as the kernel reports it)
+    do not take part in equality; neither do the raw ``userdata`` bytes.
+    """
+
+    family: str
+    table: str
+    chain: str
+    exprs: tuple[Expr, ...]
+    comment: str | None = None
+    handle: int | None = field(default=None, compare=False)
+    position: int | None = field(default=None, compare=False)
+    userdata: bytes | None = field(default=None, compare=False, repr=False)
+    attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.exprs, tuple):
+            object.__setattr__(self, "exprs", check_exprs(list(self.exprs)))
+
+    @property
+    def chain_ref(self) -> Chain:
+        return Chain(family=self.family, table=self.table, name=self.chain)
+
+    @property
+    def nfproto(self) -> int:
+        return self.chain_ref.nfproto
+
+    def debug(self) -> str:
+        """The rule as ``nft --debug=netlink`` prints it."""
+        head = f"{self.family} {self.table} {self.chain}"
+        return "\n".join([head, *(f"  {e.debug()}" for e in self.exprs)])
+
+    def __str__(self) -> str:
+        from .render import render_rule
+
+        return render_rule(self)
+
+
+def _userdata(rule: Rule) -> bytes:
+    ud = rule.userdata
+    if ud is None and rule.comment is not None:
+        ud = comment_tlv(rule.comment)
+    return attr(NFTA_RULE.USERDATA, ud) if ud is not None else b""
+
+
+def _head(rule: Rule) -> bytes:
+    return strz(NFTA_RULE.TABLE, rule.table) + strz(NFTA_RULE.CHAIN, rule.chain)
+
+
+def _exprs(rule: Rule) -> bytes:
+    return nest(NFTA_RULE.EXPRESSIONS, encode_exprs(rule.exprs))
+
+
+def build_add(rule: Rule, *, after: int | None = None, seq: int = 0, ack: bool = False) -> bytes:
+    """NFT_MSG_NEWRULE appending (or placing after handle ``after``).
+
+    Equivalent to: nft add rule FAMILY TABLE CHAIN [position H] EXPR... [comment "..."]
+    """
+    body = _head(rule) + _exprs(rule)
+    if after is not None:
+        body += be64(NFTA_RULE.POSITION, after)
+    body += _userdata(rule)
+    return message(NFT_MSG.NEWRULE, rule.nfproto, body, flags=F_CREATE | F_APPEND, seq=seq, ack=ack)
+
+
+def build_insert(
+    rule: Rule, *, before: int | None = None, seq: int = 0, ack: bool = False
+) -> bytes:
+    """NFT_MSG_NEWRULE prepending (or placing before handle ``before``).
+
+    Equivalent to: nft insert rule FAMILY TABLE CHAIN [position H] EXPR...
+    """
+    body = _head(rule) + _exprs(rule)
+    if before is not None:
+        body += be64(NFTA_RULE.POSITION, before)
+    body += _userdata(rule)
+    return message(NFT_MSG.NEWRULE, rule.nfproto, body, flags=F_CREATE, seq=seq, ack=ack)
+
+
+def build_replace(rule: Rule, handle: int, *, seq: int = 0, ack: bool = False) -> bytes:
+    """NFT_MSG_NEWRULE replacing rule ``handle``.
+
+    Equivalent to: nft replace rule FAMILY TABLE CHAIN handle H EXPR...
+    """
+    body = _head(rule) + be64(NFTA_RULE.HANDLE, handle) + _exprs(rule) + _userdata(rule)
+    return message(NFT_MSG.NEWRULE, rule.nfproto, body, flags=F_REPLACE, seq=seq, ack=ack)
+
+
+def build_delete(chain: Chain, handle: int, *, seq: int = 0, ack: bool = False) -> bytes:
+    """NFT_MSG_DELRULE. Equivalent to: nft delete rule FAMILY TABLE CHAIN handle H."""
+    body = (
+        strz(NFTA_RULE.TABLE, chain.table)
+        + strz(NFTA_RULE.CHAIN, chain.name)
+        + be64(NFTA_RULE.HANDLE, handle)
+    )
+    return message(NFT_MSG.DELRULE, chain.nfproto, body, seq=seq, ack=ack)
+
+
+def parse_rule(payload: bytes) -> Rule:
+    """Decode an NFT_MSG_NEWRULE payload into a :class:`Rule` (typed expressions)."""
+    family, _ = parse_header(payload)
+    data = payload[4:]
+    table = chain = None
+    handle = position = None
+    exprs: tuple[Expr, ...] = ()
+    userdata = None
+    rest: list[Attr] = []
+    for kind, a, b in attrs_of(data, "rule"):
+        if kind == NFTA_RULE.TABLE:
+            table = get_str(data, a, b)
+        elif kind == NFTA_RULE.CHAIN:
+            chain = get_str(data, a, b)
+        elif kind == NFTA_RULE.HANDLE:
+            handle = get_be64(data, a, b)
+        elif kind == NFTA_RULE.POSITION:
+            position = get_be64(data, a, b)
+        elif kind == NFTA_RULE.EXPRESSIONS:
+            try:
+                exprs = decode_exprs(data, a, b)
+            except DecodeError as e:
+                e.add_note(f"in rule {table} {chain} handle {handle}")
+                raise
+        elif kind == NFTA_RULE.USERDATA:
+            userdata = data[a:b]
+        elif kind in (NFTA_RULE.PAD, NFTA_RULE.ID):
+            continue
+        else:
+            rest.append(Attr(kind, data[a:b]))
+    if table is None or chain is None:
+        raise DecodeError("rule without NFTA_RULE_TABLE or _CHAIN")
+    return Rule(
+        family=family,
+        table=table,
+        chain=chain,
+        exprs=exprs,
+        comment=udata_comment(userdata),
+        handle=handle,
+        position=position,
+        userdata=userdata,
+        attrs=tuple(rest),
+    )
+
+
+def dump(
+    h: Handle,
+    *,
+    family: str | int | None = None,
+    table: str | None = None,
+    chain: str | None = None,
+) -> list[Rule]:
+    """Every rule (of one family / table / chain, if given), in chain order.
+
+    Equivalent to: nft -a list ruleset (the rules part).
+    """
+    body = b""
+    if table is not None:
+        body += strz(NFTA_RULE.TABLE, table)
+    if chain is not None:
+        if table is None:
+            raise ValueError("dumping one chain's rules needs its table too")
+        body += strz(NFTA_RULE.CHAIN, chain)
+    return _dump(h, NFT_MSG.GETRULE, family, body, parse_rule)
+
+
+def rule_of(chain: Chain, exprs: Iterable[Expr], comment: str | None = None) -> Rule:
+    """A :class:`Rule` for ``chain`` (a spec or a dumped :class:`Chain`)."""
+    return Rule(
+        family=chain.family,
+        table=chain.table,
+        chain=chain.name,
+        exprs=check_exprs(list(exprs)),
+        comment=comment,
+    )
+
+
+__all__ += ["rule_of"]

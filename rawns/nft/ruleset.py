@@ -1,0 +1,112 @@
+"""The whole ruleset: dump every table, chain, set (with elements) and rule; generation.
+
+Equivalent to: ``nft -a list ruleset``. :class:`Ruleset` groups what the
+dumps return; ``str(ruleset)`` renders it in nft's syntax
+(:func:`rawns.nft.render.render_ruleset`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .._nfnl import NFT_MSG, NFTA_GEN
+from ..errors import DecodeError
+from . import chains as _chains
+from . import rules as _rules
+from . import sets as _sets
+from . import tables as _tables
+from ._codec import attrs_of, get_be32
+from ._msg import get as _get
+from .chains import Chain
+from .rules import Rule
+from .sets import Element, Set
+from .tables import Table
+
+if TYPE_CHECKING:
+    from ..handle import Handle
+
+__all__ = ["Ruleset", "dump_ruleset", "generation", "parse_generation"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ruleset:
+    """Everything nf_tables holds in one namespace, as typed objects.
+
+    ``elements`` maps ``(family, table, set)`` to that set's elements.
+    ``generation`` is the ruleset generation the dump started at.
+    """
+
+    tables: tuple[Table, ...] = ()
+    chains: tuple[Chain, ...] = ()
+    sets: tuple[Set, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    elements: dict[tuple[str, str, str], tuple[Element, ...]] = field(default_factory=dict)
+    generation: int | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        from .render import render_ruleset
+
+        return render_ruleset(self)
+
+    def table(self, family: str, name: str) -> Table:
+        for t in self.tables:
+            if t.family == family and t.name == name:
+                return t
+        raise KeyError(f"no table {family} {name}")
+
+    def chain(self, family: str, table: str, name: str) -> Chain:
+        for c in self.chains:
+            if (c.family, c.table, c.name) == (family, table, name):
+                return c
+        raise KeyError(f"no chain {family} {table} {name}")
+
+    def rules_of(self, chain: Chain) -> list[Rule]:
+        return [
+            r
+            for r in self.rules
+            if (r.family, r.table, r.chain) == (chain.family, chain.table, chain.name)
+        ]
+
+
+def parse_generation(payload: bytes) -> int:
+    """The NFTA_GEN_ID of an NFT_MSG_NEWGEN payload."""
+    data = payload[4:]
+    for kind, a, b in attrs_of(data, "generation"):
+        if kind == NFTA_GEN.ID:
+            return get_be32(data, a, b)
+    raise DecodeError("NFT_MSG_NEWGEN without NFTA_GEN_ID")
+
+
+def generation(h: Handle) -> int:
+    """The current ruleset generation (bumped by every committed transaction).
+
+    Equivalent to: nft list ruleset's generation check (NFT_MSG_GETGEN).
+    """
+    return parse_generation(_get(h, NFT_MSG.GETGEN, 0, b"", "ruleset generation"))
+
+
+def dump_ruleset(h: Handle, *, family: str | None = None) -> Ruleset:
+    """Tables, chains, sets with their elements, and rules (of one family, if given).
+
+    The dumps are separate requests; if a transaction commits in between,
+    the generation read before and after differ and the whole dump is taken
+    again (up to three times). Equivalent to: nft -a list ruleset.
+    """
+    for _ in range(3):
+        gen = generation(h)
+        tables = _tables.dump(h, family=family)
+        chains = _chains.dump(h, family=family)
+        sets = _sets.dump(h, family=family)
+        elements = {(s.family, s.table, s.name): tuple(_sets.dump_elements(h, s)) for s in sets}
+        rules = _rules.dump(h, family=family)
+        if generation(h) == gen:
+            break
+    return Ruleset(
+        tables=tuple(tables),
+        chains=tuple(chains),
+        sets=tuple(sets),
+        rules=tuple(rules),
+        elements=elements,
+        generation=gen,
+    )

@@ -1,0 +1,475 @@
+"""Atomic nf_tables transactions: one BEGIN ... END batch for any mix of objects.
+
+::
+
+    with nft.transaction(h) as tx:          # nothing is sent until the block ends
+        nat = tx.add_table(family="ip", name="nat")
+        post = tx.add_chain(nat, "postrouting", type="nat", hook="postrouting",
+                            priority="srcnat", policy="accept")
+        tx.add_rule(post, nft.masquerade(source="192.168.15.0/24", not_oif="v-net-0"))
+
+The kernel applies the whole batch or none of it (net/netfilter/nfnetlink.c,
+``nfnetlink_rcv_batch``: on any error the transaction is aborted). If the
+Python block raises, the batch is never sent (google/nftables' buffered
+``Flush``). Every message asks for an ACK, so success is positive and each
+refusal is matched by sequence number to the object that caused it: the
+:class:`~rawns.errors.KernelError` names it (``op`` = ``NFT_MSG_NEWRULE``,
+``target`` = ``#3 rule ip nat postrouting: jump nowhere``) with the
+kernel's extack text, and :attr:`Transaction.failed` holds the object.
+
+With ``check_generation`` the batch carries the ruleset generation read when
+the transaction began (``NFNL_BATCH_GENID``); if anything changed the
+ruleset in between, the kernel refuses the whole batch with ERESTART and
+:class:`GenerationChanged` is raised instead of overwriting that change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
+
+from .._conversation import Error
+from .._nfnl import (
+    NFGENMSG,
+    NFNL_BATCH,
+    NFNL_MSG_BATCH_BEGIN,
+    NFNL_MSG_BATCH_END,
+    NFNL_SUBSYS,
+    msg_name,
+)
+from .._wire import NLMSG_HDRLEN
+from ..errors import KernelError, kernel_error
+from . import chains as _chains
+from . import rules as _rules
+from . import sets as _sets
+from . import tables as _tables
+from ._codec import be32
+from ._msg import F_ACK, F_REQUEST
+from .chains import Chain
+from .expr import Expr, Lookup, check_exprs
+from .rules import Rule
+from .sets import Element, Set
+from .tables import Table
+
+if TYPE_CHECKING:
+    from ..handle import Handle
+
+__all__ = ["GenerationChanged", "Transaction", "transaction"]
+
+_HDR = struct.Struct("=IHHII")
+T = TypeVar("T")
+
+Obj = Table | Chain | Rule | Set | tuple[Set, tuple[Element, ...]] | str
+
+
+class GenerationChanged(KernelError):
+    """The ruleset changed after the transaction read its generation (ERESTART).
+
+    Nothing was applied; dump again, rebuild and retry.
+    """
+
+
+def _batch_msg(mtype: int, seq: int, genid: int | None, ack: bool) -> bytes:
+    body = NFGENMSG.pack(0, 0, int(NFNL_SUBSYS.NFTABLES))
+    if genid is not None:
+        body += be32(NFNL_BATCH.GENID, genid)
+    flags = F_REQUEST | (F_ACK if ack else 0)
+    return _HDR.pack(NLMSG_HDRLEN + len(body), mtype, flags, seq, 0) + body
+
+
+def _stamp(msg: bytes, seq: int) -> bytes:
+    return msg[:8] + struct.pack("=I", seq) + msg[12:]
+
+
+class Transaction:
+    """A buffered nf_tables batch. Use :func:`transaction` (a context manager).
+
+    Methods add objects in call order; each returns the spec it queued (a
+    :class:`Table`, :class:`Chain`, :class:`Rule` or :class:`Set`) for use
+    as the parent of later ones. :meth:`commit` sends the batch once.
+    """
+
+    def __init__(self, handle: Handle | None = None, *, check_generation: bool | int = False):
+        self._h = handle
+        self._msgs: list[bytes] = []
+        self._objs: list[Obj] = []
+        self._set_ids: dict[tuple[str, str, str], int] = {}
+        self.generation: int | None = None
+        self.committed = False
+        #: After a refused commit: the queued object the kernel refused, and its index.
+        self.failed: Obj | None = None
+        self.failed_index: int | None = None
+        if check_generation is True:
+            if handle is None:
+                raise ValueError("check_generation=True needs a handle to read the generation")
+            from .ruleset import generation
+
+            self.generation = generation(handle)
+        elif check_generation is not False:
+            if isinstance(check_generation, bool) or not isinstance(check_generation, int):
+                raise TypeError("check_generation must be a bool or a generation number")
+            self.generation = check_generation
+
+    # -- context manager ---------------------------------------------------
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if t is None and not self.committed:
+            self.commit()
+
+    def __len__(self) -> int:
+        return len(self._msgs)
+
+    def _queue(self, obj: Obj, *msgs: bytes) -> None:
+        for m in msgs:
+            self._msgs.append(m)
+            self._objs.append(obj)
+
+    # -- tables ------------------------------------------------------------
+    def add_table(
+        self, family: str = "ip", name: str = "", *, flags: int = 0, comment: str | None = None
+    ) -> Table:
+        """Queue a table (no error if it exists). Equivalent to: nft add table FAMILY NAME."""
+        t = Table(family=family, name=name, flags=flags, comment=comment)
+        self._queue(t, _tables.build_add(t, ack=True))
+        return t
+
+    def create_table(
+        self, family: str = "ip", name: str = "", *, flags: int = 0, comment: str | None = None
+    ) -> Table:
+        """Queue a table that must not exist yet. Equivalent to: nft create table ..."""
+        t = Table(family=family, name=name, flags=flags, comment=comment)
+        self._queue(t, _tables.build_add(t, exclusive=True, ack=True))
+        return t
+
+    def delete_table(self, table: Table) -> None:
+        """Equivalent to: nft delete table FAMILY NAME (with everything in it)."""
+        self._queue(_check(table, Table), _tables.build_delete(table, ack=True))
+
+    def flush_table(self, table: Table) -> None:
+        """Remove every rule of the table. Equivalent to: nft flush table FAMILY NAME."""
+        self._queue(_check(table, Table), _tables.build_flush(table, ack=True))
+
+    def flush_ruleset(self, family: str | None = None) -> None:
+        """Remove every table (of one family). Equivalent to: nft flush ruleset [FAMILY]."""
+        what = "ruleset" if family is None else f"ruleset {family}"
+        self._queue(what, _tables.build_flush_ruleset(family, ack=True))
+
+    # -- chains ------------------------------------------------------------
+    def add_chain(
+        self,
+        table: Table,
+        name: str,
+        *,
+        type: str | None = None,
+        hook: str | None = None,
+        priority: int | str | None = None,
+        policy: str | None = None,
+        devices: Sequence[str] = (),
+        comment: str | None = None,
+        exclusive: bool = False,
+    ) -> Chain:
+        """Queue a base chain (type, hook, priority) or a regular chain (none of them).
+
+        Equivalent to: nft add chain FAMILY TABLE NAME { type T hook H priority P; policy X; }
+        """
+        _check(table, Table)
+        c = Chain(
+            family=table.family,
+            table=table.name,
+            name=name,
+            type=type,
+            hook=hook,
+            priority=priority,
+            policy=policy,
+            devices=tuple(devices),
+            comment=comment,
+        )
+        self._queue(c, _chains.build_add(c, exclusive=exclusive, ack=True))
+        return c
+
+    def delete_chain(self, chain: Chain) -> None:
+        """Equivalent to: nft delete chain FAMILY TABLE NAME (it must be empty)."""
+        self._queue(_check(chain, Chain), _chains.build_delete(chain, ack=True))
+
+    def flush_chain(self, chain: Chain) -> None:
+        """Remove every rule of the chain. Equivalent to: nft flush chain FAMILY TABLE NAME."""
+        self._queue(_check(chain, Chain), _chains.build_flush(chain, ack=True))
+
+    # -- rules -------------------------------------------------------------
+    def _rule(self, chain: Chain, exprs: Iterable[Expr], comment: str | None) -> Rule:
+        _check(chain, Chain)
+        ex = check_exprs(list(exprs))
+        if self._set_ids:
+            ex = tuple(self._with_set_id(chain, e) for e in ex)
+        return Rule(
+            family=chain.family, table=chain.table, chain=chain.name, exprs=ex, comment=comment
+        )
+
+    def _with_set_id(self, chain: Chain, e: Expr) -> Expr:
+        # nft names a set created in the same batch by id as well as by name.
+        if isinstance(e, Lookup) and e.set_id is None:
+            sid = self._set_ids.get((chain.family, chain.table, e.set))
+            if sid is not None:
+                return dataclasses.replace(e, set_id=sid)
+        return e
+
+    def add_rule(
+        self,
+        chain: Chain,
+        exprs: Iterable[Expr],
+        *,
+        comment: str | None = None,
+        after: int | None = None,
+    ) -> Rule:
+        """Append a rule (or place it after rule handle ``after``).
+
+        Equivalent to: nft add rule FAMILY TABLE CHAIN [position H] ... [comment "..."]
+        """
+        r = self._rule(chain, exprs, comment)
+        self._queue(r, _rules.build_add(r, after=after, ack=True))
+        return r
+
+    def insert_rule(
+        self,
+        chain: Chain,
+        exprs: Iterable[Expr],
+        *,
+        comment: str | None = None,
+        before: int | None = None,
+    ) -> Rule:
+        """Prepend a rule (or place it before rule handle ``before``).
+
+        Equivalent to: nft insert rule FAMILY TABLE CHAIN [position H] ...
+        """
+        r = self._rule(chain, exprs, comment)
+        self._queue(r, _rules.build_insert(r, before=before, ack=True))
+        return r
+
+    def replace_rule(
+        self, chain: Chain, handle: int, exprs: Iterable[Expr], *, comment: str | None = None
+    ) -> Rule:
+        """Replace rule ``handle``. Equivalent to: nft replace rule ... handle H ..."""
+        r = self._rule(chain, exprs, comment)
+        self._queue(r, _rules.build_replace(r, handle, ack=True))
+        return dataclasses.replace(r, handle=handle)
+
+    def delete_rule(self, rule_or_chain: Rule | Chain, handle: int | None = None) -> None:
+        """Delete a rule by handle (a dumped :class:`Rule`, or a chain and a handle).
+
+        Equivalent to: nft delete rule FAMILY TABLE CHAIN handle H
+        """
+        if isinstance(rule_or_chain, Rule):
+            chain = rule_or_chain.chain_ref
+            handle = rule_or_chain.handle if handle is None else handle
+        else:
+            chain = _check(rule_or_chain, Chain)
+        if handle is None:
+            raise ValueError("delete_rule needs a rule handle (dump the rule first)")
+        what = Rule(
+            family=chain.family, table=chain.table, chain=chain.name, exprs=(), handle=handle
+        )
+        self._queue(what, _rules.build_delete(chain, handle, ack=True))
+
+    # -- sets --------------------------------------------------------------
+    def add_set(
+        self,
+        table: Table,
+        name: str,
+        *,
+        key: str = "ipv4_addr",
+        data: str | None = None,
+        interval: bool = False,
+        auto_merge: bool = False,
+        constant: bool = False,
+        timeout: int | None = None,
+        size: int | None = None,
+        policy: str | None = None,
+        comment: str | None = None,
+        elements: Iterable[object] | Mapping[object, object] | None = None,
+    ) -> Set:
+        """Queue a set (or a map, with ``data``) and optionally its first elements.
+
+        Equivalent to: nft add set FAMILY TABLE NAME { type KEY; [flags interval;]
+        elements = { ... } } (``add map`` with ``data``).
+        """
+        _check(table, Table)
+        s = _sets.set_spec(
+            table,
+            name,
+            key=key,
+            data=data,
+            interval=interval,
+            auto_merge=auto_merge,
+            constant=constant,
+            timeout=timeout,
+            size=size,
+            policy=policy,
+            comment=comment,
+        )
+        sid = len(self._set_ids) + 1
+        self._set_ids[(s.family, s.table, s.name)] = sid
+        s = dataclasses.replace(s, id=sid)
+        self._queue(s, _sets.build_add(s, ack=True))
+        if elements is not None:
+            self.add_elements(s, elements)
+        return s
+
+    def add_map(self, table: Table, name: str, *, key: str, data: str, **kw: object) -> Set:
+        """:meth:`add_set` with a data type. Equivalent to: nft add map ..."""
+        return self.add_set(table, name, key=key, data=data, **kw)  # type: ignore[arg-type]  # same keywords
+
+    def add_elements(
+        self, s: Set, values: Iterable[object] | Mapping[object, object]
+    ) -> list[Element]:
+        """Add elements. Equivalent to: nft add element FAMILY TABLE SET { ... }."""
+        _check(s, Set)
+        key = (s.family, s.table, s.name)
+        elems = _sets.elements_for(s, values, new_set=key in self._set_ids)
+        sid = self._set_ids.get(key, s.id)
+        self._queue((s, tuple(elems)), *_sets.build_add_elements(s, elems, set_id=sid, ack=True))
+        return elems
+
+    def delete_elements(self, s: Set, values: Iterable[object]) -> list[Element]:
+        """Remove elements. Equivalent to: nft delete element FAMILY TABLE SET { ... }."""
+        _check(s, Set)
+        elems = _sets.removal_elements(s, values)
+        self._queue((s, tuple(elems)), *_sets.build_delete_elements(s, elems, ack=True))
+        return elems
+
+    def flush_set(self, s: Set) -> None:
+        """Remove every element. Equivalent to: nft flush set FAMILY TABLE SET."""
+        self._queue(_check(s, Set), _sets.build_flush(s, ack=True))
+
+    def delete_set(self, s: Set) -> None:
+        """Equivalent to: nft delete set FAMILY TABLE SET."""
+        self._queue(_check(s, Set), _sets.build_delete(s, ack=True))
+
+    # -- sending -----------------------------------------------------------
+    def messages(self) -> list[bytes]:
+        """The queued object messages (sequence numbers 0), without BEGIN/END."""
+        return list(self._msgs)
+
+    def build(self, *, first_seq: int = 0, ack: bool = True) -> bytes:
+        """The whole batch as bytes, numbered from ``first_seq`` (pure; for tests and tools).
+
+        With ``ack=False`` the object messages lose NLM_F_ACK, which gives
+        exactly the bytes ``nft -f`` sends for the same objects.
+        """
+        out = [_batch_msg(NFNL_MSG_BATCH_BEGIN, first_seq, self.generation, False)]
+        for i, m in enumerate(self._msgs, 1):
+            if not ack:
+                flags = struct.unpack_from("=H", m, 6)[0] & ~F_ACK
+                m = m[:6] + struct.pack("=H", flags) + m[8:]
+            out.append(_stamp(m, first_seq + i))
+        out.append(_batch_msg(NFNL_MSG_BATCH_END, first_seq + len(self._msgs) + 1, None, False))
+        return b"".join(out)
+
+    def commit(self) -> None:
+        """Send the batch and wait for every acknowledgement.
+
+        Raises the :class:`~rawns.errors.KernelError` subclass for the first
+        object the kernel refused (the whole batch is then rolled back by the
+        kernel), :class:`GenerationChanged` if the generation check failed.
+        An empty transaction sends nothing.
+        """
+        if self.committed:
+            raise RuntimeError("this transaction was already committed")
+        if self._h is None:
+            raise ValueError("a transaction without a handle can only be built, not committed")
+        self.committed = True
+        if not self._msgs:
+            return
+        begin = _batch_msg(NFNL_MSG_BATCH_BEGIN, 0, self.generation, False)
+        end = _batch_msg(NFNL_MSG_BATCH_END, 0, None, False)
+        msgs = [begin, *self._msgs, end]
+        acked = [False, *([True] * len(self._msgs)), False]
+        results = self._h.nfnl.batch(msgs, acked=acked, op="nf_tables batch")
+        self._check(msgs, results)
+
+    def _check(self, msgs: list[bytes], results: Sequence[object]) -> None:
+        errors = [(i, r) for i, r in enumerate(results) if isinstance(r, Error)]
+        if not errors:
+            missing = [i for i, r in enumerate(results[1:-1], 1) if r is None]
+            if missing:
+                raise kernel_error(
+                    errno.EPROTO,
+                    op="nf_tables batch",
+                    target=f"no acknowledgement for {len(missing)} of {len(msgs) - 2} messages",
+                )
+            return
+        i, ev = errors[0]
+        assert isinstance(ev, Error)
+        mtype = struct.unpack_from("=H", msgs[i], 4)[0]
+        if 0 < i < len(msgs) - 1:
+            self.failed_index = i - 1
+            self.failed = self._objs[i - 1]
+            target = f"#{i} {describe(self._objs[i - 1])}"
+        else:
+            target = "batch begin" if i == 0 else "batch end"
+        if ev.errno == errno.ERESTART and self.generation is not None:
+            err: KernelError = GenerationChanged(
+                ev.errno,
+                op=msg_name(mtype),
+                target=f"{target}: the ruleset changed since generation {self.generation}",
+                extack=ev.extack,
+                seq=ev.seq,
+                offset=ev.offset,
+            )
+        else:
+            err = kernel_error(
+                ev.errno,
+                op=msg_name(mtype),
+                target=target,
+                extack=ev.extack,
+                seq=ev.seq,
+                offset=ev.offset,
+            )
+        for j, other in errors[1:4]:
+            assert isinstance(other, Error)
+            what = describe(self._objs[j - 1]) if 0 < j < len(msgs) - 1 else "batch"
+            err.add_note(f"also refused: #{j} {what}: errno {other.errno} {other.extack or ''}")
+        raise err
+
+
+def _check(obj: object, cls: type[T]) -> T:
+    if not isinstance(obj, cls):
+        raise TypeError(f"expected a {cls.__name__}, not {type(obj).__name__}: {obj!r}")
+    return obj
+
+
+def describe(obj: Obj) -> str:
+    """A short human name for a queued object (used in error messages)."""
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, tuple):
+        s, elems = obj
+        return f"{len(elems)} elements of {s}"
+    if isinstance(obj, Rule):
+        if not obj.exprs:
+            return f"rule {obj.family} {obj.table} {obj.chain} handle {obj.handle}"
+        from .render import render_rule_body
+
+        text = render_rule_body(obj)
+        if len(text) > 120:
+            text = text[:117] + "..."
+        return f"rule {obj.family} {obj.table} {obj.chain}: {text}"
+    return str(obj)
+
+
+def transaction(h: Handle, *, check_generation: bool | int = False) -> Transaction:
+    """Start an atomic nf_tables transaction on handle ``h`` (a context manager).
+
+    Equivalent to: nft -f FILE (one batch). ``check_generation=True`` reads
+    the ruleset generation now and makes the commit fail with
+    :class:`GenerationChanged` if the ruleset changed in between; an int
+    uses that generation (e.g. from :func:`rawns.nft.generation`).
+    """
+    return Transaction(h, check_generation=check_generation)
