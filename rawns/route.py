@@ -793,14 +793,19 @@ def build_get(
 ) -> bytes:
     """RTM_GETROUTE for one destination (``ip route get``), with NLM_F_ACK.
 
-    Like ``ip route get`` it sets RTM_F_LOOKUP_TABLE, so the answer names the
-    table the route came from; ``fibmatch`` asks for the matching FIB entry
+    Like ``ip route get`` it sets RTM_F_LOOKUP_TABLE for IPv4, so the answer
+    names the table the route came from (IPv6 answers name it anyway); ``fibmatch`` asks for the matching FIB entry
     rather than the resolved path (``ip route get fibmatch``).
     """
     d = to_address(dst, "route get dst", family or None)
     fam = family_of(d)
     s = None if src is None else to_address(src, "route get src (from)", fam)
-    flags = int(RTM_F.LOOKUP_TABLE) | (int(RTM_F.FIB_MATCH) if fibmatch else 0)
+    flags = int(RTM_F.FIB_MATCH) if fibmatch else 0
+    if fam == AF_INET:
+        # IPv6 refuses any flag but FIB_MATCH under strict checking (net/ipv6/
+        # route.c: inet6_rtm_valid_getroute_req); ip gets away with it because
+        # its socket is not strict.
+        flags |= int(RTM_F.LOOKUP_TABLE)
     w = Writer()
     w.begin(_RTM_GETROUTE, flags=_F_GET)
     w.put_bytes_raw(
