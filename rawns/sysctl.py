@@ -60,7 +60,7 @@ def _components(key: Key) -> list[str]:
             raise ValueError(f"sysctl key {key!r} component {p!r} contains '/' or NUL")
         if any(c.isspace() or not c.isprintable() for c in p):
             raise ValueError(f"sysctl key {key!r} component {p!r} contains whitespace")
-    if parts[0] != "net" or len(parts) < 2:
+    if len(parts) < 2 or parts[0] != "net":
         raise ValueError(
             f"sysctl key {key!r} is not below net. (only network sysctls are per namespace)"
         )
