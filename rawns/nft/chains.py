@@ -238,6 +238,7 @@ def build_flush(chain: Chain, *, seq: int = 0, ack: bool = False) -> bytes:
 
 def _parse_hook(data: bytes, family: str) -> tuple[str, int, tuple[str, ...]]:
     hooknum = prio = None
+    dev: list[str] = []
     devs: list[str] = []
     for kind, a, b in attrs_of(data, "NFTA_CHAIN_HOOK"):
         if kind == NFTA_HOOK.HOOKNUM:
@@ -245,13 +246,14 @@ def _parse_hook(data: bytes, family: str) -> tuple[str, int, tuple[str, ...]]:
         elif kind == NFTA_HOOK.PRIORITY:
             prio = get_s32(data, a, b)
         elif kind == NFTA_HOOK.DEV:
-            devs.append(get_str(data, a, b))
+            dev.append(get_str(data, a, b))
         elif kind == NFTA_HOOK.DEVS:
             sub = data[a:b]
             devs.extend(get_str(sub, x, y) for _, x, y in attrs_of(sub, "NFTA_HOOK_DEVS"))
     if hooknum is None or prio is None:
         raise DecodeError("chain hook without NFTA_HOOK_HOOKNUM or _PRIORITY")
-    return hook_name(family, hooknum), prio, tuple(devs)
+    # Recent kernels report a single device both as NFTA_HOOK_DEV and in _DEVS.
+    return hook_name(family, hooknum), prio, tuple(devs or dev)
 
 
 def parse_chain(payload: bytes) -> Chain:

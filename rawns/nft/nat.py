@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from .._nfnl import NF_NAT_RANGE, NFPROTO, NFT_NAT
-from .expr import Expr, Immediate, Masq, Nat
+from .._nfnl import NF_NAT_RANGE, NFPROTO, NFT_NAT, NFT_REJECT, NFT_REJECT_ICMPX
+from .expr import Counter, Expr, Immediate, Masq, Nat, Reject
 from .match import (
     IPValue,
     accept,
@@ -286,16 +286,22 @@ def filter_rule(
     if state:
         out += ct_state(*state)
     if counter:
-        from .expr import Counter
-
         out.append(Counter())
     if action == "reject":
-        from .expr import Reject
-
-        out.append(Reject())
+        out.append(_reject(table_family, _version(saddr, daddr)))
     else:
         out.append(verdict(action) if action != "drop" else drop())
     return flatten(out)
+
+
+def _reject(table_family: str | None, version: int | None) -> Reject:
+    """nft's plain ``reject``: port unreachable in the table family's ICMP flavour."""
+    family = table_family or ("ip6" if version == 6 else "ip")
+    if family == "ip":
+        return Reject(type=NFT_REJECT.ICMP_UNREACH, code=3)  # ICMP_PORT_UNREACH
+    if family == "ip6":
+        return Reject(type=NFT_REJECT.ICMP_UNREACH, code=4)  # ICMPV6_PORT_UNREACH
+    return Reject(type=NFT_REJECT.ICMPX_UNREACH, code=NFT_REJECT_ICMPX.PORT_UNREACH)
 
 
 def allow(**matches: object) -> list[Expr]:

@@ -70,6 +70,13 @@ _CT_STATE_NAMES = [
     (64, "untracked"),
 ]
 _LOG_LEVELS = ["emerg", "alert", "crit", "err", "warn", "notice", "info", "debug", "audit"]
+_ICMP_CODES = {0: "net-unreachable", 1: "host-unreachable", 2: "prot-unreachable",
+               3: "port-unreachable", 9: "net-prohibited", 10: "host-prohibited",
+               13: "admin-prohibited"}  # fmt: skip
+_ICMPV6_CODES = {0: "no-route", 1: "admin-prohibited", 3: "addr-unreachable",
+                 4: "port-unreachable", 5: "policy-fail", 6: "reject-route"}  # fmt: skip
+_ICMPX_CODES = {0: "no-route", 1: "port-unreachable", 2: "host-unreachable",
+                3: "admin-prohibited"}  # fmt: skip
 _UNITS = {1: "second", 60: "minute", 3600: "hour", 86400: "day", 604800: "week"}
 
 
@@ -246,6 +253,13 @@ class _Reader:
             raise ValueError("unrecognised payload")
 
     def ct_state(self) -> None:
+        single = self.peek(1)
+        if isinstance(single, Cmp):  # "ct state [!=] new": no mask for one state
+            bits = _int(single.data, sys.byteorder)
+            names = [n for b, n in _CT_STATE_NAMES if bits & b]
+            self.words.append(f"ct state {_OPS[NFT_CMP(single.op)]}{','.join(names)}")
+            self.i += 2
+            return
         bw, cmp = self.peek(1), self.peek(2)
         if not (isinstance(bw, Bitwise) and isinstance(cmp, Cmp) and not any(cmp.data)):
             raise ValueError("not a ct state match")
@@ -305,21 +319,26 @@ class _Reader:
         ports = self.ports(e.reg_proto_min, e.reg_proto_max)
         return "masquerade" + (f" to {ports}" if ports else "") + self._flags(e.flags)
 
-    @staticmethod
-    def reject(e: Reject) -> str:
+    def reject(self, e: Reject) -> str:
         if e.type == NFT_REJECT.TCP_RST:
             return "reject with tcp reset"
-        if e.type == NFT_REJECT.ICMPX_UNREACH and e.code == 1:
+        if e.type == NFT_REJECT.ICMPX_UNREACH:
+            kind, names, default = "icmpx", _ICMPX_CODES, 1
+        elif self.family == "ip6" or self.version == 6:
+            kind, names, default = "icmpv6", _ICMPV6_CODES, 4
+        else:
+            kind, names, default = "icmp", _ICMP_CODES, 3
+        if e.code == default:
             return "reject"
-        kind = "icmpx" if e.type == NFT_REJECT.ICMPX_UNREACH else "icmp"
-        return f"reject with {kind} {e.code}"
+        return f"reject with {kind} type {names.get(e.code, str(e.code))}"
 
     @staticmethod
     def limit(e: Limit) -> str:
         unit = _UNITS.get(e.unit, f"{e.unit}s")
         over = "over " if e.flags & 1 else ""
         if e.type == NFT_LIMIT.PKT_BYTES:
-            return f"limit rate {over}{e.rate} bytes/{unit} burst {e.burst} bytes"
+            text = f"limit rate {over}{_bytes(e.rate)}/{unit}"
+            return text + (f" burst {_bytes(e.burst)}" if e.burst else "")
         text = f"limit rate {over}{e.rate}/{unit}"
         if e.burst != 5:
             text += f" burst {e.burst} packets"
@@ -335,6 +354,13 @@ class _Reader:
         if e.level is not None and e.level != 4:
             text += f" level {_LOG_LEVELS[e.level] if e.level < len(_LOG_LEVELS) else e.level}"
         return text
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("mbytes", 1 << 20), ("kbytes", 1 << 10)):
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit}"
+    return f"{n} bytes"
 
 
 def render_exprs(exprs: Sequence[Expr], family: str = "ip") -> str:

@@ -771,6 +771,9 @@ def parse_set(payload: bytes) -> Set:
     for k in ("table", "name", "key_type", "key_len"):
         if k not in v:
             raise DecodeError(f"set without NFTA_SET_{k.upper()}")
+    if v.get("data_type") == NFT_DATA.VERDICT:
+        # The kernel stores sizeof(struct nft_verdict) whatever was sent; nft sends 0.
+        v["data_len"] = 0
     ud = v.get("userdata")
     assert ud is None or isinstance(ud, bytes)
     return Set(

@@ -127,6 +127,11 @@ class Transaction:
     def __len__(self) -> int:
         return len(self._msgs)
 
+    @property
+    def objects(self) -> list[Obj]:
+        """What each queued message carries, in batch order (one entry per message)."""
+        return list(self._objs)
+
     def _queue(self, obj: Obj, *msgs: bytes) -> None:
         for m in msgs:
             self._msgs.append(m)

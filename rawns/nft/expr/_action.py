@@ -368,9 +368,14 @@ class Limit(Expr):
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Log(Expr):
-    """Log the packet: to syslog at ``level`` (with ``flags``), or to nflog ``group``."""
+    """Log the packet: to syslog at ``level`` (with ``flags``), or to nflog ``group``.
+
+    Equality follows what the kernel does, not which attributes were sent: a
+    syslog ``level`` of None is the kernel's default, 4 (warn), and the
+    kernel reports it explicitly; ``flags`` None is 0.
+    """
 
     NAME = "log"
     prefix: str | None = None
@@ -419,6 +424,20 @@ class Log(Expr):
             level=v.get(NFTA_LOG.LEVEL),
             flags=v.get(NFTA_LOG.FLAGS),
         )
+
+    def _key(self) -> tuple[object, ...]:
+        level = self.level
+        if self.group is None and level is None:
+            level = 4  # LOGLEVEL_WARNING, nft_log_init's default
+        return (self.prefix, self.group, self.snaplen, self.qthreshold, level, self.flags or 0)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Log):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def debug(self) -> str:
         parts = ["[ log"]
