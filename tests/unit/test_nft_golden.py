@@ -23,7 +23,7 @@ import pytest
 
 from rawns import nft
 from rawns._nfnl import NFT_CMP, NFT_META, NFT_PAYLOAD, NFTA_RULE, msg_name
-from rawns._wire import iter_attrs, iter_messages
+from rawns._wire import iter_attrs
 from rawns.nft import sets as nft_sets
 from rawns.nft.chains import parse_chain
 from rawns.nft.expr import (
@@ -291,7 +291,7 @@ EXPECTED: list[tuple[str, int, tuple[Any, ...]]] = [
                 reg_proto_min=3,
                 reg_proto_max=4,
                 flags=2,
-            ),  # fmt: skip
+            ),
         ),
     ),
     (
@@ -301,7 +301,7 @@ EXPECTED: list[tuple[str, int, tuple[Any, ...]]] = [
             Immediate(data=b"\x0a\x00\x00\x01", dreg=1),
             Nat(type=0, family=2, reg_addr_min=1, flags=0xC),
         ),
-    ),  # fmt: skip
+    ),
     # masq, redir
     ("expr_masq_redir", 2, (Masq(flags=0x10),)),
     (
