@@ -271,6 +271,8 @@ def parse_address(payload: bytes, start: int = 0, end: int | None = None) -> Add
         alen = 16
     else:
         raise DecodeError(f"address family {family} is not IPv4 or IPv6", offset=start)
+    if plen > alen * 8:
+        raise DecodeError(f"prefix length {plen} exceeds {alen * 8} bits", offset=start + 1)
     local = addr = brd = None
     lbl = metric = proto = None
     flags = hflags

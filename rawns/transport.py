@@ -15,6 +15,7 @@ overrun.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import select
 import socket
@@ -144,6 +145,8 @@ class Channel:
         self.sock = sock
         self.conv = Conversation(sock.port)
         self._lock = threading.Lock()
+        # seq of a dump left half-read (parse error, KeyboardInterrupt...)
+        self._abandoned: int | None = None
 
     def close(self) -> None:
         with self._lock:
@@ -155,8 +158,32 @@ class Channel:
         return self.sock.closed
 
     def _check_open(self, op: str) -> None:
+        """Refuse a closed channel; finish reading an abandoned dump first (under the lock)."""
         if self.sock.closed:
             raise ValueError(f"{op}: the handle is closed")
+        if self._abandoned is not None:
+            self._drain_abandoned(self._abandoned)
+
+    def _drain_abandoned(self, seq: int) -> None:
+        """Read and drop the rest of dump ``seq``, which its caller stopped reading.
+
+        The kernel runs one dump per socket and keeps it running until its
+        NLMSG_DONE is read: a new dump meanwhile is refused with EBUSY
+        (net/netlink/af_netlink.c: __netlink_dump_start). The kernel queues
+        the next part of a dump inside each recvmsg() (netlink_recvmsg ->
+        netlink_dump), so while the dump runs there is always something to
+        read: non-blocking reads finish it without ever waiting.
+        """
+        conv = self.conv
+        while conv.is_pending(seq):
+            try:
+                data = self.sock.recv(socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                break  # nothing queued: the dump is over (its DONE went with a bad datagram)
+            with contextlib.suppress(DecodeError):
+                conv.receive(data)
+        conv.forget(seq)
+        self._abandoned = None
 
     # -- one request -------------------------------------------------------
     def request(self, msg: bytes, *, op: str, target: str = "") -> list[Reply]:
@@ -225,8 +252,10 @@ class Channel:
             conv.expect(seq, dump=True)
             out: list[T] = []
             append = out.append
+            sent = False
             try:
                 self.sock.send(bytes(buf))
+                sent = True
                 while True:
                     for ev in conv.receive(self.sock.recv()):
                         if type(ev) is Reply:
@@ -240,7 +269,12 @@ class Channel:
                         elif isinstance(ev, Ack):
                             return out, False
             finally:
-                conv.forget(seq)
+                if sent and conv.is_pending(seq):
+                    # Left half way (parse raised, a signal handler raised): the
+                    # kernel's dump still runs; the next exchange drains it.
+                    self._abandoned = seq
+                else:
+                    conv.forget(seq)
 
     # -- pipelining --------------------------------------------------------
     def pipeline(
@@ -322,7 +356,6 @@ class Channel:
                 for s in seqs:
                     conv.forget(s)
         return out
-
 
     def batch(
         self, msgs: Sequence[bytes], *, acked: Sequence[bool], op: str = "batch"
