@@ -1,29 +1,97 @@
 """rawns: Linux network namespaces, links, addresses, routes and NAT over raw netlink.
 
+Submodules load on first use (PEP 562), so ``import rawns`` costs little:
+
 >>> import rawns
 >>> rawns.errors.KernelError.__mro__[1].__name__
 'RawnsError'
+>>> rawns.link.Bridge(name="v-net-0").name
+'v-net-0'
 """
 
-from . import addr, errors, link, monitor, neigh, netns, nft, route, rule, sysctl
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from . import errors
 from .errors import *  # noqa: F403 - the exceptions are part of the top-level API
 from .errors import __all__ as _errors_all
-from .handle import Handle
-from .netns import Netns
+
+if TYPE_CHECKING:
+    from . import (
+        addr,
+        compose,
+        link,
+        monitor,
+        neigh,
+        netns,
+        nft,
+        probe,
+        rootless,
+        route,
+        rule,
+        sysctl,
+        topology,
+    )
+    from .handle import Handle
+    from .netns import Netns
+    from .topology import Topology
+
+_SUBMODULES = frozenset(
+    {
+        "addr",
+        "compose",
+        "link",
+        "monitor",
+        "neigh",
+        "netns",
+        "nft",
+        "probe",
+        "rootless",
+        "route",
+        "rule",
+        "sysctl",
+        "topology",
+    }
+)
+_NAMES = {"Handle": "handle", "Netns": "netns", "Topology": "topology"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        mod = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = mod
+        return mod
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'rawns' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES, *_NAMES})
+
 
 __all__ = [
     "Handle",
     "Netns",
+    "Topology",
     "addr",
+    "compose",
     "errors",
     "link",
     "monitor",
     "neigh",
     "netns",
     "nft",
+    "probe",
+    "rootless",
     "route",
     "rule",
     "sysctl",
+    "topology",
     *_errors_all,
 ]
 __version__ = "0.1.0"

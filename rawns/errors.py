@@ -24,6 +24,7 @@ from typing import Any
 __all__ = [
     "AlreadyExists",
     "Busy",
+    "Conflict",
     "DecodeError",
     "DumpInterrupted",
     "InvalidArgument",
@@ -156,6 +157,22 @@ def kernel_error(
     """Build the :class:`KernelError` subclass that matches ``err`` (a positive errno)."""
     cls = _BY_ERRNO.get(err, KernelError)
     return cls(err, op=op, target=target, extack=extack, seq=seq, offset=offset)
+
+
+class Conflict(RawnsError, FileExistsError):
+    """An object with that name exists but differs from what was asked.
+
+    Raised by the idempotent helpers of :mod:`rawns.compose` ("ensure"
+    semantics): an identical existing object is fine, a different one is
+    this error, and nothing was changed.
+    """
+
+    def __init__(self, message: str) -> None:
+        FileExistsError.__init__(self, _errno.EEXIST, message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class DumpInterrupted(RawnsError):
