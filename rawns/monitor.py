@@ -17,14 +17,16 @@ Events, in the order the kernel sent them:
   ``"route"``, ``"neigh"``, ``"rule"``, ``"nsid"``, ``"netconf"`` (or
   ``"rtm<N>"`` for other types), ``action`` is ``"new"`` or ``"del"`` (the
   kernel announces changes as ``"new"`` too), ``obj`` the parsed object
-  (:class:`~rawns.link.Link`, ``Address``, ``Route``,
-  :class:`~rawns.neigh.Neighbour`, :class:`~rawns.rule.Rule`) or the raw
-  payload ``bytes`` for kinds without a parser.
+  (:class:`~rawns.link.Link`, :class:`~rawns.addr.Address`,
+  :class:`~rawns.route.Route`, :class:`~rawns.neigh.Neighbour`,
+  :class:`~rawns.rule.Rule`) or the raw
+  payload ``bytes`` for kinds without a parser (``nsid``, ``netconf``).
 * :class:`Overrun`: the socket's receive buffer overflowed (``ENOBUFS``) and
-  the kernel dropped notifications. The monitor keeps working; everything
-  after the overrun is delivered again. Call :meth:`Monitor.resync` to dump
-  the current state and rebuild from it (apply later events on top, as
-  upserts and deletions: some of them may already be in the dump).
+  the kernel dropped notifications. The monitor keeps working: what was
+  still queued and everything announced afterwards is delivered. Call
+  :meth:`Monitor.resync` to dump the current state and rebuild from it
+  (apply later events on top, as upserts and deletions: some of them may
+  already be in the dump).
 * :class:`Malformed`: only with ``strict=False``. With ``strict=True`` (the
   default) a notification that does not decode raises
   :class:`~rawns.errors.DecodeError` from :meth:`Monitor.poll` / ``next()``;
@@ -38,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib
 import select
 import threading
 import time
@@ -51,14 +52,17 @@ from typing import TYPE_CHECKING
 from . import netns as _netns
 from ._rtnl import RTM, RTNLGRP
 from ._wire import iter_messages
+from .addr import Address, parse_address
 from .errors import DecodeError
+from .link import Link, parse_link
+from .neigh import Neighbour, parse_neighbour
+from .route import Route, parse_route
+from .rule import Rule
+from .rule import _parse_report as _rule_report
 from .transport import NETLINK_ROUTE, SO_RCVBUFFORCE, NetlinkSocket, _set_buf
 
 if TYPE_CHECKING:
     from .handle import Handle
-    from .link import Link
-    from .neigh import Neighbour
-    from .rule import Rule
 
 __all__ = [
     "DEFAULT_GROUPS",
@@ -115,14 +119,13 @@ _KINDS: dict[int, tuple[str, str]] = {
     RTM.DELNETCONF: ("netconf", "del"),
 }
 
-# kind -> (module, parse function). addr and route are looked up by name at
-# call time: their modules are optional to this one.
-_PARSERS: dict[str, tuple[str, str]] = {
-    "link": ("rawns.link", "parse_link"),
-    "addr": ("rawns.addr", "parse_address"),
-    "route": ("rawns.route", "parse_route"),
-    "neigh": ("rawns.neigh", "parse_neighbour"),
-    "rule": ("rawns.rule", "_parse_report"),  # parse_rule(report=True)
+# kind -> parse function; kinds without one (nsid, netconf...) keep their payload.
+_PARSERS: dict[str, Callable[[bytes], object]] = {
+    "link": parse_link,
+    "addr": parse_address,
+    "route": parse_route,
+    "neigh": parse_neighbour,
+    "rule": _rule_report,  # parse_rule(report=True): an absent priority is 0
 }
 
 
@@ -197,34 +200,7 @@ def group_ids(groups: Iterable[str | int]) -> list[int]:
     return out
 
 
-def _load_parser(kind: str) -> Callable[[bytes], object] | None:
-    spec = _PARSERS.get(kind)
-    if spec is None:
-        return None
-    try:
-        module = importlib.import_module(spec[0])
-    except ImportError:
-        return None
-    fn = getattr(module, spec[1], None)
-    return fn if callable(fn) else None
-
-
-class _Parsers:
-    """Parse functions by kind, looked up once."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, Callable[[bytes], object] | None] = {}
-
-    def get(self, kind: str) -> Callable[[bytes], object] | None:
-        if kind not in self._cache:
-            self._cache[kind] = _load_parser(kind)
-        return self._cache[kind]
-
-
-_DEFAULT_PARSERS = _Parsers()
-
-
-def parse_events(datagram: bytes, *, parsers: _Parsers | None = None) -> list[MonitorEvent]:
+def parse_events(datagram: bytes) -> list[MonitorEvent]:
     """Decode one datagram of notifications into events (sans I/O).
 
     A message whose payload does not decode becomes a :class:`Malformed`
@@ -232,7 +208,6 @@ def parse_events(datagram: bytes, *, parsers: _Parsers | None = None) -> list[Mo
     message); the messages after it are still decoded. A broken message
     header makes the rest of the datagram one :class:`Malformed`.
     """
-    p = parsers or _DEFAULT_PARSERS
     out: list[MonitorEvent] = []
     off = 0
     try:
@@ -245,7 +220,7 @@ def parse_events(datagram: bytes, *, parsers: _Parsers | None = None) -> list[Mo
                 continue
             payload = datagram[start:end]
             kind, action = _KINDS.get(mtype, (f"rtm{mtype}", "new" if mtype % 4 == 0 else "del"))
-            parse = p.get(kind)
+            parse = _PARSERS.get(kind)
             if parse is None:
                 out.append(Event(kind, action, payload, mtype, pid, payload))
                 continue
@@ -273,13 +248,12 @@ def _type_name(mtype: int) -> str:
 class Snapshot:
     """The state :meth:`Monitor.resync` dumped, for the kinds the monitor follows.
 
-    ``addresses`` and ``routes`` hold ``rawns.addr``/``rawns.route`` objects,
-    or raw payload ``bytes`` if those modules are not available.
+    ``routes`` covers every table (the notifications do too).
     """
 
     links: list[Link] = field(default_factory=list)
-    addresses: list[object] = field(default_factory=list)
-    routes: list[object] = field(default_factory=list)
+    addresses: list[Address] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
     neighbours: list[Neighbour] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
 
@@ -308,7 +282,6 @@ class Monitor:
         self._queue: deque[MonitorEvent] = deque()
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN)
-        self._parsers = _Parsers()
         self._lock = threading.Lock()
 
     # -- lifetime ----------------------------------------------------------
@@ -365,7 +338,7 @@ class Monitor:
         except DecodeError as e:  # a datagram bigger than the buffer
             self._queue.append(Malformed(0, b"", e))
             return
-        for ev in parse_events(data, parsers=self._parsers):
+        for ev in parse_events(data):
             if isinstance(ev, Overrun):  # NLMSG_OVERRUN in band (not sent by rtnetlink today)
                 self.overruns += 1
                 ev = Overrun(self.overruns)
@@ -449,40 +422,20 @@ class Monitor:
         return any(g in self.groups for g in groups)
 
     def _snapshot(self, h: Handle) -> Snapshot:
-        from . import link, neigh, rule
+        from . import addr, link, neigh, route, rule
 
         snap = Snapshot()
         if self._follows(RTNLGRP.LINK):
             snap.links.extend(link.dump(h))
         if self._follows(RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR):
-            snap.addresses.extend(_dump_optional(h, "rawns.addr", RTM.GETADDR))
+            snap.addresses.extend(addr.dump(h))
         if self._follows(RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV6_ROUTE):
-            snap.routes.extend(_dump_optional(h, "rawns.route", RTM.GETROUTE))
+            snap.routes.extend(route.dump(h, table=None))
         if self._follows(RTNLGRP.NEIGH):
             snap.neighbours.extend(neigh.dump(h))
         if self._follows(RTNLGRP.IPV4_RULE, RTNLGRP.IPV6_RULE):
             snap.rules.extend(rule.dump(h))
         return snap
-
-
-def _dump_optional(h: Handle, module: str, get_type: int) -> list[object]:
-    """``module.dump(h)`` if that module exists, else a raw dump of payloads."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        mod = None
-    fn = getattr(mod, "dump", None) if mod is not None else None
-    if callable(fn):
-        result = fn(h)
-        return list(result)
-    from ._wire import Writer
-
-    w = Writer()
-    w.begin(get_type, flags=0x301)  # NLM_F_REQUEST | NLM_F_DUMP
-    # A zeroed family header (ifaddrmsg is 8 bytes, rtmsg 12) passes strict checks.
-    w.put_bytes_raw(bytes(8 if get_type == RTM.GETADDR else 12))
-    w.end()
-    return list(h.rtnl.dump(w.data(), bytes, op=_type_name(get_type), target="dump"))
 
 
 def open(
