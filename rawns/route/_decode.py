@@ -227,6 +227,8 @@ def parse_route(payload: bytes, start: int = 0, end: int | None = None) -> Route
     else:
         raise DecodeError(f"route family {family} is not IPv4 or IPv6", offset=start)
     if dst_len > alen * 8 or src_len > alen * 8:
+        raise DecodeError(f"route prefix length {dst_len}/{src_len} exceeds {alen * 8} bits")
+    if dst_len > alen * 8 or src_len > alen * 8:
         raise DecodeError(
             f"route prefix lengths dst {dst_len} / src {src_len} exceed {alen * 8} bits",
             offset=start + 1,
