@@ -323,6 +323,55 @@ def helpers_filter(tx: nft.Transaction) -> None:
     tx.add_rule(fwd, nft.block(oif="eth1"))
 
 
+def every(tx: nft.Transaction) -> None:
+    """One ruleset with every expression kind (the privileged oracle test loads it too)."""
+    t = tx.add_table("inet", "filter")
+    web = tx.add_chain(t, "web")
+    inp = tx.add_chain(t, "input", type="filter", hook="input", priority="filter", policy="accept")
+    fwd = tx.add_chain(
+        t, "forward", type="filter", hook="forward", priority="filter", policy="accept"
+    )
+    tx.add_set(t, "allowed4", key="ipv4_addr", elements=["10.0.0.1", "10.0.0.2"])
+    tx.add_set(
+        t, "nets4", key="ipv4_addr", interval=True, elements=["10.1.0.0/16", "192.168.0.0/24"]
+    )
+    tx.add_set(t, "allowed6", key="ipv6_addr", elements=["2001:db8::1"])
+    tx.add_set(t, "ports", key="inet_service", elements=[22, 80, 443])
+    tx.add_map(t, "portmap", key="inet_service", data="verdict", elements={8080: "jump web"})
+    tx.add_rule(web, [m.counter(), m.accept()])
+    inet = "inet"
+    any4 = m.ip_addr("saddr", "0.0.0.1", table_family=inet)
+    tx.add_rule(inp, nft.accept_established())
+    tx.add_rule(inp, [*m.ct_state("invalid"), m.drop()])
+    tx.add_rule(inp, nft.allow(iif="lo"), comment="loopback")
+    tx.add_rule(inp, nft.block(saddr="10.2.0.0/20", table_family=inet))
+    tx.add_rule(inp, [*m.in_set(any4, "allowed4"), m.accept()])
+    tx.add_rule(inp, [*m.in_set(any4, "nets4", negate=True), m.counter(), m.drop()])
+    any6 = m.ip_addr("saddr", "::1", table_family=inet)
+    tx.add_rule(inp, [*m.in_set(any6, "allowed6"), m.accept()])
+    tx.add_rule(inp, [*m.in_set(m.port("dport", "tcp", 1), "ports"), m.accept()])
+    tx.add_rule(inp, m.in_set(m.port("dport", "tcp", 1), "portmap", vmap=True))
+    tx.add_rule(inp, [*m.mark(0x2A), m.accept()])
+    tx.add_rule(
+        inp, [*m.port("dport", "tcp", (1000, 2000), negate=True), nft.Reject(type=1, code=0)]
+    )
+    tx.add_rule(inp, [*m.port("dport", "udp", 53), nft.Limit(rate=10), m.accept()])
+    tx.add_rule(inp, [nft.Log(prefix="in: ")])
+    tx.add_rule(inp, nft.filter_rule("reject", table_family=inet))
+    tx.add_rule(inp, [m.jump("web")])
+    tx.add_rule(inp, [m.goto("web")])
+    tx.add_rule(inp, [m.return_()])
+    tx.add_rule(fwd, nft.block(oif="eth0", daddr="8.8.8.8", table_family=inet))
+    post, pre = _nat_chains(tx, "ip", "nat")
+    tx.add_rule(post, nft.masquerade(source="192.168.15.0/24", not_oif="v-net-0"))
+    tx.add_rule(
+        post, nft.snat(to="10.0.0.1", source="10.9.0.0/16", proto="udp", ports=(1000, 2000))
+    )
+    tx.add_rule(pre, nft.port_forward(80, to="192.168.15.2", to_port=80, iif="eth0"))
+    p80 = nft.Immediate(data=(80).to_bytes(2, "big"), dreg=1)
+    tx.add_rule(pre, [*m.port("dport", "tcp", 8080), p80, nft.Redir(reg_proto_min=1, flags=2)])
+
+
 CASES: dict[str, Builder] = {
     f.__name__: f
     for f in (
@@ -343,6 +392,7 @@ CASES: dict[str, Builder] = {
         helpers_nat6,
         helpers_nat_inet,
         helpers_filter,
+        every,
     )
 }
 
