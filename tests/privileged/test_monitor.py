@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
-from rawns import Handle, link, monitor, neigh, netns, rule
+from rawns import Handle, addr, link, monitor, neigh, netns, route, rule
+from rawns._rtnl import IFA_F
+from rawns.addr import Address
 from rawns.link import Bridge, Link, Veth
 from rawns.monitor import Event, Overrun
 from rawns.neigh import Neighbour
+from rawns.route import Route
 from rawns.rule import Rule
 from tests.conftest import run
 
@@ -157,3 +160,41 @@ def test_resync_with_a_given_handle_dumps_followed_kinds(ns: Any, h: Handle) -> 
     assert 100 in {r.priority for r in snap.rules}
     assert snap.addresses == [] and snap.routes == []  # not followed
     assert isinstance(netns.current(), netns.Netns)
+
+
+def test_address_and_route_events_are_typed(ns: Any, h: Handle) -> None:
+    link.add(h, Veth(name="v0", peer="v1", up=True))
+    link.set(h, "v1", up=True)
+    with monitor.open(netns=ns, groups=("addr", "route")) as mon:
+        addr.add(h, "10.9.0.1/24", dev="v0")
+        addr.add(h, "fd09::1/64", dev="v0", flags=IFA_F.NODAD)
+        route.add(h, dst="10.10.0.0/16", gateway="10.9.0.5")
+        route.delete(h, dst="10.10.0.0/16", gateway="10.9.0.5")
+        addr.delete(h, "10.9.0.1/24", dev="v0")
+        events = [e for e in mon.events(timeout=0.5) if isinstance(e, Event)]
+    addrs = [(e.action, str(e.obj.address)) for e in events if e.kind == "addr"]
+    assert addrs[:2] == [("new", "10.9.0.1/24"), ("new", "fd09::1/64")]
+    assert addrs[-1] == ("del", "10.9.0.1/24")
+    assert all(isinstance(e.obj, Address) for e in events if e.kind == "addr")
+    routes = [(e.action, str(e.obj.dst)) for e in events if e.kind == "route"]
+    assert ("new", "10.10.0.0/16") in routes and ("del", "10.10.0.0/16") in routes
+    assert routes.index(("new", "10.10.0.0/16")) < routes.index(("del", "10.10.0.0/16"))
+    assert all(isinstance(e.obj, Route) for e in events if e.kind == "route")
+    (gw,) = [e.obj for e in events if e.kind == "route" and str(e.obj.dst) == "10.10.0.0/16"][:1]
+    assert isinstance(gw, Route) and str(gw.gateway) == "10.9.0.5"
+
+
+def test_overrun_from_an_address_flood(ns: Any, h: Handle) -> None:
+    link.add(h, Veth(name="v0", peer="v1", up=True))
+    with monitor.open(netns=ns, groups=("addr",), rcvbuf=1) as mon:
+        for i in range(200):
+            addr.add(h, f"10.{i // 250}.{i % 250}.1/32", dev="v0")
+        assert any(isinstance(e, Overrun) for e in mon.drain())
+        addr.add(h, "10.99.0.1/32", dev="v0")
+        ev = mon.poll(5.0)
+        assert isinstance(ev, Event) and str(ev.obj.address) == "10.99.0.1/32"  # type: ignore[attr-defined]
+        snap = mon.resync()
+    assert (
+        len([a for a in snap.addresses if a.family == 2 and str(a.address).startswith("10.")])
+        == 201
+    )

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from rawns import Handle, link, neigh
-from rawns._rtnl import NTF, NUD
+from rawns import Handle, addr, link, neigh
+from rawns._rtnl import IFA_F, NTF, NUD
 from rawns.errors import AlreadyExists, NotFound
 from rawns.link import Bridge, Veth
 from rawns.neigh import AF_BRIDGE, Neighbour
+from rawns.probe import TcpServer, tcp_check
 from tests.conftest import ip_json, run
 
 _NUD_ORDER = [
@@ -279,3 +281,38 @@ def test_fdb_on_a_bridge_port_via_master(ns: Any, h: Handle) -> None:
     neigh.fdb_delete(h, dev="v1", lladdr="02:00:00:00:00:cc", on="master")
     with pytest.raises(NotFound):
         neigh.fdb_delete(h, dev="v1", lladdr="02:00:00:00:00:cc", on="master")
+
+
+# ---------------------------------------------------------------------------
+# real traffic
+
+
+def test_tcp_between_namespaces_leaves_the_peer_in_the_neighbour_table(
+    make_ns: Callable[[], Any],
+) -> None:
+    red, blue = make_ns(), make_ns()
+    with Handle.open(netns=red) as hr, Handle.open(netns=blue) as hb:
+        link.add(hr, Veth(name="veth-red", peer="veth-blue", peer_netns=blue, up=True))
+        link.set(hb, "veth-blue", up=True)
+        addr.add(hr, "192.168.15.1/24", dev="veth-red")
+        addr.add(hb, "192.168.15.2/24", dev="veth-blue")
+        addr.add(hr, "fd15::1/64", dev="veth-red", flags=IFA_F.NODAD)
+        addr.add(hb, "fd15::2/64", dev="veth-blue", flags=IFA_F.NODAD)
+        for host, src in (("192.168.15.2", "192.168.15.1"), ("fd15::2", "fd15::1")):
+            with TcpServer(blue, host, 18080, name="blue"):
+                seen = tcp_check(red, host, 18080, timeout=5.0)
+            assert (seen.server, str(seen.seen_source)) == ("blue", src)
+        blue_mac = link.get(hb, "veth-blue").mac
+        peers = {str(n.dst): n for n in neigh.dump(hr, dev="veth-red") if n.lladdr}
+        for dst in ("192.168.15.2", "fd15::2"):
+            n = peers[dst]
+            assert n.lladdr == blue_mac
+            assert n.state & (NUD.REACHABLE | NUD.STALE | NUD.DELAY | NUD.PROBE)
+        # and ip agrees
+        theirs = {d["dst"]: d for d in ip_json(red.name, "neigh", "show", "dev", "veth-red")}
+        names = _names(hr)
+        for dst in ("192.168.15.2", "fd15::2"):
+            view = _ip_view(peers[dst], names)
+            view.pop("dev")
+            assert theirs[dst]["lladdr"] == view["lladdr"]
+            assert theirs[dst]["state"] == view["state"]
