@@ -17,7 +17,7 @@ from _workloads import HYBRID, SUBPROCESS_BACKENDS, WORKLOADS
 
 ANCHOR = "batch"
 ORDER = ["cmd", "batch", "pyroute2", "rawns"]
-STARTUP_ORDER = ["python", "ip", "pyroute2", "rawns"]
+STARTUP_ORDER = ["python", "ip", "pyroute2", "rawns", "rawns-use"]
 X = "\u00d7"  # the multiplication sign of "0.42x", kept out of the source for linters
 DASH = "\u2013"  # the en dash of "min-max" ranges
 
@@ -240,6 +240,8 @@ def markdown(doc: dict[str, Any]) -> str:
             "ip": "python + one `ip -V`",
             "pyroute2": "`python -c 'from pyroute2 import IPRoute'`",
             "rawns": "`python -c 'import rawns'`",
+            "rawns-use": "`python -c 'from rawns import Handle, addr, compose, link, netns, "
+            "nft, route'`",
         }
         for b in STARTUP_ORDER:
             e = st.get(b)

@@ -359,29 +359,25 @@ def w2_pyroute2(ctx: Ctx) -> Op:
 
 
 def w2_rawns(ctx: Ctx) -> Op:
-    addr, route = _mod("addr"), _mod("route")
-    from rawns import Handle, link, netns
+    compose = _mod("compose")
+    from rawns import Handle, netns
 
+    _need(compose, "gateway", "connect")
     items = w2_data(ctx)
 
     def op() -> None:
         with Handle.open(netns=ctx.ns) as host:
             for it in items:
                 with netns.create(it.ns, delete_on_exit=False) as ns:
-                    link.add(host, link.Bridge(name=it.br, up=True))
-                    addr.add(host, dev=it.br, address=f"{it.gw}/24")
-                    # One request: the peer is created directly inside the namespace (no
-                    # move, no wait), both ends up, the bridge end already enslaved.
-                    link.add(
-                        host,
-                        link.Veth(
-                            name=it.veth_br, peer=it.veth, peer_netns=ns, master=it.br,
-                            up=True, peer_up=True,
-                        ),
+                    # The seed's helpers (docs): a bridge with the gateway address, then the
+                    # namespace plugged in. connect() creates the veth's namespace end directly
+                    # inside it (one request, no move); both also do a little more than the
+                    # seed's commands (lo up, forwarding on, idempotence checks).
+                    compose.gateway(host, bridge=it.br, address=f"{it.gw}/24")
+                    compose.connect(
+                        host, ns, bridge=it.br, veth=it.veth, bridge_end=it.veth_br,
+                        address=f"{it.addr}/24", gateway=it.gw,
                     )  # fmt: skip
-                    with Handle.open(netns=ns) as h:
-                        addr.add(h, dev=it.veth, address=f"{it.addr}/24")
-                        route.add(h, dst="default", gateway=it.gw)
 
     return op
 

@@ -46,12 +46,14 @@ import _workloads as wl
 NETNS_DIR = "/run/netns"
 CLONE_NEWNET = 0x40000000
 BACKENDS = ["cmd", "batch", "pyroute2", "rawns"]
-STARTUP_BACKENDS = ["python", "ip", "pyroute2", "rawns"]
+STARTUP_BACKENDS = ["python", "ip", "pyroute2", "rawns", "rawns-use"]
 STARTUP_CODE = {
     "python": "pass",
     "ip": "import subprocess; subprocess.run(['ip', '-V'], stdout=subprocess.DEVNULL, check=True)",
     "pyroute2": "from pyroute2 import IPRoute",
     "rawns": "import rawns",
+    # `import rawns` is lazy (PEP 562): this is what a program that does W1-W6 loads.
+    "rawns-use": "from rawns import Handle, addr, compose, link, netns, nft, route",
 }
 #: A small process (python -S -I: ~8 MiB) that spawns argv[2:] and waits for it. A child's
 #: ru_maxrss includes its parent's pages before exec (fs/exec.c: exec_mmap folds the old mm's
@@ -324,7 +326,11 @@ class Harness:
 
     def startup(self) -> None:
         reps = max(self.args.startup_reps, 1)
-        names = [b for b in STARTUP_BACKENDS if b in ("python", "ip") or b in self.args.backends]
+        names = [
+            b
+            for b in STARTUP_BACKENDS
+            if b in ("python", "ip") or b.partition("-")[0] in self.args.backends
+        ]
         self.log(f"start-up: {', '.join(names)}, {reps} runs each")
         for rep in range(reps):
             k = rep % len(names)
