@@ -45,6 +45,8 @@ _NLA = struct.Struct("=HH").unpack_from
 _U8 = struct.Struct("=B").unpack_from
 _U32 = struct.Struct("=I").unpack_from
 _S32 = struct.Struct("=i").unpack_from
+_HHU32 = struct.Struct("=HHI").unpack_from  # an attribute header and its u32, in one call
+_HHS32 = struct.Struct("=HHi").unpack_from
 
 # Attribute numbers as plain ints: the parser indexes a list with them.
 _IFNAME = int(IFLA.IFNAME)
@@ -107,7 +109,7 @@ _DECODED = frozenset(
         _PROP_LIST,
     }
 )
-_SLOTS = 128  # above every IFLA_* this parser decodes; larger types are kept raw only
+_SLOTS = 128  # room above today's IFLA_* (~70); larger types are kept in raw only
 
 _OPERSTATES = {int(v): v.name for v in IF_OPER}
 _IFF_NAMES = tuple((int(f), str(f.name)) for f in IFF)
@@ -153,8 +155,10 @@ class Link:
     Field names follow ``ip -j -d link show`` where they can (``mac`` is its
     ``address``, ``index`` its ``ifindex``). ``data`` is the kind's own
     settings, typed (:class:`~rawns.link.VethInfo`, :class:`~rawns.link.BridgeInfo`,
-    ...), ``port`` the bridge-port settings of a bridge port. ``raw`` keeps the
-    whole message payload, so nothing the kernel sent is lost: see
+    ...), ``port`` the bridge-port settings of a bridge port. Details that
+    few callers read (``min_mtu``, ``qdisc``, ``num_tx_queues``...) are
+    properties decoded from ``raw`` on access, which keeps dumps fast. ``raw``
+    keeps the whole message payload, so nothing the kernel sent is lost: see
     :attr:`attrs`, :attr:`info_data` and :attr:`slave_data`.
     """
 
@@ -173,21 +177,8 @@ class Link:
     """IFLA_LINK_NETNSID: the namespace of :attr:`link`, as an id seen from here."""
     txqlen: int | None = None
     alias: str | None = None
-    carrier: bool | None = None
-    min_mtu: int | None = None
-    max_mtu: int | None = None
-    permanent_mac: str | None = None
-    alt_names: tuple[str, ...] = ()
     type: int = 0
     """ARPHRD_* link type (1 = ether, 772 = loopback, 65534 = none/tun)."""
-    qdisc: str | None = None
-    promiscuity: int | None = None
-    group: int | None = None
-    linkmode: int | None = None
-    num_tx_queues: int | None = None
-    num_rx_queues: int | None = None
-    gso_max_size: int | None = None
-    gso_max_segs: int | None = None
     slave_kind: str | None = None
     """The kind of the master this link is a port of (``bridge``)."""
     data: LinkInfo | None = None
@@ -196,6 +187,8 @@ class Link:
     """Port settings from the master (:class:`~rawns.link.BridgePortInfo`)."""
     raw: bytes = field(default=b"", repr=False, compare=False)
     """The RTM_NEWLINK payload (ifinfomsg and attributes) as received."""
+    offsets: Sequence[int] = field(default=(), repr=False, compare=False)
+    """Where each top-level attribute starts in ``raw``, by type (0: absent)."""
 
     @property
     def up(self) -> bool:
@@ -209,12 +202,97 @@ class Link:
 
     @property
     def flag_names(self) -> tuple[str, ...]:
-        """The IFF_* flags that are set, by name (``("BROADCAST", "MULTICAST", "UP")``)."""
+        """The IFF_* flags that are set, by name (``("UP", "BROADCAST", "MULTICAST")``)."""
         return tuple(n for bit, n in _IFF_NAMES if self.flags & bit)
+
+    # -- details, decoded from raw on access ------------------------------------
+    def _find(self, atype: int) -> tuple[int, int] | None:
+        """(start, end) of a top-level attribute's payload in ``raw``."""
+        raw = self.raw
+        if atype < len(self.offsets):
+            o = self.offsets[atype]
+            return (o + 4, o + _NLA(raw, o)[0]) if o else None
+        for t, a, b in iter_attrs(raw, IFINFOMSG.size):
+            if t & NLA_TYPE_MASK == atype:
+                return a, b
+        return None
+
+    def _u32(self, atype: int) -> int | None:
+        where = self._find(atype)
+        return None if where is None else _u32(self.raw, *where, IFLA(atype).name)
+
+    def _u8(self, atype: int) -> int | None:
+        where = self._find(atype)
+        return None if where is None else _u8(self.raw, *where, IFLA(atype).name)
+
+    @property
+    def carrier(self) -> bool | None:
+        """IFLA_CARRIER: the device has carrier."""
+        v = self._u8(_CARRIER)
+        return None if v is None else bool(v)
+
+    @property
+    def min_mtu(self) -> int | None:
+        return self._u32(_MIN_MTU)
+
+    @property
+    def max_mtu(self) -> int | None:
+        return self._u32(_MAX_MTU)
+
+    @property
+    def promiscuity(self) -> int | None:
+        return self._u32(_PROMISCUITY)
+
+    @property
+    def group(self) -> int | None:
+        return self._u32(_GROUP)
+
+    @property
+    def linkmode(self) -> int | None:
+        return self._u8(_LINKMODE)
+
+    @property
+    def num_tx_queues(self) -> int | None:
+        return self._u32(_NUM_TX_QUEUES)
+
+    @property
+    def num_rx_queues(self) -> int | None:
+        return self._u32(_NUM_RX_QUEUES)
+
+    @property
+    def gso_max_size(self) -> int | None:
+        return self._u32(_GSO_MAX_SIZE)
+
+    @property
+    def gso_max_segs(self) -> int | None:
+        return self._u32(_GSO_MAX_SEGS)
+
+    @property
+    def qdisc(self) -> str | None:
+        where = self._find(_QDISC)
+        return None if where is None else _str(self.raw, *where)
+
+    @property
+    def permanent_mac(self) -> str | None:
+        where = self._find(_PERM_ADDRESS)
+        return None if where is None else self.raw[where[0] : where[1]].hex(":")
+
+    @property
+    def alt_names(self) -> tuple[str, ...]:
+        """Alternative names (``ip link property add dev X altname Y``)."""
+        where = self._find(_PROP_LIST)
+        if where is None:
+            return ()
+        raw = self.raw
+        return tuple(
+            _str(raw, c, d)
+            for ct, c, d in iter_attrs(raw, *where)
+            if ct & NLA_TYPE_MASK == _ALT_IFNAME
+        )
 
     @property
     def attrs(self) -> tuple[Attr, ...]:
-        """Every top-level attribute not decoded into a field, verbatim."""
+        """Every top-level attribute not decoded into a field or property, verbatim."""
         raw = self.raw
         return tuple(
             Attr(t, raw[a:b])
@@ -233,12 +311,13 @@ class Link:
         return self._linkinfo(_INFO_SLAVE_DATA)
 
     def _linkinfo(self, which: int) -> tuple[Attr, ...]:
+        where = self._find(_LINKINFO)
+        if where is None:
+            return ()
         raw = self.raw
-        for t, a, b in iter_attrs(raw, IFINFOMSG.size):
-            if t & NLA_TYPE_MASK == _LINKINFO:
-                for it, c, d in iter_attrs(raw, a, b):
-                    if it & NLA_TYPE_MASK == which:
-                        return tuple(Attr(x, raw[y:z]) for x, y, z in iter_attrs(raw, c, d))
+        for it, c, d in iter_attrs(raw, *where):
+            if it & NLA_TYPE_MASK == which:
+                return tuple(Attr(x, raw[y:z]) for x, y, z in iter_attrs(raw, c, d))
         return ()
 
 
@@ -262,6 +341,10 @@ def _u8(payload: bytes, a: int, b: int, what: str) -> int:
     return payload[a]
 
 
+def _bad(payload: bytes, o: int, what: str) -> DecodeError:
+    return DecodeError(f"{what} has length {_NLA(payload, o)[0]}, not a u32", offset=o)
+
+
 def parse_link(payload: bytes) -> Link:
     """Decode an RTM_NEWLINK payload (ifinfomsg + attributes) into a :class:`Link`.
 
@@ -271,83 +354,67 @@ def parse_link(payload: bytes) -> Link:
     if n < IFINFOMSG.size:
         raise DecodeError(f"ifinfomsg needs {IFINFOMSG.size} bytes, got {n}")
     _family, ltype, index, flags, _change = IFINFOMSG.unpack_from(payload, 0)
-    # One pass records where each attribute starts and ends; fields are then
-    # decoded straight from those offsets (this is the hot loop of a dump).
-    starts = [0] * _SLOTS
-    ends = [0] * _SLOTS
+    # The hot loop of a dump: one pass records where each attribute starts,
+    # by type; fields are then decoded straight from those offsets. Only the
+    # last attribute can run past the end (any overrun ends the loop), so
+    # that one check comes after it.
+    pos = [0] * _SLOTS
     off = IFINFOMSG.size
+    alen = 4
     nla = _NLA
-    while off < n:
-        if n - off < 4:
-            raise DecodeError(f"truncated attribute header: {n - off} bytes left", offset=off)
-        alen, atype = nla(payload, off)
-        if alen < 4 or off + alen > n:
-            raise DecodeError(
-                f"attribute type {atype & NLA_TYPE_MASK} has length {alen} ({n - off} bytes left)",
-                offset=off,
-            )
-        t = atype & NLA_TYPE_MASK
-        if t < _SLOTS:
-            starts[t] = off + 4
-            ends[t] = off + alen
-        off += (alen + 3) & ~3
+    try:
+        while off < n:
+            alen, atype = nla(payload, off)
+            if alen < 4:
+                raise DecodeError(f"attribute type {atype} has length {alen} < 4", offset=off)
+            try:  # noqa: SIM105 - contextlib.suppress costs a call per attribute here
+                pos[atype & NLA_TYPE_MASK] = off
+            except IndexError:  # a type newer than this parser: kept in raw only
+                pass
+            off += (alen + 3) & ~3
+    except struct.error:
+        raise DecodeError(f"truncated attribute header: {n - off} bytes left", offset=off) from None
+    last = off - ((alen + 3) & ~3)
+    if last + alen > n:
+        raise DecodeError(
+            f"attribute length {alen} runs past the end ({n - last} bytes left)", offset=last
+        )
 
     kw: dict[str, Any] = {}
-    name = _str(payload, a, ends[_IFNAME]) if (a := starts[_IFNAME]) else ""
-    if a := starts[_MTU]:
-        kw["mtu"] = _u32(payload, a, ends[_MTU], "IFLA_MTU")
-    if a := starts[_ADDRESS]:
-        kw["mac"] = payload[a : ends[_ADDRESS]].hex(":")
-    if a := starts[_BROADCAST]:
-        kw["broadcast"] = payload[a : ends[_BROADCAST]].hex(":")
-    if a := starts[_OPERSTATE]:
-        state = _u8(payload, a, ends[_OPERSTATE], "IFLA_OPERSTATE")
-        kw["operstate"] = _OPERSTATES.get(state, "UNKNOWN")
-    if a := starts[_MASTER]:
-        kw["master"] = _u32(payload, a, ends[_MASTER], "IFLA_MASTER")
-    if a := starts[_LINK]:
-        kw["link"] = _u32(payload, a, ends[_LINK], "IFLA_LINK")
-    if a := starts[_LINK_NETNSID]:
-        if ends[_LINK_NETNSID] - a != 4:
-            raise DecodeError("IFLA_LINK_NETNSID payload is not 4 bytes", offset=a)
-        kw["link_netnsid"] = _S32(payload, a)[0]
-    if a := starts[_TXQLEN]:
-        kw["txqlen"] = _u32(payload, a, ends[_TXQLEN], "IFLA_TXQLEN")
-    if a := starts[_IFALIAS]:
-        kw["alias"] = _str(payload, a, ends[_IFALIAS])
-    if a := starts[_CARRIER]:
-        kw["carrier"] = bool(_u8(payload, a, ends[_CARRIER], "IFLA_CARRIER"))
-    if a := starts[_MIN_MTU]:
-        kw["min_mtu"] = _u32(payload, a, ends[_MIN_MTU], "IFLA_MIN_MTU")
-    if a := starts[_MAX_MTU]:
-        kw["max_mtu"] = _u32(payload, a, ends[_MAX_MTU], "IFLA_MAX_MTU")
-    if a := starts[_PERM_ADDRESS]:
-        kw["permanent_mac"] = payload[a : ends[_PERM_ADDRESS]].hex(":")
-    if a := starts[_QDISC]:
-        kw["qdisc"] = _str(payload, a, ends[_QDISC])
-    if a := starts[_PROMISCUITY]:
-        kw["promiscuity"] = _u32(payload, a, ends[_PROMISCUITY], "IFLA_PROMISCUITY")
-    if a := starts[_GROUP]:
-        kw["group"] = _u32(payload, a, ends[_GROUP], "IFLA_GROUP")
-    if a := starts[_LINKMODE]:
-        kw["linkmode"] = _u8(payload, a, ends[_LINKMODE], "IFLA_LINKMODE")
-    if a := starts[_NUM_TX_QUEUES]:
-        kw["num_tx_queues"] = _u32(payload, a, ends[_NUM_TX_QUEUES], "IFLA_NUM_TX_QUEUES")
-    if a := starts[_NUM_RX_QUEUES]:
-        kw["num_rx_queues"] = _u32(payload, a, ends[_NUM_RX_QUEUES], "IFLA_NUM_RX_QUEUES")
-    if a := starts[_GSO_MAX_SIZE]:
-        kw["gso_max_size"] = _u32(payload, a, ends[_GSO_MAX_SIZE], "IFLA_GSO_MAX_SIZE")
-    if a := starts[_GSO_MAX_SEGS]:
-        kw["gso_max_segs"] = _u32(payload, a, ends[_GSO_MAX_SEGS], "IFLA_GSO_MAX_SEGS")
-    if a := starts[_PROP_LIST]:
-        kw["alt_names"] = tuple(
-            _str(payload, c, d)
-            for ct, c, d in iter_attrs(payload, a, ends[_PROP_LIST])
-            if ct & NLA_TYPE_MASK == _ALT_IFNAME
-        )
-    if a := starts[_LINKINFO]:
-        _parse_linkinfo(payload, a, ends[_LINKINFO], kw)
-    return Link(index=index, name=name, flags=flags, type=ltype, raw=payload, **kw)
+    u32 = _HHU32
+    o = pos[_IFNAME]
+    name = _str(payload, o + 4, o + _NLA(payload, o)[0]) if o else ""
+    if o := pos[_MTU]:
+        alen, _t, kw["mtu"] = u32(payload, o)
+        if alen != 8:
+            raise _bad(payload, o, "IFLA_MTU")
+    if o := pos[_ADDRESS]:
+        kw["mac"] = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
+    if o := pos[_BROADCAST]:
+        kw["broadcast"] = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
+    if o := pos[_OPERSTATE]:
+        kw["operstate"] = _OPERSTATES.get(payload[o + 4], "UNKNOWN")
+    if o := pos[_MASTER]:
+        alen, _t, kw["master"] = u32(payload, o)
+        if alen != 8:
+            raise _bad(payload, o, "IFLA_MASTER")
+    if o := pos[_LINK]:
+        alen, _t, kw["link"] = u32(payload, o)
+        if alen != 8:
+            raise _bad(payload, o, "IFLA_LINK")
+    if o := pos[_LINK_NETNSID]:
+        alen, _t, kw["link_netnsid"] = _HHS32(payload, o)
+        if alen != 8:
+            raise _bad(payload, o, "IFLA_LINK_NETNSID")
+    if o := pos[_TXQLEN]:
+        alen, _t, kw["txqlen"] = u32(payload, o)
+        if alen != 8:
+            raise _bad(payload, o, "IFLA_TXQLEN")
+    if o := pos[_IFALIAS]:
+        kw["alias"] = _str(payload, o + 4, o + _NLA(payload, o)[0])
+    if o := pos[_LINKINFO]:
+        _parse_linkinfo(payload, o + 4, o + _NLA(payload, o)[0], kw)
+    return Link(index=index, name=name, flags=flags, type=ltype, raw=payload, offsets=pos, **kw)
 
 
 def _parse_linkinfo(payload: bytes, a: int, b: int, kw: dict[str, Any]) -> None:

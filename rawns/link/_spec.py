@@ -206,13 +206,31 @@ class LinkSpec:
         return {}
 
     def followups(self) -> list[tuple[NetnsRef | None, bytes]]:
-        """Requests that must follow the create, each with its namespace (``None``: here)."""
-        return []
+        """Requests that must follow the create, each with its namespace (``None``: here).
+
+        The kernel ignores IFLA_IFALIAS in a create (rtnl_create_link does not
+        read it; ``ip link add ... alias X`` silently drops it), so an alias
+        is set right after, in the same datagram when the link stays here.
+        """
+        if self.alias is None:
+            return []
+        from ._set import build_set
+
+        return [(self.netns, build_set(self.name, alias=self.alias))]
 
     @classmethod
     def _parse_followups(cls, kw: dict[str, Any], rest: bytes) -> dict[str, Any]:
         """Spec fields from the messages :meth:`followups` added (the reverse)."""
-        raise DecodeError(f"a {cls.kind} request is one message; more followed")
+        from ._set import parse_set
+
+        out: dict[str, Any] = {}
+        for _t, _f, _s, _p, start, end in iter_messages(rest):
+            change = parse_set(rest[start - 16 : end])
+            if change.ref == kw.get("name") and change.alias is not None:
+                out["alias"] = change.alias
+            else:
+                raise DecodeError(f"unexpected follow-up {change} after a {cls.kind} create")
+        return out
 
     def _create(self, h: Handle, flags: int) -> None:
         """Create a kind that rtnetlink cannot (``rtnetlink = False``)."""
@@ -227,8 +245,6 @@ def put_common(w: Writer, spec: LinkSpec, resolve: Resolver) -> None:
         w.put(IFLA.ADDRESS, parse_mac(spec.mac))
     if spec.txqlen is not None:
         w.put_u32(IFLA.TXQLEN, spec.txqlen)
-    if spec.alias is not None:
-        w.put_str(IFLA.IFALIAS, spec.alias)
     if spec.master is not None:
         w.put_u32(IFLA.MASTER, resolve(spec.master, "master"))
     if spec.netns is not None:

@@ -61,11 +61,12 @@ class Veth(LinkSpec):
         return True
 
     def followups(self) -> list[tuple[NetnsRef | None, bytes]]:
+        more = super(Veth, self).followups()
         if not self.peer_up:
-            return []
+            return more
         from ._set import build_set
 
-        return [(self.peer_netns, build_set(self.peer, up=True))]
+        return [*more, (self.peer_netns, build_set(self.peer, up=True))]
 
     def _put_data(self, w: Writer, resolve: Resolver) -> None:
         # VETH_INFO_PEER holds a whole ifinfomsg and its attributes
@@ -87,9 +88,12 @@ class Veth(LinkSpec):
     def _parse_followups(cls, kw: dict[str, Any], rest: bytes) -> dict[str, Any]:
         from ._set import build_set
 
-        if rest != build_set(kw.get("peer", ""), up=True):
-            raise DecodeError("a veth request followed by something other than 'peer up'")
-        return {"peer_up": True}
+        up = build_set(kw.get("peer", ""), up=True)
+        if rest.endswith(up):
+            rest = rest[: -len(up)]
+            out = super(Veth, cls)._parse_followups(kw, rest) if rest else {}
+            return {**out, "peer_up": True}
+        return super(Veth, cls)._parse_followups(kw, rest)
 
     @classmethod
     def _parse_data(

@@ -50,7 +50,7 @@ CAPTURES: list[tuple[str, list[str], str, int]] = [
     (
         "veth_common",
         [],
-        "link add veth-x mtu 1400 address 02:00:00:00:00:01 txqlen 500 alias hello master br0"
+        "link add veth-x mtu 1400 address 02:00:00:00:00:01 txqlen 500 master br0"
         " up type veth peer name veth-y mtu 1300 address 02:00:00:00:00:02",
         RTM_NEWLINK,
     ),

@@ -30,7 +30,6 @@ def _specs(v: dict[str, Any]) -> dict[str, link.LinkSpec]:
             mtu=1400,
             mac="02:00:00:00:00:01",
             txqlen=500,
-            alias="hello",
             master=BR0,
             up=True,
             peer="veth-y",
