@@ -32,6 +32,7 @@ from . import compose, link, netns, nft, sysctl
 from .errors import NotFound
 from .handle import Handle
 from .netns import Netns
+from .nft.expr import Expr
 
 __all__ = ["Applied", "Forward", "Member", "Topology"]
 
@@ -289,34 +290,45 @@ class Topology:
                         applied.links.append(m.bridge_end_name)
 
                 step(plug)
-            had_table = self._has_table(host, fam)
-            if not had_table:
+            chains = self._chains(host, fam)
+            if chains is None:
                 applied._undo.append(
                     (f"nft delete table {fam} {self.nat_table}", self._drop_table(host, fam))
                 )
+            nat_rules: list[tuple[str, list[Expr]]] = []
             if self.masquerade:
-                step(
-                    lambda: _ok(
-                        compose.masquerade(
-                            host, source=str(self._net()), oif=self.uplink, table=self.nat_table
-                        )
-                    )
-                )
+                nat_rules.append(("postrouting", nft.masquerade(str(self._net()), oif=self.uplink)))
             for f in self.forwards:
+                exprs = nft.port_forward(
+                    f.port,
+                    to=f.to.split("/")[0],
+                    to_port=f.to_port,
+                    proto=f.proto,
+                    iif=self.uplink,
+                )
+                nat_rules.append(("prerouting", exprs))
+            for hook, exprs in nat_rules:
 
-                def fwd(f: Forward = f) -> None:
-                    compose.port_forward(
-                        host,
-                        f.port,
-                        to=f.to.split("/")[0],
-                        to_port=f.to_port,
-                        proto=f.proto,
-                        iif=self.uplink,
-                        table=self.nat_table,
-                    )
+                def nat(hook: str = hook, exprs: list[Expr] = exprs) -> None:
+                    chain = hook  # compose names the chain after its hook
+                    if chains is not None and chain not in chains:
+                        chains.add(chain)
+                        applied._undo.append(
+                            (
+                                f"nft delete chain {fam} {self.nat_table} {chain}",
+                                self._drop_chain(host, fam, chain),
+                            )
+                        )
+                    if compose.ensure_nat_rule(host, hook, exprs, family=fam, table=self.nat_table):
+                        applied._undo.append(
+                            (
+                                f"nft delete rule {fam} {self.nat_table} {chain} ...",
+                                self._drop_rule(host, fam, chain, exprs),
+                            )
+                        )
 
-                step(fwd)
-            if not had_table:
+                step(nat)
+            if chains is None:
                 applied.tables.append(f"{fam} {self.nat_table}")
         except BaseException:
             host.close()
@@ -329,13 +341,37 @@ class Topology:
                 host_ns.close()
         return applied
 
-    def _has_table(self, h: Handle, fam: str) -> bool:
-        return any(t.name == self.nat_table for t in nft.dump_tables(h, family=fam))
+    def _chains(self, h: Handle, fam: str) -> set[str] | None:
+        """Names of the NAT table's chains, or None if there is no such table."""
+        if not any(t.name == self.nat_table for t in nft.dump_tables(h, family=fam)):
+            return None
+        return {c.name for c in nft.dump_chains(h, family=fam, table=self.nat_table)}
 
     def _drop_table(self, h: Handle, fam: str) -> Callable[[], None]:
         def drop() -> None:
             with contextlib.suppress(NotFound), nft.transaction(h) as tx:
                 tx.delete_table(nft.Table(family=fam, name=self.nat_table))
+
+        return drop
+
+    def _drop_chain(self, h: Handle, fam: str, chain: str) -> Callable[[], None]:
+        def drop() -> None:
+            with contextlib.suppress(NotFound), nft.transaction(h) as tx:
+                tx.delete_chain(nft.Chain(family=fam, table=self.nat_table, name=chain))
+
+        return drop
+
+    def _drop_rule(self, h: Handle, fam: str, chain: str, exprs: list[Expr]) -> Callable[[], None]:
+        def drop() -> None:
+            try:
+                rules = nft.dump_rules(h, family=fam, table=self.nat_table, chain=chain)
+            except NotFound:
+                return
+            mine = [r for r in rules if r.exprs == tuple(exprs)]
+            if mine:
+                with nft.transaction(h) as tx:
+                    for r in mine:
+                        tx.delete_rule(r)
 
         return drop
 
