@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import select
 import threading
 import time
@@ -164,6 +165,10 @@ class Malformed:
 MonitorEvent = Event | Overrun | Malformed
 
 
+class _Closed(ValueError):
+    """The monitor was closed (possibly by another thread while waiting)."""
+
+
 def group_ids(groups: Iterable[str | int]) -> list[int]:
     """The multicast group numbers for group names (or RTNLGRP numbers).
 
@@ -263,7 +268,9 @@ class Monitor:
 
     Iterate (blocking), call :meth:`poll` with a timeout, or :meth:`events`
     (stops after an idle timeout). One consumer at a time: concurrent
-    :meth:`poll` calls are serialised by a lock. Close it (or use ``with``).
+    :meth:`poll` calls are serialised by a lock. Close it (or use ``with``);
+    :meth:`close` from another thread wakes a consumer blocked in a ``for``
+    loop, which then ends.
     """
 
     def __init__(
@@ -280,8 +287,14 @@ class Monitor:
         self.strict = strict
         self.overruns = 0
         self._queue: deque[MonitorEvent] = deque()
+        self._closed = False
+        # close() from another thread must wake a blocked poll(): closing the
+        # socket alone does not (Linux keeps the file alive inside poll), so
+        # an eventfd sits in the same poll set.
+        self._wake = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN)
+        self._poller.register(self._wake, select.POLLIN)
         self._lock = threading.Lock()
 
     # -- lifetime ----------------------------------------------------------
@@ -291,14 +304,18 @@ class Monitor:
 
     @property
     def closed(self) -> bool:
-        return self._sock.closed
+        return self._closed
 
     def close(self) -> None:
-        """Close the socket and the namespace fd. Idempotent."""
-        if not self._sock.closed:
-            with contextlib.suppress(KeyError, ValueError):
-                self._poller.unregister(self._sock.fileno())
+        """Close the socket and the namespace fd; wake a blocked consumer. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(OSError):
+            os.eventfd_write(self._wake, 1)
+        with self._lock:  # the woken consumer lets go of the socket first
             self._sock.close()
+            os.close(self._wake)
         if self._ns is not None:
             self._ns.close()
 
@@ -318,10 +335,13 @@ class Monitor:
     # -- receiving ---------------------------------------------------------
     def _fill(self, timeout: float | None) -> None:
         """Wait up to ``timeout`` seconds (None: forever) for one datagram and queue its events."""
-        if self._sock.closed:
-            raise ValueError("monitor is closed")
+        if self._closed:
+            raise _Closed("monitor is closed")
         ms = None if timeout is None else max(0, int(timeout * 1000))
-        if not self._poller.poll(ms):
+        ready = self._poller.poll(ms)
+        if self._closed:
+            raise _Closed("monitor is closed")
+        if not any(fd == self._sock.fileno() for fd, _ in ready):
             return
         try:
             data = self._sock.recv()
@@ -367,9 +387,12 @@ class Monitor:
 
     def __next__(self) -> MonitorEvent:
         """Block until the next event (a closed monitor ends the iteration)."""
-        if self.closed:
+        if self._closed:
             raise StopIteration
-        ev = self.poll(None)
+        try:
+            ev = self.poll(None)
+        except _Closed:
+            raise StopIteration from None
         assert ev is not None
         return ev
 
@@ -377,10 +400,13 @@ class Monitor:
         """Yield events until none arrives for ``timeout`` seconds (None: forever).
 
         A :class:`~rawns.errors.DecodeError` (``strict``) ends this generator;
-        call :meth:`events` again to go on.
+        call :meth:`events` again to go on. Closing the monitor ends it too.
         """
         while True:
-            ev = self.poll(timeout)
+            try:
+                ev = self.poll(timeout)
+            except _Closed:
+                return
             if ev is None:
                 return
             yield ev

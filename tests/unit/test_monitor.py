@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import socket
 import struct
+import threading
 import time
 from typing import Any
 
@@ -250,3 +251,35 @@ def test_open_refuses_bad_arguments_before_opening() -> None:
         monitor.open(rcvbuf=True)
     with pytest.raises(TypeError):
         monitor.open(netns=3)  # type: ignore[arg-type]
+
+
+def test_close_from_another_thread_ends_a_blocked_for_loop() -> None:
+    mon, s = _mon()
+    seen: list[Any] = []
+    done = threading.Event()
+
+    def consume() -> None:
+        for ev in mon:
+            seen.append(ev)
+        done.set()
+
+    t = threading.Thread(target=consume, daemon=True)
+    t.start()
+    s.feed(_link(RTM.NEWLINK, "one"))
+    time.sleep(0.2)
+    mon.close()
+    assert done.wait(2.0), "the consumer stayed blocked after close()"
+    t.join(2.0)
+    assert [e.obj.name for e in seen] == ["one"]
+    assert mon.closed and s.closed
+
+
+def test_close_wakes_events_and_poll_raises_after() -> None:
+    mon, _ = _mon()
+    got: list[Any] = []
+    t = threading.Thread(target=lambda: got.extend(mon.events(timeout=None)), daemon=True)
+    t.start()
+    time.sleep(0.1)
+    mon.close()
+    t.join(2.0)
+    assert not t.is_alive() and got == []
