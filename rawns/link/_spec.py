@@ -51,7 +51,10 @@ _U32 = struct.Struct("=I").unpack_from
 _MAC = re.compile(r"[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2}){5}")
 
 F_ADD = NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL
-F_REPLACE = NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.REPLACE
+# Not NLM_F_REPLACE: rtnl_newlink refuses it for an existing link with
+# EOPNOTSUPP (net/core/rtnetlink.c; "ip link replace" fails the same way).
+# NLM_F_CREATE without EXCL is what creates, or changes the link in place.
+F_REPLACE = NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE
 
 
 # ---------------------------------------------------------------------------
@@ -292,7 +295,10 @@ def build_add(spec: LinkSpec) -> bytes:
 
 
 def build_replace(spec: LinkSpec) -> bytes:
-    """RTM_NEWLINK with NLM_F_CREATE|NLM_F_REPLACE (``ip link replace``)."""
+    """RTM_NEWLINK with NLM_F_CREATE and no EXCL: create, or change in place.
+
+    (Not NLM_F_REPLACE, which the kernel refuses for an existing link.)
+    """
     return b"".join([_build(spec, F_REPLACE, Resolver(None)), *_here(spec)])
 
 
@@ -312,7 +318,9 @@ def add(h: Handle, spec: LinkSpec) -> None:
 def replace(h: Handle, spec: LinkSpec) -> None:
     """Create a link, or change an existing one of the same kind to match the spec.
 
-    Equivalent to: ip link replace NAME type KIND ...
+    Equivalent to: ip link replace NAME type KIND ... as the kernel honours it
+    (rawns sends NLM_F_CREATE without EXCL; the NLM_F_REPLACE that ip sends is
+    refused with EOPNOTSUPP once the link exists)
 
     Raises :class:`~rawns.errors.NotSupported` if the link exists with another
     kind or its kind cannot be changed (a veth's peer), plus what :func:`add` raises.

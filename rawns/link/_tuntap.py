@@ -91,7 +91,7 @@ class _TunTap(LinkSpec):
         return flags
 
     def _create(self, h: Handle, flags: int) -> None:
-        fd = _open(h, self, exclusive=not flags & NLM_F.REPLACE, persist=True)
+        fd = _open(h, self, exclusive=bool(flags & NLM_F.EXCL), persist=True)
         os.close(fd)
         _settle(h, self)
 
