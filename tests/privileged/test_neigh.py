@@ -268,6 +268,9 @@ def test_fdb_made_by_bridge_is_dumped_by_rawns(ns: Any, h: Handle) -> None:
     neigh.fdb_delete(h, port_entry)
     theirs = json.loads(run("bridge", "-n", ns.name, "-j", "fdb", "show", "br", "br0"))
     assert "02:00:00:00:00:bb" not in {d["mac"] for d in theirs}
+    # a dumped vxlan remote (non-default vni and port) deletes as reported
+    neigh.fdb_delete(h, vx)
+    assert json.loads(run("bridge", "-n", ns.name, "-j", "fdb", "show", "dev", "vx0")) == []
 
 
 def test_fdb_on_a_bridge_port_via_master(ns: Any, h: Handle) -> None:
