@@ -294,3 +294,12 @@ def test_get_by_name_and_index_are_direct_requests(h: Handle, ns: Any) -> None:
     assert link.get(h, a.index) == a
     assert link.get(h, a) == a
     assert link.resolve_index(h, "veth-b") == a.link
+
+
+def test_dummy_where_the_kernel_has_it(h: Handle, ns: Any) -> None:
+    try:
+        link.add(h, link.Dummy(name="dummy0", up=True))
+    except NotSupported as e:
+        assert "RTM_NEWLINK dummy0" in str(e)
+        kernel_lacks("dummy links (CONFIG_DUMMY)")
+    assert ip_link(ns.name, "dummy0")["linkinfo"]["info_kind"] == "dummy"
