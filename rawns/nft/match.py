@@ -16,10 +16,12 @@ nfproto`` guard nft puts in front of address matches in inet tables.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import sys
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from .._nfnl import IP_CT, NF_CT_STATE, NFPROTO, NFT_CMP, NFT_CT, NFT_META, NFT_PAYLOAD
 from ._codec import Verdict
@@ -40,6 +42,7 @@ __all__ = [
     "l4proto",
     "mark",
     "nfproto",
+    "parse_net",
     "port",
     "proto_number",
     "return_",
@@ -94,11 +97,53 @@ def nfproto(version: int) -> list[Expr]:
     ]
 
 
-def _network(value: IPValue) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    try:
-        return ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address or network") from None
+class Net(NamedTuple):
+    """An address or network, parsed: IP version, packed network address, prefix length."""
+
+    version: int
+    packed: bytes
+    prefixlen: int
+
+    @property
+    def mask(self) -> bytes:
+        bits = len(self.packed) * 8
+        return (((1 << self.prefixlen) - 1) << (bits - self.prefixlen)).to_bytes(
+            len(self.packed), "big"
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_net(value: IPValue) -> Net:
+    """Normalise an address or network (``str`` or :mod:`ipaddress`) once, at the edge.
+
+    Host bits are cleared (``10.1.2.3/8`` is ``10.0.0.0/8``, as nft does).
+    Strings take a fast path through ``inet_pton``; raises ValueError naming
+    the value otherwise.
+    """
+    if isinstance(value, str):
+        addr, slash, plen = value.partition("/")
+        fam, bits, version = (socket.AF_INET6, 128, 6) if ":" in addr else (socket.AF_INET, 32, 4)
+        try:
+            raw = socket.inet_pton(fam, addr)
+        except OSError:
+            raise ValueError(f"{value!r} is not an IP address or network") from None
+        if slash:
+            if not plen.isdigit() or not 0 <= int(plen) <= bits:
+                raise ValueError(f"{value!r} has a bad prefix length")
+            n = int(plen)
+        else:
+            n = bits
+    elif isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        raw, n, version = value.packed, value.max_prefixlen, value.version
+    elif isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        raw, n, version = value.network_address.packed, value.prefixlen, value.version
+    else:
+        raise TypeError(f"expected an IP address or network, not {value!r}")
+    bits = len(raw) * 8
+    if n < bits:
+        keep = ((1 << n) - 1) << (bits - n)
+        raw = (int.from_bytes(raw, "big") & keep).to_bytes(len(raw), "big")
+    return Net(version, raw, n)
 
 
 def ip_addr(
@@ -112,14 +157,14 @@ def ip_addr(
     """
     if which not in ("saddr", "daddr"):
         raise ValueError(f"which must be 'saddr' or 'daddr', not {which!r}")
-    net = _network(value)
-    if net.prefixlen == 0:
+    net = parse_net(value)
+    plen = net.prefixlen
+    if plen == 0:
         return []
     out: list[Expr] = nfproto(net.version) if table_family == "inet" else []
     op = NFT_CMP.NEQ if negate else NFT_CMP.EQ
     offset = _ADDR_OFFSETS[(net.version, which)]
-    packed = net.network_address.packed
-    plen = net.prefixlen
+    packed = net.packed
     if plen % 8 == 0:
         n = plen // 8
         out += [
@@ -130,7 +175,7 @@ def ip_addr(
         n = len(packed)
         out += [
             Payload(base=NFT_PAYLOAD.NETWORK_HEADER, offset=offset, len=n),
-            Bitwise(len=n, mask=net.netmask.packed, xor=bytes(n)),
+            Bitwise(len=n, mask=net.mask, xor=bytes(n)),
             Cmp(data=packed, op=op),
         ]
     return out

@@ -20,8 +20,6 @@ guards address matches with ``meta nfproto``.
 
 from __future__ import annotations
 
-import ipaddress
-
 from .._nfnl import NF_NAT_RANGE, NFPROTO, NFT_NAT, NFT_REJECT, NFT_REJECT_ICMPX
 from .expr import Counter, Expr, Immediate, Masq, Nat, Reject
 from .match import (
@@ -33,6 +31,7 @@ from .match import (
     ifname,
     ip_addr,
     l4proto,
+    parse_net,
     port,
     verdict,
 )
@@ -49,16 +48,21 @@ __all__ = [
 
 Ports = int | tuple[int, int]
 
+# plain ints: IntFlag arithmetic allocates a new enum member each time
+_RANDOM = int(NF_NAT_RANGE.PROTO_RANDOM)
+_FULLY_RANDOM = int(NF_NAT_RANGE.PROTO_RANDOM_FULLY)
+_PERSISTENT = int(NF_NAT_RANGE.PERSISTENT)
+_PROTO_SPECIFIED = int(NF_NAT_RANGE.PROTO_SPECIFIED)
+_IPV4, _IPV6 = int(NFPROTO.IPV4), int(NFPROTO.IPV6)
+_SNAT, _DNAT = int(NFT_NAT.SNAT), int(NFT_NAT.DNAT)
 
-def _version(*values: object) -> int | None:
+
+def _version(*values: IPValue | None) -> int | None:
     v: int | None = None
     for x in values:
         if x is None:
             continue
-        try:
-            ver = ipaddress.ip_network(x, strict=False).version  # type: ignore[arg-type]  # validated here
-        except (ValueError, TypeError):
-            raise ValueError(f"{x!r} is not an IP address or network") from None
+        ver = parse_net(x).version
         if v is not None and ver != v:
             raise ValueError(f"addresses mix IPv4 and IPv6: {values!r}")
         v = ver
@@ -94,11 +98,11 @@ def _port_regs(ports: Ports | None, first_reg: int) -> tuple[list[Expr], int | N
 def _nat_flags(random: bool, fully_random: bool, persistent: bool) -> int:
     f = 0
     if random:
-        f |= NF_NAT_RANGE.PROTO_RANDOM
+        f |= _RANDOM
     if fully_random:
-        f |= NF_NAT_RANGE.PROTO_RANDOM_FULLY
+        f |= _FULLY_RANDOM
     if persistent:
-        f |= NF_NAT_RANGE.PERSISTENT
+        f |= _PERSISTENT
     return int(f)
 
 
@@ -132,22 +136,25 @@ def masquerade(
     out += regs
     flags = _nat_flags(random, fully_random, persistent)
     if pmin is not None:
-        flags |= NF_NAT_RANGE.PROTO_SPECIFIED
+        flags |= _PROTO_SPECIFIED
     out.append(Masq(flags=int(flags), reg_proto_min=pmin, reg_proto_max=pmax))
     return out
 
 
 def _to_addrs(to: IPValue | tuple[IPValue, IPValue]) -> tuple[list[bytes], int]:
     vals = list(to) if isinstance(to, tuple) else [to]
-    addrs = []
+    nets = []
     for v in vals:
         try:
-            addrs.append(ipaddress.ip_address(v))  # type: ignore[arg-type]  # validated here
-        except ValueError:
+            net = parse_net(v)
+        except (ValueError, TypeError):
             raise ValueError(f"NAT target {v!r} is not an IP address") from None
-    if len({a.version for a in addrs}) != 1:
+        if net.prefixlen != len(net.packed) * 8:
+            raise ValueError(f"NAT target {v!r} is a network, not an address")
+        nets.append(net)
+    if len({n.version for n in nets}) != 1:
         raise ValueError(f"NAT target range {to!r} mixes IPv4 and IPv6")
-    return [a.packed for a in addrs], addrs[0].version
+    return [n.packed for n in nets], nets[0].version
 
 
 def _nat(
@@ -162,8 +169,8 @@ def _nat(
     regs, pmin, pmax = _port_regs(ports, len(packed) + 1)
     out += regs
     if pmin is not None:
-        flags |= NF_NAT_RANGE.PROTO_SPECIFIED
-    family = NFPROTO.IPV4 if version == 4 else NFPROTO.IPV6
+        flags |= _PROTO_SPECIFIED
+    family = _IPV4 if version == 4 else _IPV6
     out.append(
         Nat(
             type=kind,
@@ -206,7 +213,7 @@ def snat(
         raise ValueError("snat to a port range needs proto='tcp' or 'udp' (as nft does)")
     if proto is not None:
         out += l4proto(proto)
-    return out + _nat(NFT_NAT.SNAT, to, ports, _nat_flags(random, fully_random, persistent))
+    return out + _nat(_SNAT, to, ports, _nat_flags(random, fully_random, persistent))
 
 
 def port_forward(
@@ -234,7 +241,7 @@ def port_forward(
     if daddr is not None:
         out += ip_addr("daddr", daddr, table_family=table_family)
     out += port("dport", proto, dport)
-    return out + _nat(NFT_NAT.DNAT, to, to_port, 0)
+    return out + _nat(_DNAT, to, to_port, 0)
 
 
 def accept_established() -> list[Expr]:

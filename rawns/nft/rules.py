@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .._nfnl import NFT_MSG, NFTA_RULE
+from .._nfnl import NFT_MSG, NFTA_RULE, family_number
 from .._wire import Attr
 from ..errors import DecodeError
 from ._codec import attr, attrs_of, be64, get_be64, get_str, nest, strz
@@ -65,7 +65,7 @@ class Rule:
 
     @property
     def nfproto(self) -> int:
-        return self.chain_ref.nfproto
+        return family_number(self.family)
 
     def debug(self) -> str:
         """The rule as ``nft --debug=netlink`` prints it."""

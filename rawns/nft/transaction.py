@@ -39,6 +39,7 @@ from .._nfnl import (
     NFNL_MSG_BATCH_BEGIN,
     NFNL_MSG_BATCH_END,
     NFNL_SUBSYS,
+    NFT_SET_ELEM,
     msg_name,
 )
 from .._wire import NLMSG_HDRLEN
@@ -57,6 +58,7 @@ from .tables import Table
 
 if TYPE_CHECKING:
     from ..handle import Handle
+    from .ruleset import Ruleset
 
 __all__ = ["GenerationChanged", "Transaction", "transaction"]
 
@@ -356,6 +358,64 @@ class Transaction:
     def delete_set(self, s: Set) -> None:
         """Equivalent to: nft delete set FAMILY TABLE SET."""
         self._queue(_check(s, Set), _sets.build_delete(s, ack=True))
+
+    # -- whole objects -----------------------------------------------------
+    def add(self, obj: Table | Chain | Set | Rule) -> None:
+        """Queue an object as it is: a spec, or one returned by a dump.
+
+        Equivalent to the matching ``nft add table|chain|set|rule``. A set
+        gets this batch's next set id, and later lookups of it carry that id.
+        """
+        if isinstance(obj, Table):
+            self._queue(obj, _tables.build_add(obj, ack=True))
+        elif isinstance(obj, Chain):
+            self._queue(obj, _chains.build_add(obj, ack=True))
+        elif isinstance(obj, Set):
+            sid = len(self._set_ids) + 1
+            self._set_ids[(obj.family, obj.table, obj.name)] = sid
+            s = dataclasses.replace(obj, id=sid)
+            self._queue(s, _sets.build_add(s, ack=True))
+        elif isinstance(obj, Rule):
+            r = self._rule(obj.chain_ref, obj.exprs, obj.comment)
+            if obj.userdata is not None:
+                r = dataclasses.replace(r, userdata=obj.userdata)
+            self._queue(r, _rules.build_add(r, ack=True))
+        else:
+            raise TypeError(f"cannot add {type(obj).__name__} {obj!r}")
+
+    def add_elements_raw(self, s: Set, elements: Sequence[Element]) -> None:
+        """Queue elements as they are (e.g. from :func:`rawns.nft.dump_elements`)."""
+        _check(s, Set)
+        sid = self._set_ids.get((s.family, s.table, s.name), s.id)
+        msgs = _sets.build_add_elements(s, elements, set_id=sid, ack=True)
+        self._queue((s, tuple(elements)), *msgs)
+
+    def add_ruleset(self, rs: Ruleset) -> None:
+        """Queue a whole dumped ruleset, table by table, in the order nft would.
+
+        Each table, then its chains, its sets (each followed by its elements)
+        and its rules in chain order. Restoring a dump of what ``nft -f``
+        loaded gives the batch nft sent, byte for byte. Equivalent to:
+        nft list ruleset > FILE; nft -f FILE.
+        """
+        for t in rs.tables:
+            mine = (t.family, t.name)
+            self.add(t)
+            chains = [c for c in rs.chains if (c.family, c.table) == mine]
+            for c in chains:
+                self.add(c)
+            for s in rs.sets:
+                if (s.family, s.table) != mine:
+                    continue
+                self.add(s)
+                elems = rs.elements.get((s.family, s.table, s.name), ())
+                if elems:
+                    end = NFT_SET_ELEM.INTERVAL_END
+                    order = sorted(elems, key=lambda e: (e.key, 0 if e.flags & end else 1))
+                    self.add_elements_raw(s, order)
+            for c in chains:
+                for r in rs.rules_of(c):
+                    self.add(r)
 
     # -- sending -----------------------------------------------------------
     def messages(self) -> list[bytes]:

@@ -17,6 +17,7 @@ nft_redir.c, nft_reject.c):
 from __future__ import annotations
 
 import builtins
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -100,6 +101,7 @@ class Counter(Expr):
     """Count packets and bytes. The counts are state: excluded from equality."""
 
     NAME = "counter"
+    MEMO = False  # the counts are not part of equality
     packets: int = field(default=0, compare=False)
     bytes: int = field(default=0, compare=False)
 
@@ -378,6 +380,7 @@ class Log(Expr):
     """
 
     NAME = "log"
+    MEMO = False  # equality follows the kernel, not the attributes sent
     prefix: str | None = None
     group: int | None = None
     snaplen: int | None = None
@@ -424,6 +427,15 @@ class Log(Expr):
             level=v.get(NFTA_LOG.LEVEL),
             flags=v.get(NFTA_LOG.FLAGS),
         )
+
+    @classmethod
+    def decode_dump(cls, data: bytes) -> Self:
+        # The kernel always reports the syslog level; nft leaves the default
+        # (warn) out, both when it sends and when it lists. Do as nft does.
+        log = cls.decode_data(data)
+        if log.group is None and log.level == 4:
+            return dataclasses.replace(log, level=None)
+        return log
 
     def _key(self) -> tuple[object, ...]:
         level = self.level

@@ -50,21 +50,43 @@ class Expr:
 
     __slots__ = ()
     NAME: ClassVar[str] = ""
+    #: Whether equal instances always encode alike, so that ``encode`` may be
+    #: memoised (False where a field is excluded from equality, e.g. counts).
+    MEMO: ClassVar[bool] = True
 
     def encode_data(self) -> bytes:
         """The attributes inside NFTA_EXPR_DATA (request form)."""
         raise NotImplementedError
 
     def encode(self) -> bytes:
-        """The whole NFTA_LIST_ELEM attribute, as one entry of a rule's expression list."""
-        return nest(
-            NFTA_LIST.ELEM, _name_attr(self.NAME) + nest(NFTA_EXPR.DATA, self.encode_data())
-        )
+        """The whole NFTA_LIST_ELEM attribute, as one entry of a rule's expression list.
+
+        Rulesets repeat the same few expressions (``meta l4proto``, ``cmp eq
+        tcp``, ``masq``) hundreds of times; their encoding is memoised by value.
+        """
+        if not self.MEMO:
+            return self._encode()
+        raw = _MEMO.get(self)
+        if raw is None:
+            raw = self._encode()
+            if len(_MEMO) >= _MEMO_MAX:
+                _MEMO.clear()
+            _MEMO[self] = raw
+        return raw
+
+    def _encode(self) -> bytes:
+        data = nest(NFTA_EXPR.DATA, self.encode_data())
+        return nest(NFTA_LIST.ELEM, _name_attr(self.NAME) + data)
 
     @classmethod
     def decode_data(cls, data: bytes) -> Self:
         """Build the expression from its NFTA_EXPR_DATA payload (request or dump form)."""
         raise NotImplementedError
+
+    @classmethod
+    def decode_dump(cls, data: bytes) -> Self:
+        """Like :meth:`decode_data`, for the kernel's dump form (where they differ)."""
+        return cls.decode_data(data)
 
     def debug(self) -> str:
         """One line in the style of ``nft --debug=netlink``: ``[ cmp eq reg 1 0x0a000001 ]``."""
@@ -79,6 +101,9 @@ class Expr:
 
 #: Expression classes by kernel name (``"payload"`` -> :class:`Payload`).
 REGISTRY: dict[str, type[Expr]] = {}
+
+_MEMO: dict[Expr, bytes] = {}
+_MEMO_MAX = 4096
 
 _NAME_ATTRS: dict[str, bytes] = {}
 
@@ -101,6 +126,7 @@ class Unknown(Expr):
 
     name: str
     raw: bytes
+    MEMO = False
 
     def encode_data(self) -> bytes:
         for t, a, b in iter_attrs(self.raw, 4):
@@ -136,12 +162,16 @@ def decode_expr(raw: bytes, start: int = 0, end: int | None = None) -> Expr:
 def _decode_elem(payload: bytes, whole: bytes) -> Expr:
     name: str | None = None
     data: bytes | None = None
+    # The kernel dumps nests without NLA_F_NESTED (nla_nest_start_noflag in
+    # nf_tables_api.c); libnftnl always sets it. That tells the two forms apart.
+    dump_form = False
     for t, a, b in iter_attrs(payload):
         kind = t & NLA_TYPE_MASK
         if kind == NFTA_EXPR.NAME:
             name = get_str(payload, a, b)
         elif kind == NFTA_EXPR.DATA:
             data = payload[a:b]
+            dump_form = not t & NLA_F_NESTED
         else:
             return Unknown(name or "?", whole)
     if name is None:
@@ -150,6 +180,8 @@ def _decode_elem(payload: bytes, whole: bytes) -> Expr:
     if cls is None:
         return Unknown(name, whole)
     try:
+        if dump_form:
+            return cls.decode_dump(data or b"")
         return cls.decode_data(data or b"")
     except Unrecognised:
         return Unknown(name, whole)

@@ -411,6 +411,7 @@ class Lookup(Expr):
     """
 
     NAME = "lookup"
+    MEMO = False  # set_id is not part of equality
     set: str
     sreg: int = 1
     dreg: int | None = None
