@@ -339,14 +339,15 @@ def svg_chart(doc: dict[str, Any]) -> str:
         out.append(f'<text x="10" y="{y + 12}" font-weight="bold">{escape(title)}</text>')
         y += 18
         for _ in range(n):
-            _wk, b, r, t = rows[i]
+            wk_, b, r, t = rows[i]
             i += 1
             x0, x1 = sorted((x(1.0), x(r)))
             out.append(
                 f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 1):.1f}" height="{bar_h}" '
                 f'fill="{COLORS[b]}"/>'
             )
-            out.append(f'<text x="{left - 8}" y="{y + 12}" text-anchor="end">{b}</text>')
+            name = escape(label(wk_, b))
+            out.append(f'<text x="{left - 8}" y="{y + 12}" text-anchor="end">{name}</text>')
             tx = x(max(r, 1.0)) + 4
             out.append(f'<text x="{tx:.1f}" y="{y + 12}">{r:.2f}{X} ({escape(t)})</text>')
             y += bar_h + gap

@@ -281,7 +281,7 @@ class Harness:
         except (wl.CheckFailed, RuntimeError, subprocess.TimeoutExpired) as e:
             sample["error"] = f"{type(e).__name__}: {e}"
             self.failures.append(f"{w.key} {backend} rep {rep}: {sample['error']}")
-            self.log(f"  {w.key} {backend:8} rep {rep}: FAILED {sample['error'][:500]}")
+            self.log(f"  {w.key} {backend:8} rep {rep}: FAILED {sample['error'][-1500:]}")
         self.samples.append(sample)
 
     def w6_reference(self, size: int) -> str:
@@ -401,7 +401,8 @@ class Harness:
         if self.failures:
             print(f"\n{len(self.failures)} run(s) FAILED:", file=sys.stderr)
             for f in self.failures:
-                print("  " + f[:1000], file=sys.stderr)
+                short = f if len(f) < 1500 else f[:200] + " ... " + f[-1200:]
+                print("  " + short, file=sys.stderr)
             return 1
         return 0
 
