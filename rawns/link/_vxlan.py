@@ -116,6 +116,8 @@ class Vxlan(LinkSpec):
             low, high = (check_port(p, "port_range") for p in self.port_range)
             if low > high:
                 raise ValueError(f"port_range {self.port_range} has low > high")
+            if low == high == 0:
+                set_field(self, "port_range", None)  # "srcport 0 0": none sent, as iproute2
         if self.ttl is not None:
             check_int(self.ttl, "ttl", 0, 255)
         if self.tos is not None:

@@ -307,6 +307,65 @@ def capture(only: list[str]) -> None:
         print(f"{name}: {len(data['hex']) // 2} bytes", file=sys.stderr)
 
 
+# Links ip makes, for the reply captures: what the kernel answers a dump with,
+# next to what ``ip -d -j link show`` printed for the same links.
+REPLY_SETUP = [
+    "link add br0 type bridge stp_state 1 forward_delay 500 priority 7",
+    "link add veth-a mtu 1450 type veth peer name veth-b",
+    "link add veth-c type veth peer name veth-d netns {other}",
+    "link set veth-b master br0",
+    "link set veth-b type bridge_slave hairpin on isolated on learning off cost 5",
+    "link set br0 up",
+    "link set veth-a up",
+    "link set veth-b up",
+    "link add mv0 link veth-c type macvlan mode private",
+    "link add vx0 type vxlan id 99 remote 192.0.2.1 local 192.0.2.2 dstport 4789 ttl 9",
+    "link add vx6 type vxlan id 98 group ff05::100 local 2001:db8::1 dev veth-a dstport 4789",
+    "tuntap add tun0 mode tun",
+    "tuntap add tap0 mode tap multi_queue vnet_hdr user 0",
+    "link add ifb0 type ifb",
+    "link set dev veth-a alias hello",
+    "link property add dev veth-a altname veth-a-alt",
+]
+
+
+def capture_replies() -> None:
+    """The kernel's RTM_NEWLINK dump replies for REPLY_SETUP, with ip's JSON beside them."""
+    from rawns import Handle, netns
+    from rawns.link import build_dump
+
+    tag = uuid.uuid4().hex[:8]
+    ns, other = f"rawns-golden-{tag}", f"rawns-golden-{tag}-o"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        subprocess.run(["ip", "netns", "add", other], check=True)
+        for c in REPLY_SETUP:
+            _ip(ns, c.format(other=other))
+        shown = subprocess.run(
+            ["ip", "-n", ns, "-d", "-j", "link", "show"], check=True, capture_output=True
+        ).stdout
+        with netns.open(ns) as nsfd, Handle.open(netns=nsfd) as h:
+            replies = h.rtnl.dump(build_dump(), lambda p: p, op="RTM_GETLINK")
+    finally:
+        for n in (ns, other):
+            subprocess.run(["ip", "netns", "del", n], check=False)
+    data = {
+        "setup": [f"ip {c}" for c in REPLY_SETUP],
+        "request": "rawns.link.build_dump() (RTM_GETLINK, NLM_F_DUMP, RTEXT_FILTER_SKIP_STATS)",
+        "ip": json.loads(shown),
+        "replies": [r.hex() for r in replies],
+    }
+    (GOLDEN / "replies" / "dump.json").parent.mkdir(exist_ok=True)
+    (GOLDEN / "replies" / "dump.json").write_text(json.dumps(data, indent=1) + "\n")
+    print(f"replies: {len(replies)} links", file=sys.stderr)
+
+
+def load_replies() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((GOLDEN / "replies" / "dump.json").read_text())
+    data["raw"] = [bytes.fromhex(x) for x in data["replies"]]
+    return data
+
+
 def renote() -> None:
     """Regenerate every capture's notes from its stored bytes (no root needed)."""
     for name in names():
@@ -319,5 +378,7 @@ def renote() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--notes"]:
         renote()
+    elif sys.argv[1:] == ["--replies"]:
+        capture_replies()
     else:
         capture(sys.argv[1:])
