@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from .._nfnl import IP_CT, NF_CT_STATE, NFPROTO, NFT_CMP, NFT_CT, NFT_META, NFT_PAYLOAD
 from ._codec import Verdict
-from .expr import Bitwise, Cmp, Counter, Ct, Expr, Immediate, Lookup, Meta, Payload
+from .expr import Bitwise, Cmp, Counter, Ct, Expr, Immediate, Lookup, Meta, Payload, Range
 
 __all__ = [
     "CT_STATES",
@@ -183,6 +183,13 @@ def ip_addr(
 
 def ifname(which: str, name: str, *, negate: bool = False) -> list[Expr]:
     """``iifname "eth0"`` / ``oifname != "v-net-0"``; a trailing ``*`` matches a prefix."""
+    return list(_ifname(which, name, negate))
+
+
+# Helpers hand out shared instances of the expressions rulesets repeat, so
+# that each is built and encoded once (see Expr.encode); they are immutable.
+@functools.lru_cache(maxsize=1024)
+def _ifname(which: str, name: str, negate: bool) -> tuple[Expr, ...]:
     keys = {"iif": NFT_META.IIFNAME, "oif": NFT_META.OIFNAME}
     if which not in keys:
         raise ValueError(f"which must be 'iif' or 'oif', not {which!r}")
@@ -196,12 +203,23 @@ def ifname(which: str, name: str, *, negate: bool = False) -> list[Expr]:
             raise ValueError(f"interface name {name!r} is longer than 15 bytes")
         data = raw.ljust(16, b"\0")
     op = NFT_CMP.NEQ if negate else NFT_CMP.EQ
-    return [Meta(key=keys[which]), Cmp(data=data, op=op)]
+    return Meta(key=keys[which]), Cmp(data=data, op=op)
 
 
 def l4proto(proto: str | int) -> list[Expr]:
     """``meta l4proto tcp``."""
-    return [Meta(key=NFT_META.L4PROTO), Cmp(data=bytes((proto_number(proto),)))]
+    return list(_l4proto(proto))
+
+
+@functools.lru_cache(maxsize=64)
+def _l4proto(proto: str | int) -> tuple[Expr, ...]:
+    return Meta(key=NFT_META.L4PROTO), Cmp(data=bytes((proto_number(proto),)))
+
+
+_PORT_LOADS = {
+    which: Payload(base=NFT_PAYLOAD.TRANSPORT_HEADER, offset=off, len=2)
+    for which, off in _PORT_OFFSETS.items()
+}
 
 
 def port(
@@ -210,13 +228,10 @@ def port(
     """``tcp dport 80`` / ``udp sport 1000-2000`` (with nft's ``meta l4proto`` dependency)."""
     if which not in _PORT_OFFSETS:
         raise ValueError(f"which must be 'sport' or 'dport', not {which!r}")
-    out = l4proto(proto)
-    out.append(Payload(base=NFT_PAYLOAD.TRANSPORT_HEADER, offset=_PORT_OFFSETS[which], len=2))
+    out = [*_l4proto(proto), _PORT_LOADS[which]]
     if isinstance(value, tuple):
         lo, hi = (_port_bytes(v) for v in value)
         if negate:
-            from .expr import Range
-
             out.append(Range(low=lo, high=hi, op=1))
         else:
             out += [Cmp(data=lo, op=NFT_CMP.GTE), Cmp(data=hi, op=NFT_CMP.LTE)]
@@ -278,27 +293,32 @@ def in_set(
 
 def verdict(kind: str, chain: str | None = None) -> Immediate:
     """``accept``, ``drop``, ``return``, ``jump CHAIN``, ``goto CHAIN`` as an expression."""
+    return _verdict(kind, chain)
+
+
+@functools.lru_cache(maxsize=256)
+def _verdict(kind: str, chain: str | None) -> Immediate:
     return Immediate(data=Verdict(kind, chain), dreg=0)
 
 
 def accept() -> Immediate:
-    return verdict("accept")
+    return _verdict("accept", None)
 
 
 def drop() -> Immediate:
-    return verdict("drop")
+    return _verdict("drop", None)
 
 
 def jump(chain: str) -> Immediate:
-    return verdict("jump", chain)
+    return _verdict("jump", chain)
 
 
 def goto(chain: str) -> Immediate:
-    return verdict("goto", chain)
+    return _verdict("goto", chain)
 
 
 def return_() -> Immediate:
-    return verdict("return")
+    return _verdict("return", None)
 
 
 def counter() -> Counter:

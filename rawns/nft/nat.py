@@ -20,6 +20,8 @@ guards address matches with ``meta nfproto``.
 
 from __future__ import annotations
 
+import functools
+
 from .._nfnl import NF_NAT_RANGE, NFPROTO, NFT_NAT, NFT_REJECT, NFT_REJECT_ICMPX
 from .expr import Counter, Expr, Immediate, Masq, Nat, Reject
 from .match import (
@@ -87,12 +89,38 @@ def _port_regs(ports: Ports | None, first_reg: int) -> tuple[list[Expr], int | N
     for p in (lo, hi):
         if p is not None and (isinstance(p, bool) or not 0 <= p <= 0xFFFF):
             raise ValueError(f"port {p!r} is out of range")
-    out: list[Expr] = [Immediate(data=lo.to_bytes(2, "big"), dreg=first_reg)]
+    out: list[Expr] = [_port_imm(lo, first_reg)]
     rmax = None
     if hi is not None:
-        out.append(Immediate(data=hi.to_bytes(2, "big"), dreg=first_reg + 1))
+        out.append(_port_imm(hi, first_reg + 1))
         rmax = first_reg + 1
     return out, first_reg, rmax
+
+
+# Shared instances of what repeats across rules (each encodes once; see Expr.encode).
+@functools.lru_cache(maxsize=1024)
+def _port_imm(port: int, reg: int) -> Immediate:
+    return Immediate(data=port.to_bytes(2, "big"), dreg=reg)
+
+
+@functools.lru_cache(maxsize=256)
+def _masq(flags: int, pmin: int | None, pmax: int | None) -> Masq:
+    return Masq(flags=flags, reg_proto_min=pmin, reg_proto_max=pmax)
+
+
+@functools.lru_cache(maxsize=256)
+def _nat_expr(
+    kind: int, family: int, amax: int | None, pmin: int | None, pmax: int | None, flags: int
+) -> Nat:
+    return Nat(
+        type=kind,
+        family=family,
+        reg_addr_min=1,
+        reg_addr_max=amax,
+        reg_proto_min=pmin,
+        reg_proto_max=pmax,
+        flags=flags,
+    )
 
 
 def _nat_flags(random: bool, fully_random: bool, persistent: bool) -> int:
@@ -137,7 +165,7 @@ def masquerade(
     flags = _nat_flags(random, fully_random, persistent)
     if pmin is not None:
         flags |= _PROTO_SPECIFIED
-    out.append(Masq(flags=int(flags), reg_proto_min=pmin, reg_proto_max=pmax))
+    out.append(_masq(int(flags), pmin, pmax))
     return out
 
 
@@ -171,17 +199,7 @@ def _nat(
     if pmin is not None:
         flags |= _PROTO_SPECIFIED
     family = _IPV4 if version == 4 else _IPV6
-    out.append(
-        Nat(
-            type=kind,
-            family=int(family),
-            reg_addr_min=1,
-            reg_addr_max=amax,
-            reg_proto_min=pmin,
-            reg_proto_max=pmax,
-            flags=int(flags),
-        )
-    )
+    out.append(_nat_expr(kind, family, amax, pmin, pmax, int(flags)))
     return out
 
 

@@ -11,7 +11,9 @@
 The kernel applies the whole batch or none of it (net/netfilter/nfnetlink.c,
 ``nfnetlink_rcv_batch``: on any error the transaction is aborted). If the
 Python block raises, the batch is never sent (google/nftables' buffered
-``Flush``). Every message asks for an ACK, so success is positive and each
+``Flush``). The kernel runs the whole batch inside ``sendmsg()`` and reports
+every refused message, asked or not; the last object asks for an ACK, so
+success is positive (``ack_every=True`` asks on every message). Each
 refusal is matched by sequence number to the object that caused it: the
 :class:`~rawns.errors.KernelError` names it (``op`` = ``NFT_MSG_NEWRULE``,
 ``target`` = ``#3 rule ip nat postrouting: jump nowhere``) with the
@@ -83,6 +85,11 @@ def _batch_msg(mtype: int, seq: int, genid: int | None, ack: bool) -> bytes:
     return _HDR.pack(NLMSG_HDRLEN + len(body), mtype, flags, seq, 0) + body
 
 
+def _with_ack(msg: bytes) -> bytes:
+    flags = struct.unpack_from("=H", msg, 6)[0] | F_ACK
+    return msg[:6] + struct.pack("=H", flags) + msg[8:]
+
+
 def _stamp(msg: bytes, seq: int) -> bytes:
     return msg[:8] + struct.pack("=I", seq) + msg[12:]
 
@@ -95,8 +102,15 @@ class Transaction:
     as the parent of later ones. :meth:`commit` sends the batch once.
     """
 
-    def __init__(self, handle: Handle | None = None, *, check_generation: bool | int = False):
+    def __init__(
+        self,
+        handle: Handle | None = None,
+        *,
+        check_generation: bool | int = False,
+        ack_every: bool = False,
+    ):
         self._h = handle
+        self.ack_every = ack_every
         self._msgs: list[bytes] = []
         self._objs: list[Obj] = []
         self._set_ids: dict[tuple[str, str, str], int] = {}
@@ -145,7 +159,7 @@ class Transaction:
     ) -> Table:
         """Queue a table (no error if it exists). Equivalent to: nft add table FAMILY NAME."""
         t = Table(family=family, name=name, flags=flags, comment=comment)
-        self._queue(t, _tables.build_add(t, ack=True))
+        self._queue(t, _tables.build_add(t, ack=False))
         return t
 
     def create_table(
@@ -153,21 +167,21 @@ class Transaction:
     ) -> Table:
         """Queue a table that must not exist yet. Equivalent to: nft create table ..."""
         t = Table(family=family, name=name, flags=flags, comment=comment)
-        self._queue(t, _tables.build_add(t, exclusive=True, ack=True))
+        self._queue(t, _tables.build_add(t, exclusive=True, ack=False))
         return t
 
     def delete_table(self, table: Table) -> None:
         """Equivalent to: nft delete table FAMILY NAME (with everything in it)."""
-        self._queue(_check(table, Table), _tables.build_delete(table, ack=True))
+        self._queue(_check(table, Table), _tables.build_delete(table, ack=False))
 
     def flush_table(self, table: Table) -> None:
         """Remove every rule of the table. Equivalent to: nft flush table FAMILY NAME."""
-        self._queue(_check(table, Table), _tables.build_flush(table, ack=True))
+        self._queue(_check(table, Table), _tables.build_flush(table, ack=False))
 
     def flush_ruleset(self, family: str | None = None) -> None:
         """Remove every table (of one family). Equivalent to: nft flush ruleset [FAMILY]."""
         what = "ruleset" if family is None else f"ruleset {family}"
-        self._queue(what, _tables.build_flush_ruleset(family, ack=True))
+        self._queue(what, _tables.build_flush_ruleset(family, ack=False))
 
     # -- chains ------------------------------------------------------------
     def add_chain(
@@ -199,16 +213,16 @@ class Transaction:
             devices=tuple(devices),
             comment=comment,
         )
-        self._queue(c, _chains.build_add(c, exclusive=exclusive, ack=True))
+        self._queue(c, _chains.build_add(c, exclusive=exclusive, ack=False))
         return c
 
     def delete_chain(self, chain: Chain) -> None:
         """Equivalent to: nft delete chain FAMILY TABLE NAME (it must be empty)."""
-        self._queue(_check(chain, Chain), _chains.build_delete(chain, ack=True))
+        self._queue(_check(chain, Chain), _chains.build_delete(chain, ack=False))
 
     def flush_chain(self, chain: Chain) -> None:
         """Remove every rule of the chain. Equivalent to: nft flush chain FAMILY TABLE NAME."""
-        self._queue(_check(chain, Chain), _chains.build_flush(chain, ack=True))
+        self._queue(_check(chain, Chain), _chains.build_flush(chain, ack=False))
 
     # -- rules -------------------------------------------------------------
     def _rule(self, chain: Chain, exprs: Iterable[Expr], comment: str | None) -> Rule:
@@ -241,7 +255,7 @@ class Transaction:
         Equivalent to: nft add rule FAMILY TABLE CHAIN [position H] ... [comment "..."]
         """
         r = self._rule(chain, exprs, comment)
-        self._queue(r, _rules.build_add(r, after=after, ack=True))
+        self._queue(r, _rules.build_add(r, after=after, ack=False))
         return r
 
     def insert_rule(
@@ -257,7 +271,7 @@ class Transaction:
         Equivalent to: nft insert rule FAMILY TABLE CHAIN [position H] ...
         """
         r = self._rule(chain, exprs, comment)
-        self._queue(r, _rules.build_insert(r, before=before, ack=True))
+        self._queue(r, _rules.build_insert(r, before=before, ack=False))
         return r
 
     def replace_rule(
@@ -265,7 +279,7 @@ class Transaction:
     ) -> Rule:
         """Replace rule ``handle``. Equivalent to: nft replace rule ... handle H ..."""
         r = self._rule(chain, exprs, comment)
-        self._queue(r, _rules.build_replace(r, handle, ack=True))
+        self._queue(r, _rules.build_replace(r, handle, ack=False))
         return dataclasses.replace(r, handle=handle)
 
     def delete_rule(self, rule_or_chain: Rule | Chain, handle: int | None = None) -> None:
@@ -283,7 +297,7 @@ class Transaction:
         what = Rule(
             family=chain.family, table=chain.table, chain=chain.name, exprs=(), handle=handle
         )
-        self._queue(what, _rules.build_delete(chain, handle, ack=True))
+        self._queue(what, _rules.build_delete(chain, handle, ack=False))
 
     # -- sets --------------------------------------------------------------
     def add_set(
@@ -324,7 +338,7 @@ class Transaction:
         sid = len(self._set_ids) + 1
         self._set_ids[(s.family, s.table, s.name)] = sid
         s = dataclasses.replace(s, id=sid)
-        self._queue(s, _sets.build_add(s, ack=True))
+        self._queue(s, _sets.build_add(s, ack=False))
         if elements is not None:
             self.add_elements(s, elements)
         return s
@@ -341,23 +355,23 @@ class Transaction:
         key = (s.family, s.table, s.name)
         elems = _sets.elements_for(s, values, new_set=key in self._set_ids)
         sid = self._set_ids.get(key, s.id)
-        self._queue((s, tuple(elems)), *_sets.build_add_elements(s, elems, set_id=sid, ack=True))
+        self._queue((s, tuple(elems)), *_sets.build_add_elements(s, elems, set_id=sid, ack=False))
         return elems
 
     def delete_elements(self, s: Set, values: Iterable[object]) -> list[Element]:
         """Remove elements. Equivalent to: nft delete element FAMILY TABLE SET { ... }."""
         _check(s, Set)
         elems = _sets.removal_elements(s, values)
-        self._queue((s, tuple(elems)), *_sets.build_delete_elements(s, elems, ack=True))
+        self._queue((s, tuple(elems)), *_sets.build_delete_elements(s, elems, ack=False))
         return elems
 
     def flush_set(self, s: Set) -> None:
         """Remove every element. Equivalent to: nft flush set FAMILY TABLE SET."""
-        self._queue(_check(s, Set), _sets.build_flush(s, ack=True))
+        self._queue(_check(s, Set), _sets.build_flush(s, ack=False))
 
     def delete_set(self, s: Set) -> None:
         """Equivalent to: nft delete set FAMILY TABLE SET."""
-        self._queue(_check(s, Set), _sets.build_delete(s, ack=True))
+        self._queue(_check(s, Set), _sets.build_delete(s, ack=False))
 
     # -- whole objects -----------------------------------------------------
     def add(self, obj: Table | Chain | Set | Rule) -> None:
@@ -367,19 +381,19 @@ class Transaction:
         gets this batch's next set id, and later lookups of it carry that id.
         """
         if isinstance(obj, Table):
-            self._queue(obj, _tables.build_add(obj, ack=True))
+            self._queue(obj, _tables.build_add(obj, ack=False))
         elif isinstance(obj, Chain):
-            self._queue(obj, _chains.build_add(obj, ack=True))
+            self._queue(obj, _chains.build_add(obj, ack=False))
         elif isinstance(obj, Set):
             sid = len(self._set_ids) + 1
             self._set_ids[(obj.family, obj.table, obj.name)] = sid
             s = dataclasses.replace(obj, id=sid)
-            self._queue(s, _sets.build_add(s, ack=True))
+            self._queue(s, _sets.build_add(s, ack=False))
         elif isinstance(obj, Rule):
             r = self._rule(obj.chain_ref, obj.exprs, obj.comment)
             if obj.userdata is not None:
                 r = dataclasses.replace(r, userdata=obj.userdata)
-            self._queue(r, _rules.build_add(r, ack=True))
+            self._queue(r, _rules.build_add(r, ack=False))
         else:
             raise TypeError(f"cannot add {type(obj).__name__} {obj!r}")
 
@@ -387,7 +401,7 @@ class Transaction:
         """Queue elements as they are (e.g. from :func:`rawns.nft.dump_elements`)."""
         _check(s, Set)
         sid = self._set_ids.get((s.family, s.table, s.name), s.id)
-        msgs = _sets.build_add_elements(s, elements, set_id=sid, ack=True)
+        msgs = _sets.build_add_elements(s, elements, set_id=sid, ack=False)
         self._queue((s, tuple(elements)), *msgs)
 
     def add_ruleset(self, rs: Ruleset) -> None:
@@ -422,28 +436,43 @@ class Transaction:
         """The queued object messages (sequence numbers 0), without BEGIN/END."""
         return list(self._msgs)
 
-    def build(self, *, first_seq: int = 0, ack: bool = True) -> bytes:
-        """The whole batch as bytes, numbered from ``first_seq`` (pure; for tests and tools).
+    def _framed(self, ack: bool) -> tuple[list[bytes], list[bool]]:
+        """BEGIN, the object messages (NLM_F_ACK where wanted), END; and which are acked."""
+        objs = self._msgs
+        n = len(objs)
+        if not ack:
+            acked = [False] * n
+        elif self.ack_every:
+            objs = [_with_ack(m) for m in objs]
+            acked = [True] * n
+        else:
+            objs = [*objs[:-1], _with_ack(objs[-1])]
+            acked = [False] * (n - 1) + [True]
+        begin = _batch_msg(NFNL_MSG_BATCH_BEGIN, 0, self.generation, False)
+        end = _batch_msg(NFNL_MSG_BATCH_END, 0, None, False)
+        return [begin, *objs, end], [False, *acked, False]
 
-        With ``ack=False`` the object messages lose NLM_F_ACK, which gives
-        exactly the bytes ``nft -f`` sends for the same objects.
+    def build(self, *, first_seq: int = 0, ack: bool = True) -> bytes:
+        """The whole batch as :meth:`commit` sends it, numbered from ``first_seq`` (pure).
+
+        With ``ack=False`` no message asks for an ACK, which gives exactly the
+        bytes ``nft -f`` sends for the same objects.
         """
-        out = [_batch_msg(NFNL_MSG_BATCH_BEGIN, first_seq, self.generation, False)]
-        for i, m in enumerate(self._msgs, 1):
-            if not ack:
-                flags = struct.unpack_from("=H", m, 6)[0] & ~F_ACK
-                m = m[:6] + struct.pack("=H", flags) + m[8:]
-            out.append(_stamp(m, first_seq + i))
-        out.append(_batch_msg(NFNL_MSG_BATCH_END, first_seq + len(self._msgs) + 1, None, False))
-        return b"".join(out)
+        msgs, _ = self._framed(ack)
+        return b"".join(_stamp(m, first_seq + i) for i, m in enumerate(msgs))
 
     def commit(self) -> None:
-        """Send the batch and wait for every acknowledgement.
+        """Send the batch and check the kernel's answer.
 
         Raises the :class:`~rawns.errors.KernelError` subclass for the first
         object the kernel refused (the whole batch is then rolled back by the
         kernel), :class:`GenerationChanged` if the generation check failed.
         An empty transaction sends nothing.
+
+        The kernel reports every refused message whether or not it asked for
+        an ACK, and processes the batch inside ``sendmsg()``; so only the last
+        object asks for one (``ack_every=True``: all of them), and its ACK
+        with no error before it means the whole batch was applied.
         """
         if self.committed:
             raise RuntimeError("this transaction was already committed")
@@ -452,22 +481,19 @@ class Transaction:
         self.committed = True
         if not self._msgs:
             return
-        begin = _batch_msg(NFNL_MSG_BATCH_BEGIN, 0, self.generation, False)
-        end = _batch_msg(NFNL_MSG_BATCH_END, 0, None, False)
-        msgs = [begin, *self._msgs, end]
-        acked = [False, *([True] * len(self._msgs)), False]
+        msgs, acked = self._framed(True)
         results = self._h.nfnl.batch(msgs, acked=acked, op="nf_tables batch")
-        self._check(msgs, results)
+        self._check(msgs, results, acked)
 
-    def _check(self, msgs: list[bytes], results: Sequence[object]) -> None:
+    def _check(self, msgs: list[bytes], results: Sequence[object], acked: Sequence[bool]) -> None:
         errors = [(i, r) for i, r in enumerate(results) if isinstance(r, Error)]
         if not errors:
-            missing = [i for i, r in enumerate(results[1:-1], 1) if r is None]
+            missing = [i for i, r in enumerate(results) if acked[i] and r is None]
             if missing:
                 raise kernel_error(
                     errno.EPROTO,
                     op="nf_tables batch",
-                    target=f"no acknowledgement for {len(missing)} of {len(msgs) - 2} messages",
+                    target=f"no acknowledgement for {len(missing)} of {sum(acked)} messages",
                 )
             return
         i, ev = errors[0]
@@ -529,7 +555,9 @@ def describe(obj: Obj) -> str:
     return str(obj)
 
 
-def transaction(h: Handle, *, check_generation: bool | int = False) -> Transaction:
+def transaction(
+    h: Handle, *, check_generation: bool | int = False, ack_every: bool = False
+) -> Transaction:
     """Start an atomic nf_tables transaction on handle ``h`` (a context manager).
 
     Equivalent to: nft -f FILE (one batch). ``check_generation=True`` reads
@@ -537,4 +565,4 @@ def transaction(h: Handle, *, check_generation: bool | int = False) -> Transacti
     :class:`GenerationChanged` if the ruleset changed in between; an int
     uses that generation (e.g. from :func:`rawns.nft.generation`).
     """
-    return Transaction(h, check_generation=check_generation)
+    return Transaction(h, check_generation=check_generation, ack_every=ack_every)

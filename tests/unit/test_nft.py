@@ -417,8 +417,27 @@ def test_one_batch_with_begin_and_end_and_acks_requested() -> None:
     types = [struct.unpack_from("=H", x, 4)[0] for x in msgs]
     assert types[0] == NFNL_MSG_BATCH_BEGIN and types[-1] == 0x11
     assert types[1:-1] == [nft_type(t) for t in (NFT_MSG.NEWTABLE, NFT_MSG.NEWCHAIN, 6, 6)]
-    flags = [struct.unpack_from("=H", x, 6)[0] for x in msgs[1:-1]]
-    assert all(f & 4 for f in flags)  # NLM_F_ACK on every object
+    flags = [struct.unpack_from("=H", x, 6)[0] & 4 for x in msgs]
+    assert flags == [0, 0, 0, 0, 4, 0]  # NLM_F_ACK on the last object only
+
+
+def test_ack_every_asks_on_every_object() -> None:
+    ch = FakeChannel()
+    with _tx(ch, ack_every=True) as tx:
+        _seed(tx)
+    flags = [struct.unpack_from("=H", x, 6)[0] & 4 for x in ch.sent[0]]
+    assert flags == [0, 4, 4, 4, 4, 0]
+
+
+def test_a_missing_final_ack_is_an_error() -> None:
+    class Silent(FakeChannel):
+        def batch(self, msgs: list[bytes], *, acked: list[bool], op: str) -> list[Any]:
+            return [None] * len(msgs)
+
+    tx = _tx(Silent())
+    _seed(tx)
+    with pytest.raises(OSError, match="no acknowledgement"):
+        tx.commit()
 
 
 def test_the_error_names_the_refused_object() -> None:

@@ -66,6 +66,7 @@ class Immediate(Expr):
     """Load a constant into ``dreg``: a value, or a :class:`Verdict` into register 0."""
 
     NAME = "immediate"
+    MEMO = False  # values are mostly unique; see _encode
     data: bytes | Verdict
     dreg: int = 0
 
@@ -73,6 +74,14 @@ class Immediate(Expr):
         return be32(NFTA_IMMEDIATE.DREG, self.dreg) + nest(
             NFTA_IMMEDIATE.DATA, encode_data(self.data)
         )
+
+    def _encode(self) -> bytes:
+        if isinstance(self.data, Verdict):
+            return Expr._encode(self)
+        return self._encode_ending_with((self.dreg,), self.data)
+
+    def _encode_with(self, value: bytes) -> bytes:
+        return Expr._encode(Immediate(data=value, dreg=self.dreg))
 
     @classmethod
     def decode_data(cls, data: bytes) -> Self:

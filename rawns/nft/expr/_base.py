@@ -22,7 +22,7 @@ silently dropped, and ``encode(decode(raw)) == raw`` for anything unknown.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
 from ..._nfnl import NFTA_EXPR, NFTA_LIST
@@ -45,11 +45,14 @@ class Unrecognised(Exception):
     """Raised by a decoder for input it cannot represent exactly (becomes Unknown)."""
 
 
+@dataclass(frozen=True, slots=True)
 class Expr:
     """Base of every expression: a frozen dataclass with ``NAME``, ``encode`` and ``decode``."""
 
-    __slots__ = ()
     NAME: ClassVar[str] = ""
+    # The encoding, kept on first use: rulesets share expression instances
+    # (helpers hand out one ``meta l4proto`` object), so this is mostly a hit.
+    _raw: bytes | None = field(default=None, init=False, repr=False, compare=False)
     #: Whether equal instances always encode alike, so that ``encode`` may be
     #: memoised (False where a field is excluded from equality, e.g. counts).
     MEMO: ClassVar[bool] = True
@@ -64,19 +67,46 @@ class Expr:
         Rulesets repeat the same few expressions (``meta l4proto``, ``cmp eq
         tcp``, ``masq``) hundreds of times; their encoding is memoised by value.
         """
+        raw = self._raw
+        if raw is not None:
+            return raw
         if not self.MEMO:
-            return self._encode()
-        raw = _MEMO.get(self)
-        if raw is None:
             raw = self._encode()
-            if len(_MEMO) >= _MEMO_MAX:
-                _MEMO.clear()
-            _MEMO[self] = raw
+        else:
+            raw = _MEMO.get(self)
+            if raw is None:
+                raw = self._encode()
+                if len(_MEMO) >= _MEMO_MAX:
+                    _MEMO.clear()
+                _MEMO[self] = raw
+        object.__setattr__(self, "_raw", raw)
         return raw
 
     def _encode(self) -> bytes:
         data = nest(NFTA_EXPR.DATA, self.encode_data())
         return nest(NFTA_LIST.ELEM, _name_attr(self.NAME) + data)
+
+    def _encode_ending_with(self, key: tuple[object, ...], value: bytes) -> bytes:
+        """Encode an expression whose last attribute is the register value ``value``.
+
+        Everything before the value (headers, lengths, the other attributes)
+        depends only on ``key`` and ``len(value)``, so it is built once from a
+        zero-filled stand-in and reused: cmp and immediate values are unique
+        per rule (addresses, ports), and this keeps them cheap.
+        """
+        n = len(value)
+        k = (type(self), n, key)
+        head = _TEMPLATES.get(k)
+        if head is None:
+            stand_in = self._encode_with(bytes(n))
+            head = stand_in[: len(stand_in) - ((n + 3) & ~3)]
+            if len(_TEMPLATES) >= _MEMO_MAX:
+                _TEMPLATES.clear()
+            _TEMPLATES[k] = head
+        return head + value + _PAD[n & 3]
+
+    def _encode_with(self, value: bytes) -> bytes:
+        raise NotImplementedError
 
     @classmethod
     def decode_data(cls, data: bytes) -> Self:
@@ -93,7 +123,7 @@ class Expr:
         raise NotImplementedError
 
     def __init_subclass__(cls, **kw: object) -> None:
-        super().__init_subclass__(**kw)
+        super(Expr, cls).__init_subclass__(**kw)  # Expr: the slotted class dataclass made
         name = cls.__dict__.get("NAME")
         if name:
             REGISTRY[name] = cls
@@ -104,6 +134,8 @@ REGISTRY: dict[str, type[Expr]] = {}
 
 _MEMO: dict[Expr, bytes] = {}
 _MEMO_MAX = 4096
+_TEMPLATES: dict[tuple[object, ...], bytes] = {}
+_PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
 
 _NAME_ATTRS: dict[str, bytes] = {}
 

@@ -158,6 +158,7 @@ class Cmp(Expr):
     """Compare register ``sreg`` with ``data`` (NFT_CMP: eq, neq, lt, lte, gt, gte)."""
 
     NAME = "cmp"
+    MEMO = False  # values are mostly unique; the template below is cheaper than a lookup
     data: bytes
     op: int = NFT_CMP.EQ
     sreg: int = 1
@@ -168,6 +169,12 @@ class Cmp(Expr):
             + be32(NFTA_CMP.OP, self.op)
             + nest(NFTA_CMP.DATA, data_value(self.data))
         )
+
+    def _encode(self) -> bytes:
+        return self._encode_ending_with((self.sreg, self.op), self.data)
+
+    def _encode_with(self, value: bytes) -> bytes:
+        return Expr._encode(Cmp(data=value, op=self.op, sreg=self.sreg))
 
     @classmethod
     def decode_data(cls, data: bytes) -> Self:
