@@ -252,10 +252,8 @@ class Channel:
             conv.expect(seq, dump=True)
             out: list[T] = []
             append = out.append
-            sent = False
             try:
                 self.sock.send(bytes(buf))
-                sent = True
                 while True:
                     for ev in conv.receive(self.sock.recv()):
                         if type(ev) is Reply:
@@ -269,9 +267,10 @@ class Channel:
                         elif isinstance(ev, Ack):
                             return out, False
             finally:
-                if sent and conv.is_pending(seq):
-                    # Left half way (parse raised, a signal handler raised): the
-                    # kernel's dump still runs; the next exchange drains it.
+                if conv.is_pending(seq):
+                    # Left half way (parse raised, a signal handler raised, even
+                    # right after send() returned): the kernel's dump may still
+                    # run; the next exchange drains it (never blocking).
                     self._abandoned = seq
                 else:
                     conv.forget(seq)

@@ -1,0 +1,445 @@
+"""Faults: what rawns does when the world changes under it, each in fresh namespaces.
+
+- a namespace deleted while a handle in it is open (the handle's fd pins it);
+- a link removed between a dump and a change (NotFound naming the link);
+- the kernel refusing the third step of a multi-step setup (each step is all
+  or nothing; undoing the first two restores the state exactly);
+- receives interrupted by signals (EINTR retried, PEP 475; a handler that
+  raises leaves the handle usable: the abandoned dump is drained);
+- a monitor flooded until ENOBUFS while the state keeps changing (overrun,
+  resync, later events: the rebuilt view equals the kernel's);
+- dumps interrupted by concurrent changes (NLM_F_DUMP_INTR: retried, then
+  DumpInterrupted with the partial result).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from rawns import Handle, addr, link, monitor, netns, route
+from rawns.errors import DumpInterrupted, KernelError, NotFound
+from rawns.link import Bridge, Ifb, Link, Veth
+from tests.conftest import ip_json, run
+from tests.privileged.kstate import diff, snapshot
+
+
+def _many_links(h: Handle, names: list[str]) -> None:
+    """Cheap links in bulk: ifb, not bridge. A bridge's teardown holds RTNL for
+    ~15 ms each (1,500 of them stall every rtnetlink user on the machine for
+    20 s when their namespace goes); ifb devices go in a batch."""
+    link.add_many(h, [Ifb(name=n) for n in names])
+
+
+# ---------------------------------------------------------------------------
+# a namespace deleted under an open handle
+
+
+def test_handle_keeps_working_after_its_namespace_is_deleted(make_ns: Any) -> None:
+    ns = make_ns()
+    name, inode = ns.name, ns.inode()
+    h = Handle.open(netns=ns)
+    try:
+        ns.close()
+        netns.delete(name)
+        assert name not in netns.dump()
+        assert name not in run("ip", "netns", "list")
+        # rtnetlink still works, in the same (now nameless) namespace
+        link.add(h, Bridge(name="orphan0"))
+        assert {lk.name for lk in link.dump(h)} == {"lo", "orphan0"}
+        assert h.netns is not None and h.netns.inode() == inode
+        # the nfnetlink socket is opened lazily, after the deletion: same namespace
+        from rawns import nft
+
+        assert nft.dump_tables(h) == []
+        with nft.transaction(h) as tx:
+            tx.add_table("inet", "orphan")
+        assert [t.name for t in nft.dump_tables(h)] == ["orphan"]
+        # and the caller's own namespace never saw any of it
+        assert "orphan0" not in {x["ifname"] for x in ip_json(None, "link", "show")}
+    finally:
+        h.close()
+
+
+def test_opening_a_deleted_namespace_by_name_is_not_found(make_ns: Any) -> None:
+    ns = make_ns()
+    name = ns.name
+    ns.close()
+    netns.delete(name)
+    with pytest.raises(FileNotFoundError, match=name):
+        Handle.open(netns=name)
+    with pytest.raises(FileNotFoundError, match=name):
+        netns.open(name)
+
+
+# ---------------------------------------------------------------------------
+# a link removed between a dump and a change
+
+
+def test_link_removed_between_dump_and_set_is_not_found(ns: Any, h: Handle) -> None:
+    link.add(h, Bridge(name="gone0"))
+    link.add(h, Bridge(name="stays0"))
+    seen = {lk.name: lk for lk in link.dump(h)}
+    gone = seen["gone0"]
+    with Handle.open(netns=ns) as other:
+        link.delete(other, "gone0")
+    before = snapshot(ns.name)
+    calls: list[tuple[str, Callable[[], object]]] = [
+        ("set by Link", lambda: link.set(h, gone, mtu=1400)),
+        ("set by index", lambda: link.set(h, gone.index, up=True)),
+        ("set by name", lambda: link.set(h, "gone0", up=True)),
+        ("get by Link", lambda: link.get(h, gone)),
+        ("delete by Link", lambda: link.delete(h, gone)),
+        ("attach to it by name", lambda: link.set(h, "stays0", master="gone0")),
+        ("address on it", lambda: addr.add(h, "10.1.0.1/24", dev=gone)),
+        ("route via it", lambda: route.add(h, dst="10.2.0.0/16", dev=gone)),
+    ]
+    for what, call in calls:
+        with pytest.raises(NotFound) as ei:
+            call()
+        msg = str(ei.value)
+        assert "gone0" in msg or str(gone.index) in msg, f"{what}: {msg}"
+        assert isinstance(ei.value, FileNotFoundError)
+    # By a stale Link, the master is sent as an index, and the kernel answers
+    # a missing master index with EINVAL (net/core/rtnetlink.c: do_set_master).
+    with pytest.raises(KernelError) as ei:
+        link.set(h, "stays0", master=gone)
+    assert "stays0" in str(ei.value)
+    assert diff(before, snapshot(ns.name)) == ""
+
+
+# ---------------------------------------------------------------------------
+# the kernel refusing the third step
+
+
+def test_refused_third_step_changes_nothing_and_undo_restores_the_start(ns: Any, h: Handle) -> None:
+    """Steps 1-2 succeed, step 3 is refused by the kernel; the caller undoes 1-2.
+
+    rtnetlink has no transaction: each request is all or nothing, and undo is
+    the caller's (best effort, in reverse). The topology helper of a later
+    issue does this; here the primitives prove it can be exact.
+    """
+    start = snapshot(ns.name)
+    undo: list[Callable[[], None]] = []
+    with pytest.raises(KernelError) as ei:
+        # 1: a bridge and a veth pair, one end on the bridge
+        link.add(h, Bridge(name="s-br0", up=True))
+        undo.append(lambda: link.delete(h, "s-br0"))
+        link.add(h, Veth(name="s-v0", peer="s-v1", master="s-br0", up=True))
+        undo.append(lambda: link.delete(h, "s-v0"))
+        # 2: an address on the bridge
+        addr.add(h, "10.77.0.1/24", dev="s-br0")
+        undo.append(lambda: addr.delete(h, "10.77.0.1/24", dev="s-br0"))
+        after_two = snapshot(ns.name)
+        # 3: a route via a gateway no interface reaches: the kernel refuses
+        route.add(h, dst="10.88.0.0/16", gateway="192.0.2.1")
+    assert "RTM_NEWROUTE" in str(ei.value)
+    assert diff(after_two, snapshot(ns.name)) == "", "the refused step left something behind"
+    for step in reversed(undo):
+        step()
+    assert diff(start, snapshot(ns.name)) == ""
+
+
+def test_moving_into_a_deleted_namespace_is_refused_and_changes_nothing(make_ns: Any) -> None:
+    a, b = make_ns(), make_ns()
+    b_name = b.name
+    b.close()
+    netns.delete(b_name)
+    with Handle.open(netns=a) as h:
+        start = snapshot(a.name)
+        with pytest.raises(ValueError, match="closed"):
+            link.add(h, Veth(name="x-v0", peer="x-v1", peer_netns=b))
+        link.add(h, Bridge(name="x-br0"))
+        start = snapshot(a.name)
+        with pytest.raises(ValueError, match="closed"):
+            link.set(h, "x-br0", netns=b)
+        assert diff(start, snapshot(a.name)) == ""
+
+
+# ---------------------------------------------------------------------------
+# signals
+
+
+@contextlib.contextmanager
+def _timer(interval: float, handler: Callable[[int, Any], None]) -> Iterator[None]:
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, interval, interval)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_dumps_complete_while_signals_keep_arriving(ns: Any, h: Handle) -> None:
+    names = [f"sig{i}" for i in range(1500)]
+    _many_links(h, names)
+    fired = [0]
+
+    def count(_sig: int, _frame: Any) -> None:
+        fired[0] += 1
+
+    expected = {"lo", *names}
+    deadline = time.monotonic() + 1.5
+    dumps = 0
+    with _timer(0.0005, count):
+        while time.monotonic() < deadline or dumps < 3:
+            assert {lk.name for lk in link.dump(h)} == expected
+            dumps += 1
+    assert fired[0] > 50, f"only {fired[0]} signals arrived during {dumps} dumps"
+
+
+def test_blocking_receive_is_retried_after_eintr(ns: Any, h: Handle) -> None:
+    """The monitor's poll()/recvmsg() block; signals interrupt them (EINTR) many times."""
+    fired = [0]
+
+    def count(_sig: int, _frame: Any) -> None:
+        fired[0] += 1
+
+    with monitor.open(netns=ns, groups=("link",)) as mon:
+        t = threading.Timer(0.4, lambda: link.add(h, Bridge(name="late0")))
+        t.start()
+        try:
+            with _timer(0.002, count):
+                ev = mon.poll(10.0)
+        finally:
+            t.join()
+    assert isinstance(ev, monitor.Event) and ev.obj.name == "late0"
+    assert fired[0] >= 20, f"the receive was interrupted only {fired[0]} times"
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_handler_raising_mid_dump_leaves_the_handle_usable(ns: Any, h: Handle) -> None:
+    names = [f"int{i}" for i in range(1500)]
+    _many_links(h, names)
+    expected = {"lo", *names}
+
+    # deterministic: the exception comes out of the parser half way
+    n = [0]
+
+    def parse_then_raise(payload: bytes) -> Link:
+        n[0] += 1
+        if n[0] == 300:
+            raise KeyboardInterrupt
+        return link.parse_link(payload)
+
+    with pytest.raises(KeyboardInterrupt):
+        h.rtnl.dump(link.build_dump(), parse_then_raise, op="RTM_GETLINK")
+    assert {lk.name for lk in link.dump(h)} == expected  # not EBUSY: the rest was drained
+    link.add(h, Bridge(name="after0"))
+    expected.add("after0")
+
+    # by a signal: a one-shot timer whose handler raises, somewhere in a loop of dumps
+    def boom(_sig: int, _frame: Any) -> None:
+        raise _Stop
+
+    for delay in (0.003, 0.011, 0.017, 0.029):
+        old = signal.signal(signal.SIGALRM, boom)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, delay)
+            with pytest.raises(_Stop):
+                for _ in range(1000):
+                    link.dump(h)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+        assert {lk.name for lk in link.dump(h)} == expected
+        assert h.rtnl.conv.outstanding() == 0
+
+
+# ---------------------------------------------------------------------------
+# a monitor overrun while the state keeps changing
+
+
+def _resync(mon: monitor.Monitor, h: Handle) -> dict[int, str]:
+    """resync(), retried while the churn keeps interrupting its dump (DumpInterrupted)."""
+    for _ in range(50):
+        with contextlib.suppress(DumpInterrupted):
+            return {lk.index: lk.name for lk in mon.resync(h).links}
+    raise AssertionError("resync never got a consistent dump")
+
+
+def test_overrun_then_resync_rebuilds_the_exact_state(ns: Any, h: Handle) -> None:
+    """Flood a tiny monitor from another thread; overrun -> resync -> apply the rest.
+
+    The view built from snapshot + later events equals the final kernel state,
+    which is the contract of Overrun/resync (events after the overrun apply as
+    upserts and deletions on top of the snapshot).
+    """
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            with Handle.open(netns=ns) as w:
+                for i in range(300):
+                    link.add(w, Ifb(name=f"fl{i}"))
+                    if i % 5 == 4:  # a delete costs an RCU grace period: keep them few
+                        link.delete(w, f"fl{i - 2}")
+        except BaseException as e:  # reported below
+            errors.append(e)
+        finally:
+            stop.set()
+
+    view: dict[int, str] = {}
+    overruns = 0
+    with monitor.open(netns=ns, groups=("link",), rcvbuf=1) as mon:
+        view = {lk.index: lk.name for lk in mon.resync(h).links}
+        t = threading.Thread(target=churn)
+        t.start()
+        try:
+            while True:
+                ev = mon.poll(0.05)
+                if ev is None:
+                    if stop.is_set():
+                        break
+                    continue
+                if isinstance(ev, monitor.Overrun):
+                    overruns += 1
+                    view = _resync(mon, h)
+                elif isinstance(ev, monitor.Event) and ev.kind == "link":
+                    if ev.action == "del":
+                        view.pop(ev.obj.index, None)
+                    else:
+                        view[ev.obj.index] = ev.obj.name
+        finally:
+            t.join()
+        for ev in mon.drain():
+            if isinstance(ev, monitor.Overrun):
+                overruns += 1
+                view = _resync(mon, h)
+            elif isinstance(ev, monitor.Event) and ev.kind == "link":
+                if ev.action == "del":
+                    view.pop(ev.obj.index, None)
+                else:
+                    view[ev.obj.index] = ev.obj.name
+    assert errors == []
+    assert overruns >= 1, "the flood never overran a minimal buffer"
+    assert view == {lk.index: lk.name for lk in link.dump(h)}
+
+
+# ---------------------------------------------------------------------------
+# NLM_F_DUMP_INTR under concurrent changes
+
+
+@pytest.fixture
+def fast_switching() -> Iterator[None]:
+    """Switch threads often, so the churn lands between the parts of a dump."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)
+
+
+def _churn_addresses(ns: Any, stop: threading.Event, errors: list[BaseException]) -> None:
+    try:
+        with Handle.open(netns=ns) as w:
+            i = 0
+            while not stop.is_set():
+                a = f"10.200.{i % 250}.{1 + i // 250 % 250}/32"
+                addr.add(w, a, dev="churn0")
+                addr.delete(w, a, dev="churn0")
+                i += 1
+    except BaseException as e:
+        errors.append(e)
+
+
+def test_dump_interrupted_by_concurrent_changes_follows_the_policy(
+    ns: Any, h: Handle, fast_switching: None
+) -> None:
+    """Addresses churn in another thread while we dump: some dumps come back NLM_F_DUMP_INTR.
+
+    With retries=0 the first interrupted dump raises DumpInterrupted carrying
+    its partial result; with the default policy a dump either succeeds on a
+    retry or raises after DUMP_RETRIES + 1 attempts. Never a silent mix.
+    """
+    from rawns.transport import DUMP_RETRIES
+
+    link.add(h, Bridge(name="churn0", up=True))
+    base = [
+        addr.Address(
+            index=link.get(h, "churn0").index, address=f"10.100.{i // 250}.{i % 250 + 1}/32"
+        )
+        for i in range(1500)
+    ]
+    addr.add_many(h, base)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    t = threading.Thread(target=_churn_addresses, args=(ns, stop, errors))
+    t.start()
+    interrupted: list[DumpInterrupted] = []
+    ok = retried_fail = 0
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (not interrupted or ok + retried_fail < 3):
+            try:
+                h.rtnl.dump(addr.build_dump(), addr.parse_address, op="RTM_GETADDR", retries=0)
+            except DumpInterrupted as e:
+                interrupted.append(e)
+            try:
+                got = addr.dump(h, family=2)
+                ok += 1
+                assert len(got) >= 1500
+            except DumpInterrupted as e:
+                assert e.attempts == DUMP_RETRIES + 1
+                retried_fail += 1
+    finally:
+        stop.set()
+        t.join()
+    assert errors == []
+    assert interrupted, "no dump was ever flagged NLM_F_DUMP_INTR under churn"
+    e = interrupted[0]
+    assert e.attempts == 1 and e.op == "RTM_GETADDR"
+    assert e.partial and all(isinstance(a, addr.Address) for a in e.partial)
+    assert {ipaddress.ip_interface(a.address) for a in e.partial} & {b.address for b in base}
+    assert ok + retried_fail >= 1
+
+
+def test_link_dump_interrupted_by_links_coming_and_going(
+    ns: Any, h: Handle, fast_switching: None
+) -> None:
+    _many_links(h, [f"base{i}" for i in range(600)])
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            with Handle.open(netns=ns) as w:
+                while not stop.is_set():
+                    link.add(w, Ifb(name="flap0"))
+                    link.delete(w, "flap0")
+        except BaseException as e:
+            errors.append(e)
+
+    t = threading.Thread(target=churn)
+    t.start()
+    seen: list[DumpInterrupted] = []
+    try:
+        deadline = time.monotonic() + 20
+        while not seen and time.monotonic() < deadline:
+            with contextlib.suppress(DumpInterrupted):
+                link.dump(h)
+            try:
+                h.rtnl.dump(link.build_dump(), link.parse_link, op="RTM_GETLINK", retries=0)
+            except DumpInterrupted as e:
+                seen.append(e)
+    finally:
+        stop.set()
+        t.join()
+    assert errors == []
+    assert seen, "no link dump was flagged NLM_F_DUMP_INTR under churn"
+    assert all(isinstance(x, Link) for x in seen[0].partial)
+    assert {f"base{i}" for i in range(600)} <= {x.name for x in link.dump(h)}
