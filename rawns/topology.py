@@ -27,8 +27,9 @@ import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
-from . import compose, link, netns, nft, sysctl
+from . import addr, compose, link, netns, nft, route, sysctl
 from .errors import NotFound
 from .handle import Handle
 from .netns import Netns
@@ -166,7 +167,7 @@ class Topology:
                 + "".join(f"; ip -n {m.netns} route add {r} via {gw}" for r in m.routes)
             )
         if self.masquerade:
-            oif = f" oifname {self.uplink}" if self.uplink else ""
+            oif = f" oifname {self.uplink}" if self.uplink else f' oifname != "{self.bridge}"'
             steps.append(
                 f"nft add rule {fam} {self.nat_table} postrouting {fam} saddr {self._net()}"
                 f"{oif} masquerade"
@@ -251,11 +252,28 @@ class Topology:
                         )
                     )
                     applied.links.append(self.bridge)
-                else:
+                elif not link.get(host, self.bridge).up:
                     link.set(host, self.bridge, up=True)
+                    applied._undo.append(
+                        (
+                            f"ip link set {self.bridge} down",
+                            lambda: _quiet(link.set, host, self.bridge, up=False),
+                        )
+                    )
 
             step(bridge)
-            step(lambda: _ok(compose.ensure_address(host, self.bridge, self._gw())))
+
+            def gateway_address() -> None:
+                gw_iface = self._gw()
+                if compose.ensure_address(host, self.bridge, gw_iface):
+                    applied._undo.append(
+                        (
+                            f"ip addr del {gw_iface} dev {self.bridge}",
+                            lambda: _quiet(addr.delete, host, gw_iface, dev=self.bridge),
+                        )
+                    )
+
+            step(gateway_address)
 
             def forwarding() -> None:
                 before = compose.forwarding(host, ipv4=fam == "ip", ipv6=fam == "ip6")
@@ -270,9 +288,14 @@ class Topology:
             for m in self.members:
 
                 def plug(m: Member = m) -> None:
+                    ns = member_ns[m.netns]
+                    # What is there already: a re-used veth keeps its old addresses and
+                    # routes, and teardown must remove only what this apply adds.
+                    with Handle.open(netns=ns) as h:
+                        before = _addresses_and_routes(h)
                     created = compose.connect(
                         host,
-                        member_ns[m.netns],
+                        ns,
                         bridge=self.bridge,
                         veth=m.veth_name,
                         bridge_end=m.bridge_end_name,
@@ -288,6 +311,10 @@ class Topology:
                             )
                         )
                         applied.links.append(m.bridge_end_name)
+                    else:
+                        applied._undo.append(
+                            (f"remove what was added in {m.netns}", _undo_added(m.netns, before))
+                        )
 
                 step(plug)
             chains = self._chains(host, fam)
@@ -297,7 +324,11 @@ class Topology:
                 )
             nat_rules: list[tuple[str, list[Expr]]] = []
             if self.masquerade:
-                nat_rules.append(("postrouting", nft.masquerade(str(self._net()), oif=self.uplink)))
+                # Without an uplink, exclude the bridge itself: with br_netfilter
+                # loaded, bridged member-to-member traffic also meets this hook.
+                not_oif = None if self.uplink else self.bridge
+                exprs = nft.masquerade(str(self._net()), oif=self.uplink, not_oif=not_oif)
+                nat_rules.append(("postrouting", exprs))
             for f in self.forwards:
                 exprs = nft.port_forward(
                     f.port,
@@ -376,13 +407,31 @@ class Topology:
         return drop
 
 
-def _ok(_: object) -> None:
-    return None
+def _addresses_and_routes(h: Handle) -> tuple[set[Any], set[Any]]:
+    return set(addr.dump(h)), set(route.dump(h, family=0)) | set(route.dump(h, family=10))
 
 
-def _quiet(fn: Callable[..., object], *args: object) -> None:
+def _undo_added(name: str, before: tuple[set[Any], set[Any]]) -> Callable[[], None]:
+    """Delete the addresses and routes that appeared in namespace ``name`` since ``before``."""
+
+    def undo() -> None:
+        try:
+            h = Handle.open(netns=name)
+        except FileNotFoundError:
+            return
+        with h:
+            addrs, routes = _addresses_and_routes(h)
+            for r in routes - before[1]:
+                _quiet(route.delete, h, r)
+            for a in addrs - before[0]:
+                _quiet(addr.delete, h, a)
+
+    return undo
+
+
+def _quiet(fn: Callable[..., object], *args: object, **kw: object) -> None:
     with contextlib.suppress(NotFound):
-        fn(*args)
+        fn(*args, **kw)
 
 
 def _del_ns(name: str) -> Callable[[], None]:

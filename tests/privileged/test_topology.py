@@ -79,7 +79,10 @@ def _seed_by_hand(host: str, red: str, blue: str) -> None:
     carry the subnet's /24 (the seed's bare addresses would be /32, and the
     route via 192.168.15.5 would then be unreachable), and the bridge-side veth
     ends and each namespace's loopback are set up (the seed never does).
-    The seed's iptables lines are written as the nft rules they mean.
+    The seed's iptables lines are written as the nft rules they mean, with the
+    masquerade limited to traffic not leaving by the bridge (``! -o v-net-0``, as
+    Docker does): with br_netfilter loaded, bridged red-blue traffic meets the
+    postrouting hook too and the bare seed rule would rewrite it.
     """
     for n in (host, red, blue):
         if n != host:
@@ -102,7 +105,7 @@ def _seed_by_hand(host: str, red: str, blue: str) -> None:
     ruleset = """
 add table ip nat
 add chain ip nat postrouting { type nat hook postrouting priority srcnat; policy accept; }
-add rule ip nat postrouting ip saddr 192.168.15.0/24 masquerade
+add rule ip nat postrouting ip saddr 192.168.15.0/24 oifname != "v-net-0" masquerade
 add chain ip nat prerouting { type nat hook prerouting priority dstnat; policy accept; }
 add rule ip nat prerouting tcp dport 80 dnat to 192.168.15.2:80
 """
@@ -263,3 +266,50 @@ def test_compose_helpers_are_idempotent_and_report_conflicts(make_ns: Any) -> No
             compose.ensure_route(h, "default", gateway="192.168.15.9")
         with pytest.raises(AlreadyExists):
             link.add(h, link.Bridge(name="veth-red"))
+
+
+def test_without_uplink_members_talk_without_nat() -> None:
+    """br_netfilter sends bridged traffic through postrouting: members must not be NATed."""
+    from rawns import probe
+
+    with _namespaces("host", "red", "blue") as n, netns.new() as host_ns:
+        topo = Topology(
+            host=host_ns,
+            members=[
+                Member(netns=n["red"], address="192.168.15.1", veth="veth-red"),
+                Member(netns=n["blue"], address="192.168.15.2", veth="veth-blue"),
+            ],
+        )
+        with (
+            topo.apply(),
+            netns.open(n["red"]) as red,
+            netns.open(n["blue"]) as blue,
+            probe.TcpServer(blue, "192.168.15.2", 8080, name="blue"),
+        ):
+            seen = probe.tcp_check(red, "192.168.15.2", 8080).seen_source
+        assert str(seen) == "192.168.15.1"
+
+
+def test_teardown_reverts_changes_to_objects_that_existed_before() -> None:
+    from rawns import addr, route
+
+    with _namespaces("red") as n, netns.new() as host_ns:
+        red = netns.create(n["red"], delete_on_exit=False)
+        with Handle.open(netns=host_ns) as host:
+            link.add(host, link.Bridge(name="v-net-0"))  # down, no address
+            link.add(host, link.Veth(name="veth-red-br", peer="veth-red", peer_netns=red))
+        red.close()
+        topo = Topology(
+            host=host_ns,
+            members=[Member(netns=n["red"], address="192.168.15.1", veth="veth-red")],
+        )
+        applied = topo.apply()
+        assert applied.links == [] and applied.namespaces == []
+        applied.teardown()
+        with Handle.open(netns=host_ns) as host:
+            br = link.get(host, "v-net-0")
+            assert not br.up
+            assert [a for a in addr.dump(host, dev="v-net-0") if a.family == 2] == []
+        with Handle.open(netns=n["red"]) as h:
+            assert [a for a in addr.dump(h, dev="veth-red") if a.family == 2] == []
+            assert [r for r in route.dump(h) if r.gateway is not None] == []
