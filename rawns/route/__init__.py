@@ -15,6 +15,7 @@ going through its validating constructor.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast, overload
 
@@ -200,12 +201,21 @@ def dump(
     docs/dumps.md).
     """
     msg = build_dump(family=family, table=table, oif=_resolve(h, dev), protocol=protocol, type=type)
+    # Decoding allocates several tracked objects per route and none of them
+    # form cycles; left on, the cyclic GC rescans the growing result list
+    # again and again and doubles the time of a 100k-route dump. So it is
+    # paused for the dump (process-wide, restored in finally).
+    gc_was_on = gc.isenabled()
+    gc.disable()
     try:
         return h.rtnl.dump(msg, _parse_dumped, op="RTM_GETROUTE", target="dump")
     except NotFound as e:
         if table and e.extack and "table does not exist" in e.extack:
             return []
         raise
+    finally:
+        if gc_was_on:
+            gc.enable()
 
 
 def _parse_dumped(payload: bytes) -> Route | None:
