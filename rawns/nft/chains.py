@@ -293,12 +293,15 @@ def parse_chain(payload: bytes) -> Chain:
         raise DecodeError("chain without NFTA_CHAIN_TABLE or _NAME")
     ud = v.get("userdata")
     assert ud is None or isinstance(ud, bytes)
-    return Chain(
-        family=family,
-        comment=udata_comment(ud),
-        attrs=tuple(rest),
-        **v,  # type: ignore[arg-type]  # keys and value types fixed by the branches above
-    )
+    try:
+        return Chain(
+            family=family,
+            comment=udata_comment(ud),
+            attrs=tuple(rest),
+            **v,  # type: ignore[arg-type]  # keys and value types fixed by the branches above
+        )
+    except ValueError as e:  # a field its spec refuses (unknown family, hook, empty name)
+        raise DecodeError(f"NFT_MSG_NEWCHAIN: {e}") from e
 
 
 def dump(h: Handle, *, family: str | int | None = None, table: str | None = None) -> list[Chain]:

@@ -143,16 +143,19 @@ def parse_table(payload: bytes) -> Table:
             rest.append(Attr(kind, data[a:b]))
     if name is None:
         raise DecodeError("table without NFTA_TABLE_NAME")
-    return Table(
-        family=family,
-        name=name,
-        flags=flags,
-        comment=udata_comment(userdata),
-        handle=handle,
-        use=use,
-        userdata=userdata,
-        attrs=tuple(rest),
-    )
+    try:
+        return Table(
+            family=family,
+            name=name,
+            flags=flags,
+            comment=udata_comment(userdata),
+            handle=handle,
+            use=use,
+            userdata=userdata,
+            attrs=tuple(rest),
+        )
+    except ValueError as e:  # a field its spec refuses (unknown family, hook, empty name)
+        raise DecodeError(f"NFT_MSG_NEWTABLE: {e}") from e
 
 
 def dump(h: Handle, *, family: str | int | None = None) -> list[Table]:
