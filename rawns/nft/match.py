@@ -26,6 +26,7 @@ from typing import NamedTuple
 from .._nfnl import IP_CT, NF_CT_STATE, NFPROTO, NFT_CMP, NFT_CT, NFT_META, NFT_PAYLOAD
 from ._codec import Verdict
 from .expr import Bitwise, Cmp, Counter, Ct, Expr, Immediate, Lookup, Meta, Payload, Range
+from .sets import Set
 
 __all__ = [
     "CT_STATES",
@@ -277,18 +278,21 @@ def mark(value: int, *, negate: bool = False) -> list[Expr]:
 
 
 def in_set(
-    match: list[Expr], set_name: str, *, negate: bool = False, vmap: bool = False
+    match: list[Expr], set: str | Set, *, negate: bool = False, vmap: bool = False
 ) -> list[Expr]:
     """Replace the final comparison of ``match`` by a set lookup: ``ip saddr @allowed``.
 
     ``match`` is what :func:`ip_addr`/:func:`port` return (its load
-    expressions are kept, its trailing cmp dropped). ``vmap`` makes it a
-    verdict-map lookup (``tcp dport vmap @m``).
+    expressions are kept, its trailing cmp dropped). ``set`` is a set's name
+    or a queued :class:`~rawns.nft.Set` (an anonymous one is looked up by
+    its batch id). ``vmap`` makes it a verdict-map lookup (``tcp dport vmap @m``).
     """
     loads = list(match)
     while loads and isinstance(loads[-1], Cmp | Bitwise):
         loads.pop()
-    return [*loads, Lookup(set=set_name, dreg=0 if vmap else None, flags=1 if negate else 0)]
+    name, sid = (set.name, set.id) if isinstance(set, Set) else (set, None)
+    flags = 1 if negate else 0
+    return [*loads, Lookup(set=name, dreg=0 if vmap else None, flags=flags, set_id=sid)]
 
 
 def verdict(kind: str, chain: str | None = None) -> Immediate:

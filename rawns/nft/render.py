@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .._nfnl import (
     NF_NAT_RANGE,
@@ -32,6 +32,7 @@ from .._nfnl import (
     NFT_SET,
 )
 from ._codec import Verdict
+from ._msg import udata_get
 from .chains import PRIORITIES, Chain
 from .expr import (
     Bitwise,
@@ -93,8 +94,11 @@ def _int(data: bytes, order: str = "big") -> int:
 class _Reader:
     """Walks an expression list and turns nft's patterns back into words."""
 
-    def __init__(self, exprs: Sequence[Expr], family: str) -> None:
+    def __init__(
+        self, exprs: Sequence[Expr], family: str, inline: Mapping[str, str] | None = None
+    ) -> None:
         self.e = list(exprs)
+        self.inline = inline or {}
         self.i = 0
         self.family = family
         self.version: int | None = {"ip": 4, "ip6": 6}.get(family)
@@ -176,11 +180,12 @@ class _Reader:
 
     def lookup(self, e: Lookup) -> str:
         neg = "!= " if e.flags & 1 else ""
+        ref = self.inline.get(e.set, f"@{e.set}")  # an anonymous set is shown inline
         if e.dreg == 0:
-            return f" vmap @{e.set}"
+            return f" vmap {ref}"
         if e.dreg is not None:
-            return f" map @{e.set}"
-        return f" {neg}@{e.set}"
+            return f" map {ref}"
+        return f" {neg}{ref}"
 
     def meta(self, e: Meta) -> None:
         key = META_KEYS.get(e.key, str(e.key))
@@ -330,7 +335,7 @@ class _Reader:
             kind, names, default = "icmp", _ICMP_CODES, 3
         if e.code == default:
             return "reject"
-        return f"reject with {kind} type {names.get(e.code, str(e.code))}"
+        return f"reject with {kind} {names.get(e.code, str(e.code))}"
 
     @staticmethod
     def limit(e: Limit) -> str:
@@ -363,14 +368,20 @@ def _bytes(n: int) -> str:
     return f"{n} bytes"
 
 
-def render_exprs(exprs: Sequence[Expr], family: str = "ip") -> str:
-    """An expression list as nft words (``ip saddr 10.0.0.0/8 accept``)."""
-    return _Reader(exprs, family).run()
+def render_exprs(
+    exprs: Sequence[Expr], family: str = "ip", inline: Mapping[str, str] | None = None
+) -> str:
+    """An expression list as nft words (``ip saddr 10.0.0.0/8 accept``).
+
+    ``inline`` maps set names to the text shown instead of ``@name``
+    (anonymous sets: ``{ 22, 80 }``).
+    """
+    return _Reader(exprs, family, inline).run()
 
 
-def render_rule_body(rule: Rule) -> str:
+def render_rule_body(rule: Rule, inline: Mapping[str, str] | None = None) -> str:
     """The rule's statements and comment, as after ``nft add rule FAMILY TABLE CHAIN``."""
-    text = render_exprs(rule.exprs, rule.family)
+    text = render_exprs(rule.exprs, rule.family, inline)
     if rule.comment is not None:
         text += f' comment "{rule.comment}"'
     return text
@@ -381,15 +392,38 @@ def render_rule(rule: Rule) -> str:
     return f"add rule {rule.family} {rule.table} {rule.chain} {render_rule_body(rule)}"
 
 
+# Named priorities that nft only uses on some hooks (src/rule.c: std_prio_family_hook_compat).
+_PRIO_HOOKS = {
+    "dstnat": ("prerouting", "output"),
+    "srcnat": ("postrouting", "input"),
+    "out": ("output",),
+}
+
+
 def _priority(chain: Chain) -> str:
+    """``filter``, ``filter + 10``, ``srcnat``: nft's names within 10 of a standard value."""
     assert isinstance(chain.priority, int)
+    best: tuple[int, str] | None = None
     for name, value in PRIORITIES.get(chain.family, {}).items():
-        if chain.priority == value:
-            return name
-    return str(chain.priority)
+        if chain.hook not in _PRIO_HOOKS.get(name, (chain.hook,)):
+            continue
+        off = chain.priority - value
+        if abs(off) <= 10 and (best is None or abs(off) < abs(best[0])):
+            best = (off, name)
+    if best is None:
+        return str(chain.priority)
+    off, name = best
+    if off == 0:
+        return name
+    return f"{name} {'+' if off > 0 else '-'} {abs(off)}"
 
 
-def render_chain(chain: Chain, rules: Sequence[Rule] = (), indent: str = "\t") -> str:
+def render_chain(
+    chain: Chain,
+    rules: Sequence[Rule] = (),
+    indent: str = "\t",
+    inline: Mapping[str, str] | None = None,
+) -> str:
     lines = [f"{indent}chain {chain.name} {{"]
     if chain.comment is not None:
         lines.append(f'{indent}\tcomment "{chain.comment}"')
@@ -403,49 +437,77 @@ def render_chain(chain: Chain, rules: Sequence[Rule] = (), indent: str = "\t") -
             f"{indent}\ttype {chain.type} hook {chain.hook}{dev} priority {_priority(chain)};"
             f"{policy}"
         )
-    lines += [f"{indent}\t{render_rule_body(r)}" for r in rules]
+    lines += [f"{indent}\t{render_rule_body(r, inline)}" for r in rules]
     lines.append(f"{indent}}}")
     return "\n".join(lines)
 
 
-def _value_text(v: object) -> str:
+def _value_text(s: Set, v: object, which: str = "key") -> str:
+    name = s.key if which == "key" else (s.data or "")
     if isinstance(v, tuple) and len(v) == 2:
-        a, b = v
-        if (
-            isinstance(b, Verdict)
-            or b is None
-            or (isinstance(b, str | int) and not isinstance(a, int))
-        ):
-            return f"{_value_text(a)} : {b}" if b is not None else _value_text(a)
-        return f"{a}-{b}"
+        if which == "key" and s.is_map:
+            return f"{_value_text(s, v[0])} : {_value_text(s, v[1], 'data')}"
+        return f"{_value_text(s, v[0], which)}-{_value_text(s, v[1], which)}"
+    if isinstance(v, Verdict):
+        return str(v)
+    if name == "mark" and isinstance(v, int):
+        return f"0x{v:08x}"
+    if name == "inet_proto" and isinstance(v, int):
+        return _PROTO_NAMES.get(v, str(v))
     if isinstance(v, str):
-        return f'"{v}"'
+        return f'"{v}"' if name == "ifname" else v
     return str(v)
 
 
+def _elements_text(s: Set, elements: Sequence[Element]) -> str:
+    try:
+        values = values_of(s, elements)
+    except ValueError:
+        return ", ".join(e.key.hex() for e in elements)
+    if not s.is_interval:  # nft lists a hash set's elements in key order
+        order = sys.byteorder if s.key == "mark" else "big"
+        keyed = sorted(zip(elements, values, strict=True), key=lambda p: _int(p[0].key, order))
+        values = [v for _, v in keyed]
+    return ", ".join(_value_text(s, v) for v in values)
+
+
+def _duration(ms: int) -> str:
+    out = ""
+    for unit, size in (("d", 86400000), ("h", 3600000), ("m", 60000), ("s", 1000)):
+        if ms >= size:
+            out += f"{ms // size}{unit}"
+            ms %= size
+    return out + (f"{ms}ms" if ms or not out else "")
+
+
 def render_set(s: Set, elements: Sequence[Element] = (), indent: str = "\t") -> str:
+    """A set or map in nft's ``list`` layout."""
     kind = "map" if s.is_map else "set"
+    ind = indent + "\t"
     lines = [f"{indent}{kind} {s.name} {{"]
     typ = s.key if s.data is None else f"{s.key} : {s.data}"
-    lines.append(f"{indent}\ttype {typ}")
+    lines.append(f"{ind}type {typ}")
+    if s.policy is not None:
+        lines.append(f"{ind}policy {'memory' if s.policy else 'performance'}")
+    if s.size is not None:
+        lines.append(f"{ind}size {s.size}")
     flags = []
     if s.flags & NFT_SET.CONSTANT:
         flags.append("constant")
     if s.flags & NFT_SET.INTERVAL:
         flags.append("interval")
-    if s.flags & NFT_SET.TIMEOUT:
+    if s.flags & NFT_SET.TIMEOUT and s.timeout is None:
         flags.append("timeout")
     if flags:
-        lines.append(f"{indent}\tflags {','.join(flags)}")
+        lines.append(f"{ind}flags {','.join(flags)}")
+    if s.timeout is not None:
+        lines.append(f"{ind}timeout {_duration(s.timeout)}")
+    if udata_get(s.userdata, 2):  # NFTNL_UDATA_SET_MERGE_ELEMENTS
+        lines.append(f"{ind}auto-merge")
     if s.comment is not None:
-        lines.append(f'{indent}\tcomment "{s.comment}"')
+        lines.append(f'{ind}comment "{s.comment}"')
     if elements:
-        try:
-            values = values_of(s, elements)
-            text = ", ".join(_value_text(v) for v in values)
-        except ValueError:
-            text = ", ".join(e.key.hex() for e in elements)
-        lines.append(f"{indent}\telements = {{ {text} }}")
+        lines.append(f"{ind}elements = {{ {_elements_text(s, elements)} }}")
     lines.append(f"{indent}}}")
     return "\n".join(lines)
 
@@ -458,15 +520,25 @@ def render_ruleset(rs: object) -> str:
     out: list[str] = []
     for t in rs.tables:
         out.append(f"table {t.family} {t.name} {{")
+        flags = [n for bit, n in ((1, "dormant"), (2, "owner")) if t.flags & bit]
+        if flags:
+            out.append(f"\tflags {','.join(flags)}")
         if t.comment is not None:
             out.append(f'\tcomment "{t.comment}"')
         body: list[str] = []
+        inline: dict[str, str] = {}
         for s in rs.sets:
-            if (s.family, s.table) == (t.family, t.name):
-                body.append(render_set(s, rs.elements.get((s.family, s.table, s.name), ())))
+            if (s.family, s.table) != (t.family, t.name):
+                continue
+            elems = rs.elements.get((s.family, s.table, s.name), ())
+            if s.flags & NFT_SET.ANONYMOUS:
+                inline[s.name] = "{ " + _elements_text(s, elems) + " }"
+            else:
+                body.append(render_set(s, elems))
         for c in rs.chains:
             if (c.family, c.table) == (t.family, t.name):
-                body.append(render_chain(c, rs.rules_of(c)))
-        out.append("\n\n".join(body))
+                body.append(render_chain(c, rs.rules_of(c), inline=inline))
+        if body:
+            out.append("\n\n".join(body))
         out.append("}")
     return "\n".join(out)

@@ -73,10 +73,12 @@ if TYPE_CHECKING:
     from ..handle import Handle
 
 __all__ = [
+    "ANONYMOUS_NAME",
     "DATATYPES",
     "Element",
     "Set",
     "Value",
+    "anonymous_spec",
     "build_add",
     "build_add_elements",
     "build_delete",
@@ -604,6 +606,33 @@ def set_spec(
         timeout=timeout,
         userdata=ud,
         comment=comment,
+    )
+
+
+#: The name nft gives an anonymous set; the kernel replaces %d (``__set0``).
+ANONYMOUS_NAME = "__set%d"
+
+
+def anonymous_spec(table: Table, *, key: str, interval: bool = False) -> Set:
+    """The :class:`Set` nft creates for an inline ``{ ... }`` (anonymous, constant).
+
+    nft also records the matched expression (``typeof``) in the userdata;
+    rawns writes only the key byte order (and auto-merge for intervals),
+    which is all the kernel and ``nft list`` need.
+    """
+    kd = _datatype(key)
+    flags = NFT_SET.ANONYMOUS | NFT_SET.CONSTANT | (NFT_SET.INTERVAL if interval else 0)
+    ud = udata_tlv(_UD_KEYBYTEORDER, _U32_HOST.pack(kd.byteorder))
+    if interval:
+        ud += udata_tlv(_UD_MERGE, _U32_HOST.pack(1))
+    return Set(
+        family=table.family,
+        table=table.name,
+        name=ANONYMOUS_NAME,
+        key_type=kd.id,
+        key_len=kd.len,
+        flags=int(flags),
+        userdata=ud,
     )
 
 

@@ -41,6 +41,7 @@ from .._nfnl import (
     NFNL_MSG_BATCH_BEGIN,
     NFNL_MSG_BATCH_END,
     NFNL_SUBSYS,
+    NFT_SET,
     NFT_SET_ELEM,
     msg_name,
 )
@@ -114,6 +115,7 @@ class Transaction:
         self._msgs: list[bytes] = []
         self._objs: list[Obj] = []
         self._set_ids: dict[tuple[str, str, str], int] = {}
+        self._last_set_id = 0
         self.generation: int | None = None
         self.committed = False
         #: After a refused commit: the queued object the kernel refused, and its index.
@@ -335,12 +337,42 @@ class Transaction:
             policy=policy,
             comment=comment,
         )
-        sid = len(self._set_ids) + 1
+        sid = self._set_id()
         self._set_ids[(s.family, s.table, s.name)] = sid
         s = dataclasses.replace(s, id=sid)
         self._queue(s, _sets.build_add(s, ack=False))
         if elements is not None:
             self.add_elements(s, elements)
+        return s
+
+    def _set_id(self) -> int:
+        # nft numbers the sets of a batch 1, 2, 3 ... (NFTA_SET_ID)
+        self._last_set_id += 1
+        return self._last_set_id
+
+    def add_anonymous_set(
+        self,
+        table: Table,
+        *,
+        key: str = "inet_service",
+        elements: Iterable[object],
+        interval: bool = False,
+        userdata: bytes | None = None,
+    ) -> Set:
+        """Queue an anonymous constant set for one rule: nft's ``tcp dport { 22, 80 }``.
+
+        Use the returned set with :func:`rawns.nft.match.in_set` in the very
+        next rule; the kernel names it (``__set0``) and ties it to that rule.
+        ``userdata`` replaces rawns' (nft adds a ``typeof`` record there).
+        """
+        _check(table, Table)
+        s = _sets.anonymous_spec(table, key=key, interval=interval)
+        if userdata is not None:
+            s = dataclasses.replace(s, userdata=userdata)
+        elems = _sets.elements_for(s, elements, new_set=True)
+        s = dataclasses.replace(s, size=len(elems), id=self._set_id())
+        self._queue(s, _sets.build_add(s, ack=False))
+        self.add_elements_raw(s, elems)
         return s
 
     def add_map(self, table: Table, name: str, *, key: str, data: str, **kw: object) -> Set:
@@ -385,7 +417,7 @@ class Transaction:
         elif isinstance(obj, Chain):
             self._queue(obj, _chains.build_add(obj, ack=False))
         elif isinstance(obj, Set):
-            sid = len(self._set_ids) + 1
+            sid = self._set_id()
             self._set_ids[(obj.family, obj.table, obj.name)] = sid
             s = dataclasses.replace(obj, id=sid)
             self._queue(s, _sets.build_add(s, ack=False))
@@ -407,29 +439,46 @@ class Transaction:
     def add_ruleset(self, rs: Ruleset) -> None:
         """Queue a whole dumped ruleset, table by table, in the order nft would.
 
-        Each table, then its chains, its sets (each followed by its elements)
-        and its rules in chain order. Restoring a dump of what ``nft -f``
-        loaded gives the batch nft sent, byte for byte. Equivalent to:
-        nft list ruleset > FILE; nft -f FILE.
+        Each table, then its chains, its named sets (each followed by its
+        elements), and its rules in chain order; an anonymous set (``{ 22,
+        80 }``) is queued right before the rule that uses it, as nft does.
+        Restoring a dump of what ``nft -f`` loaded gives the batch nft sent,
+        byte for byte. Equivalent to: nft list ruleset > FILE; nft -f FILE.
         """
+        end = NFT_SET_ELEM.INTERVAL_END
+
+        def ordered(s: Set) -> list[Element]:
+            elems = rs.elements.get((s.family, s.table, s.name), ())
+            return sorted(elems, key=lambda e: (e.key, 0 if e.flags & end else 1))
+
         for t in rs.tables:
             mine = (t.family, t.name)
             self.add(t)
             chains = [c for c in rs.chains if (c.family, c.table) == mine]
             for c in chains:
                 self.add(c)
+            anonymous: dict[str, Set] = {}
             for s in rs.sets:
                 if (s.family, s.table) != mine:
                     continue
+                if s.flags & NFT_SET.ANONYMOUS:
+                    anonymous[s.name] = s
+                    continue
                 self.add(s)
-                elems = rs.elements.get((s.family, s.table, s.name), ())
-                if elems:
-                    end = NFT_SET_ELEM.INTERVAL_END
-                    order = sorted(elems, key=lambda e: (e.key, 0 if e.flags & end else 1))
-                    self.add_elements_raw(s, order)
+                if elems := ordered(s):
+                    self.add_elements_raw(s, elems)
             for c in chains:
                 for r in rs.rules_of(c):
-                    self.add(r)
+                    exprs = list(r.exprs)
+                    for i, e in enumerate(exprs):
+                        if isinstance(e, Lookup) and e.set in anonymous:
+                            a = anonymous[e.set]
+                            a = dataclasses.replace(a, name=_sets.ANONYMOUS_NAME, id=self._set_id())
+                            self._queue(a, _sets.build_add(a, ack=False))
+                            if elems := ordered(anonymous[e.set]):
+                                self.add_elements_raw(a, elems)
+                            exprs[i] = dataclasses.replace(e, set=a.name, set_id=a.id)
+                    self.add(dataclasses.replace(r, exprs=tuple(exprs)))
 
     # -- sending -----------------------------------------------------------
     def messages(self) -> list[bytes]:

@@ -372,6 +372,30 @@ def every(tx: nft.Transaction) -> None:
     tx.add_rule(pre, [*m.port("dport", "tcp", 8080), p80, nft.Redir(reg_proto_min=1, flags=2)])
 
 
+def anon_sets(tx: nft.Transaction) -> None:
+    c = _filter(tx, "inet", "t")
+    t = nft.Table(family="inet", name="t")
+    # nft's userdata carries a "typeof" record (which header field the set
+    # holds); rawns does not generate it, so the twin passes nft's bytes.
+    ports = tx.add_anonymous_set(
+        t,
+        key="inet_service",
+        elements=[22, 80],
+        userdata=bytes.fromhex("0004020000000314000407000000010c000408000000010402000000"),
+    )
+    tx.add_rule(c, [*m.in_set(m.port("dport", "tcp", 0), ports), m.accept()])
+    nets = tx.add_anonymous_set(
+        t,
+        key="ipv4_addr",
+        interval=True,
+        elements=["10.0.0.0/8", "192.168.0.0/16"],
+        userdata=bytes.fromhex(
+            "0004020000000204010000000314000407000000010c00040c00000001040b000000"
+        ),
+    )
+    tx.add_rule(c, [*m.in_set(m.ip_addr("saddr", "0.0.0.1", table_family="inet"), nets), m.drop()])
+
+
 CASES: dict[str, Builder] = {
     f.__name__: f
     for f in (
@@ -393,6 +417,7 @@ CASES: dict[str, Builder] = {
         helpers_nat_inet,
         helpers_filter,
         every,
+        anon_sets,
     )
 }
 
