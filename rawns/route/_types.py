@@ -206,8 +206,10 @@ class Route:
         if pref is not None and fam != AF_INET6:
             raise ValueError(f"route pref (RTA_PREF) is IPv6-only; {d_norm} is IPv4")
         for name, v in (("metric", metric), ("table", table), ("oif", oif), ("iif", iif)):
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-                raise ValueError(f"route {name} must be a non-negative int, not {v!r}")
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFFFFFF
+            ):
+                raise ValueError(f"route {name} must be an int in 0..4294967295, not {v!r}")
         for name, v in (("protocol", protocol), ("type", type), ("tos", tos)):
             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 255:
                 raise ValueError(f"route {name} must be an int in 0..255, not {v!r}")
