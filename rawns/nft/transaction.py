@@ -31,6 +31,7 @@ import dataclasses
 import errno
 import struct
 from collections.abc import Iterable, Mapping, Sequence
+from enum import IntEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
@@ -41,12 +42,18 @@ from .._nfnl import (
     NFNL_MSG_BATCH_BEGIN,
     NFNL_MSG_BATCH_END,
     NFNL_SUBSYS,
+    NFT_MSG,
     NFT_SET,
     NFT_SET_ELEM,
+    NFTA_CHAIN,
+    NFTA_RULE,
+    NFTA_SET,
+    NFTA_SET_ELEM_LIST,
+    NFTA_TABLE,
     msg_name,
 )
-from .._wire import NLMSG_HDRLEN
-from ..errors import KernelError, kernel_error
+from .._wire import NLA_F_NESTED, NLA_TYPE_MASK, NLMSG_HDRLEN, iter_attrs
+from ..errors import DecodeError, KernelError, kernel_error
 from . import chains as _chains
 from . import rules as _rules
 from . import sets as _sets
@@ -572,6 +579,10 @@ class Transaction:
                 seq=ev.seq,
                 offset=ev.offset,
             )
+        if ev.offset is not None:
+            where = attribute_at(msgs[i], ev.offset)
+            if where:
+                err.add_note(f"the kernel points at {where}")
         for j, other in errors[1:4]:
             assert isinstance(other, Error)
             what = describe(self._objs[j - 1]) if 0 < j < len(msgs) - 1 else "batch"
@@ -583,6 +594,65 @@ def _check(obj: object, cls: type[T]) -> T:
     if not isinstance(obj, cls):
         raise TypeError(f"expected a {cls.__name__}, not {type(obj).__name__}: {obj!r}")
     return obj
+
+
+_TOP: dict[int, type[IntEnum]] = {
+    NFT_MSG.NEWTABLE: NFTA_TABLE,
+    NFT_MSG.DELTABLE: NFTA_TABLE,
+    NFT_MSG.NEWCHAIN: NFTA_CHAIN,
+    NFT_MSG.DELCHAIN: NFTA_CHAIN,
+    NFT_MSG.NEWRULE: NFTA_RULE,
+    NFT_MSG.DELRULE: NFTA_RULE,
+    NFT_MSG.NEWSET: NFTA_SET,
+    NFT_MSG.DELSET: NFTA_SET,
+    NFT_MSG.NEWSETELEM: NFTA_SET_ELEM_LIST,
+    NFT_MSG.DELSETELEM: NFTA_SET_ELEM_LIST,
+}
+
+
+def attribute_at(msg: bytes, offset: int) -> str:
+    """Name the attribute at byte ``offset`` of ``msg`` (NLMSGERR_ATTR_OFFS), as a path.
+
+    ``NFTA_RULE_EXPRESSIONS > #1 immediate > attribute 2 > ...``: top-level
+    attributes by their kernel names, expressions by position and name.
+    """
+    mtype = struct.unpack_from("=H", msg, 4)[0] & 0xFF
+    names = _TOP.get(mtype)
+    path: list[str] = []
+    start, end = NLMSG_HDRLEN + 4, len(msg)
+    depth = 0
+    try:
+        while start < end:
+            for n, (t, a, b) in enumerate(iter_attrs(msg, start, end), 1):
+                if not a - 4 <= offset < b:
+                    continue
+                kind = t & NLA_TYPE_MASK
+                if depth == 0 and names is not None:
+                    try:
+                        path.append(f"{names.__name__}_{names(kind).name}")
+                    except ValueError:
+                        path.append(f"attribute {kind}")
+                elif path and path[-1] == "NFTA_RULE_EXPRESSIONS" and depth == 1:
+                    name = _expr_name(msg[a:b])
+                    path.append(f"expression #{n} ({name})")
+                else:
+                    path.append(f"attribute {kind}")
+                if offset == a - 4 or (not t & NLA_F_NESTED and depth > 0):
+                    return " > ".join(path)
+                start, end, depth = a, b, depth + 1
+                break
+            else:
+                break
+    except DecodeError:
+        pass
+    return " > ".join(path)
+
+
+def _expr_name(elem: bytes) -> str:
+    for t, a, b in iter_attrs(elem):
+        if t & NLA_TYPE_MASK == 1:  # NFTA_EXPR_NAME
+            return elem[a:b].split(b"\0", 1)[0].decode("ascii", "replace")
+    return "?"
 
 
 def describe(obj: Obj) -> str:

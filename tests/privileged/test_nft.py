@@ -182,6 +182,9 @@ def test_invalid_third_object_leaves_the_ruleset_as_before(ns: Any, h: Handle) -
     assert err.target.startswith("#3 rule ip filter input: jump no-such-chain"), err.target
     assert "jump no-such-chain" in str(err)
     assert tx.failed_index == 2 and isinstance(tx.failed, nft.Rule)
+    assert "the kernel points at NFTA_RULE_EXPRESSIONS > expression #1 (immediate)" in (
+        err.__notes__
+    )
     assert listing(ns) == before_listing
     assert nft.dump_ruleset(h) == before
 

@@ -528,3 +528,16 @@ def test_render_falls_back_to_debug_form() -> None:
         exprs=(Payload(base=0, offset=6, len=6), Cmp(data=b"\x00" * 6), m.accept()),
     )  # fmt: skip
     assert str(r).startswith("add rule ip t c [ payload load 6b @ link header + 6 => reg 1 ]")
+
+
+def test_attribute_at_names_where_the_kernel_points() -> None:
+    from rawns.nft import rules as nft_rules
+    from rawns.nft.transaction import attribute_at
+
+    r = nft.Rule(family="ip", table="t", chain="c", exprs=(m.counter(), m.jump("nowhere")))
+    msg = nft_rules.build_add(r)
+    chain_attr = msg.index(b"c\0") - 4  # NFTA_RULE_CHAIN's header
+    assert attribute_at(msg, chain_attr) == "NFTA_RULE_CHAIN"
+    inside = msg.index(b"nowhere")
+    assert attribute_at(msg, inside).startswith("NFTA_RULE_EXPRESSIONS > expression #2 (immediate)")
+    assert attribute_at(msg, 0) == ""
