@@ -25,11 +25,14 @@ then the error (and its TLVs) travel in DONE, not in an NLMSG_ERROR.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from ._wire import NLMSG_HDRLEN, align, attr_str, attr_u32, iter_attrs, iter_messages
 from .errors import DecodeError
+
+T = TypeVar("T")
 
 __all__ = ["Ack", "Conversation", "Done", "Error", "Event", "Overrun", "Reply"]
 
@@ -37,6 +40,7 @@ NLMSG_NOOP = 1
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
 NLMSG_OVERRUN = 4
+NLMSG_MIN_TYPE = 0x10  # below this, control messages (linux/netlink.h)
 
 NLM_F_MULTI = 0x2
 NLM_F_DUMP_INTR = 0x10
@@ -144,51 +148,97 @@ class Conversation:
     def receive(self, datagram: bytes) -> list[Event]:
         """Turn one datagram into events; raises :class:`DecodeError` if malformed."""
         events: list[Event] = []
-        pending = self._pending
-        port = self.port
         for mtype, flags, seq, pid, start, end in iter_messages(datagram):
-            if port and pid and pid != port:
-                self.dropped += 1
-                continue
-            p = pending.get(seq)
-            if p is None:
-                if mtype == NLMSG_OVERRUN:
-                    events.append(Overrun(seq))
-                else:
-                    self.dropped += 1
-                continue
-            if mtype == NLMSG_ERROR:
-                err, ext = _parse_error(datagram, start, end, flags)
-                del pending[seq]
-                if err == 0:
-                    events.append(Ack(seq))
-                else:
-                    events.append(Error(seq, -err, *ext))
-            elif mtype == NLMSG_DONE:
-                err = 0
-                ext = (None, None, None, 0)
-                if 0 < end - start < 4:
-                    raise DecodeError(f"NLMSG_DONE payload of {end - start} bytes", offset=start)
-                if end - start >= 4:
-                    (err,) = _S32.unpack_from(datagram, start)
-                    if err < -MAX_ERRNO:
-                        raise DecodeError(f"NLMSG_DONE with error {err}", offset=start)
-                    if err and flags & NLM_F_ACK_TLVS:
-                        ext = (*_parse_tlvs(datagram, start + 4, end), 0)
-                del pending[seq]
-                if err < 0:
-                    events.append(Error(seq, -err, *ext))
-                else:
-                    events.append(Done(seq, p.interrupted or bool(flags & NLM_F_DUMP_INTR)))
-            elif mtype == NLMSG_NOOP:
-                continue
-            elif mtype == NLMSG_OVERRUN:
-                events.append(Overrun(seq))
-            else:
+            self._handle(datagram, mtype, flags, seq, pid, start, end, events)
+        return events
+
+    def receive_dump(
+        self,
+        datagram: bytes,
+        seq: int,
+        parse_at: Callable[[bytes, int, int], T | None],
+        out: list[T],
+    ) -> list[Event]:
+        """Like :meth:`receive`, but the data messages of dump ``seq`` are decoded in place.
+
+        Each is handed to ``parse_at(datagram, start, end)`` (its payload
+        span) and the result, unless None, appended to ``out``: no
+        :class:`Reply` and no payload copy per message, which is most of a
+        large dump's overhead. Everything else becomes events as usual.
+        """
+        events: list[Event] = []
+        port = self.port
+        append = out.append
+        p = self._pending.get(seq)
+        for mtype, flags, mseq, pid, start, end in iter_messages(datagram):
+            if (
+                mseq == seq
+                and mtype >= NLMSG_MIN_TYPE
+                and p is not None
+                and (not port or not pid or pid == port)
+            ):
                 if flags & NLM_F_DUMP_INTR:
                     p.interrupted = True
-                events.append(Reply(seq, mtype, flags, datagram[start:end]))
+                obj = parse_at(datagram, start, end)
+                if obj is not None:
+                    append(obj)
+            else:
+                self._handle(datagram, mtype, flags, mseq, pid, start, end, events)
         return events
+
+    def _handle(
+        self,
+        datagram: bytes,
+        mtype: int,
+        flags: int,
+        seq: int,
+        pid: int,
+        start: int,
+        end: int,
+        events: list[Event],
+    ) -> None:
+        if self.port and pid and pid != self.port:
+            self.dropped += 1
+            return
+        pending = self._pending
+        p = pending.get(seq)
+        if p is None:
+            if mtype == NLMSG_OVERRUN:
+                events.append(Overrun(seq))
+            else:
+                self.dropped += 1
+            return
+        if mtype == NLMSG_ERROR:
+            err, ext = _parse_error(datagram, start, end, flags)
+            del pending[seq]
+            if err == 0:
+                events.append(Ack(seq))
+            else:
+                events.append(Error(seq, -err, *ext))
+        elif mtype == NLMSG_DONE:
+            err = 0
+            ext = (None, None, None, 0)
+            if 0 < end - start < 4:
+                raise DecodeError(f"NLMSG_DONE payload of {end - start} bytes", offset=start)
+            if end - start >= 4:
+                (err,) = _S32.unpack_from(datagram, start)
+                if err < -MAX_ERRNO:
+                    raise DecodeError(f"NLMSG_DONE with error {err}", offset=start)
+                if err and flags & NLM_F_ACK_TLVS:
+                    ext = (*_parse_tlvs(datagram, start + 4, end), 0)
+            del pending[seq]
+            if err < 0:
+                events.append(Error(seq, -err, *ext))
+            else:
+                events.append(Done(seq, p.interrupted or bool(flags & NLM_F_DUMP_INTR)))
+        elif mtype == NLMSG_NOOP:
+            return
+        elif mtype == NLMSG_OVERRUN:
+            events.append(Overrun(seq))
+        else:
+            if flags & NLM_F_DUMP_INTR:
+                p.interrupted = True
+            events.append(Reply(seq, mtype, flags, datagram[start:end]))
 
 
 def _parse_tlvs(data: bytes, start: int, end: int) -> tuple[str | None, int | None, int | None]:

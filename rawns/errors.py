@@ -123,7 +123,7 @@ class NotSupported(KernelError):
 
 
 class InvalidArgument(KernelError):
-    """EINVAL, ERANGE, ENETUNREACH: the kernel rejected a value; see ``extack``."""
+    """EINVAL, ERANGE, ENETUNREACH, EHOSTUNREACH: the kernel rejected a value; see ``extack``."""
 
 
 # One explicit table: an OSError subclass gets no automatic errno mapping.
@@ -142,6 +142,7 @@ _BY_ERRNO: dict[int, type[KernelError]] = {
     _errno.EINVAL: InvalidArgument,
     _errno.ERANGE: InvalidArgument,
     _errno.ENETUNREACH: InvalidArgument,
+    _errno.EHOSTUNREACH: InvalidArgument,
 }
 
 
