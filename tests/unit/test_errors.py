@@ -44,6 +44,7 @@ TABLE: dict[int, tuple[type[KernelError], type[OSError] | None]] = {
     errno.EINVAL: (InvalidArgument, None),
     errno.ERANGE: (InvalidArgument, None),
     errno.ENETUNREACH: (InvalidArgument, None),
+    errno.EHOSTUNREACH: (InvalidArgument, None),
 }
 
 E = TypeVar("E", bound=BaseException)
