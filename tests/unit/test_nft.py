@@ -541,3 +541,19 @@ def test_attribute_at_names_where_the_kernel_points() -> None:
     inside = msg.index(b"nowhere")
     assert attribute_at(msg, inside).startswith("NFTA_RULE_EXPRESSIONS > expression #2 (immediate)")
     assert attribute_at(msg, 0) == ""
+
+
+@given(st.lists(st.tuples(st.integers(0, 65535), st.integers(0, 200)), max_size=12))
+@settings(max_examples=200)
+def test_port_intervals_round_trip(spans: list[tuple[int, int]]) -> None:
+    s = set_spec(nft.Table(family="inet", name="t"), "p", key="inet_service", interval=True)
+    # non-overlapping, non-adjacent ranges (adjacent ones stay separate but read back merged)
+    ranges: list[tuple[int, int]] = []
+    for lo, width in sorted(spans):
+        hi = min(lo + width, 65535)
+        if ranges and lo <= ranges[-1][1] + 1:
+            continue
+        ranges.append((lo, hi))
+    elems = elements_for(s, [r if r[0] != r[1] else r[0] for r in ranges])
+    want = [r if r[0] != r[1] else r[0] for r in ranges]
+    assert values_of(s, list(reversed(elems))) == want
