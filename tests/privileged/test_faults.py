@@ -28,7 +28,7 @@ import pytest
 from rawns import Handle, addr, link, monitor, netns, route
 from rawns.errors import DumpInterrupted, KernelError, NotFound
 from rawns.link import Bridge, Ifb, Link, Veth
-from tests.conftest import ip_json, run
+from tests.conftest import ip_json, run, unique_name
 from tests.privileged.kstate import diff, snapshot
 
 
@@ -146,6 +146,40 @@ def test_refused_third_step_changes_nothing_and_undo_restores_the_start(ns: Any,
     for step in reversed(undo):
         step()
     assert diff(start, snapshot(ns.name)) == ""
+
+
+def test_kernel_refusing_the_third_step_of_a_topology_leaves_nothing(ns: Any, h: Handle) -> None:
+    """Topology.apply: step 3 (the gateway address) is refused; steps 1-2 are undone.
+
+    IPv6 is disabled for new devices in the host namespace, so the kernel
+    refuses the bridge's IPv6 address (EACCES) after the member namespace and
+    the bridge were made.
+    """
+    from rawns import sysctl
+    from rawns.topology import Member, Topology
+
+    sysctl.set(h, "net.ipv6.conf.default.disable_ipv6", 1)
+    member = unique_name("rawns-m")
+    topo = Topology(
+        members=[Member(netns=member, address="fd00:15::1", veth="veth-m", bridge_end="veth-m-br")],
+        subnet="fd00:15::/64",
+        gateway="fd00:15::5",
+        bridge="v-net-t",
+        host=ns,
+    )
+    assert topo.plan()[2].startswith("ip addr add fd00:15::5")
+    before = snapshot(ns.name)
+    listing = netns.dump()
+    try:
+        with pytest.raises(KernelError) as ei:
+            topo.apply()
+        notes = " ".join(getattr(ei.value, "__notes__", []))
+        assert "step 3/" in notes, notes
+        assert diff(before, snapshot(ns.name)) == ""
+        assert netns.dump() == listing
+    finally:
+        if netns.exists(member):
+            netns.delete(member)
 
 
 def test_moving_into_a_deleted_namespace_is_refused_and_changes_nothing(make_ns: Any) -> None:
