@@ -172,6 +172,8 @@ class Verdict:
             return cls(_VERDICT_NAMES[code], chain)
         except KeyError:
             raise DecodeError(f"unknown verdict code {code}") from None
+        except ValueError as e:  # jump/goto without a chain, or a chain where none belongs
+            raise DecodeError(f"verdict: {e}") from None
 
     def encode(self) -> bytes:
         """The NFTA_DATA_VERDICT nest: code, then the chain for jump/goto."""

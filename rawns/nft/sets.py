@@ -380,12 +380,15 @@ def parse_set(payload: bytes) -> Set:
         v["data_len"] = 0
     ud = v.get("userdata")
     assert ud is None or isinstance(ud, bytes)
-    return Set(
-        family=family,
-        comment=udata_comment(ud, _UD_COMMENT),
-        attrs=tuple(rest),
-        **v,  # type: ignore[arg-type]  # keys and value types fixed by the branches above
-    )
+    try:
+        return Set(
+            family=family,
+            comment=udata_comment(ud, _UD_COMMENT),
+            attrs=tuple(rest),
+            **v,  # type: ignore[arg-type]  # keys and value types fixed by the branches above
+        )
+    except ValueError as e:  # a field its spec refuses (unknown family, empty name)
+        raise DecodeError(f"NFT_MSG_NEWSET: {e}") from e
 
 
 def _parse_element(data: bytes) -> Element:
