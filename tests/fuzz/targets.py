@@ -146,6 +146,25 @@ def feed_conversation(data: bytes) -> None:
             assert isinstance(ev, Reply | Ack | Done | Overrun), ev
 
 
+def _dump_groups(*prefixes: str) -> tuple[bytes, ...]:
+    return tuple(d for g, d in datagrams() if g.startswith(prefixes))
+
+
+def feed_route_dump(data: bytes) -> None:
+    """Conversation.receive_dump decoding routes in place (the route.dump fast path).
+
+    The dump's seq is the first message's, so mutations of other messages'
+    seqs and of the DONE exercise the event path too.
+    """
+    from rawns import route
+
+    conv = Conversation(port=0)
+    seq = struct.unpack_from("=I", data, 8)[0] if len(data) >= 12 else 1
+    conv.expect(seq, dump=True)
+    out: list[object] = []
+    conv.receive_dump(data, seq, route._parse_dumped, out)
+
+
 def feed_monitor(data: bytes) -> None:
     """rawns.monitor.parse_events: a bad notification becomes a Malformed event.
 
@@ -242,6 +261,18 @@ def _message_target(modname: str, fn: str, seeds: Callable[[], tuple[bytes, ...]
     return Target(f"{modname}.{fn}", f, seeds(), 0, (_canonical(f),))
 
 
+def _receive_dump_target() -> Target | None:
+    route = _optional("rawns.route")
+    if not hasattr(Conversation, "receive_dump") or not hasattr(route, "_parse_dumped"):
+        return None
+    return Target(
+        "rawns._conversation.Conversation.receive_dump+route",
+        feed_route_dump,
+        _dump_groups("route_"),
+        0,
+    )
+
+
 def _monitor_target(dgrams: tuple[bytes, ...]) -> Target | None:
     mod = _optional("rawns.monitor")
     if mod is None or not hasattr(mod, "parse_events"):
@@ -263,6 +294,7 @@ def targets() -> tuple[Target, ...]:
             "rawns._wire.parse_attrs", _walk_attrs, _attr_seeds(), 0, (_canonical(parse_attrs),)
         ),
         _monitor_target(dgrams),
+        _receive_dump_target(),
         _payload_target("rawns.link", "parse_link", 16, 17, header=16),
         _payload_target("rawns.addr", "parse_address", 20, 21, header=8),
         _payload_target("rawns.route", "parse_route", 24, 25, header=12),

@@ -48,12 +48,14 @@ def test_atheris_finds_nothing_in_a_fixed_number_of_runs(tmp_path: Path) -> None
         err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
         pytest.fail(f"atheris still running after {TIMEOUT}s:\n{err[-4000:]}")
     if p.returncode != 0:
-        crashes = [
-            f"{c.name}: {base64.b64encode(c.read_bytes()).decode()}"
-            for c in tmp_path.glob("crash-*")
-        ]
+        names = dict(re.findall(r"(\d+)=(\S+?)[,\n]", p.stdout + "\n"))
+        crashes = []
+        for c in tmp_path.glob("crash-*"):
+            data = c.read_bytes()
+            target = names.get(str(data[0] % max(1, len(names))), "?") if data else "?"
+            crashes.append(f"{target}: {base64.b64encode(data[1:]).decode()}")
         tail = "\n".join(p.stderr.splitlines()[-40:])
-        pytest.fail(f"atheris found a crash (first byte picks the target):\n{crashes}\n{tail}")
+        pytest.fail(f"atheris found a crash (target: base64 input):\n{crashes}\n{tail}")
     done = re.search(r"Done (\d+) runs in (\d+) second", p.stderr)
     assert done, p.stderr[-2000:]
     ATHERIS_RUNS["all targets"] = int(done.group(1))

@@ -10,6 +10,7 @@ and nf_tables batches are all or nothing). See docs/errors.md.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ def _tx(w: World, fill: Callable[[nft.Transaction], object]) -> None:
         fill(tx)
 
 
+UNIQUE = re.compile(r"[a-z-]+-[0-9a-f]{10}")  # tests.conftest.unique_name
 LONG = "x" * 16
 CASES: list[Case] = [
     # --- interface names: empty, 16+ bytes, '/', whitespace, NUL, '..', ':', types
@@ -477,10 +479,13 @@ def test_bad_call_raises_the_documented_error_and_changes_nothing(case: Case, wo
     name = world.ns.name
     assert name is not None
     before = snapshot(name)
-    listing = sorted(os.listdir(netns.NETNS_RUN_DIR))
+    listing = os.listdir(netns.NETNS_RUN_DIR)
     with pytest.raises(case.exc) as ei:
         case.call(world)
     message = str(ei.value)
     assert case.names in message, f"{case.id}: {type(ei.value).__name__}: {message!r}"
     assert diff(before, snapshot(name)) == "", case.id
-    assert sorted(os.listdir(netns.NETNS_RUN_DIR)) == listing
+    # Other suites may create namespaces meanwhile (named by unique_name); a
+    # bad call must not have created one of its own.
+    new = set(os.listdir(netns.NETNS_RUN_DIR)) - set(listing)
+    assert all(UNIQUE.fullmatch(n) for n in new), new
