@@ -140,7 +140,7 @@ class Address:
         family: int = 0,
         attrs: tuple[Attr, ...] = (),
     ) -> None:
-        if isinstance(index, bool) or not isinstance(index, int) or index <= 0:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 < index <= 0xFFFFFFFF:
             raise ValueError(f"address index must be a positive interface index, not {index!r}")
         fam = int(family)
         if fam not in (0, AF_INET, AF_INET6):
@@ -179,8 +179,20 @@ class Address:
         if not isinstance(scope, int) or not 0 <= scope <= 255:
             raise ValueError(f"address scope must be an int in 0..255, not {scope!r}")
         for name, v in (("valid_lft", valid_lft), ("preferred_lft", preferred_lft)):
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFFFFFF
+            ):
                 raise ValueError(f"{name} must be a non-negative int of seconds, not {v!r}")
+        # u32 (flags, IFA_RT_PRIORITY) and u8 (IFA_PROTO) on the wire
+        for name, v, top in (
+            ("flags", flags, 0xFFFFFFFF),
+            ("metric", metric, 0xFFFFFFFF),
+            ("proto", proto, 255),
+        ):
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= top
+            ):
+                raise ValueError(f"address {name} must be an int in 0..{top}, not {v!r}")
         if valid_lft == INFINITY_LIFE_TIME:
             valid_lft = None
         if preferred_lft == INFINITY_LIFE_TIME:

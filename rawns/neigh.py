@@ -201,7 +201,11 @@ class Neighbour:
     """Attributes not decoded above, kept verbatim."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.index, bool) or not isinstance(self.index, int) or self.index < 0:
+        if (
+            isinstance(self.index, bool)
+            or not isinstance(self.index, int)
+            or not 0 <= self.index <= 0x7FFFFFFF  # ndm_ifindex is an s32
+        ):
             raise ValueError(f"neighbour index must be a non-negative int, not {self.index!r}")
         if self.dst is not None:
             object.__setattr__(self, "dst", _norm_ip(self.dst, "neighbour address"))
@@ -216,7 +220,11 @@ class Neighbour:
             fam = int(socket.AF_INET if self.dst.version == 4 else socket.AF_INET6)
             object.__setattr__(self, "family", fam)
         _check_uint(self.family, 8, "neighbour family")
+        if self.type is None:  # a header field (ndm_type), not an optional attribute
+            raise TypeError("neighbour type must be an int, not None")
         _check_uint(self.type, 8, "neighbour type")
+        for name in ("master", "via", "nh_id", "flags_ext"):  # u32 attributes
+            _check_uint(getattr(self, name), 32, name)
         _check_uint(self.vlan, 12, "vlan id")
         _check_uint(self.port, 16, "port")
         _check_uint(self.vni, 24, "vni")

@@ -229,6 +229,8 @@ class Rule:
             raise ValueError(f"rule action {action} is not a known FR_ACT value") from None
         object.__setattr__(self, "action", action)
         _check_uint(self.priority, 32, "priority")
+        if self.tos is None:  # a header field (fib_rule_hdr.tos), not an optional attribute
+            raise TypeError("rule tos must be an int, not None")
         _check_uint(self.tos, 8, "tos")
         _check_uint(self.fwmark, 32, "fwmark")
         _check_uint(self.fwmask, 32, "fwmask")

@@ -169,6 +169,15 @@ def masquerade(
     return out
 
 
+def _first(to: IPValue | tuple[IPValue, IPValue]) -> IPValue:
+    """The address, or the first of an ``(first, last)`` range (any other tuple is refused)."""
+    if isinstance(to, tuple):
+        if len(to) != 2:
+            raise ValueError(f"NAT target range must be (first, last), not {to!r}")
+        return to[0]
+    return to
+
+
 def _to_addrs(to: IPValue | tuple[IPValue, IPValue]) -> tuple[list[bytes], int]:
     vals = list(to) if isinstance(to, tuple) else [to]
     nets = []
@@ -222,7 +231,7 @@ def snat(
     [meta l4proto P] snat to ADDR[:PORT[-PORT]] (iptables: -j SNAT --to-source).
     """
     out: list[Expr] = []
-    first = to[0] if isinstance(to, tuple) else to
+    first = _first(to)
     _version(source, first)
     if source is not None:
         out += ip_addr("saddr", source, table_family=table_family)
@@ -253,7 +262,7 @@ def port_forward(
     """
     if proto not in ("tcp", "udp", "sctp", "dccp"):
         raise ValueError(f"port_forward needs a port protocol (tcp, udp ...), not {proto!r}")
-    first = to[0] if isinstance(to, tuple) else to
+    first = _first(to)
     _version(daddr, first)
     out = _iface(iif, not_iif, "iif")
     if daddr is not None:

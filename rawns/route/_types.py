@@ -218,6 +218,10 @@ class Route:
             table = _RT_TABLE_LOCAL if rtype in _LOCAL_TABLE_TYPES else _RT_TABLE_MAIN
         if scope is None:
             scope = _default_scope(fam, rtype, gw is not None or bool(hops), delete=False)
+        if isinstance(scope, bool) or not isinstance(scope, int) or not 0 <= scope <= 255:
+            raise ValueError(f"route scope must be an int in 0..255, not {scope!r}")
+        if isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags <= 0xFFFFFFFF:
+            raise ValueError(f"route flags must be an int in 0..4294967295, not {flags!r}")
         mx = [(int(t), v) for t, v in metrics if int(t) != _RTAX_MTU or mtu is None]
         if mtu is not None:
             if isinstance(mtu, bool) or not isinstance(mtu, int) or mtu <= 0:
