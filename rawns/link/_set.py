@@ -38,16 +38,16 @@ if TYPE_CHECKING:
 __all__ = ["LinkChange", "build_set", "parse_set", "set", "set_many"]
 
 _U32 = struct.Struct("=I").unpack_from
-_F_SET = NLM_F.REQUEST | NLM_F.ACK
+_F_SET = int(NLM_F.REQUEST | NLM_F.ACK)
 
 # (field, IFF bit, whether the field is the bit's negation): ifinfomsg flags
 # that ip link set toggles through ifi_flags/ifi_change.
 _IFF_FIELDS: tuple[tuple[str, int, bool], ...] = (
-    ("up", IFF.UP, False),
-    ("arp", IFF.NOARP, True),
-    ("promisc", IFF.PROMISC, False),
-    ("allmulticast", IFF.ALLMULTI, False),
-    ("multicast", IFF.MULTICAST, False),
+    ("up", int(IFF.UP), False),
+    ("arp", int(IFF.NOARP), True),
+    ("promisc", int(IFF.PROMISC), False),
+    ("allmulticast", int(IFF.ALLMULTI), False),
+    ("multicast", int(IFF.MULTICAST), False),
 )
 _VALUE_FIELDS = ("mtu", "mac", "name", "master", "netns", "alias", "txqlen", "group", "carrier")
 

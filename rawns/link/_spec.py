@@ -45,16 +45,17 @@ __all__ = [
 #: or a process id whose namespace is meant (IFLA_NET_NS_PID).
 NetnsRef = Union[Netns, int]  # noqa: UP007 - a runtime alias
 
+_IFF_UP = int(IFF.UP)
 ETH_MIN_MTU = 68
 MAX_MTU = 65536  # ETH_MAX_MTU is 65535; loopback runs at 65536
 _U32 = struct.Struct("=I").unpack_from
 _MAC = re.compile(r"[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2}){5}")
 
-F_ADD = NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL
+F_ADD = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL)
 # Not NLM_F_REPLACE: rtnl_newlink refuses it for an existing link with
 # EOPNOTSUPP (net/core/rtnetlink.c; "ip link replace" fails the same way).
 # NLM_F_CREATE without EXCL is what creates, or changes the link in place.
-F_REPLACE = NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE
+F_REPLACE = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE)
 
 
 # ---------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def _build(spec: LinkSpec, flags: int, resolve: Resolver) -> bytes:
         )
     w = Writer()
     w.begin(RTM.NEWLINK, flags=flags)
-    up = IFF.UP if spec.up else 0
+    up = _IFF_UP if spec.up else 0
     header(w, 0, up, up)
     put_common(w, spec, resolve)
     spec._put_top(w, resolve)
