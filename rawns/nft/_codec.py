@@ -69,11 +69,17 @@ def be32(atype: int, value: int) -> bytes:
 
 
 def be64(atype: int, value: int) -> bytes:
-    return _HDR12[atype] + _BE64.pack(value)
+    try:
+        return _HDR12[atype] + _BE64.pack(value)
+    except struct.error:  # a caller's value (a counter, a rate): name it
+        raise ValueError(f"nf_tables attribute {atype}: {value!r} is not a u64") from None
 
 
 def be16(atype: int, value: int) -> bytes:
-    return _NLA.pack(6, atype) + value.to_bytes(2, "big") + b"\0\0"
+    try:
+        return _NLA.pack(6, atype) + value.to_bytes(2, "big") + b"\0\0"
+    except (OverflowError, AttributeError):
+        raise ValueError(f"nf_tables attribute {atype}: {value!r} is not a u16") from None
 
 
 def u8(atype: int, value: int) -> bytes:
@@ -82,6 +88,8 @@ def u8(atype: int, value: int) -> bytes:
 
 def strz(atype: int, value: str) -> bytes:
     """A NUL-terminated string (NLA_STRING as libnftnl sends it)."""
+    if not isinstance(value, str):
+        raise TypeError(f"nf_tables attribute {atype}: expected a str, not {value!r}")
     return attr(atype, value.encode() + b"\0")
 
 

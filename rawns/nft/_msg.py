@@ -146,6 +146,8 @@ def udata_comment(data: bytes | None, utype: int = 0) -> str | None:
 
 def comment_tlv(comment: str, utype: int = 0) -> bytes:
     """A comment as nft stores it: a NUL-terminated string TLV (at most 128 bytes)."""
+    if not isinstance(comment, str):
+        raise TypeError(f"comment must be a str, not {comment!r}")
     raw = comment.encode() + b"\0"
     if len(raw) > 128:
         raise ValueError(f"comment of {len(raw) - 1} bytes is too long (nft allows 127)")

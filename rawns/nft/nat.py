@@ -87,7 +87,9 @@ def _port_regs(ports: Ports | None, first_reg: int) -> tuple[list[Expr], int | N
         return [], None, None
     lo, hi = ports if isinstance(ports, tuple) else (ports, None)
     for p in (lo, hi):
-        if p is not None and (isinstance(p, bool) or not 0 <= p <= 0xFFFF):
+        if p is not None and (isinstance(p, bool) or not isinstance(p, int)):
+            raise TypeError(f"port must be an int, not {p!r}")
+        if p is not None and not 0 <= p <= 0xFFFF:
             raise ValueError(f"port {p!r} is out of range")
     out: list[Expr] = [_port_imm(lo, first_reg)]
     rmax = None

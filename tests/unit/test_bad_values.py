@@ -143,3 +143,68 @@ def test_nft_helpers_refuse_bad_values_as_caller_mistakes(
         return
     for e in exprs:  # type: ignore[attr-defined]
         e.encode()
+
+
+# nf_tables objects and expressions: constructed, then encoded as the batch would.
+def _nft_specs() -> dict[str, tuple[Callable[..., Any], dict[str, Any], Callable[[Any], object]]]:
+    from rawns.nft import chains, expr, sets, tables
+
+    def enc(e: Any) -> object:
+        return e.encode()
+
+    out: dict[str, tuple[Callable[..., Any], dict[str, Any], Callable[[Any], object]]] = {
+        "nft.Table": (nft.Table, {"family": "ip", "name": "t"}, tables.build_add),
+        "nft.Chain": (
+            nft.Chain,
+            {"family": "ip", "table": "t", "name": "c", "type": "filter", "hook": "input"},
+            chains.build_add,
+        ),
+        "nft.Set": (
+            nft.Set,
+            {"family": "ip", "table": "t", "name": "s", "key_type": 7, "key_len": 4},
+            sets.build_add,
+        ),
+    }
+    bases: dict[str, dict[str, Any]] = {
+        "Bitwise": {"len": 4, "mask": b"\xff" * 4, "xor": b"\0" * 4, "sreg": 1, "dreg": 1},
+        "Cmp": {"data": b"\x01", "op": 0, "sreg": 1},
+        "Counter": {},
+        "Ct": {"key": 0, "dreg": 1},
+        "Immediate": {"data": b"\x01\x02\x03\x04", "dreg": 1},
+        "Limit": {"rate": 10, "unit": 1},
+        "Log": {"prefix": "x"},
+        "Lookup": {"set": "s", "sreg": 1},
+        "Masq": {},
+        "Meta": {"key": 0, "dreg": 1},
+        "Nat": {"type": 0, "family": 2, "reg_addr_min": 1},
+        "Payload": {"base": 1, "offset": 12, "len": 4, "dreg": 1},
+        "Range": {"low": b"\x00", "high": b"\x01", "op": 0, "sreg": 1},
+        "Redir": {},
+        "Reject": {"type": 0, "code": 0},
+    }
+    for name, base in bases.items():
+        out[f"nft.{name}"] = (getattr(expr, name), base, enc)
+    return out
+
+
+NFT_SPECS = _nft_specs()
+NFT_CASES = [
+    (spec, f.name)
+    for spec, (cls, _, _) in NFT_SPECS.items()
+    for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+    if f.init and f.name not in SKIP_FIELDS
+]
+
+
+@pytest.mark.parametrize(("spec", "field"), NFT_CASES, ids=[f"{s}.{f}" for s, f in NFT_CASES])
+@settings(max_examples=40, deadline=None, database=None)
+@given(value=HOSTILE)
+def test_any_value_in_an_nft_object_encodes_or_is_refused(
+    spec: str, field: str, value: Any
+) -> None:
+    cls, base, build = NFT_SPECS[spec]
+    try:
+        out = build(cls(**{**base, field: value}))
+    except (ValueError, TypeError):
+        return
+    assert isinstance(out, bytes)
