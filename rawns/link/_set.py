@@ -274,7 +274,20 @@ def parse_set(msg: bytes) -> LinkChange:
     The inverse of :func:`build_set` for one message (golden tests, debugging).
     Raises :class:`~rawns.errors.DecodeError` for bytes it cannot map.
     """
-    (mtype, _flags, _seq, _pid, start, end), *rest = list(iter_messages(msg))
+    try:
+        return _parse_set(msg)
+    except DecodeError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError, struct.error) as e:
+        # a value LinkChange refuses, a field of the wrong size or encoding (fuzz findings)
+        raise DecodeError(f"RTM_NEWLINK request does not map to a link change: {e}") from e
+
+
+def _parse_set(msg: bytes) -> LinkChange:
+    msgs = list(iter_messages(msg))
+    if not msgs:
+        raise DecodeError("no message")
+    (mtype, _flags, _seq, _pid, start, end), *rest = msgs
     if rest or mtype != RTM.NEWLINK:
         raise DecodeError("expected one RTM_NEWLINK message")
     _fam, _type, index, flags, change = IFINFOMSG.unpack_from(msg, start)

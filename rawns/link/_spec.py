@@ -258,6 +258,11 @@ def put_common(w: Writer, spec: LinkSpec, resolve: Resolver) -> None:
 def _build(spec: LinkSpec, flags: int, resolve: Resolver) -> bytes:
     if not isinstance(spec, LinkSpec):
         raise TypeError(f"expected a link spec (Veth, Bridge...), not {spec!r}")
+    if not spec.kind:
+        raise TypeError(
+            f"{type(spec).__name__} {spec.name!r} names no link kind; use a kind's spec "
+            "(Bridge, Veth, Macvlan, Vxlan, Ifb, Dummy, Tun, Tap)"
+        )
     if not spec.rtnetlink:
         raise TypeError(
             f"{type(spec).__name__} links are not made over rtnetlink (the kernel refuses "
@@ -472,7 +477,20 @@ def parse_add(msg: bytes) -> LinkSpec:
     (a follow-up message that :func:`build_add` appends is read back too).
     Raises :class:`~rawns.errors.DecodeError` for bytes it cannot map to a spec.
     """
-    (mtype, _flags, _seq, _pid, start, end), *rest = list(iter_messages(msg))
+    try:
+        return _parse_add(msg)
+    except DecodeError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError, struct.error) as e:
+        # a value the spec refuses, a field of the wrong size or encoding (fuzz findings)
+        raise DecodeError(f"RTM_NEWLINK request does not map to a link spec: {e}") from e
+
+
+def _parse_add(msg: bytes) -> LinkSpec:
+    msgs = list(iter_messages(msg))
+    if not msgs:
+        raise DecodeError("no message")
+    (mtype, _flags, _seq, _pid, start, end), *rest = msgs
     if mtype != RTM.NEWLINK:
         raise DecodeError(f"expected RTM_NEWLINK, got message type {mtype}")
     kw = parse_common(msg, start, end)
