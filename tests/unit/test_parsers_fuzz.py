@@ -33,6 +33,26 @@ FOUND: list[tuple[str, str, str, str]] = [
         "0a00810000000000000000000800040006000000",
         "IPv6 src_len 129",
     ),
+    (
+        "rawns.nft.tables",
+        "parse_table",
+        "00000002080001006e61740008000300000000020c00040000000000000000010800020000000000",
+        "nf_tables family 0: the Table's ValueError escaped",
+    ),
+    (
+        "rawns.nft.chains",
+        "parse_chain",
+        "03000002080001006e61740010000300706f7374726f7574696e67000c000200000000000000000114000400080001000000000408000200000000640800050000000001080007006e61740008000a00000000010800060000000001",
+        "hook 4 in family arp: the Chain's ValueError escaped",
+    ),
+    ("rawns.link", "parse_add", "", "empty input: ValueError from tuple unpacking"),
+    ("rawns.link", "parse_set", "", "empty input: ValueError from tuple unpacking"),
+    (
+        "rawns.link",
+        "parse_add",
+        "540000001000050600000000005900000000000000000000000000000000000007000300763000002c001200080001007665f468200002001c00010000000000000000bb00000000000000000700030076310000",
+        "veth kind name not UTF-8 (atheris): UnicodeDecodeError escaped",
+    ),
 ]
 
 
