@@ -556,7 +556,9 @@ def get(h: Handle, ref: LinkRef) -> Link:
 
 
 def resolve_index(h: Handle, ref: LinkRef) -> int:
-    """The ifindex of a link reference (one RTM_GETLINK for a name).
+    """The ifindex of a link reference (one RTM_GETLINK for a name, none otherwise).
+
+    Equivalent to: ip -j link show dev NAME (its "ifindex")
 
     Raises :class:`~rawns.errors.NotFound` for a name that is not a link.
     """

@@ -359,9 +359,16 @@ def add_many(
     targets: list[str] = []
     owner: list[int] = []
     pending: set[str] = set()
+    later: list[tuple[int, bytes]] = []
     elsewhere: list[tuple[int, NetnsRef, bytes]] = []
 
     def flush() -> None:
+        # Follow-ups go after every create of the run, not after each: bringing
+        # a veth peer up between creates made 1,000 pairs ~2x slower here.
+        for i, m in later:
+            msgs.append(m)
+            targets.append(specs[i].name)
+            owner.append(i)
         for i, r in zip(owner, pipeline(h, msgs, targets, "RTM_NEWLINK", False), strict=True):
             if r is not None and results[i] is None:
                 results[i] = r
@@ -369,6 +376,7 @@ def add_many(
         targets.clear()
         owner.clear()
         pending.clear()
+        later.clear()
 
     for i, spec in enumerate(specs):
         names = {r for r in spec.refs() if isinstance(r, str)}
@@ -385,10 +393,10 @@ def add_many(
         except KernelError as e:  # a named master or lower device is missing
             results[i] = e
             continue
-        for m in (first, *_here(spec)):
-            msgs.append(m)
-            targets.append(spec.name)
-            owner.append(i)
+        msgs.append(first)
+        targets.append(spec.name)
+        owner.append(i)
+        later.extend((i, m) for m in _here(spec))
         elsewhere.extend((i, ns, m) for ns, m in spec.followups() if ns is not None)
         pending.add(spec.name)
         resolve.forget(spec.name)

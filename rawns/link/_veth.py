@@ -31,9 +31,9 @@ class Veth(LinkSpec):
     Both ends are made by one request, each directly in its namespace (no
     move afterwards), as ``ip link add NAME netns A type veth peer name PEER
     netns B``. ``up`` brings ``name`` up in the same request; ``peer_up``
-    brings the peer up with a second request right after it (the kernel
-    refuses IFF_UP on a peer being created: ENOTCONN), sent in the same
-    datagram when the peer stays in the handle's namespace.
+    brings the peer up with a second request after it (the kernel refuses
+    IFF_UP on a peer being created: ENOTCONN), sent in the same pipeline
+    when the peer stays in the handle's namespace.
     """
 
     kind: ClassVar[str] = "veth"
