@@ -239,6 +239,18 @@ def test_tap_with_owner_queues_and_master(h: Handle, ns: Any) -> None:
     assert_dumps_agree(h, ns.name)
 
 
+def test_open_tuntap_lives_as_long_as_its_fd(h: Handle, ns: Any) -> None:
+    fd = link.open_tuntap(h, Tap(name="tap9", up=True, mtu=1400))
+    try:
+        got = ip_link(ns.name, "tap9")
+        data = got["linkinfo"]["info_data"]
+        assert (data["type"], data["persist"], got["mtu"]) == ("tap", False, 1400)
+        assert "UP" in got["flags"]
+    finally:
+        os.close(fd)
+    assert "tap9" not in ip_names(ns.name)
+
+
 def test_ifb_as_ip_sees_it(h: Handle, ns: Any) -> None:
     link.add(h, Ifb(name="ifb0", up=True))
     got = ip_link(ns.name, "ifb0")
