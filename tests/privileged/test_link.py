@@ -91,9 +91,12 @@ def test_veth_peer_created_directly_in_another_namespace_by_fd(
 def test_veth_main_end_in_netns_like_ip_link_add_netns(h: Handle, ns: Any, make_ns: Any) -> None:
     # ip link add veth-red netns red type veth peer name veth-red-br
     red = make_ns()
-    link.add(h, Veth(name="veth-red", netns=red, peer="veth-red-br"))
+    link.add(h, Veth(name="veth-red", netns=red, peer="veth-red-br", alias="in red", peer_up=True))
     assert ip_names(red.name) == {"lo", "veth-red"}
     assert ip_names(ns.name) == {"lo", "veth-red-br"}
+    # the follow-ups went where each end lives: the alias in red, the peer's up here
+    assert ip_link(red.name, "veth-red")["ifalias"] == "in red"
+    assert "UP" in ip_link(ns.name, "veth-red-br")["flags"]
 
 
 def test_veth_peer_in_namespace_of_a_pid(h: Handle, ns: Any, make_ns: Any) -> None:
