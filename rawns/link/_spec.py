@@ -214,7 +214,7 @@ class LinkSpec:
 
         The kernel ignores IFLA_IFALIAS in a create (rtnl_create_link does not
         read it; ``ip link add ... alias X`` silently drops it), so an alias
-        is set right after, in the same datagram when the link stays here.
+        is set right after, in the same pipeline when the link stays here.
         """
         if self.alias is None:
             return []
