@@ -5,19 +5,36 @@ helper thread: a netlink socket stays bound to the namespace it was created
 in, so the caller's thread never moves and no process is forked
 (vishvananda/netlink's ``NewHandleAt``). Every verb in rawns takes a Handle
 first. A Handle is safe to share between threads: each exchange holds the
-channel's lock, so replies are never crossed.
+channel's lock, so replies are never crossed. It is not shared across
+``fork()``: the child would read the parent's replies (same socket, same
+port id), so there any use raises :class:`ValueError` (never a deadlock on a
+lock some parent thread held); the child closes it and opens its own.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 from types import TracebackType
 
 from . import netns as _netns
 from .transport import NETLINK_NETFILTER, NETLINK_ROUTE, Channel, NetlinkSocket
 
 __all__ = ["Handle"]
+
+
+_HANDLES: weakref.WeakSet[Handle] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # As for channels (rawns.transport): a lock held by a parent thread at
+    # fork() time would deadlock the child's close(); use then raises instead.
+    for h in list(_HANDLES):
+        h._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Handle:
@@ -28,6 +45,7 @@ class Handle:
         self._nfnl: Channel | None = None
         self._ns = ns  # our own dup, or None for the caller's namespace
         self._lock = threading.Lock()
+        _HANDLES.add(self)
 
     @classmethod
     def open(cls, netns: _netns.Netns | str | None = None) -> Handle:
@@ -62,6 +80,7 @@ class Handle:
         """The rtnetlink channel."""
         if self._rtnl.closed:
             raise ValueError("the handle is closed")
+        self._rtnl.check_process()
         return self._rtnl
 
     @property
@@ -69,6 +88,7 @@ class Handle:
         """The nfnetlink channel, opened in the handle's namespace on first use."""
         if self._rtnl.closed:
             raise ValueError("the handle is closed")
+        self._rtnl.check_process()
         with self._lock:
             if self._nfnl is None:
                 sock = _netns.run_in(self._ns, lambda: NetlinkSocket(NETLINK_NETFILTER))

@@ -18,10 +18,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
+import os
 import select
 import socket
 import struct
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -151,6 +153,8 @@ class Channel:
         self._lock = threading.Lock()
         # seq of a dump left half-read (parse error, KeyboardInterrupt...)
         self._abandoned: int | None = None
+        self._pid = os.getpid()
+        _CHANNELS.add(self)
 
     def close(self) -> None:
         with self._lock:
@@ -161,10 +165,23 @@ class Channel:
     def closed(self) -> bool:
         return self.sock.closed
 
+    def check_process(self, op: str = "netlink") -> None:
+        """Refuse use from a forked child: the socket, and its port id, are the parent's.
+
+        Both processes would read replies meant for the other. A child opens
+        its own handles (and may close inherited ones).
+        """
+        if self._pid != os.getpid():
+            raise ValueError(
+                f"{op}: this handle was opened in process {self._pid}, not in this forked "
+                f"child ({os.getpid()}); open a new Handle here"
+            )
+
     def _check_open(self, op: str) -> None:
         """Refuse a closed channel; finish reading an abandoned dump first (under the lock)."""
         if self.sock.closed:
             raise ValueError(f"{op}: the handle is closed")
+        self.check_process(op)
         if self._abandoned is not None:
             self._drain_abandoned(self._abandoned)
 
@@ -463,6 +480,20 @@ class Channel:
                 for seq in index:
                     conv.forget(seq)
         return results
+
+
+_CHANNELS: weakref.WeakSet[Channel] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # A lock held by another thread of the parent at fork() time would never
+    # be released in the child: replace them, so that using an inherited
+    # handle raises (check_process) instead of deadlocking, and close() works.
+    for ch in list(_CHANNELS):
+        ch._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _to_error(ev: Error, op: str, target: str) -> KernelError:

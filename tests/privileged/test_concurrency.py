@@ -11,6 +11,7 @@ Threads never change namespace (handles are opened from helper threads;
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
@@ -186,3 +187,53 @@ def test_closing_a_shared_handle_under_load_fails_cleanly(ns: Any) -> None:
     assert len(outcomes) == 4, outcomes
     with pytest.raises(ValueError, match="closed"):
         link.dump(h)
+
+
+def test_a_forked_child_refuses_inherited_handles_instead_of_deadlocking(ns: Any) -> None:
+    """fork() while another thread is mid-exchange: the child gets a clear error, not a hang.
+
+    The child shares the parent's sockets and port ids, so using them would
+    steal the parent's replies; and the channel lock held by the parent's
+    thread would never be released in the child. The child can still close
+    the inherited handle and open its own; the parent's keeps working.
+    """
+    h = Handle.open(netns=ns)
+    link.add(h, Ifb(name="fork0"))
+    h.nfnl  # noqa: B018 - the second channel exists too
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with h.rtnl._lock:  # as if a request were in flight
+            held.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: report by exit status only, never return into pytest
+        code = 10
+        try:
+            signal.alarm(10)  # a deadlock kills the child rather than hanging the test
+            for use in (lambda: link.dump(h), lambda: h.nfnl, lambda: nft.dump_tables(h)):
+                try:
+                    use()
+                    code = 11
+                except ValueError as e:
+                    if "forked child" not in str(e):
+                        code = 12
+            if code == 10:
+                h.close()
+                with Handle.open(netns=ns) as own:
+                    code = 0 if link.get(own, "fork0").name == "fork0" else 13
+        except BaseException:
+            code = 14
+        os._exit(code)
+    release.set()
+    t.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status), f"child killed by signal {os.WTERMSIG(status)} (a deadlock?)"
+    assert os.WEXITSTATUS(status) == 0, f"child failed with code {os.WEXITSTATUS(status)}"
+    assert link.get(h, "fork0").name == "fork0"  # the parent's handle is untouched
+    assert nft.dump_tables(h) == []
+    h.close()
