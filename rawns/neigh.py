@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import TYPE_CHECKING, Literal, TypedDict
 
+from ._check import check_uint
 from ._rtnl import NDA, NDMSG, NLM_F, NTF, NUD, RTM
 from ._wire import NLA_TYPE_MASK, Attr, Writer, attr_be16, attr_s32, attr_u8, attr_u16, attr_u32
 from ._wire import iter_attrs as _iter_attrs
@@ -153,15 +154,6 @@ def _norm_ip(value: object, what: str) -> IPAddress:
     raise TypeError(f"{what} must be a str or ipaddress address, not {value!r}")
 
 
-def _check_uint(value: int | None, bits: int, what: str) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, not {value!r}")
-    if not 0 <= value < (1 << bits):
-        raise ValueError(f"{what} {value} is out of range (0..{(1 << bits) - 1})")
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Neighbour:
     """A neighbour or FDB entry (RTM_NEWNEIGH), as reported or as a request spec.
@@ -214,22 +206,22 @@ class Neighbour:
         object.__setattr__(self, "state", _norm_state(self.state))
         if isinstance(self.flags, bool) or not isinstance(self.flags, int):
             raise TypeError(f"neighbour flags must be NTF bits, not {self.flags!r}")
-        _check_uint(self.flags, 8, "neighbour flags")
+        check_uint(self.flags, 8, "neighbour flags")
         object.__setattr__(self, "flags", NTF(self.flags))
         if self.family == 0 and self.dst is not None:
             fam = int(socket.AF_INET if self.dst.version == 4 else socket.AF_INET6)
             object.__setattr__(self, "family", fam)
-        _check_uint(self.family, 8, "neighbour family")
+        check_uint(self.family, 8, "neighbour family")
         if self.type is None:  # a header field (ndm_type), not an optional attribute
             raise TypeError("neighbour type must be an int, not None")
-        _check_uint(self.type, 8, "neighbour type")
+        check_uint(self.type, 8, "neighbour type")
         for name in ("master", "via", "nh_id", "flags_ext"):  # u32 attributes
-            _check_uint(getattr(self, name), 32, name)
-        _check_uint(self.vlan, 12, "vlan id")
-        _check_uint(self.port, 16, "port")
-        _check_uint(self.vni, 24, "vni")
-        _check_uint(self.src_vni, 24, "src_vni")
-        _check_uint(self.protocol, 8, "protocol")
+            check_uint(getattr(self, name), 32, name)
+        check_uint(self.vlan, 12, "vlan id")
+        check_uint(self.port, 16, "port")
+        check_uint(self.vni, 24, "vni")
+        check_uint(self.src_vni, 24, "src_vni")
+        check_uint(self.protocol, 8, "protocol")
         if self.family in (socket.AF_INET, socket.AF_INET6) and self.dst is not None:
             want = 4 if self.family == socket.AF_INET else 6
             if self.dst.version != want:
@@ -455,9 +447,9 @@ def build_dump(*, family: int = 0, index: int = 0, master: int = 0, proxy: bool 
     ``index`` and ``master`` filter by device and by bridge (NDA_IFINDEX,
     NDA_MASTER); ``proxy`` dumps proxy entries instead (not for the FDB).
     """
-    _check_uint(family, 8, "family")
-    _check_uint(index, 32, "index")
-    _check_uint(master, 32, "master")
+    check_uint(family, 8, "family")
+    check_uint(index, 32, "index")
+    check_uint(master, 32, "master")
     if proxy and family == AF_BRIDGE:
         raise ValueError("the FDB has no proxy entries")
     w = Writer()
@@ -689,8 +681,8 @@ def _fdb_spec(
     addr = _norm_ip(dst, "fdb destination") if dst is not None else None
     nud = _norm_state(state)
     for what, v, bits in (("vni", vni, 24), ("src_vni", src_vni, 24), ("port", port, 16)):
-        _check_uint(v, bits, what)
-    _check_uint(vlan, 12, "vlan id")
+        check_uint(v, bits, what)
+    check_uint(vlan, 12, "vlan id")
     return Neighbour(
         index=resolve_index(h, dev),
         family=AF_BRIDGE,

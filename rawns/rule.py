@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
 from typing import TYPE_CHECKING, TypedDict
 
+from ._check import check_uint
 from ._rtnl import FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, NLM_F, RT_TABLE, RTM, check_ifname
 from ._wire import (
     NLA_TYPE_MASK,
@@ -116,12 +117,7 @@ def _norm_prefix(value: object, what: str) -> IPNetwork | None:
 
 
 def _check_uint(value: int | None, bits: int, what: str) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"rule {what} must be an int, not {value!r}")
-    if not 0 <= value < (1 << bits):
-        raise ValueError(f"rule {what} {value} is out of range (0..{(1 << bits) - 1})")
+    check_uint(value, bits, f"rule {what}")
 
 
 def _check_range(value: tuple[int, int] | None, bits: int, what: str) -> tuple[int, int] | None:
