@@ -382,38 +382,45 @@ def parse_link(payload: bytes) -> Link:
 
     kw: dict[str, Any] = {}
     u32 = _HHU32
-    o = pos[_IFNAME]
-    name = _str(payload, o + 4, o + _NLA(payload, o)[0]) if o else ""
-    if o := pos[_MTU]:
-        alen, _t, kw["mtu"] = u32(payload, o)
-        if alen != 8:
-            raise _bad(payload, o, "IFLA_MTU")
-    if o := pos[_ADDRESS]:
-        kw["mac"] = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
-    if o := pos[_BROADCAST]:
-        kw["broadcast"] = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
-    if o := pos[_OPERSTATE]:
-        kw["operstate"] = _OPERSTATES.get(payload[o + 4], "UNKNOWN")
-    if o := pos[_MASTER]:
-        alen, _t, kw["master"] = u32(payload, o)
-        if alen != 8:
-            raise _bad(payload, o, "IFLA_MASTER")
-    if o := pos[_LINK]:
-        alen, _t, kw["link"] = u32(payload, o)
-        if alen != 8:
-            raise _bad(payload, o, "IFLA_LINK")
-    if o := pos[_LINK_NETNSID]:
-        alen, _t, kw["link_netnsid"] = _HHS32(payload, o)
-        if alen != 8:
-            raise _bad(payload, o, "IFLA_LINK_NETNSID")
-    if o := pos[_TXQLEN]:
-        alen, _t, kw["txqlen"] = u32(payload, o)
-        if alen != 8:
-            raise _bad(payload, o, "IFLA_TXQLEN")
-    if o := pos[_IFALIAS]:
-        kw["alias"] = _str(payload, o + 4, o + _NLA(payload, o)[0])
-    if o := pos[_LINKINFO]:
-        _parse_linkinfo(payload, o + 4, o + _NLA(payload, o)[0], kw)
+    # A fixed-size value read from the last attribute may reach past the end of
+    # the buffer (its length was checked above, its size below): fuzz findings.
+    try:
+        o = pos[_IFNAME]
+        name = _str(payload, o + 4, o + _NLA(payload, o)[0]) if o else ""
+        if o := pos[_MTU]:
+            alen, _t, kw["mtu"] = u32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_MTU")
+        if o := pos[_ADDRESS]:
+            kw["mac"] = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
+        if o := pos[_BROADCAST]:
+            kw["broadcast"] = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
+        if o := pos[_OPERSTATE]:
+            if _NLA(payload, o)[0] < 5:  # a u8 attribute with no byte
+                raise DecodeError("IFLA_OPERSTATE is empty", offset=o)
+            kw["operstate"] = _OPERSTATES.get(payload[o + 4], "UNKNOWN")
+        if o := pos[_MASTER]:
+            alen, _t, kw["master"] = u32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_MASTER")
+        if o := pos[_LINK]:
+            alen, _t, kw["link"] = u32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_LINK")
+        if o := pos[_LINK_NETNSID]:
+            alen, _t, kw["link_netnsid"] = _HHS32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_LINK_NETNSID")
+        if o := pos[_TXQLEN]:
+            alen, _t, kw["txqlen"] = u32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_TXQLEN")
+        if o := pos[_IFALIAS]:
+            kw["alias"] = _str(payload, o + 4, o + _NLA(payload, o)[0])
+        if o := pos[_LINKINFO]:
+            _parse_linkinfo(payload, o + 4, o + _NLA(payload, o)[0], kw)
+    except (struct.error, IndexError):
+        raise DecodeError("an attribute is shorter than its value", offset=o) from None
     return Link(index=index, name=name, flags=flags, type=ltype, raw=payload, offsets=pos, **kw)
 
 

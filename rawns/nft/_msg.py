@@ -15,7 +15,7 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from .._nfnl import NFGENMSG, NFT_TYPE_BASE, family_name, family_number, msg_name
+from .._nfnl import FAMILY_NAMES, NFGENMSG, NFT_TYPE_BASE, family_name, family_number, msg_name
 from .._rtnl_consts import NLM_F
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError
@@ -71,6 +71,8 @@ def parse_header(payload: bytes) -> tuple[str, int]:
     if len(payload) < _NFGEN_LEN:
         raise DecodeError(f"nf_tables message of {len(payload)} bytes has no nfgenmsg")
     fam, _version, res_id = NFGENMSG.unpack_from(payload)
+    if fam not in FAMILY_NAMES:  # tables, chains, rules and sets always have one
+        raise DecodeError(f"nf_tables object of unknown family {fam}")
     return family_name(fam), res_id
 
 

@@ -168,7 +168,7 @@ def parse_rule(payload: bytes) -> Rule:
             continue
         else:
             rest.append(Attr(kind, data[a:b]))
-    if table is None or chain is None:
+    if not table or not chain:  # absent or empty: the kernel names both (fuzz finding)
         raise DecodeError("rule without NFTA_RULE_TABLE or _CHAIN")
     return Rule(
         family=family,

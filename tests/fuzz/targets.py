@@ -28,7 +28,7 @@ from pathlib import Path
 import rawns
 from rawns._conversation import Ack, Conversation, Done, Error, Overrun, Reply
 from rawns._wire import Attr, Message, build_message, iter_messages, parse_attrs, parse_messages
-from rawns.errors import KernelError, kernel_error
+from rawns.errors import DecodeError, KernelError, kernel_error
 
 SEEDS = Path(__file__).with_name("seeds.json")
 
@@ -204,7 +204,38 @@ def _payload_target(
     if f is None:
         return None
     seeds = payloads(*types, nft=nft)
-    return Target(f"{modname}.{fn}", f, seeds, header, (_canonical(f),))
+    return Target(f"{modname}.{fn}", _touching(f), seeds, header, (_canonical(f),))
+
+
+def touch(obj: object, depth: int = 2) -> object:
+    """Read every public attribute and property of a parse result (and of its parts).
+
+    Some results decode details lazily, on access (Link.min_mtu...): those reads
+    are fuzzed too. They may raise DecodeError, like the parser itself.
+    """
+    if depth < 0 or obj is None or isinstance(obj, str | bytes | int | float | bool):
+        return obj
+    if isinstance(obj, tuple | list):
+        for x in obj[:64]:
+            touch(x, depth - 1)
+        return obj
+    for name in dir(obj):
+        if name.startswith("_"):
+            continue
+        try:
+            value = getattr(obj, name)
+        except DecodeError:
+            continue
+        if not callable(value):
+            touch(value, depth - 1)
+    return obj
+
+
+def _touching(f: Callable[[bytes], object]) -> Callable[[bytes], object]:
+    def call(data: bytes) -> object:
+        return touch(f(data))
+
+    return call
 
 
 def _canonical(f: object) -> str:
@@ -258,7 +289,7 @@ def _message_target(modname: str, fn: str, seeds: Callable[[], tuple[bytes, ...]
     f = getattr(mod, fn, None) if mod is not None else None
     if f is None:
         return None
-    return Target(f"{modname}.{fn}", f, seeds(), 0, (_canonical(f),))
+    return Target(f"{modname}.{fn}", _touching(f), seeds(), 0, (_canonical(f),))
 
 
 def _receive_dump_target() -> Target | None:

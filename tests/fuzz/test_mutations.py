@@ -70,7 +70,18 @@ def check(t: Target, data: bytes) -> None:
         )
 
 
-OPS = ("flip", "byte", "truncate", "extend", "length", "length", "length", "type", "splice")
+OPS = (
+    "flip",
+    "byte",
+    "truncate",
+    "extend",
+    "length",
+    "length",
+    "length",
+    "type",
+    "splice",
+    "last",
+)
 
 
 @st.composite
@@ -103,6 +114,15 @@ def mutated(draw: st.DrawFn, t: Target) -> bytes:
                     | st.integers(0, 0xFFFF)
                 )
                 struct.pack_into("=H", buf, f.offset + 2, new & 0xFFFF)
+        elif op == "last" and fields:
+            # make one attribute the last, with a tiny payload (0-8 bytes): reads
+            # of a fixed-size value past its end show up only there
+            f = draw(st.sampled_from(fields))
+            if f.width == 2 and f.offset + 4 <= n:
+                k = draw(st.sampled_from((0, 1, 2, 3, 4, 8)))
+                struct.pack_into("=H", buf, f.offset, 4 + k)
+                del buf[f.offset + 4 + k :]
+                buf += bytes(max(0, f.offset + 4 + k - len(buf)))
         elif op == "splice":
             other = draw(st.sampled_from(t.seeds))
             a = draw(st.integers(0, len(other)))

@@ -53,6 +53,30 @@ FOUND: list[tuple[str, str, str, str]] = [
         "540000001000050600000000005900000000000000000000000000000000000007000300763000002c001200080001007665f468200002001c00010000000000000000bb00000000000000000700030076310000",
         "veth kind name not UTF-8 (atheris): UnicodeDecodeError escaped",
     ),
+    (
+        "rawns.link",
+        "parse_link",
+        "0000000000000000000000000000000004001000",
+        "IFLA_OPERSTATE empty and last (atheris): IndexError escaped",
+    ),
+    (
+        "rawns.link",
+        "parse_link",
+        "00000403010000004900010000000000070003006c6f000004000d00",
+        "IFLA_TXQLEN of 4 bytes, last: struct.error escaped",
+    ),
+    (
+        "rawns.nft.rules",
+        "parse_rule",
+        "0000000006000100740000000600020063000000",
+        "nfgenmsg family 0: Rule.chain_ref raised ValueError later",
+    ),
+    (
+        "rawns.nft.rules",
+        "parse_rule",
+        "0200000006000100740000000500020000000000",
+        "empty chain name: Rule.chain_ref raised ValueError later",
+    ),
 ]
 
 
