@@ -67,7 +67,7 @@ def test_fast_path_bytes_equal_the_route_path(
 )
 def test_bad_destination_is_named_before_sending(bad: str) -> None:
     h = _Recorder()
-    with pytest.raises(ValueError, match="route (dst|gateway)"):
+    with pytest.raises(ValueError, match=r"route (dst|gateway)"):
         route.add_many(h, ["10.1.0.0/24", bad], gateway="10.0.0.2")  # type: ignore[arg-type]
     assert h.msgs == []
 
