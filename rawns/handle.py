@@ -54,22 +54,27 @@ class Handle:
         ``None`` means the namespace of the calling thread. The handle keeps
         its own fd on the namespace, so the ``Netns`` may be closed first.
         """
-        ns: _netns.Netns | None
         if netns is None:
-            ns = None
-        elif isinstance(netns, str):
-            ns = _netns.open(netns)
-        elif isinstance(netns, _netns.Netns):
-            ns = netns.dup()
-        else:
+            return cls(Channel(NetlinkSocket(NETLINK_ROUTE)), None)
+        if not isinstance(netns, str | _netns.Netns):
             raise TypeError(f"netns must be a Netns, a name or None, not {netns!r}")
-        try:
-            sock = _netns.run_in(ns, lambda: NetlinkSocket(NETLINK_ROUTE))
-        except BaseException:
-            if ns is not None:
+        target = netns
+
+        def make() -> Handle:
+            # Everything that opens a descriptor runs in the helper thread,
+            # where no signal handler runs: an exception raised in the caller
+            # (Ctrl-C, a test timeout) cannot orphan the namespace fd or the
+            # socket; if it comes, the finished handle is closed for it.
+            ns = _netns.open(target) if isinstance(target, str) else target.dup()
+            try:
+                with ns.entered():
+                    sock = NetlinkSocket(NETLINK_ROUTE)
+            except BaseException:
                 ns.close()
-            raise
-        return cls(Channel(sock), ns)
+                raise
+            return cls(Channel(sock), ns)
+
+        return _netns._in_new_thread(make)
 
     @property
     def netns(self) -> _netns.Netns | None:

@@ -17,14 +17,15 @@ forked.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import errno
 import os
 import re
-import threading
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = [
     "CLONE_NEWNET",
@@ -209,7 +210,7 @@ class Netns:
 
     def dup(self) -> Netns:
         """A second, independent fd on the same namespace."""
-        return Netns(os.dup(self.fd), name=self.name, path=self.path)
+        return _owning(os.dup, self.fd, name=self.name, path=self.path)
 
     @contextlib.contextmanager
     def entered(self) -> Iterator[Netns]:
@@ -235,6 +236,21 @@ class Netns:
         return run_in(self, fn)
 
 
+def _owning(opener: Callable[..., int], *args: Any, **kw: Any) -> Netns:
+    """A :class:`Netns` owning the fd that ``opener(*args)`` returns.
+
+    The object exists before the fd, which goes from the call's return
+    straight into it: an exception from a signal handler (Ctrl-C, a test
+    timeout) can then only land between those two steps, a window of one
+    bytecode (an unreferenced Netns closes its fd when collected). create(),
+    new() and Handle.open() leave no window at all: their helper threads,
+    where Python runs no signal handler, store the fds themselves.
+    """
+    ns = Netns(-1, **kw)
+    ns._fd = opener(*args)
+    return ns
+
+
 def run_in(ns: Netns | None, fn: Callable[[], T]) -> T:
     """Run ``fn`` in a short-lived thread inside ``ns`` and return its result.
 
@@ -251,20 +267,52 @@ def run_in(ns: Netns | None, fn: Callable[[], T]) -> T:
     return _in_new_thread(inside)
 
 
-def _in_new_thread(fn: Callable[[], T]) -> T:
-    """Call ``fn`` in a fresh thread (which may change namespace and then dies)."""
+def _close_result(result: object) -> None:
+    close = getattr(result, "close", None)
+    if callable(close):
+        close()
+
+
+def _in_new_thread(fn: Callable[[], T], discard: Callable[[T], object] = _close_result) -> T:
+    """Call ``fn`` in a fresh thread (which may change namespace and then dies).
+
+    If the caller is interrupted while waiting (KeyboardInterrupt, an
+    exception from a signal handler such as a test timeout), the helper is
+    still let finish, and what it made is released with ``discard`` (a
+    socket or an fd closed) before the exception goes on: nothing leaks, and
+    the caller's cleanup sees the helper's syscalls complete. The thread is
+    started with ``_thread`` because ``threading.Thread.start()`` waits in
+    Python code, where an interruption would lose track of a thread that
+    runs anyway.
+    """
     box: list[T] = []
     err: list[BaseException] = []
+    finished: list[bool] = []
+    done = _thread.allocate_lock()
+    done.acquire()
 
     def body() -> None:
         try:
             box.append(fn())
         except BaseException as e:  # re-raised in the caller
             err.append(e)
+        finally:
+            finished.append(True)
+            done.release()
 
-    t = threading.Thread(target=body, name="rawns-netns", daemon=True)
-    t.start()
-    t.join()
+    _thread.start_new_thread(body, ())
+    try:
+        done.acquire()
+    except BaseException:
+        # The interruption may come before or after acquire() returned: wait on
+        # the helper's flag, not the lock (the helper runs briefly).
+        while not finished:
+            with contextlib.suppress(BaseException):
+                done.acquire(timeout=0.05)
+        if box:
+            with contextlib.suppress(Exception):
+                discard(box.pop())
+        raise
     if err:
         raise err[0]
     return box[0]
@@ -309,24 +357,29 @@ def create(name: str, *, run_dir: str = NETNS_RUN_DIR, delete_on_exit: bool = Tr
     """
     path = _path_for(name, run_dir)
     _ensure_run_dir(run_dir)
-    fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0)
-    os.close(fd)
+    # The mount point: an empty file of mode 0, as ip's open(O_CREAT|O_EXCL, 0)
+    # makes, but with no descriptor that an interruption could orphan.
+    os.mknod(path, stat.S_IFREG)
 
-    def make() -> int:
+    ns = Netns(-1, name=name, path=path, delete_on_exit=delete_on_exit)
+
+    def make() -> None:
         _unshare(CLONE_NEWNET)
         # thread-self, not self: only this thread moved.
         _mount("/proc/thread-self/ns/net", path, "none", MS_BIND)
-        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        # Stored by the helper, where no signal handler runs: the fd cannot be
+        # orphaned by an exception raised in the caller's thread.
+        ns._fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
 
     try:
-        nsfd = _in_new_thread(make)
+        _in_new_thread(make)
+        return ns
     except BaseException:
         with contextlib.suppress(OSError):
             _umount2(path, MNT_DETACH)
         with contextlib.suppress(OSError):
             os.unlink(path)
         raise
-    return Netns(nsfd, name=name, path=path, delete_on_exit=delete_on_exit)
 
 
 def delete(name: str, *, run_dir: str = NETNS_RUN_DIR) -> None:
@@ -376,39 +429,41 @@ def open(
     if name is not None:
         p = _path_for(name, run_dir)
         try:
-            nsfd = os.open(p, os.O_RDONLY | os.O_CLOEXEC)
+            return _owning(os.open, p, os.O_RDONLY | os.O_CLOEXEC, name=name, path=p)
         except FileNotFoundError:
             raise FileNotFoundError(
                 errno.ENOENT, f"no network namespace named {name!r}", p
             ) from None
-        return Netns(nsfd, name=name, path=p)
     if path is not None:
-        return Netns(os.open(path, os.O_RDONLY | os.O_CLOEXEC), path=path)
+        return _owning(os.open, path, os.O_RDONLY | os.O_CLOEXEC, path=path)
     if pid is not None:
         if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
             raise ValueError(f"pid must be a positive int, not {pid!r}")
         p = f"/proc/{pid}/ns/net"
         try:
-            return Netns(os.open(p, os.O_RDONLY | os.O_CLOEXEC), path=p)
+            return _owning(os.open, p, os.O_RDONLY | os.O_CLOEXEC, path=p)
         except FileNotFoundError:
             raise FileNotFoundError(errno.ESRCH, f"no process with pid {pid}", p) from None
     assert fd is not None
     if not isinstance(fd, int) or isinstance(fd, bool) or fd < 0:
         raise ValueError(f"fd must be a non-negative int, not {fd!r}")
-    return Netns(os.dup(fd))
+    return _owning(os.dup, fd)
 
 
 def current() -> Netns:
     """The calling thread's namespace."""
     p = "/proc/thread-self/ns/net"
-    return Netns(os.open(p, os.O_RDONLY | os.O_CLOEXEC), path=p)
+    return _owning(os.open, p, os.O_RDONLY | os.O_CLOEXEC, path=p)
 
 
 def new() -> Netns:
     """A new anonymous namespace (``unshare -n``), alive while its fd is open."""
 
-    def make() -> int:
-        _unshare(CLONE_NEWNET)
-        return os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    ns = Netns(-1)
 
-    return Netns(_in_new_thread(make))
+    def make() -> None:
+        _unshare(CLONE_NEWNET)
+        ns._fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)  # see create()
+
+    _in_new_thread(make)
+    return ns
