@@ -223,11 +223,19 @@ class Netns:
         """
         here = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            _setns(self.fd, CLONE_NEWNET)
             try:
+                # Inside the try whose finally restores: an exception raised by
+                # a signal handler just after setns() returns still brings the
+                # thread home (restoring where it never left is harmless).
+                _setns(self.fd, CLONE_NEWNET)
                 yield self
             finally:
-                _setns(here, CLONE_NEWNET)
+                # Straight into C, no Python frame first (a signal handler
+                # could raise at a frame's start and skip the restore).
+                if _lib is not None:
+                    _check(_lib.rawns_setns(here, CLONE_NEWNET), "setns")
+                else:  # pragma: no cover - Python 3.12+ without the shim
+                    os.setns(here, CLONE_NEWNET)
         finally:
             os.close(here)
 

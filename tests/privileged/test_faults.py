@@ -353,6 +353,40 @@ def test_interrupting_namespace_and_handle_calls_leaks_nothing(make_ns: Any) -> 
         assert f"/run/netns/{prefix}" not in f.read()
 
 
+def test_an_interrupted_entered_block_never_strands_the_thread(ns: Any) -> None:
+    """entered() under a storm of exceptions from a signal handler: always home after.
+
+    The dangerous moment is just after setns() returns: a handler raising
+    there used to skip the restore, leaving the thread (here: the main
+    thread) in the other namespace for good.
+    """
+    home = os.stat("/proc/thread-self/ns/net").st_ino
+    rnd = random.Random(11)
+
+    def boom(_sig: int, _frame: Any) -> None:
+        raise _Stop
+
+    old = signal.signal(signal.SIGALRM, boom)
+    hits = 0
+    try:
+        for _ in range(2000):
+            try:
+                signal.setitimer(signal.ITIMER_REAL, rnd.uniform(0, 0.00005))
+                try:
+                    with ns.entered():
+                        pass
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except _Stop:
+                hits += 1
+            here = os.stat("/proc/thread-self/ns/net").st_ino
+            assert here == home, f"stranded in another namespace after {hits} interruptions"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert hits > 100
+
+
 # ---------------------------------------------------------------------------
 # a monitor overrun while the state keeps changing
 
