@@ -411,7 +411,10 @@ def exists(name: str, *, run_dir: str = NETNS_RUN_DIR) -> bool:
 
 
 def dump(*, run_dir: str = NETNS_RUN_DIR) -> list[str]:
-    """Names of the namespaces under ``/run/netns``, sorted (``ip netns list``)."""
+    """Names of the namespaces under ``/run/netns``, sorted.
+
+    Equivalent to: ip netns list
+    """
     try:
         return sorted(p.name for p in Path(run_dir).iterdir())
     except FileNotFoundError:
@@ -427,6 +430,8 @@ def open(
     run_dir: str = NETNS_RUN_DIR,
 ) -> Netns:
     """Open an existing namespace by exactly one of name, path, pid or fd.
+
+    Equivalent to: ip netns exec NAME ... / nsenter --net=PATH (what they open)
 
     ``fd`` is duplicated: the caller keeps its own. Raises
     :class:`FileNotFoundError` for an unknown name, path or pid.
@@ -465,7 +470,10 @@ def current() -> Netns:
 
 
 def new() -> Netns:
-    """A new anonymous namespace (``unshare -n``), alive while its fd is open."""
+    """A new anonymous namespace, alive while its fd is open.
+
+    Equivalent to: unshare --net (no name under /run/netns)
+    """
 
     ns = Netns(-1)
 
