@@ -1,0 +1,71 @@
+"""The one-unpack fast path for common IPv4 route shapes decodes exactly as the general loop."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rawns.route import _decode, parse_route
+
+TABLE, DST, PRIORITY, PREFSRC, GATEWAY, OIF = 15, 1, 6, 7, 5, 4
+SHAPES = [
+    (TABLE, DST, GATEWAY, OIF),
+    (TABLE, DST, OIF),
+    (TABLE, DST, PRIORITY, GATEWAY, OIF),
+    (TABLE, DST, PREFSRC, OIF),
+    (TABLE, DST, PRIORITY, OIF),
+]
+
+
+def _message(shape: tuple[int, ...], hdr: tuple[int, ...], values: list[int]) -> bytes:
+    out = struct.pack("=BBBBBBBBI", 2, *hdr)
+    for t, v in zip(shape, values, strict=True):
+        out += struct.pack("=HHI", 8, t, v)
+    return out
+
+
+def _general(payload: bytes) -> object:
+    saved = _decode._SHAPES
+    _decode._SHAPES = {}
+    try:
+        return parse_route(payload)
+    finally:
+        _decode._SHAPES = saved
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_shaped_and_general_decoders_agree(shape: tuple[int, ...], data: st.DataObject) -> None:
+    dst_len = data.draw(st.integers(0, 33))
+    hdr = (
+        dst_len,
+        data.draw(st.sampled_from([0, 0, 0, 8])),  # src_len: non-zero leaves the fast path
+        data.draw(st.integers(0, 255)),
+        data.draw(st.integers(0, 255)),
+        data.draw(st.integers(0, 255)),
+        data.draw(st.integers(0, 255)),
+        data.draw(st.integers(1, 12)),
+        data.draw(st.integers(0, 2**32 - 1)),
+    )
+    values = [data.draw(st.integers(0, 2**32 - 1)) for _ in shape]
+    if DST in shape and dst_len <= 32:
+        mask = ((1 << dst_len) - 1) << (32 - dst_len)
+        i = shape.index(DST)
+        values[i] = struct.unpack(
+            "=I", (int.from_bytes(struct.pack("=I", values[i]), "big") & mask).to_bytes(4, "big")
+        )[0]
+    payload = _message(shape, hdr, values)
+    try:
+        expected = _general(payload)
+    except Exception as e:  # the fast path must fail the same way
+        with pytest.raises(type(e)):
+            parse_route(payload)
+        return
+    got = parse_route(payload)
+    assert got == expected
+    assert repr(got) == repr(expected)
+    assert got.dst.prefixlen == expected.dst.prefixlen  # type: ignore[attr-defined]
