@@ -1,4 +1,4 @@
-"""The one-unpack fast path for common IPv4 route shapes decodes exactly as the general loop."""
+"""Decoder fast paths agree with the general code: route shapes, Link without its init."""
 
 from __future__ import annotations
 
@@ -69,3 +69,13 @@ def test_shaped_and_general_decoders_agree(shape: tuple[int, ...], data: st.Data
     assert got == expected
     assert repr(got) == repr(expected)
     assert got.dst.prefixlen == expected.dst.prefixlen  # type: ignore[attr-defined]
+
+
+def test_link_shadow_layout_matches_link() -> None:
+    """link._base._LinkSlots must have Link's slots, in order (the decoder relies on it)."""
+    import dataclasses
+
+    from rawns.link import Link, _base
+
+    assert tuple(f.name for f in dataclasses.fields(Link)) == _base._LINK_FIELDS
+    assert _base._LinkSlots.__slots__ == Link.__slots__
