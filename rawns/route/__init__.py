@@ -24,7 +24,7 @@ from .._inet import IPAddress, IPNetwork
 from .._rtnl import RT_SCOPE, RTA, RTM, RTMSG
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError, KernelError, NotFound
-from ._decode import parse_route
+from ._decode import _SHAPES, _parse_shaped, parse_route
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace
 from ._types import _RT_TABLE_MAIN, Nexthop, Route, label
 
@@ -215,9 +215,19 @@ def dump(
 
 def _parse_dumped(data: bytes, start: int, end: int) -> Route | None:
     # AF_UNSPEC dumps also walk the multicast (RTNL_FAMILY_IPMR...) tables:
-    # those are not unicast routes and are skipped. (The GC pause that makes
-    # big dumps fast is the channel's, for every dump.)
-    if start >= end or data[start] not in (2, 10):
+    # those are not unicast routes and are skipped. The common IPv4 shapes are
+    # tried here first, one call level less on the hot path of big dumps.
+    # (The GC pause that makes big dumps fast is the channel's, for every dump.)
+    if start >= end:
+        return None
+    family = data[start]
+    if family == 2:
+        shapes = _SHAPES.get(end - start)
+        if shapes is not None:
+            r = _parse_shaped(data, start, shapes)
+            if r is not None:
+                return r
+    elif family != 10:
         return None
     return parse_route(data, start, end)
 
