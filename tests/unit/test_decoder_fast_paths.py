@@ -79,3 +79,28 @@ def test_link_shadow_layout_matches_link() -> None:
 
     assert tuple(f.name for f in dataclasses.fields(Link)) == _base._LINK_FIELDS
     assert _base._LinkSlots.__slots__ == Link.__slots__
+
+
+def test_decoded_route_reads_as_an_ipaddress_network_everywhere() -> None:
+    import copy
+    import dataclasses
+    import ipaddress
+    import pickle
+
+    from rawns.route import Route
+
+    payload = _message((TABLE, DST, GATEWAY, OIF), (24, 0, 0, 254, 3, 0, 1, 0),
+                       [254, struct.unpack("=I", bytes([10, 1, 2, 0]))[0],
+                        struct.unpack("=I", bytes([10, 0, 0, 2]))[0], 2])  # fmt: skip
+    built = Route(dst="10.1.2.0/24", gateway="10.0.0.2", oif=2, protocol=3, table=254)
+    for r in (parse_route(payload), parse_route(payload)):
+        assert r == built and hash(r) == hash(built)
+        assert repr(r) == repr(built)
+    r = parse_route(payload)
+    assert pickle.loads(pickle.dumps(r)) == built  # noqa: S301 - our own bytes
+    assert copy.copy(r) == built and copy.deepcopy(r) == built
+    assert dataclasses.replace(r, metric=5).dst == ipaddress.ip_network("10.1.2.0/24")
+    assert dataclasses.asdict(parse_route(payload))["dst"] == ipaddress.ip_network("10.1.2.0/24")
+    fresh = parse_route(payload)
+    assert type(fresh.dst) is ipaddress.IPv4Network
+    assert type(fresh.dst) is ipaddress.IPv4Network  # stored after the first read
