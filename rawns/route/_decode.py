@@ -155,13 +155,15 @@ def _addr4(n: int) -> IPv4Address:
 
 
 def _net4_fast(n: int, plen: int) -> IPNetwork:
-    net = _new(IPv4Network)
-    d = net.__dict__
-    d["network_address"] = _addr4(n)
-    d["netmask"], d["_prefixlen"] = _MASKS4[plen]
+    # Plain attribute stores, in IPv4Network.__init__'s order: the values then
+    # live inline in the object (CPython 3.11+), where touching net.__dict__
+    # would build a separate dict per network (time and memory).
+    net: Any = _new(IPv4Network)
+    net.network_address = _addr4(n)
+    net.netmask, net._prefixlen = _MASKS4[plen]
     if plen >= 31:
-        d["hosts"] = net.__iter__
-    return net
+        net.hosts = net.__iter__
+    return cast(IPNetwork, net)
 
 
 def _net6_fast(n: int, plen: int) -> IPNetwork:
