@@ -32,8 +32,8 @@ from rawns.nft import match as m
 from rawns.nft import sets as nft_sets
 from rawns.nft.rules import parse_rule
 from tests.conftest import nft_json, run
+from tests.unit.golden_io import hexdiff
 from tests.unit.nft_cases import CASES
-from tests.unit.rtnl_golden import hexdiff
 
 GOLDEN = Path(__file__).parents[1] / "unit" / "golden" / "nft"
 NEWRULE = nft_type(NFT_MSG.NEWRULE)

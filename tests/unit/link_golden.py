@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import struct
 import subprocess
 import sys
@@ -31,6 +30,12 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from .golden_io import hexdiff, sent_messages, zero_seq
+from .golden_io import load as _load
+from .golden_io import names as _names
+
+__all__ = ["annotate", "hexdiff", "load", "load_replies", "names", "zero_seq"]
 
 GOLDEN = Path(__file__).parent / "golden" / "link"
 
@@ -127,13 +132,11 @@ STRACE = ["strace", "-f", "-qq", "-e", "trace=sendmsg", "-xx", "-s", "4096", "-e
 
 
 def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GOLDEN / f"{name}.json").read_text())
-    data["raw"] = bytes.fromhex(data["hex"])
-    return data
+    return _load("link", name)
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in GOLDEN.glob("*.json"))
+    return _names("link")
 
 
 def _enum_name(enum: Any, value: int) -> str:
@@ -218,38 +221,8 @@ def _attrs(
         off += (alen + 3) & ~3
 
 
-def hexdiff(built: bytes, captured: bytes) -> str:
-    """Side-by-side hex, 8 bytes a row, rows that differ marked with ``!``."""
-    rows = ["offset  built                     captured"]
-    for i in range(0, max(len(built), len(captured)), 8):
-        a, b = built[i : i + 8], captured[i : i + 8]
-        mark = " " if a == b else "!"
-        rows.append(f"{mark}{i:04x}   {a.hex(' '):24s}  {b.hex(' ')}")
-    return "\n".join(rows)
-
-
-def zero_seq(msg: bytes) -> bytes:
-    """The message with nlmsg_seq and nlmsg_pid zeroed (rawns builds with seq 0)."""
-    return msg[:8] + bytes(8) + msg[16:]
-
-
 # ---------------------------------------------------------------------------
 # capture (root)
-
-_DUMP = re.compile(r"\|\s+[0-9a-f]{5}\s\s((?:[0-9a-f]{2}\s+){1,16})")
-
-
-def _sent_buffers(trace: str) -> list[bytes]:
-    """Every sendmsg buffer in an strace log, from its ``-e write=all`` hex dump."""
-    out: list[bytearray] = []
-    for line in trace.splitlines():
-        if " bytes in buffer " in line:
-            out.append(bytearray())
-            continue
-        m = _DUMP.search(line)
-        if m and out:
-            out[-1] += bytes.fromhex("".join(line[m.start(1) : m.start(1) + 49].split()))
-    return [bytes(b) for b in out]
 
 
 def _ip(ns: str, cmd: str) -> None:
@@ -276,7 +249,7 @@ def capture_one(name: str, extra: list[str], cmd: str, mtype: int) -> dict[str, 
         command = cmd.format(**values)
         argv = ["ip", "-n", ns, *command.split()]
         subprocess.run([*STRACE, "-o", str(log), *argv], check=True)
-        sent = [m for m in _sent_buffers(log.read_text()) if struct.unpack_from("=H", m, 4)[0]]
+        sent = [m for m in sent_messages(log.read_text()) if struct.unpack_from("=H", m, 4)[0]]
         msgs = [m for m in sent if struct.unpack_from("=H", m, 4)[0] == mtype]
         raw = zero_seq(msgs[-1])
     finally:

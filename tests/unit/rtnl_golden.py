@@ -18,7 +18,6 @@ ran after, the hex bytes and the notes.
 from __future__ import annotations
 
 import json
-import re
 import struct
 import subprocess
 import sys
@@ -26,7 +25,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-GOLDEN = Path(__file__).parent / "golden"
+from .golden_io import GOLDEN, hexdiff, load, names, sent_messages, zero_seq
+
+__all__ = ["annotate", "capture", "hexdiff", "load", "names"]
+
 
 # (directory, name, argv after "ip -n NS", message type kept)
 SETUP = [
@@ -72,16 +74,6 @@ CAPTURES: list[tuple[str, str, str, int]] = [
 
 # ---------------------------------------------------------------------------
 # loading and notes
-
-
-def load(directory: str, name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GOLDEN / directory / f"{name}.json").read_text())
-    data["raw"] = bytes.fromhex(data["hex"])
-    return data
-
-
-def names(directory: str) -> list[str]:
-    return sorted(p.stem for p in (GOLDEN / directory).glob("*.json"))
 
 
 def _enum_name(enum: Any, value: int) -> str:
@@ -156,36 +148,8 @@ def _attrs(raw: bytes, off: int, end: int, enum: Any, notes: list[str], indent: 
         off += (alen + 3) & ~3
 
 
-def hexdiff(built: bytes, captured: bytes) -> str:
-    """Side-by-side hex, 8 bytes a row, rows that differ marked with ``!``."""
-    rows = ["offset  built                     captured"]
-    for i in range(0, max(len(built), len(captured)), 8):
-        a, b = built[i : i + 8], captured[i : i + 8]
-        mark = " " if a == b else "!"
-        rows.append(f"{mark}{i:04x}   {a.hex(' '):24s}  {b.hex(' ')}")
-    return "\n".join(rows)
-
-
 # ---------------------------------------------------------------------------
 # capture (root)
-
-_DUMP = re.compile(r"\|\s+[0-9a-f]{5}\s\s((?:[0-9a-f]{2}\s+){1,16})")
-
-
-def _sent_messages(trace: str) -> list[bytes]:
-    """Every sendmsg buffer in an strace log, from its ``-e write=all`` hex dumps."""
-    out: list[bytes] = []
-    cur: bytearray | None = None
-    for line in trace.splitlines():
-        if " bytes in buffer " in line:
-            cur = bytearray()
-            out.append(b"")
-        m = _DUMP.search(line)
-        if m and cur is not None:
-            hexpart = line[m.start(1) : m.start(1) + 49]
-            cur += bytes.fromhex("".join(hexpart.split()))
-            out[-1] = bytes(cur)
-    return out
 
 
 def capture() -> None:
@@ -213,14 +177,11 @@ def capture() -> None:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-            msgs = [
-                m for m in _sent_messages(log.read_text()) if m[4:6] == struct.pack("=H", mtype)
-            ]
+            msgs = [m for m in sent_messages(log.read_text()) if m[4:6] == struct.pack("=H", mtype)]
             log.unlink()
             if not msgs:
                 raise SystemExit(f"{name}: no message of type {mtype} sent by {cmd!r}")
-            raw = bytearray(msgs[-1])
-            raw[8:16] = bytes(8)  # seq and pid are per run
+            raw = zero_seq(msgs[-1])  # seq and pid are per run
             record = {
                 "command": "ip " + cmd,
                 "setup": ["ip netns add NS"] + [f"ip -n NS {c}" for c in SETUP],

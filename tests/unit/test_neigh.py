@@ -17,7 +17,7 @@ from rawns._wire import Attr, Writer, parse_messages
 from rawns.errors import DecodeError
 from rawns.neigh import AF_BRIDGE, CacheInfo, Neighbour
 
-from .test_neigh_golden import load, names
+from .golden_io import load, names
 
 
 def _payload(family: int, index: int, state: int, flags: int, ntype: int, *attrs: Attr) -> bytes:

@@ -16,13 +16,11 @@ Recapture (root; makes and deletes a throwaway namespace, also on failure)::
 from __future__ import annotations
 
 import json
-import re
 import struct
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +30,7 @@ from rawns._rtnl import FIB_RULE_HDR, FRA, NDA, NDMSG, NLM_F, NTF, NUD, RTM
 from rawns._wire import iter_attrs, parse_messages
 from rawns.neigh import AF_BRIDGE, Neighbour
 
-GOLDEN = Path(__file__).parent / "golden"
+from .golden_io import GOLDEN, hexdiff, load, names, sent_messages, zero_seq
 
 # The setup every capture runs after, in a fresh namespace: lo=1, v1=2, v0=3,
 # vx0=4, br0=5 (indexes are allocated in creation order; v1 is made first).
@@ -203,26 +201,6 @@ CASES: dict[str, tuple[Callable[[Neighbour], bytes], int, Neighbour]] = {
 # helpers shared with test_rule_golden
 
 
-def load(directory: str, name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GOLDEN / directory / f"{name}.json").read_text())
-    data["raw"] = bytes.fromhex(data["hex"])
-    return data
-
-
-def names(directory: str) -> list[str]:
-    return sorted(p.stem for p in (GOLDEN / directory).glob("*.json"))
-
-
-def hexdiff(built: bytes, captured: bytes) -> str:
-    """Side-by-side hex, 8 bytes a row, rows that differ marked with ``!``."""
-    rows = ["offset  built                     captured"]
-    for i in range(0, max(len(built), len(captured)), 8):
-        a, b = built[i : i + 8], captured[i : i + 8]
-        mark = " " if a == b else "!"
-        rows.append(f"{mark}{i:04x}   {a.hex(' '):24s}  {b.hex(' ')}")
-    return "\n".join(rows)
-
-
 def _name(enum: Any, value: int) -> str:
     try:
         return f"{enum(value).name}({value})"
@@ -263,12 +241,6 @@ def annotate(raw: bytes) -> list[str]:
     for atype, a, b in iter_attrs(raw, start, length):
         notes.append(f"{_name(attr_enum, atype & 0x3FFF)} len={b - a + 4} {raw[a:b].hex()}")
     return notes
-
-
-def zero_seq(raw: bytes) -> bytes:
-    out = bytearray(raw)
-    out[8:16] = bytes(8)
-    return bytes(out)
 
 
 # ---------------------------------------------------------------------------
@@ -316,22 +288,6 @@ def test_captures_record_their_command() -> None:
 
 # ---------------------------------------------------------------------------
 # capture (root, by hand)
-
-_DUMP = re.compile(r"^\s*\|\s+[0-9a-f]{5}\s\s((?:[0-9a-f]{2}\s+){1,16})")
-
-
-def sent_messages(trace: str) -> list[bytes]:
-    """Every sendmsg buffer in an strace log, from its ``-e write=all`` hex dumps."""
-    out: list[bytes] = []
-    for line in trace.splitlines():
-        if " bytes in buffer " in line:
-            out.append(b"")
-            continue
-        m = _DUMP.match(line)
-        if m and out:
-            hexpart = line[m.start(1) : m.start(1) + 49]
-            out[-1] += bytes.fromhex("".join(hexpart.split()))
-    return out
 
 
 def _in_ns(ns: str, command: str) -> list[str]:

@@ -53,8 +53,8 @@ from rawns.nft.rules import parse_rule
 from rawns.nft.sets import parse_elements, parse_set
 from rawns.nft.tables import parse_table
 
+from .golden_io import hexdiff
 from .nft_cases import CASES
-from .rtnl_golden import hexdiff
 
 GOLDEN = Path(__file__).parent / "golden" / "nft"
 NAMES = sorted(p.stem for p in GOLDEN.glob("*.json"))

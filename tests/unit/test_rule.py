@@ -16,7 +16,7 @@ from rawns._wire import Attr, Writer, parse_messages
 from rawns.errors import DecodeError
 from rawns.rule import Rule
 
-from .test_neigh_golden import load, names
+from .golden_io import load, names
 
 
 def _payload(hdr: tuple[int, ...], *attrs: Attr) -> bytes:

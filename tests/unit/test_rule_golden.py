@@ -16,7 +16,8 @@ from rawns._rtnl import FR_ACT, NLM_F, RTM
 from rawns._wire import parse_messages
 from rawns.rule import Rule
 
-from .test_neigh_golden import CAPTURES, SETUP, annotate, hexdiff, load, names, zero_seq
+from .golden_io import hexdiff, load, names, zero_seq
+from .test_neigh_golden import CAPTURES, SETUP, annotate
 
 CREATE_EXCL = NLM_F.CREATE | NLM_F.EXCL
 
