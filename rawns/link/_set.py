@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM, check_ifname
-from .._wire import NLA_TYPE_MASK, Writer, iter_attrs, iter_messages
+from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError, KernelError
 from ._base import LinkRef, Resolver, header, index_of, mac_str, pipeline, ref_label
 from ._bridge import BridgePort
@@ -27,6 +27,8 @@ from ._spec import (
     check_mtu,
     check_netns,
     check_ref,
+    decode_request,
+    first_newlink,
     parse_mac,
     put_netns,
     set_field,
@@ -274,21 +276,12 @@ def parse_set(msg: bytes) -> LinkChange:
     The inverse of :func:`build_set` for one message (golden tests, debugging).
     Raises :class:`~rawns.errors.DecodeError` for bytes it cannot map.
     """
-    try:
-        return _parse_set(msg)
-    except DecodeError:
-        raise
-    except (ValueError, TypeError, IndexError, KeyError, struct.error) as e:
-        # a value LinkChange refuses, a field of the wrong size or encoding (fuzz findings)
-        raise DecodeError(f"RTM_NEWLINK request does not map to a link change: {e}") from e
+    return decode_request(_parse_set, msg, "a link change")
 
 
 def _parse_set(msg: bytes) -> LinkChange:
-    msgs = list(iter_messages(msg))
-    if not msgs:
-        raise DecodeError("no message")
-    (mtype, _flags, _seq, _pid, start, end), *rest = msgs
-    if rest or mtype != RTM.NEWLINK:
+    start, end, next_at = first_newlink(msg)
+    if next_at is not None:
         raise DecodeError("expected one RTM_NEWLINK message")
     _fam, _type, index, flags, change = IFINFOMSG.unpack_from(msg, start)
     kw: dict[str, Any] = {}

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union
 
 from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM, check_ifname
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs, iter_messages
@@ -45,6 +45,7 @@ __all__ = [
 #: or a process id whose namespace is meant (IFLA_NET_NS_PID).
 NetnsRef = Union[Netns, int]  # noqa: UP007 - a runtime alias
 
+T = TypeVar("T")
 _IFF_UP = int(IFF.UP)
 ETH_MIN_MTU = 68
 MAX_MTU = 65536  # ETH_MAX_MTU is 65535; loopback runs at 65536
@@ -485,22 +486,41 @@ def parse_add(msg: bytes) -> LinkSpec:
     (a follow-up message that :func:`build_add` appends is read back too).
     Raises :class:`~rawns.errors.DecodeError` for bytes it cannot map to a spec.
     """
+    return decode_request(_parse_add, msg, "a link spec")
+
+
+def decode_request(parse: Callable[[bytes], T], msg: bytes, what: str) -> T:
+    """Run a request parser; any mapping failure becomes a :class:`DecodeError`.
+
+    Shared by :func:`parse_add` and :func:`~rawns.link.parse_set`: a value the
+    spec refuses or a field of the wrong size or encoding (fuzz findings) must
+    not escape as ValueError, struct.error...
+    """
     try:
-        return _parse_add(msg)
+        return parse(msg)
     except DecodeError:
         raise
     except (ValueError, TypeError, IndexError, KeyError, struct.error) as e:
-        # a value the spec refuses, a field of the wrong size or encoding (fuzz findings)
-        raise DecodeError(f"RTM_NEWLINK request does not map to a link spec: {e}") from e
+        raise DecodeError(f"RTM_NEWLINK request does not map to {what}: {e}") from e
 
 
-def _parse_add(msg: bytes) -> LinkSpec:
+def first_newlink(msg: bytes) -> tuple[int, int, int | None]:
+    """``(start, end, next)`` of the RTM_NEWLINK that opens ``msg``.
+
+    ``start:end`` is its payload; ``next`` is where the following message
+    starts, or None if it is the only one.
+    """
     msgs = list(iter_messages(msg))
     if not msgs:
         raise DecodeError("no message")
     (mtype, _flags, _seq, _pid, start, end), *rest = msgs
     if mtype != RTM.NEWLINK:
         raise DecodeError(f"expected RTM_NEWLINK, got message type {mtype}")
+    return start, end, (rest[0][4] - 16 if rest else None)
+
+
+def _parse_add(msg: bytes) -> LinkSpec:
+    start, end, next_at = first_newlink(msg)
     kw = parse_common(msg, start, end)
     kind = None
     data = (0, 0)
@@ -516,8 +536,8 @@ def _parse_add(msg: bytes) -> LinkSpec:
         raise DecodeError("the request carries attributes no spec field holds")
     top = {"link": kw.pop("link")} if "link" in kw else {}
     kw.update(cls._parse_data(msg, data[0], data[1], top))
-    if rest:
-        kw.update(cls._parse_followups(kw, msg[rest[0][4] - 16 :]))
+    if next_at is not None:
+        kw.update(cls._parse_followups(kw, msg[next_at:]))
     if top:
         raise DecodeError(f"IFLA_LINK is not a field of {cls.__name__}")
     names = {f.name for f in fields(cls)}
