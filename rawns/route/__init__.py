@@ -24,7 +24,7 @@ from .._inet import IPAddress, IPNetwork
 from .._rtnl import RT_SCOPE, RTA, RTM, RTMSG
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError, KernelError, NotFound
-from ._decode import _SHAPES, _parse_shaped, parse_route
+from ._decode import _SHAPES, _parse_route_general, _parse_shaped, parse_route
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace
 from ._types import _RT_TABLE_MAIN, Nexthop, Route, label
 
@@ -229,7 +229,7 @@ def _parse_dumped(data: bytes, start: int, end: int) -> Route | None:
                 return r
     elif family != 10:
         return None
-    return parse_route(data, start, end)
+    return _parse_route_general(data, start, end)
 
 
 def get(

@@ -313,6 +313,13 @@ def parse_route(payload: bytes, start: int = 0, end: int | None = None) -> Route
         r = _parse_shaped(payload, start, shapes)
         if r is not None:
             return r
+    return _parse_route_general(payload, start, end)
+
+
+def _parse_route_general(payload: bytes, start: int, end: int) -> Route:
+    """:func:`parse_route` without the shaped fast path (bounds already checked)."""
+    if end - start < _RTMSG_SIZE:
+        raise DecodeError(f"rtmsg needs {_RTMSG_SIZE} bytes, got {end - start}", offset=start)
     family, dst_len, src_len, tos, table, protocol, scope, rtype, flags = RTMSG.unpack_from(
         payload, start
     )
@@ -322,8 +329,6 @@ def parse_route(payload: bytes, start: int = 0, end: int | None = None) -> Route
         alen = 16
     else:
         raise DecodeError(f"route family {family} is not IPv4 or IPv6", offset=start)
-    if dst_len > alen * 8 or src_len > alen * 8:
-        raise DecodeError(f"route prefix length {dst_len}/{src_len} exceeds {alen * 8} bits")
     if dst_len > alen * 8 or src_len > alen * 8:
         raise DecodeError(
             f"route prefix lengths dst {dst_len} / src {src_len} exceed {alen * 8} bits",
