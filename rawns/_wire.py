@@ -53,6 +53,7 @@ __all__ = [
     "attr_u32",
     "attr_u64",
     "batch",
+    "batch_marker",
     "build_attrs",
     "build_message",
     "build_messages",
@@ -72,6 +73,7 @@ NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xFFFF
 NFNL_MSG_BATCH_BEGIN = 0x10
 NFNL_MSG_BATCH_END = 0x11
 NFNL_SUBSYS_NFTABLES = 10
+NFNL_BATCH_GENID = 1
 
 _HDR = struct.Struct("=IHHII")
 _NLA = struct.Struct("=HH")
@@ -83,7 +85,7 @@ _U64 = struct.Struct("=Q")
 _BE16 = struct.Struct(">H")
 _BE32 = struct.Struct(">I")
 _BE64 = struct.Struct(">Q")
-_NFGEN = struct.Struct("=BBH")  # nfgenmsg: family, version, res_id (big-endian on wire)
+_NFGEN_NFTABLES = bytes((0, 0)) + struct.pack(">H", NFNL_SUBSYS_NFTABLES)  # nfgenmsg
 
 
 def align(n: int) -> int:
@@ -286,13 +288,22 @@ def build_messages(msgs: list[Message]) -> bytes:
     return b"".join(build_message(m) for m in msgs)
 
 
+def batch_marker(mtype: int, seq: int = 0, *, genid: int | None = None, ack: bool = False) -> bytes:
+    """An nfnetlink NFNL_MSG_BATCH_BEGIN or _END message (nfgenmsg: AF_UNSPEC, v0,
+    res_id NFNL_SUBSYS_NFTABLES big-endian), optionally carrying NFNL_BATCH_GENID
+    (the ruleset generation the batch expects; the kernel refuses it with
+    ERESTART if the ruleset changed since)."""
+    body = _NFGEN_NFTABLES
+    if genid is not None:
+        body += _NLA.pack(8, NFNL_BATCH_GENID) + _BE32.pack(genid)
+    flags = 1 | (4 if ack else 0)  # NLM_F_REQUEST [| NLM_F_ACK]
+    return _HDR.pack(NLMSG_HDRLEN + len(body), mtype, flags, seq, 0) + body
+
+
 def batch(messages: list[bytes], *, seq_begin: int, seq_end: int) -> bytes:
     """Frame nfnetlink messages as one BEGIN ... END transaction batch."""
-    res_id = struct.pack(">H", NFNL_SUBSYS_NFTABLES)
-    nfgen = bytes((0, 0)) + res_id  # AF_UNSPEC, NFNETLINK_V0
-    begin = _HDR.pack(NLMSG_HDRLEN + 4, NFNL_MSG_BATCH_BEGIN, 1, seq_begin, 0) + nfgen
-    end = _HDR.pack(NLMSG_HDRLEN + 4, NFNL_MSG_BATCH_END, 1, seq_end, 0) + nfgen
-    return begin + b"".join(messages) + end
+    begin = batch_marker(NFNL_MSG_BATCH_BEGIN, seq_begin)
+    return begin + b"".join(messages) + batch_marker(NFNL_MSG_BATCH_END, seq_end)
 
 
 # ---------------------------------------------------------------------------

@@ -49,7 +49,6 @@ __all__ = [
 
 # The nft NAT helpers themselves (pure: they return expression lists).
 accept_established = nft.accept_established
-snat_exprs = nft.snat
 
 IPIface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 

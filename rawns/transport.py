@@ -391,31 +391,7 @@ class Channel:
                     raise r
         return results
 
-    # -- raw ---------------------------------------------------------------
-    def transact(self, data: bytes, seqs: Sequence[int]) -> list[Ack | Error]:
-        """Send pre-stamped ``data`` and wait for an Ack or Error for each of ``seqs``.
-
-        Used by nf_tables batches, whose messages are numbered by the caller.
-        """
-        out: list[Ack | Error] = []
-        with self._lock:
-            self._check_open("batch")
-            conv = self.conv
-            for s in seqs:
-                conv.expect(s)
-            try:
-                self.sock.send(data)
-                left = set(seqs)
-                while left:
-                    for ev in conv.receive(self.sock.recv()):
-                        if isinstance(ev, Ack | Error) and ev.seq in left:
-                            left.discard(ev.seq)
-                            out.append(ev)
-            finally:
-                for s in seqs:
-                    conv.forget(s)
-        return out
-
+    # -- nf_tables batches ---------------------------------------------------
     def batch(
         self, msgs: Sequence[bytes], *, acked: Sequence[bool], op: str = "batch"
     ) -> list[Ack | Error | None]:

@@ -37,11 +37,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .._conversation import Error
 from .._nfnl import (
-    NFGENMSG,
-    NFNL_BATCH,
     NFNL_MSG_BATCH_BEGIN,
     NFNL_MSG_BATCH_END,
-    NFNL_SUBSYS,
     NFT_MSG,
     NFT_SET,
     NFT_SET_ELEM,
@@ -52,14 +49,13 @@ from .._nfnl import (
     NFTA_TABLE,
     msg_name,
 )
-from .._wire import NLA_F_NESTED, NLA_TYPE_MASK, NLMSG_HDRLEN, iter_attrs
+from .._wire import NLA_F_NESTED, NLA_TYPE_MASK, NLMSG_HDRLEN, batch_marker, iter_attrs
 from ..errors import DecodeError, KernelError, kernel_error
 from . import chains as _chains
 from . import rules as _rules
 from . import sets as _sets
 from . import tables as _tables
-from ._codec import be32
-from ._msg import F_ACK, F_REQUEST
+from ._msg import F_ACK
 from .chains import Chain
 from .expr import Expr, Lookup, check_exprs
 from .rules import Rule
@@ -83,14 +79,6 @@ class GenerationChanged(KernelError):
 
     Nothing was applied; dump again, rebuild and retry.
     """
-
-
-def _batch_msg(mtype: int, seq: int, genid: int | None, ack: bool) -> bytes:
-    body = NFGENMSG.pack(0, 0, int(NFNL_SUBSYS.NFTABLES))
-    if genid is not None:
-        body += be32(NFNL_BATCH.GENID, genid)
-    flags = F_REQUEST | (F_ACK if ack else 0)
-    return _HDR.pack(NLMSG_HDRLEN + len(body), mtype, flags, seq, 0) + body
 
 
 def _with_ack(msg: bytes) -> bytes:
@@ -504,8 +492,8 @@ class Transaction:
         else:
             objs = [*objs[:-1], _with_ack(objs[-1])]
             acked = [False] * (n - 1) + [True]
-        begin = _batch_msg(NFNL_MSG_BATCH_BEGIN, 0, self.generation, False)
-        end = _batch_msg(NFNL_MSG_BATCH_END, 0, None, False)
+        begin = batch_marker(NFNL_MSG_BATCH_BEGIN, genid=self.generation)
+        end = batch_marker(NFNL_MSG_BATCH_END)
         return [begin, *objs, end], [False, *acked, False]
 
     def build(self, *, first_seq: int = 0, ack: bool = True) -> bytes:
