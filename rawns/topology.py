@@ -289,10 +289,14 @@ class Topology:
 
                 def plug(m: Member = m) -> None:
                     ns = member_ns[m.netns]
-                    # What is there already: a re-used veth keeps its old addresses and
-                    # routes, and teardown must remove only what this apply adds.
-                    with Handle.open(netns=ns) as h:
-                        before = _addresses_and_routes(h)
+                    # A re-used veth (in a namespace that was already there) keeps its
+                    # old addresses and routes: record them so that teardown removes
+                    # only what this apply adds. A new veth or namespace takes its
+                    # addresses and routes with it when it is deleted.
+                    before: tuple[set[Any], set[Any]] | None = None
+                    if m.netns not in applied.namespaces and _has_link(host, m.bridge_end_name):
+                        with Handle.open(netns=ns) as h:
+                            before = _addresses_and_routes(h)
                     created = compose.connect(
                         host,
                         ns,
@@ -311,7 +315,7 @@ class Topology:
                             )
                         )
                         applied.links.append(m.bridge_end_name)
-                    else:
+                    elif before is not None:
                         applied._undo.append(
                             (f"remove what was added in {m.netns}", _undo_added(m.netns, before))
                         )
@@ -405,6 +409,14 @@ class Topology:
                         tx.delete_rule(r)
 
         return drop
+
+
+def _has_link(h: Handle, name: str) -> bool:
+    try:
+        link.get(h, name)
+    except NotFound:
+        return False
+    return True
 
 
 def _addresses_and_routes(h: Handle) -> tuple[set[Any], set[Any]]:
