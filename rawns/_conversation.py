@@ -158,6 +158,7 @@ class Conversation:
         seq: int,
         parse_at: Callable[[bytes, int, int], T | None],
         out: list[T],
+        parse_run: Callable[[bytes, int, list[T]], int] | None = None,
     ) -> list[Event]:
         """Like :meth:`receive`, but the data messages of dump ``seq`` are decoded in place.
 
@@ -165,6 +166,16 @@ class Conversation:
         span) and the result, unless None, appended to ``out``: no
         :class:`Reply` and no payload copy per message, which is most of a
         large dump's overhead. Everything else becomes events as usual.
+
+        ``parse_run(datagram, off, out)``, if given, is offered each data
+        message of the dump first, at ``off`` (the start of its header, which
+        has been checked: this dump's seq, a data type, the right port, no
+        NLM_F_DUMP_INTR, and the whole message lies in the datagram). It may
+        decode that message and the run of messages after it that carry the
+        very same 16-byte header, appending results to ``out``, and returns
+        the offset just past the last message it took (``off`` for none:
+        ``parse_at`` then takes that message). Big uniform dumps (a route
+        table) decode a whole run per call this way.
         """
         events: list[Event] = []
         port = self.port
@@ -189,7 +200,6 @@ class Conversation:
                     offset=off,
                 )
             start = off + NLMSG_HDRLEN
-            off = (end + 3) & ~3
             if (
                 mseq == seq
                 and mtype >= NLMSG_MIN_TYPE
@@ -198,10 +208,17 @@ class Conversation:
             ):
                 if flags & NLM_F_DUMP_INTR:
                     p.interrupted = True
+                elif parse_run is not None:
+                    taken = parse_run(datagram, off, out)
+                    if taken > off:
+                        off = taken
+                        continue
+                off = (end + 3) & ~3
                 obj = parse_at(datagram, start, end)
                 if obj is not None:
                     append(obj)
             else:
+                off = (end + 3) & ~3
                 self._handle(datagram, mtype, flags, mseq, pid, start, end, events)
         return events
 

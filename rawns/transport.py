@@ -246,12 +246,15 @@ class Channel:
         target: str = "",
         retries: int | None = None,
         parse_at: Callable[[bytes, int, int], T | None] | None = None,
+        parse_run: Callable[[bytes, int, list[T]], int] | None = None,
     ) -> list[T]:
         """Send a dump request and decode every part (None results are skipped).
 
         Give ``parse(payload)``, or, faster, ``parse_at(buffer, start, end)``
         which decodes each message where it lies in the received datagram
-        (no per-message copy or event object).
+        (no per-message copy or event object). ``parse_run`` may also decode
+        runs of alike messages in one call (see
+        :meth:`~rawns._conversation.Conversation.receive_dump`).
 
         Dump consistency policy (one for all of rawns): if the kernel flags
         the dump ``NLM_F_DUMP_INTR`` (the table changed while it was being
@@ -277,7 +280,7 @@ class Channel:
         gc.disable()
         try:
             for _ in range(attempts):
-                out, interrupted = self._dump_once(msg, parse_at, op, target)
+                out, interrupted = self._dump_once(msg, parse_at, parse_run, op, target)
                 if not interrupted:
                     return out
         finally:
@@ -286,7 +289,12 @@ class Channel:
         raise DumpInterrupted(op, attempts, out)
 
     def _dump_once(
-        self, msg: bytes, parse_at: Callable[[bytes, int, int], T | None], op: str, target: str
+        self,
+        msg: bytes,
+        parse_at: Callable[[bytes, int, int], T | None],
+        parse_run: Callable[[bytes, int, list[T]], int] | None,
+        op: str,
+        target: str,
     ) -> tuple[list[T], bool]:
         with self._lock:
             self._check_open(op)
@@ -299,7 +307,7 @@ class Channel:
             try:
                 self.sock.send(bytes(buf))
                 while True:
-                    for ev in conv.receive_dump(self.sock.recv(), seq, parse_at, out):
+                    for ev in conv.receive_dump(self.sock.recv(), seq, parse_at, out, parse_run):
                         if isinstance(ev, Done):
                             if ev.seq == seq:
                                 return out, ev.interrupted

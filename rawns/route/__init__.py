@@ -24,7 +24,7 @@ from .._inet import IPAddress, IPNetwork
 from .._rtnl import RT_SCOPE, RTA, RTM, RTMSG
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError, KernelError, NotFound
-from ._decode import _SHAPES, _parse_route_general, _parse_shaped, parse_route
+from ._decode import _SHAPES, _parse_route_general, _parse_shaped, parse_route, parse_run
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace
 from ._types import _RT_TABLE_MAIN, Nexthop, Route, label
 
@@ -206,7 +206,9 @@ def dump(
     """
     msg = build_dump(family=family, table=table, oif=_resolve(h, dev), protocol=protocol, type=type)
     try:
-        return h.rtnl.dump(msg, op="RTM_GETROUTE", target="dump", parse_at=_parse_dumped)
+        return h.rtnl.dump(
+            msg, op="RTM_GETROUTE", target="dump", parse_at=_parse_dumped, parse_run=parse_run
+        )
     except NotFound as e:
         if table and e.extack and "table does not exist" in e.extack:
             return []

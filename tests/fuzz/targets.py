@@ -154,15 +154,42 @@ def feed_route_dump(data: bytes) -> None:
     """Conversation.receive_dump decoding routes in place (the route.dump fast path).
 
     The dump's seq is the first message's, so mutations of other messages'
-    seqs and of the DONE exercise the event path too.
+    seqs and of the DONE exercise the event path too. Decoded twice, with
+    and without ``parse_run`` (runs of alike routes per call): both must give
+    the same routes and events, or fail with the same DecodeError.
     """
     from rawns import route
+    from rawns.route._decode import parse_run
 
-    conv = Conversation(port=0)
     seq = struct.unpack_from("=I", data, 8)[0] if len(data) >= 12 else 1
-    conv.expect(seq, dump=True)
-    out: list[object] = []
-    conv.receive_dump(data, seq, route._parse_dumped, out)
+    outcomes: list[tuple[object, ...]] = []
+    errors: list[DecodeError] = []
+    for run in (None, parse_run):
+        conv = Conversation(port=0)
+        conv.expect(seq, dump=True)
+        out: list[route.Route] = []
+        try:
+            events = conv.receive_dump(data, seq, route._parse_dumped, out, run)
+        except DecodeError as e:
+            errors.append(e)
+            outcomes.append(("error", str(e), e.offset, out))
+        else:
+            outcomes.append(("ok", [(r, repr(r), r.dst.__dict__.keys()) for r in out], events))
+    assert outcomes[0] == outcomes[1], "route runs decode differently from message by message"
+    if errors:
+        raise errors[0]
+
+
+def route_run_seed() -> bytes:
+    """A dump datagram with a run of 12 alike routes (long enough for parse_run), then DONE."""
+    body = struct.pack("=BBBBBBBBI", 2, 24, 0, 0, 254, 4, 0, 1, 0)
+    msgs = []
+    for i in range(12):
+        attrs = struct.pack("=HHI", 8, 15, 254) + struct.pack("=HH", 8, 1) + bytes((20, i, 1, 0))
+        attrs += struct.pack("=HH", 8, 5) + bytes((10, 255, 0, 2)) + struct.pack("=HHI", 8, 4, 2)
+        payload = body + attrs
+        msgs.append(struct.pack("=IHHII", 16 + len(payload), 24, 2, 9, 0) + payload)
+    return b"".join(msgs) + struct.pack("=IHHIIi", 20, 3, 2, 9, 0, 0)
 
 
 def feed_monitor(data: bytes) -> None:
@@ -296,11 +323,14 @@ def _receive_dump_target() -> Target | None:
     route = _optional("rawns.route")
     if not hasattr(Conversation, "receive_dump") or not hasattr(route, "_parse_dumped"):
         return None
+    from rawns.route._decode import parse_run
+
     return Target(
         "rawns._conversation.Conversation.receive_dump+route",
         feed_route_dump,
-        _dump_groups("route_"),
+        (*_dump_groups("route_"), route_run_seed()),
         0,
+        (_canonical(parse_run),),
     )
 
 
