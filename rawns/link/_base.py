@@ -8,6 +8,7 @@ the kind up there, so no code here knows about any one kind.
 
 from __future__ import annotations
 
+import operator
 import socket
 import struct
 from collections.abc import Callable, Iterable, Sequence
@@ -126,9 +127,10 @@ class PortInfo:
     """Base of the typed ``IFLA_INFO_SLAVE_DATA`` views (:class:`~rawns.link.BridgePortInfo`)."""
 
 
-# (payload, start, end, link fields decoded so far) -> typed view. The fields
-# let a kind use top-level attributes: a veth's peer is IFLA_LINK.
-InfoParser = Callable[[bytes, int, int, dict[str, Any]], LinkInfo]
+# (payload, start, end, the link being decoded) -> typed view. The link has
+# every field set but data and port (it is not a finished Link yet: keep no
+# reference); it lets a kind use top-level attributes: a veth's peer is IFLA_LINK.
+InfoParser = Callable[[bytes, int, int, "Link"], LinkInfo]
 PortParser = Callable[[bytes, int, int], PortInfo]
 
 _INFO_PARSERS: dict[str, InfoParser] = {}
@@ -351,14 +353,116 @@ def parse_link(payload: bytes) -> Link:
 
     Raises :class:`~rawns.errors.DecodeError` for truncated or malformed input.
     """
+    lay = _LAYOUTS.get(len(payload))
+    if lay is None or lay.check(payload) != lay.expect:
+        return _parse_scanned(payload)
+    # A message laid out like one decoded before (see _Layout): every offset,
+    # length and kind is known, only values are read. Filled slot by slot
+    # (see _LinkSlots).
+    lk: Any = _new(_LinkSlots)
+    (
+        lk.type,
+        lk.index,
+        lk.flags,
+        lk.mtu,
+        lk.master,
+        lk.link,
+        lk.link_netnsid,
+        lk.txqlen,
+        operstate,
+    ) = lay.pick(lay.fixed(payload) + _ABSENT)
+    lk.operstate = _OPERSTATES.get(operstate, "UNKNOWN")
+    a, b = lay.name
+    nul = payload.find(0, a, b)
+    lk.name = payload[a : b if nul < 0 else nul].decode("utf-8", "surrogateescape")
+    lk.mac = None if (s := lay.mac) is None else payload[s].hex(":")
+    lk.broadcast = None if (s := lay.broadcast) is None else payload[s].hex(":")
+    lk.alias = None if (s := lay.alias) is None else _str(payload, s.start, s.stop)
+    lk.raw = payload
+    lk.offsets = lay.offsets
+    lk.kind = lay.kind
+    lk.slave_kind = lay.slave_kind
+    if lay.views:
+        try:
+            _views(lk, payload, lay.data, lay.slave)
+        except (struct.error, IndexError):
+            raise DecodeError(
+                "an attribute is shorter than its value", offset=lay.offsets[_LINKINFO]
+            ) from None
+    else:
+        lk.data = lk.port = None
+    lk.__class__ = Link  # same slots; see _LinkSlots
+    done: Link = lk  # typed without cast(): a call, 2% of this path
+    return done
+
+
+def _parse_scanned(payload: bytes) -> Link:
+    """:func:`parse_link` without a layout: scan the attributes, check every length."""
     n = len(payload)
     if n < IFINFOMSG.size:
         raise DecodeError(f"ifinfomsg needs {IFINFOMSG.size} bytes, got {n}")
-    _family, ltype, index, flags, _change = IFINFOMSG.unpack_from(payload, 0)
-    # The hot loop of a dump: one pass records where each attribute starts,
-    # by type; fields are then decoded straight from those offsets. Only the
-    # last attribute can run past the end (any overrun ends the loop), so
-    # that one check comes after it.
+    pos = _scan(payload, n)
+    lk: Any = _new(_LinkSlots)
+    _family, lk.type, lk.index, lk.flags, _change = IFINFOMSG.unpack_from(payload, 0)
+    lk.raw = payload
+    lk.offsets = pos
+    lk.mtu = lk.mac = lk.broadcast = lk.master = lk.link = lk.link_netnsid = None
+    lk.txqlen = lk.alias = lk.kind = lk.slave_kind = lk.data = lk.port = None
+    lk.operstate = "UNKNOWN"
+    u32 = _HHU32
+    # A fixed-size value read from the last attribute may reach past the end of
+    # the buffer (its length was checked above, its size below): fuzz findings.
+    try:
+        o = pos[_IFNAME]
+        lk.name = _str(payload, o + 4, o + _NLA(payload, o)[0]) if o else ""
+        if o := pos[_MTU]:
+            alen, _t, lk.mtu = u32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_MTU")
+        if o := pos[_ADDRESS]:
+            lk.mac = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
+        if o := pos[_BROADCAST]:
+            lk.broadcast = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
+        if o := pos[_OPERSTATE]:
+            if _NLA(payload, o)[0] < 5:  # a u8 attribute with no byte
+                raise DecodeError("IFLA_OPERSTATE is empty", offset=o)
+            lk.operstate = _OPERSTATES.get(payload[o + 4], "UNKNOWN")
+        if o := pos[_MASTER]:
+            alen, _t, lk.master = u32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_MASTER")
+        if o := pos[_LINK]:
+            alen, _t, lk.link = u32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_LINK")
+        if o := pos[_LINK_NETNSID]:
+            alen, _t, lk.link_netnsid = _HHS32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_LINK_NETNSID")
+        if o := pos[_TXQLEN]:
+            alen, _t, lk.txqlen = u32(payload, o)
+            if alen != 8:
+                raise _bad(payload, o, "IFLA_TXQLEN")
+        if o := pos[_IFALIAS]:
+            lk.alias = _str(payload, o + 4, o + _NLA(payload, o)[0])
+        if o := pos[_LINKINFO]:
+            lk.kind, data, lk.slave_kind, slave = _linkinfo(payload, o + 4, o + _NLA(payload, o)[0])
+            _views(lk, payload, data, slave)
+    except (struct.error, IndexError):
+        raise DecodeError("an attribute is shorter than its value", offset=o) from None
+    _remember(payload, pos, lk)
+    lk.__class__ = Link  # same slots; see _LinkSlots
+    return cast(Link, lk)
+
+
+def _scan(payload: bytes, n: int) -> tuple[int, ...]:
+    """Where each top-level attribute starts, by type (0: absent).
+
+    The hot loop of a decode without a layout: one pass records where each
+    attribute starts, by type; fields are then decoded straight from those
+    offsets. Only the last attribute can run past the end (any overrun ends
+    the loop), so that one check comes after it.
+    """
     pos = [0] * _SLOTS
     off = IFINFOMSG.size
     alen = 4
@@ -380,49 +484,50 @@ def parse_link(payload: bytes) -> Link:
         raise DecodeError(
             f"attribute length {alen} runs past the end ({n - last} bytes left)", offset=last
         )
+    return tuple(pos)  # shared by the Links of one layout, so immutable
 
-    kw: dict[str, Any] = {}
-    u32 = _HHU32
-    # A fixed-size value read from the last attribute may reach past the end of
-    # the buffer (its length was checked above, its size below): fuzz findings.
-    try:
-        o = pos[_IFNAME]
-        name = _str(payload, o + 4, o + _NLA(payload, o)[0]) if o else ""
-        if o := pos[_MTU]:
-            alen, _t, kw["mtu"] = u32(payload, o)
-            if alen != 8:
-                raise _bad(payload, o, "IFLA_MTU")
-        if o := pos[_ADDRESS]:
-            kw["mac"] = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
-        if o := pos[_BROADCAST]:
-            kw["broadcast"] = payload[o + 4 : o + _NLA(payload, o)[0]].hex(":")
-        if o := pos[_OPERSTATE]:
-            if _NLA(payload, o)[0] < 5:  # a u8 attribute with no byte
-                raise DecodeError("IFLA_OPERSTATE is empty", offset=o)
-            kw["operstate"] = _OPERSTATES.get(payload[o + 4], "UNKNOWN")
-        if o := pos[_MASTER]:
-            alen, _t, kw["master"] = u32(payload, o)
-            if alen != 8:
-                raise _bad(payload, o, "IFLA_MASTER")
-        if o := pos[_LINK]:
-            alen, _t, kw["link"] = u32(payload, o)
-            if alen != 8:
-                raise _bad(payload, o, "IFLA_LINK")
-        if o := pos[_LINK_NETNSID]:
-            alen, _t, kw["link_netnsid"] = _HHS32(payload, o)
-            if alen != 8:
-                raise _bad(payload, o, "IFLA_LINK_NETNSID")
-        if o := pos[_TXQLEN]:
-            alen, _t, kw["txqlen"] = u32(payload, o)
-            if alen != 8:
-                raise _bad(payload, o, "IFLA_TXQLEN")
-        if o := pos[_IFALIAS]:
-            kw["alias"] = _str(payload, o + 4, o + _NLA(payload, o)[0])
-        if o := pos[_LINKINFO]:
-            _parse_linkinfo(payload, o + 4, o + _NLA(payload, o)[0], kw)
-    except (struct.error, IndexError):
-        raise DecodeError("an attribute is shorter than its value", offset=o) from None
-    return _make_link(index, name, flags, ltype, payload, pos, kw)
+
+def _linkinfo(
+    payload: bytes, a: int, b: int
+) -> tuple[str | None, tuple[int, int], str | None, tuple[int, int]]:
+    """IFLA_LINKINFO: (kind, data span, slave kind, slave data span); (0, 0) if absent."""
+    kind = slave_kind = None
+    data = (0, 0)
+    slave = (0, 0)
+    for it, c, d in iter_attrs(payload, a, b):
+        it &= NLA_TYPE_MASK
+        if it == _INFO_KIND:
+            kind = _str(payload, c, d)
+        elif it == _INFO_DATA:
+            data = (c, d)
+        elif it == _INFO_SLAVE_KIND:
+            slave_kind = _str(payload, c, d)
+        elif it == _INFO_SLAVE_DATA:
+            slave = (c, d)
+    return kind, data, slave_kind, slave
+
+
+def _views(lk: Any, payload: bytes, data: tuple[int, int], slave: tuple[int, int]) -> None:
+    """Set ``lk.data`` and ``lk.port`` with the parsers of its kind and its master's."""
+    lk.data = lk.port = None
+    kind = lk.kind
+    if kind is not None:
+        info = _INFO_PARSERS.get(kind)
+        if info is not None:
+            try:
+                lk.data = info(payload, data[0], data[1], lk)
+            except DecodeError as e:
+                e.add_note(f"in IFLA_INFO_DATA of a {kind} link")
+                raise
+    slave_kind = lk.slave_kind
+    if slave_kind is not None:
+        port = _PORT_PARSERS.get(slave_kind)
+        if port is not None and slave[0]:
+            try:
+                lk.port = port(payload, slave[0], slave[1])
+            except DecodeError as e:
+                e.add_note(f"in IFLA_INFO_SLAVE_DATA of a {slave_kind} port")
+                raise
 
 
 #: Link's fields in order; _LinkSlots must have exactly these (a unit test checks).
@@ -442,66 +547,128 @@ class _LinkSlots:
     __slots__ = _LINK_FIELDS
 
 
-def _make_link(
-    index: int, name: str, flags: int, ltype: int, raw: bytes, pos: list[int], kw: dict[str, Any]
-) -> Link:
-    o: Any = _new(_LinkSlots)
-    g = kw.get
-    o.index = index
-    o.name = name
-    o.kind = g("kind")
-    o.flags = flags
-    o.mtu = g("mtu")
-    o.mac = g("mac")
-    o.broadcast = g("broadcast")
-    o.operstate = g("operstate", "UNKNOWN")
-    o.master = g("master")
-    o.link = g("link")
-    o.link_netnsid = g("link_netnsid")
-    o.txqlen = g("txqlen")
-    o.alias = g("alias")
-    o.type = ltype
-    o.slave_kind = g("slave_kind")
-    o.data = g("data")
-    o.port = g("port")
-    o.raw = raw
-    o.offsets = pos
-    o.__class__ = Link  # same slots; see _LinkSlots
-    return cast(Link, o)
+# ---------------------------------------------------------------------------
+# layouts
+
+#: The top-level attributes whose fixed-size value a _Layout reads, with its
+#: size and struct code, in the order of _Layout.pick's output (after
+#: ifinfomsg's type, index and flags).
+_FIXED = (
+    (_MTU, 4, "I"),
+    (_MASTER, 4, "I"),
+    (_LINK, 4, "I"),
+    (_LINK_NETNSID, 4, "i"),
+    (_TXQLEN, 4, "I"),
+    (_OPERSTATE, 1, "B"),
+)
+_ABSENT = (None,)  # what _Layout.pick gives for an absent attribute
 
 
-def _parse_linkinfo(payload: bytes, a: int, b: int, kw: dict[str, Any]) -> None:
-    kind = slave_kind = None
-    data = (0, 0)
-    slave = (0, 0)
-    for it, c, d in iter_attrs(payload, a, b):
-        it &= NLA_TYPE_MASK
-        if it == _INFO_KIND:
-            kind = _str(payload, c, d)
-        elif it == _INFO_DATA:
-            data = (c, d)
-        elif it == _INFO_SLAVE_KIND:
-            slave_kind = _str(payload, c, d)
-        elif it == _INFO_SLAVE_DATA:
-            slave = (c, d)
-    if kind is not None:
-        kw["kind"] = kind
-        info = _INFO_PARSERS.get(kind)
-        if info is not None:
-            try:
-                kw["data"] = info(payload, data[0], data[1], kw)
-            except DecodeError as e:
-                e.add_note(f"in IFLA_INFO_DATA of a {kind} link")
-                raise
-    if slave_kind is not None:
-        kw["slave_kind"] = slave_kind
-        port = _PORT_PARSERS.get(slave_kind)
-        if port is not None and slave[0]:
-            try:
-                kw["port"] = port(payload, slave[0], slave[1])
-            except DecodeError as e:
-                e.add_note(f"in IFLA_INFO_SLAVE_DATA of a {slave_kind} port")
-                raise
+def _struct(items: list[tuple[int, int, str]]) -> Any:
+    """``unpack_from`` of a Struct reading each (offset, size, code), in that order."""
+    fmt = ["="]
+    at = 0
+    for off, size, code in items:
+        fmt.append(f"{off - at}x{code}")
+        at = off + size
+    return struct.Struct("".join(fmt)).unpack_from
+
+
+class _Layout:
+    """What a decoded message's attribute layout fixes, to decode its look-alikes.
+
+    ``check(payload)`` unpacks, in one call, the header of every top-level
+    attribute at the offsets the scan found in that message, the headers of
+    IFLA_LINKINFO's attributes and the bytes of its kind strings; ``expect``
+    is what it gave there. A message of the same length for which ``check``
+    gives ``expect`` scans to the same ``offsets`` (each step of the scan
+    depends only on the length at the current offset, and the walk ends at
+    the same total length), passes the same length checks, and has the same
+    kinds: only values differ, and ``fixed`` reads those of fixed size in one
+    call. Headers are read as two u16 rather than one u32: small ints are
+    shared objects, so the tuple holds no new ints and compares by identity
+    (a third faster). Never changed once built (shared between threads).
+    """
+
+    __slots__ = (
+        "alias", "broadcast", "check", "data", "expect", "fixed", "kind", "mac", "name",
+        "offsets", "pick", "slave", "slave_kind", "views",
+    )  # fmt: skip
+
+    def __init__(self, payload: bytes, offsets: tuple[int, ...], lk: Any) -> None:
+        # The scan's walk again (the message is known good), expanding the
+        # IFLA_LINKINFO it decoded as _linkinfo does.
+        checked = []
+        info = offsets[_LINKINFO]
+        off = IFINFOMSG.size
+        n = len(payload)
+        while off < n:
+            alen = _NLA(payload, off)[0]
+            checked.append((off, 4, "HH"))
+            if off == info:
+                c = off + 4
+                while c < off + alen:
+                    clen, ctype = _NLA(payload, c)
+                    checked.append((c, 4, "HH"))
+                    if ctype & NLA_TYPE_MASK in (_INFO_KIND, _INFO_SLAVE_KIND):
+                        checked.append((c + 4, clen - 4, f"{clen - 4}s"))
+                    c += (clen + 3) & ~3
+            off += (alen + 3) & ~3
+        self.views = bool(info)
+        self.data = self.slave = (0, 0)
+        if info:
+            end = info + _NLA(payload, info)[0]
+            _kind, self.data, _slave_kind, self.slave = _linkinfo(payload, info + 4, end)
+        self.check = _struct(checked)
+        self.expect = self.check(payload)
+        self.offsets = offsets
+        fixed = [(2, 2, "H"), (4, 4, "i"), (8, 4, "I")]  # ifinfomsg's type, index, flags
+        fixed += sorted((o + 4, size, code) for t, size, code in _FIXED if (o := offsets[t]))
+        order = [o for o, _s, _c in fixed]
+        absent = len(order)  # the index of _ABSENT's None after the values
+        pick = [0, 1, 2] + [
+            order.index(o + 4) if (o := offsets[t]) else absent for t, _s, _c in _FIXED
+        ]
+        self.fixed = _struct(fixed)
+        self.pick = operator.itemgetter(*pick)
+        o = offsets[_IFNAME]
+        self.name = (o + 4, o + _NLA(payload, o)[0]) if o else (0, 0)
+        self.mac = self._span(payload, offsets[_ADDRESS])
+        self.broadcast = self._span(payload, offsets[_BROADCAST])
+        self.alias = self._span(payload, offsets[_IFALIAS])
+        self.kind = lk.kind
+        self.slave_kind = lk.slave_kind
+
+    @staticmethod
+    def _span(payload: bytes, o: int) -> slice | None:
+        return slice(o + 4, o + _NLA(payload, o)[0]) if o else None
+
+
+#: Layouts by payload length. The kernel encodes links of one kind with the
+#: same attributes in the same order, so a dump hits these nearly always and
+#: skips the scan and the length checks. Read and written without a lock:
+#: dict operations are atomic and a _Layout is never changed.
+_LAYOUTS: dict[int, _Layout] = {}
+_LAYOUTS_MAX = 64
+
+#: The scan of the last message of each length decoded without a layout.
+#: Building a layout costs two to three scanned decodes, so one is built only
+#: when a length's next miss scans the same (a dump of many links of one
+#: kind), not for one-off lengths or for two layouts of one length taking turns.
+_SCANNED: dict[int, tuple[int, ...]] = {}
+
+
+def _remember(payload: bytes, pos: tuple[int, ...], lk: Any) -> None:
+    """Note the scan of a message that decoded without error; maybe keep its layout."""
+    n = len(payload)
+    if _SCANNED.get(n) != pos:
+        if len(_SCANNED) >= _LAYOUTS_MAX:
+            _SCANNED.clear()
+        _SCANNED[n] = pos
+        return
+    if len(_LAYOUTS) >= _LAYOUTS_MAX:
+        _LAYOUTS.clear()
+    _LAYOUTS[n] = _Layout(payload, pos, lk)
 
 
 # ---------------------------------------------------------------------------

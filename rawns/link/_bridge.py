@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from .._rtnl import IFLA_BR, IFLA_BRPORT
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import LinkInfo, PortInfo, Resolver, mac_str, register_info, register_port
+from ._base import Link, LinkInfo, PortInfo, Resolver, mac_str, register_info, register_port
 from ._spec import LinkSpec, check_bool, check_int, set_field
 
 __all__ = ["Bridge", "BridgeInfo", "BridgePort", "BridgePortInfo"]
@@ -187,7 +187,7 @@ class BridgeInfo(LinkInfo):
         return bool(self.stp_state)
 
 
-def parse_bridge_info(payload: bytes, start: int, end: int, top: dict[str, Any]) -> BridgeInfo:
+def parse_bridge_info(payload: bytes, start: int, end: int, top: Link) -> BridgeInfo:
     kw: dict[str, Any] = {}
     for t, a, b in iter_attrs(payload, start, end):
         t &= NLA_TYPE_MASK

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from .._rtnl import IFLA, IFLA_MACVLAN, MACVLAN_MODE
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import LinkInfo, LinkRef, Resolver, register_info
+from ._base import Link, LinkInfo, LinkRef, Resolver, register_info
 from ._spec import LinkSpec, check_bool, check_int, check_ref, set_field
 
 __all__ = ["MACVLAN_MODES", "Macvlan", "MacvlanInfo"]
@@ -112,7 +112,7 @@ class MacvlanInfo(LinkInfo):
         return bool((self.flags or 0) & MACVLAN_FLAG_NOPROMISC)
 
 
-def parse_macvlan_info(payload: bytes, start: int, end: int, top: dict[str, Any]) -> MacvlanInfo:
+def parse_macvlan_info(payload: bytes, start: int, end: int, top: Link) -> MacvlanInfo:
     kw: dict[str, Any] = {}
     for t, a, b in iter_attrs(payload, start, end):
         t &= NLA_TYPE_MASK

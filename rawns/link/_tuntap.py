@@ -21,7 +21,7 @@ from .._rtnl import IFLA_TUN, NLM_F
 from .._wire import NLA_TYPE_MASK, iter_attrs
 from ..errors import KernelError, NotSupported, kernel_error
 from ..netns import run_in
-from ._base import LinkInfo, register_info
+from ._base import Link, LinkInfo, register_info
 from ._set import set as set_link
 from ._spec import LinkSpec, check_bool, check_int
 
@@ -212,7 +212,7 @@ class TunInfo(LinkInfo):
     num_disabled_queues: int | None = None
 
 
-def parse_tun_info(payload: bytes, start: int, end: int, top: dict[str, Any]) -> TunInfo:
+def parse_tun_info(payload: bytes, start: int, end: int, top: Link) -> TunInfo:
     kw: dict[str, Any] = {}
     for t, a, b in iter_attrs(payload, start, end):
         t &= NLA_TYPE_MASK

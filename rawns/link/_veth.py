@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from .._rtnl import IFLA, VETH_INFO, check_ifname
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import LinkInfo, Resolver, header, mac_str, register_info
+from ._base import Link, LinkInfo, Resolver, header, mac_str, register_info
 from ._spec import (
     LinkSpec,
     NetnsRef,
@@ -130,9 +130,9 @@ class VethInfo(LinkInfo):
     peer_netnsid: int | None = None
 
 
-def parse_veth_info(payload: bytes, start: int, end: int, top: dict[str, Any]) -> VethInfo:
+def parse_veth_info(payload: bytes, start: int, end: int, top: Link) -> VethInfo:
     # veth reports no IFLA_INFO_DATA; its peer is the top-level IFLA_LINK.
-    return VethInfo(peer=top.get("link"), peer_netnsid=top.get("link_netnsid"))
+    return VethInfo(peer=top.link, peer_netnsid=top.link_netnsid)
 
 
 register_info("veth", parse_veth_info)

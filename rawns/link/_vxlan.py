@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from .._rtnl import IFLA_VXLAN
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import LinkInfo, LinkRef, Resolver, register_info
+from ._base import Link, LinkInfo, LinkRef, Resolver, register_info
 from ._spec import LinkSpec, check_bool, check_int, check_port, check_ref, set_field
 
 __all__ = ["VXLAN_PORT", "Vxlan", "VxlanInfo"]
@@ -240,7 +240,7 @@ class VxlanInfo(LinkInfo):
     df: int | None = None
 
 
-def parse_vxlan_info(payload: bytes, start: int, end: int, top: dict[str, Any]) -> VxlanInfo:
+def parse_vxlan_info(payload: bytes, start: int, end: int, top: Link) -> VxlanInfo:
     kw: dict[str, Any] = {}
     for t, a, b in iter_attrs(payload, start, end):
         t &= NLA_TYPE_MASK
