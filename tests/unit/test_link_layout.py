@@ -25,7 +25,7 @@ from rawns import link
 from rawns._rtnl import IFLA, IFLA_INFO
 from rawns._wire import iter_attrs
 from rawns.errors import DecodeError
-from rawns.link import Link, _base
+from rawns.link import Link, VethInfo, _base
 
 from .link_golden import load_replies
 
@@ -312,3 +312,10 @@ def test_threads_share_layouts() -> None:
     for t in threads:
         t.join()
     assert not bad
+
+
+def test_veth_info_fields_are_what_its_parser_fills() -> None:
+    """parse_veth_info fills a VethInfo without its __init__: it must set every field."""
+    assert [f.name for f in dataclasses.fields(VethInfo)] == ["peer", "peer_netnsid"]
+    veths = [link.parse_link(r) for r in REPLIES]
+    assert any(lk.kind == "veth" and lk.data == VethInfo(peer=lk.link) for lk in veths)
