@@ -160,6 +160,10 @@ class LinkSpec:
     up: bool = False
     master: LinkRef | None = None
     txqlen: int | None = None
+    num_tx_queues: int | None = None
+    """Transmit queues to allocate (``numtxqueues``; fixed for the link's life)."""
+    num_rx_queues: int | None = None
+    """Receive queues to allocate (``numrxqueues``; fixed for the link's life)."""
     alias: str | None = None
     netns: NetnsRef | None = None
 
@@ -180,6 +184,8 @@ class LinkSpec:
             check_ref(self.master, "master")
         if self.txqlen is not None:
             check_int(self.txqlen, "txqlen", 0, 0xFFFFFFFF)
+        check_queues(self.num_tx_queues, "num_tx_queues")
+        check_queues(self.num_rx_queues, "num_rx_queues")
         if self.alias is not None:
             if not isinstance(self.alias, str):
                 raise TypeError(f"alias must be a str, not {self.alias!r}")
@@ -242,6 +248,19 @@ class LinkSpec:
         raise NotImplementedError(type(self).__name__)
 
 
+def check_queues(value: int | None, what: str) -> None:
+    """A queue count the kernel accepts (rtnl_create_link: 1..4096), or None."""
+    if value is not None:
+        check_int(value, what, 1, 4096)
+
+
+def put_queues(w: Writer, tx: int | None, rx: int | None) -> None:
+    if tx is not None:
+        w.put_u32(IFLA.NUM_TX_QUEUES, tx)
+    if rx is not None:
+        w.put_u32(IFLA.NUM_RX_QUEUES, rx)
+
+
 def put_common(w: Writer, spec: LinkSpec, resolve: Resolver) -> None:
     """The top-level attributes every spec shares, in ``ip link add`` order."""
     if spec.mtu is not None:
@@ -250,6 +269,7 @@ def put_common(w: Writer, spec: LinkSpec, resolve: Resolver) -> None:
         w.put(IFLA.ADDRESS, parse_mac(spec.mac))
     if spec.txqlen is not None:
         w.put_u32(IFLA.TXQLEN, spec.txqlen)
+    put_queues(w, spec.num_tx_queues, spec.num_rx_queues)
     if spec.master is not None:
         w.put_u32(IFLA.MASTER, resolve(spec.master, "master"))
     if spec.netns is not None:
@@ -458,6 +478,10 @@ def parse_common(payload: bytes, start: int, end: int) -> dict[str, Any]:
             kw["mac"] = mac_str(payload[a:b])
         elif t == IFLA.TXQLEN:
             kw["txqlen"] = _U32(payload, a)[0]
+        elif t == IFLA.NUM_TX_QUEUES:
+            kw["num_tx_queues"] = _U32(payload, a)[0]
+        elif t == IFLA.NUM_RX_QUEUES:
+            kw["num_rx_queues"] = _U32(payload, a)[0]
         elif t == IFLA.IFALIAS:
             kw["alias"] = payload[a:b].rstrip(b"\0").decode()
         elif t == IFLA.MASTER:

@@ -77,6 +77,11 @@ class _TunTap(LinkSpec):
                 f"{self.kind} devices are made in the handle's namespace: open the Handle "
                 f"in the target namespace instead of netns="
             )
+        if self.num_tx_queues is not None or self.num_rx_queues is not None:
+            raise ValueError(
+                f"{self.kind} devices get their queues from multi_queue (one per open "
+                f"file), not num_tx_queues/num_rx_queues"
+            )
 
     def _flags(self, exclusive: bool) -> int:
         flags = self.mode

@@ -15,9 +15,11 @@ from ._spec import (
     check_bool,
     check_mtu,
     check_netns,
+    check_queues,
     parse_common,
     parse_mac,
     put_netns,
+    put_queues,
     set_field,
 )
 
@@ -34,6 +36,14 @@ class Veth(LinkSpec):
     brings the peer up with a second request after it (the kernel refuses
     IFF_UP on a peer being created: ENOTCONN), sent in the same pipeline
     when the peer stays in the handle's namespace.
+
+    ``num_tx_queues``/``num_rx_queues`` and their ``peer_`` twins are ``ip``'s
+    ``numtxqueues``/``numrxqueues``. Left unset, the kernel allocates one
+    queue per possible CPU for each end and then trims the queues in use to
+    one, which waits for an RCU grace period per end while holding the RTNL
+    lock (``veth_init_queues``); setting all four to 1 skips that, and makes
+    1,000 pairs about a third faster to create. The price: the queue count
+    cannot be raised later (``ethtool -L``), as for any link.
     """
 
     kind: ClassVar[str] = "veth"
@@ -43,6 +53,8 @@ class Veth(LinkSpec):
     peer_mtu: int | None = None
     peer_mac: str | None = None
     peer_up: bool = False
+    peer_num_tx_queues: int | None = None
+    peer_num_rx_queues: int | None = None
 
     def __post_init__(self) -> None:
         super(Veth, self).__post_init__()
@@ -54,6 +66,8 @@ class Veth(LinkSpec):
         if self.peer_mac is not None:
             set_field(self, "peer_mac", mac_str(parse_mac(self.peer_mac, "peer_mac")))
         check_bool(self.peer_up, "peer_up")
+        check_queues(self.peer_num_tx_queues, "peer_num_tx_queues")
+        check_queues(self.peer_num_rx_queues, "peer_num_rx_queues")
         if self.peer == self.name and self.peer_netns is None and self.netns is None:
             raise ValueError(f"a veth's two ends cannot both be named {self.name!r}")
 
@@ -80,6 +94,7 @@ class Veth(LinkSpec):
                 w.put_u32(IFLA.MTU, self.peer_mtu)
             if self.peer_mac is not None:
                 w.put(IFLA.ADDRESS, parse_mac(self.peer_mac))
+            put_queues(w, self.peer_num_tx_queues, self.peer_num_rx_queues)
             if self.peer_netns is not None:
                 put_netns(w, self.peer_netns)
             w.put_strz(IFLA.IFNAME, self.peer)
@@ -109,6 +124,8 @@ class Veth(LinkSpec):
                     ("mtu", "peer_mtu"),
                     ("mac", "peer_mac"),
                     ("up", "peer_up"),
+                    ("num_tx_queues", "peer_num_tx_queues"),
+                    ("num_rx_queues", "peer_num_rx_queues"),
                 ):
                     if src in kw:
                         out[dst] = kw.pop(src)

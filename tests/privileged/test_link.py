@@ -69,6 +69,21 @@ def test_veth_pair_as_ip_sees_it(h: Handle, ns: Any) -> None:
     assert_dumps_agree(h, ns.name)
 
 
+def test_veth_queue_counts_as_ip_sees_them(h: Handle, ns: Any) -> None:
+    """numtxqueues/numrxqueues per end; unset, the kernel's default (one per possible CPU)."""
+    link.add(
+        h,
+        Veth(name="vq-a", num_tx_queues=1, num_rx_queues=2, peer="vq-b", peer_num_tx_queues=3),
+    )
+    a, b = ip_link(ns.name, "vq-a"), ip_link(ns.name, "vq-b")
+    assert (a["num_tx_queues"], a["num_rx_queues"]) == (1, 2)
+    assert b["num_tx_queues"] == 3 and b["num_rx_queues"] >= 1
+    got = {lk.name: (lk.num_tx_queues, lk.num_rx_queues) for lk in link.dump(h)}
+    assert got["vq-a"] == (1, 2) and got["vq-b"] == (3, b["num_rx_queues"])
+    with pytest.raises(ValueError, match="multi_queue"):
+        Tap(name="tq0", num_tx_queues=2)
+
+
 def test_veth_peer_created_directly_in_another_namespace_by_fd(
     h: Handle, ns: Any, make_ns: Any
 ) -> None:

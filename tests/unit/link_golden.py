@@ -6,7 +6,7 @@ Two roles:
   :func:`annotate` turns its bytes into per-field notes (the notes stored beside
   each capture are *generated*, and the tests check they still match),
   :func:`hexdiff` shows built and captured bytes side by side;
-* a capture tool (root, run by hand): ``python tests/unit/link_golden.py``.
+* a capture tool (root, run by hand): ``python -m tests.unit.link_golden``.
   For each capture it creates a throwaway namespace (so interface indices are
   the same every time: lo is 1, then the setup's links in order) and a second
   one holding a ``sleep`` whose pid ``netns {pid}`` names, runs the setup,
@@ -57,6 +57,13 @@ CAPTURES: list[tuple[str, list[str], str, int]] = [
         [],
         "link add veth-x mtu 1400 address 02:00:00:00:00:01 txqlen 500 master br0"
         " up type veth peer name veth-y mtu 1300 address 02:00:00:00:00:02",
+        RTM_NEWLINK,
+    ),
+    (
+        "veth_queues",
+        [],
+        "link add veth-x numtxqueues 1 numrxqueues 2 type veth"
+        " peer name veth-y numtxqueues 3 numrxqueues 1",
         RTM_NEWLINK,
     ),
     (

@@ -1,6 +1,6 @@
 """Golden bytes: what ``ip link`` sends, built and parsed by rawns (no root).
 
-Each capture in golden/link/ (made by ``python tests/unit/link_golden.py`` as
+Each capture in golden/link/ (made by ``python -m tests.unit.link_golden`` as
 root) is asserted both ways: ``build(spec) == captured`` and
 ``parse(captured) == spec``, seq and pid zeroed. Indices in the capture
 namespace: veth-b 2, veth-a 3, br0 4.
@@ -35,6 +35,14 @@ def _specs(v: dict[str, Any]) -> dict[str, link.LinkSpec]:
             peer="veth-y",
             peer_mtu=1300,
             peer_mac="02:00:00:00:00:02",
+        ),
+        "veth_queues": Veth(
+            name="veth-x",
+            num_tx_queues=1,
+            num_rx_queues=2,
+            peer="veth-y",
+            peer_num_tx_queues=3,
+            peer_num_rx_queues=1,
         ),
         "veth_peer_netns_pid": Veth(name="veth-p", peer="veth-q", peer_netns=pid),
         "veth_both_netns_pid": Veth(name="veth-r", netns=pid, peer="veth-s", peer_netns=pid),

@@ -144,6 +144,7 @@ macs = (
 refs = st.integers(1, 0x7FFFFFFF)
 mtus = st.none() | st.integers(68, 65536)
 opt_bool = st.none() | st.booleans()
+queues = st.none() | st.integers(1, 4096)
 
 
 @st.composite
@@ -155,6 +156,8 @@ def common(draw: Any) -> dict[str, Any]:
         "up": draw(st.booleans()),
         "master": draw(st.none() | refs),
         "txqlen": draw(st.none() | st.integers(0, 0xFFFFFFFF)),
+        "num_tx_queues": draw(queues),
+        "num_rx_queues": draw(queues),
         "alias": draw(st.none() | st.text(alphabet="abc xyz-", max_size=20)),
         "netns": draw(st.none() | st.integers(1, 0x7FFFFFFF)),
     }
@@ -171,6 +174,8 @@ def veths(draw: Any) -> Veth:
         peer_mtu=draw(mtus),
         peer_mac=draw(st.none() | macs),
         peer_up=draw(st.booleans()),
+        peer_num_tx_queues=draw(queues),
+        peer_num_rx_queues=draw(queues),
     )
 
 
