@@ -485,6 +485,8 @@ _RUN_ATTRS = (
 _RUN_FIELDS = 6 + len(_RUN_ATTRS)
 #: Shorter runs go message by message (checking a run has a fixed cost).
 _RUN_MIN = 8
+#: The longest piece one Struct unpacks (a power of two, like _RUN_MIN).
+_RUN_MAX = 512
 _NLMSG_HDRLEN = 16
 _MISS: Any = object()
 
@@ -514,10 +516,9 @@ class _Run:
         self.structs: dict[int, Struct] = {}
 
     def struct_for(self, k: int) -> Struct:
+        """The Struct for ``k`` messages in a row; ``k`` is a power of two (see parse_run)."""
         s = self.structs.get(k)
         if s is None:
-            if len(self.structs) >= 8:  # ~200 KiB each at k=550; few k's recur
-                self.structs.clear()
             s = self.structs[k] = Struct("=" + self.one * k)
         return s
 
@@ -571,7 +572,18 @@ def parse_run(data: bytes, off: int, out: list[Route]) -> int:
     for run in runs:
         m = run.length(data, off, k)
         if m >= _RUN_MIN:
-            return off + _decode_run(run, data, off, m, out) * size
+            # In power-of-two pieces (512 + 32 + ... for a run of ~550): a
+            # Struct costs ~400 bytes per message it reads, so a shape keeps
+            # at most 7 of them (8..512), about 420 KiB, whatever runs it sees.
+            # What is left under _RUN_MIN goes message by message.
+            done = 0
+            while m - done >= _RUN_MIN:
+                piece = min(_RUN_MAX, 1 << ((m - done).bit_length() - 1))
+                got = _decode_run(run, data, off + done * size, piece, out)
+                done += got
+                if got < piece:  # a bad dst_len: parse_route reports it
+                    break
+            return off + done * size
     return off
 
 

@@ -82,7 +82,9 @@ def test_a_run_stops_where_the_header_or_shape_changes() -> None:
     parts = [*_run(a, 20), *_run(b, 12), other_seq, *_run(a, 9, 50), intr, *_run(a, 30, 100)]
     data = b"".join(parts)
     out: list[Any] = []
-    assert parse_run(data, 0, out) == 20 * 60 and len(out) == 20
+    # Runs go in power-of-two pieces down to _RUN_MIN: 16 of the 20 here, the
+    # last 4 message by message.
+    assert parse_run(data, 0, out) == 16 * 60 and len(out) == 16
     kind, (routes, _d, _events, dropped) = _same(data)
     assert kind == "ok" and len(routes) == 20 + 12 + 9 + 1 + 30 and dropped == 1
 
@@ -119,3 +121,12 @@ def test_any_mutated_datagram_decodes_the_same_with_and_without_runs(
         if data:
             data[where % len(data)] = byte
     _same(bytes(data))
+
+
+def test_runs_of_any_length_keep_few_structs() -> None:
+    """A shape keeps one Struct per power of two (8..512), whatever run lengths it sees."""
+    shape = SHAPES[2]
+    for n in range(1, 700, 7):
+        _same(b"".join(_run(shape, n)))
+    (run,) = _decode._RUNS[16 + 12 + 8 * len(shape)][:1]
+    assert set(run.structs) <= {8, 16, 32, 64, 128, 256, 512}
