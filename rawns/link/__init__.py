@@ -35,7 +35,7 @@ from ._base import (
 )
 from ._bridge import PORT_STATES, Bridge, BridgeInfo, BridgePort, BridgePortInfo
 from ._macvlan import MACVLAN_MODES, Macvlan, MacvlanInfo
-from ._set import LinkChange, build_set, parse_set, set, set_many
+from ._set import LinkChange, build_set, build_set_group, parse_set, set, set_group, set_many
 from ._simple import Dummy, Ifb
 from ._spec import (
     LinkSpec,
@@ -88,6 +88,7 @@ __all__ = [
     "build_ifreq",
     "build_replace",
     "build_set",
+    "build_set_group",
     "delete",
     "delete_many",
     "dump",
@@ -99,5 +100,6 @@ __all__ = [
     "replace",
     "resolve_index",
     "set",
+    "set_group",
     "set_many",
 ]

@@ -267,3 +267,23 @@ def test_bad_inputs_are_refused_before_sending(h: Handle, ns: Any) -> None:
     with pytest.raises(TypeError, match="Netns or a pid"):
         Veth(name="a", peer="b", peer_netns="red")  # type: ignore[arg-type]
     assert ip_names(ns.name) == {"lo"}
+
+
+def test_set_group_changes_exactly_the_links_of_the_group(h: Handle, ns: Any) -> None:
+    link.add_many(h, [Veth(name=f"g{i}a", peer=f"g{i}b") for i in range(4)])
+    link.add(h, Bridge(name="gbr"))
+    members = ["g0a", "g0b", "g1a", "g1b"]
+    link.set_many(h, members, group=7)
+    link.set_group(h, 7, up=True, mtu=1400, master="gbr")
+    for name in ("g0a", "g0b", "g1a", "g1b", "g2a", "g2b", "g3a", "g3b"):
+        x = ip_link(ns.name, name)
+        inside = name in members
+        assert ("UP" in x["flags"]) is inside, (name, x["flags"])
+        assert (x["mtu"] == 1400) is inside and x["group"] == ("7" if inside else "default")
+        assert (x.get("master") == "gbr") is inside
+    link.set_group(h, 7, up=False, nomaster=True)
+    assert not any("UP" in ip_link(ns.name, n)["flags"] for n in members)
+    link.set_group(h, 42, up=True)  # an empty group: nothing to do, as for ip
+    with pytest.raises(InvalidArgument):
+        link.set_group(h, 7, mtu=65536)  # above veth's maximum: the kernel refuses
+    assert_dumps_agree(h, ns.name)

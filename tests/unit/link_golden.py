@@ -128,6 +128,8 @@ CAPTURES: list[tuple[str, list[str], str, int]] = [
         "link set dev veth-b type bridge_slave hairpin on learning off isolated on",
         RTM_NEWLINK,
     ),
+    ("set_group_up", ["link set dev veth-a group 5"], "link set group 5 up mtu 1400", RTM_NEWLINK),
+    ("set_group_down", [], "link set group default down", RTM_NEWLINK),
     ("delete", [], "link del dev veth-a", RTM_DELLINK),
 ]
 

@@ -107,6 +107,11 @@ def _changes(v: dict[str, Any]) -> dict[str, LinkChange]:
 ADDS = sorted(_specs({}))
 SETS = sorted(_changes({}))
 DELETES = {"delete": VETH_A}
+#: ``ip link set group G ...`` captures: the group and the changes.
+GROUPS: dict[str, tuple[int, dict[str, Any]]] = {
+    "set_group_up": (5, {"up": True, "mtu": 1400}),
+    "set_group_down": (0, {"up": False}),
+}
 
 
 def _check(built: bytes, name: str) -> None:
@@ -115,7 +120,7 @@ def _check(built: bytes, name: str) -> None:
 
 
 def test_every_capture_is_covered() -> None:
-    assert sorted([*ADDS, *SETS, *DELETES]) == names()
+    assert sorted([*ADDS, *SETS, *DELETES, *GROUPS]) == names()
 
 
 def test_must_show_captures_exist() -> None:
@@ -155,6 +160,33 @@ def test_parse_set_of_ip_bytes_is_the_change(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(DELETES))
 def test_build_delete_matches_ip(name: str) -> None:
     _check(link.build_delete(DELETES[name]), name)
+
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_build_set_group_matches_ip(name: str) -> None:
+    group, changes = GROUPS[name]
+    _check(link.build_set_group(group, **changes), name)
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"name": "x"}, "name cannot be set for a whole group"),
+        ({"mac": "02:00:00:00:00:01"}, "mac cannot"),
+        ({"group": 3}, "group cannot"),
+        ({}, "nothing to change"),
+    ],
+)
+def test_set_group_refuses_what_a_group_cannot_take(changes: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        link.build_set_group(5, **changes)
+
+
+def test_set_group_checks_the_group_number() -> None:
+    with pytest.raises(ValueError, match="group"):
+        link.build_set_group(-1, up=True)
+    with pytest.raises(ValueError, match="group"):
+        link.build_set_group(1 << 32, up=True)
 
 
 def test_build_set_by_keywords_is_the_same_bytes() -> None:
