@@ -267,8 +267,8 @@ def set_group(h: Handle, group: int, /, **changes: Any) -> None:
     while holding its lock once, so bringing many links up this way leaves
     no room between them for its own workers (link watch, IPv6 address
     configuration): for 1,000 new veth pairs, one ``set_group(h, 0,
-    up=True)`` took 0.08 s here where 2,000 pipelined ``set`` requests took
-    0.1 to 0.25 s. Keywords are :class:`LinkChange`'s fields but ``name``,
+    up=True)`` took 0.08 to 0.10 s here where 2,000 pipelined ``set``
+    requests took 0.09 to 0.26 s. Keywords are :class:`LinkChange`'s fields but ``name``,
     ``mac``, ``group`` and ``port``. A group with no links is not an error
     (the kernel's answer, as for ``ip``). Raises what :func:`set` raises, for
     the first link the kernel could not change (the links before it stay
