@@ -230,6 +230,10 @@ def _group_change(group: int, changes: dict[str, Any]) -> LinkChange:
     bad = [k for k in _NOT_FOR_GROUPS if changes.get(k) is not None]
     if bad:
         raise ValueError(f"{', '.join(bad)} cannot be set for a whole group of links")
+    if not changes.get("nomaster") and all(
+        v is None for k, v in changes.items() if k != "nomaster"
+    ):
+        raise ValueError(f"link.set_group({group}) with nothing to change")
     # LinkChange checks the values; its ref is not sent (the group selects).
     return LinkChange(ref=1, **changes)
 

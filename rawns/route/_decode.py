@@ -22,7 +22,7 @@ from .._inet import (
     addr_from_bytes,
 )
 from .._rtnl import RTMSG
-from .._wire import Attr, iter_attrs
+from .._wire import NLMSG_HDRLEN, Attr, iter_attrs
 from ..errors import DecodeError
 from ._types import (
     _NLA,
@@ -487,8 +487,9 @@ _RUN_FIELDS = 6 + len(_RUN_ATTRS)
 _RUN_MIN = 8
 #: The longest piece one Struct unpacks (a power of two, like _RUN_MIN).
 _RUN_MAX = 512
-_NLMSG_HDRLEN = 16
 _MISS: Any = object()
+#: bytes.translate table: 1 for a prefix length no IPv4 route can have (> 32).
+_OVER_32 = bytes(int(i > 32) for i in range(256))
 
 
 class _Run:
@@ -501,7 +502,7 @@ class _Run:
         required = {_RTA_TABLE, _RTA_DST, _RTA_OIF}
         if sorted(types, key=order.index) != list(types) or not required <= set(types):
             raise AssertionError(f"route run shape {types} is not in kernel order")
-        self.size = _NLMSG_HDRLEN + _RTMSG_SIZE + 8 * len(types)
+        self.size = NLMSG_HDRLEN + _RTMSG_SIZE + 8 * len(types)
         # nlmsghdr and family/src_len/rtm_table (checked, or unused: RTA_TABLE
         # has the full table id), then dst_len, tos, protocol, scope, type, flags.
         fmt = "16xxBxBxBBBI"
@@ -526,7 +527,7 @@ class _Run:
         """How many of the ``k`` messages from ``off`` share the first's header and this shape."""
         size = self.size
         end = off + k * size
-        for p in range(_NLMSG_HDRLEN):  # the header: as in the first message
+        for p in range(NLMSG_HDRLEN):  # the header: as in the first message
             col = data[off + p : end : size]
             rest = col.lstrip(col[:1])
             if rest:
@@ -540,7 +541,9 @@ class _Run:
                 if not k:
                     return 0
                 end = off + k * size
-        return k
+        # dst_len: the first one over 32 ends the run (parse_route reports it).
+        bad = data[off + NLMSG_HDRLEN + 1 : end : size].translate(_OVER_32).find(1)
+        return k if bad < 0 else bad
 
 
 _RUNS: dict[int, tuple[_Run, ...]] = {}
@@ -560,13 +563,13 @@ def parse_run(data: bytes, off: int, out: list[Route]) -> int:
     """
     size: int = _U32.unpack_from(data, off)[0]
     runs = _RUNS.get(size)
-    if runs is None or _net4 is not _net4_fast or data[off + _NLMSG_HDRLEN] != AF_INET:
+    if runs is None or _net4 is not _net4_fast or data[off + NLMSG_HDRLEN] != AF_INET:
         return off
     k = (len(data) - off) // size
     # Cheap refusal first: no run unless the next message has the same header.
     if (
         k < _RUN_MIN
-        or data[off : off + _NLMSG_HDRLEN] != data[off + size : off + size + _NLMSG_HDRLEN]
+        or data[off : off + NLMSG_HDRLEN] != data[off + size : off + size + NLMSG_HDRLEN]
     ):
         return off
     for run in runs:
@@ -579,16 +582,14 @@ def parse_run(data: bytes, off: int, out: list[Route]) -> int:
             done = 0
             while m - done >= _RUN_MIN:
                 piece = min(_RUN_MAX, 1 << ((m - done).bit_length() - 1))
-                got = _decode_run(run, data, off + done * size, piece, out)
-                done += got
-                if got < piece:  # a bad dst_len: parse_route reports it
-                    break
+                _decode_run(run, data, off + done * size, piece, out)
+                done += piece
             return off + done * size
     return off
 
 
-def _decode_run(run: _Run, data: bytes, off: int, m: int, out: list[Route]) -> int:
-    """Decode the ``m`` checked messages from ``off``; returns how many (a bad dst_len stops it)."""
+def _decode_run(run: _Run, data: bytes, off: int, m: int, out: list[Route]) -> None:
+    """Decode the ``m`` messages from ``off``, all checked by :meth:`_Run.length`."""
     flat = run.struct_for(m).unpack_from(data, off)
     append = out.append
     new = _new
@@ -601,12 +602,9 @@ def _decode_run(run: _Run, data: bytes, off: int, m: int, out: list[Route]) -> i
     addrs: dict[bytes, IPAddress | None] = {b"": None}  # gateways and prefsrcs, shared
     get = addrs.get
     miss = _MISS
-    done = 0
     for dst_len, tos, protocol, scope, rtype, flags, table, dst, metric, prefsrc, gw, oif in zip(
         *[iter(flat)] * _RUN_FIELDS, strict=True
     ):
-        if dst_len > 32:  # parse_route reports it
-            break
         r: Any = new(slots)
         r.family = AF_INET
         # _net4_fast, inlined (parse_run is only used when it works).
@@ -638,5 +636,3 @@ def _decode_run(run: _Run, data: bytes, off: int, m: int, out: list[Route]) -> i
         r.metrics = r.nexthops = r.attrs = ()
         r.__class__ = Route
         append(r)
-        done += 1
-    return done

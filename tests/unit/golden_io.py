@@ -55,3 +55,11 @@ def sent_messages(trace: str) -> list[bytes]:
         if m and out:
             out[-1] += bytes.fromhex("".join(line[m.start(1) : m.start(1) + 49].split()))
     return [bytes(b) for b in out]
+
+
+def enum_name(enum: Any, value: int) -> str:
+    """``NAME(value)`` for an enum member, the bare number for a value it lacks (notes)."""
+    try:
+        return f"{enum(value).name}({value})"
+    except ValueError:
+        return str(value)

@@ -31,6 +31,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from .golden_io import enum_name as _enum_name
 from .golden_io import hexdiff, sent_messages, zero_seq
 from .golden_io import load as _load
 from .golden_io import names as _names
@@ -146,13 +147,6 @@ def load(name: str) -> dict[str, Any]:
 
 def names() -> list[str]:
     return _names("link")
-
-
-def _enum_name(enum: Any, value: int) -> str:
-    try:
-        return f"{enum(value).name}({value})"
-    except ValueError:
-        return str(value)
 
 
 def annotate(raw: bytes) -> list[str]:

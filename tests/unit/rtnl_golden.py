@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .golden_io import GOLDEN, hexdiff, load, names, sent_messages, zero_seq
+from .golden_io import enum_name as _enum_name
 
 __all__ = ["annotate", "capture", "hexdiff", "load", "names"]
 
@@ -74,13 +75,6 @@ CAPTURES: list[tuple[str, str, str, int]] = [
 
 # ---------------------------------------------------------------------------
 # loading and notes
-
-
-def _enum_name(enum: Any, value: int) -> str:
-    try:
-        return f"{enum(value).name}({value})"
-    except ValueError:
-        return str(value)
 
 
 def annotate(raw: bytes) -> list[str]:
