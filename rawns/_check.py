@@ -1,18 +1,413 @@
-"""Edge checks shared by the object modules: caller mistakes become ValueError/TypeError."""
+"""The one validation layer: every value kind the public API takes, checked in one place.
+
+Caller mistakes become :class:`TypeError` (wrong kind of value) or
+:class:`ValueError` (right kind, wrong value), raised before anything is sent
+and naming the argument and the value (h11 validates at the edge, once). Specs
+call these in ``__post_init__``; verbs call them on every argument before
+their first request; encoders therefore never meet a value they cannot pack,
+and nothing is silently truncated (a NUL inside a string, a 7-byte lladdr,
+an IPv6 zone id, 2**32 masked to 0).
+
+Each kind is also *described* in :data:`KINDS` (its accepted types, its
+range, its length limit, its forbidden characters and a few invalid values
+that the description alone does not imply). The property-based bad-input
+suite (``tests/unit/test_bad_kinds.py``) builds its hypothesis strategies
+from these descriptions, so a new limit written here is tested everywhere
+the kind is used, without a hand-written list.
+
+Every function takes ``what``: the argument's name as the caller wrote it
+(``"mtu"``, ``"Route.oif"``), used verbatim in the message.
+"""
 
 from __future__ import annotations
 
-__all__ = ["check_uint"]
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .handle import Handle
+
+__all__ = [
+    "IFNAMSIZ",
+    "KINDS",
+    "NFT_NAME_MAXLEN",
+    "Kind",
+    "boolean",
+    "check_uint",
+    "choice",
+    "describe",
+    "handle",
+    "ifindex",
+    "ifname",
+    "integer",
+    "lladdr",
+    "mac",
+    "nft_name",
+    "no_zone",
+    "optional",
+    "port",
+    "port_range",
+    "same_netns",
+    "sint",
+    "text",
+    "uint",
+]
+
+T = TypeVar("T")
+
+IFNAMSIZ = 16  # include/uapi/linux/if.h, with the NUL
+NFT_NAME_MAXLEN = 256  # include/uapi/linux/netfilter/nf_tables.h, with the NUL
+MAX_ADDR_LEN = 32  # include/linux/netdevice.h: the longest link-layer address
+
+
+def _show(value: object) -> str:
+    """A value as it appears in a message: repr, cut short for huge inputs."""
+    r = repr(value)
+    return r if len(r) <= 80 else r[:60] + "..." + r[-12:]
+
+
+# ---------------------------------------------------------------------------
+# numbers
+
+
+def integer(value: object, what: str, lo: int, hi: int) -> int:
+    """An ``int`` (not a bool, not a float) in ``lo..hi``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}: {_show(value)}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{what} must be in {lo}..{hi}, not {value}")
+    return int(value)
+
+
+def uint(value: object, bits: int, what: str) -> int:
+    """An unsigned field of ``bits`` bits: ``0..2**bits - 1`` (u8, u16, u32, u64)."""
+    return integer(value, what, 0, (1 << bits) - 1)
+
+
+def sint(value: object, bits: int, what: str) -> int:
+    """A signed field of ``bits`` bits (an s32 chain priority, say)."""
+    return integer(value, what, -(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+
+
+def optional(value: T | None, check: Any, *args: Any) -> T | None:
+    """``check(value, *args)`` unless ``value`` is None (a field left unset)."""
+    return None if value is None else check(value, *args)
+
+
+def boolean(value: object, what: str) -> bool:
+    """``True`` or ``False``: not ``1``, not ``"no"`` (a truthy string would turn a feature on)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, not {type(value).__name__}: {_show(value)}")
+    return value
+
+
+def ifindex(value: object, what: str = "index") -> int:
+    """An interface index: ``1..2**31 - 1`` (the kernel's ``int ifindex``; 0 means none)."""
+    return integer(value, what, 1, 0x7FFFFFFF)
+
+
+def port(value: object, what: str = "port", *, zero: bool = False) -> int:
+    """A TCP/UDP port: ``1..65535`` (``0..65535`` with ``zero=True``)."""
+    return integer(value, what, 0 if zero else 1, 0xFFFF)
+
+
+def port_range(value: object, what: str = "ports") -> tuple[int, int]:
+    """A port or an inclusive ``(first, last)`` pair, first <= last."""
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            raise ValueError(f"{what} must be a port or a (first, last) pair, not {_show(value)}")
+        lo, hi = port(value[0], what), port(value[1], what)
+        if lo > hi:
+            raise ValueError(f"{what} {_show(value)}: first port {lo} is after last port {hi}")
+        return (lo, hi)
+    p = port(value, what)
+    return (p, p)
+
+
+def choice(value: object, what: str, options: Iterable[str]) -> str:
+    """One of a fixed set of words (a hook, a protocol, a mode), named in the error."""
+    opts = tuple(options)
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, one of {', '.join(opts)}; not {_show(value)}")
+    if value not in opts:
+        raise ValueError(f"{what} must be one of {', '.join(opts)}; not {_show(value)}")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# strings
+
+
+def text(
+    value: object,
+    what: str,
+    *,
+    max_bytes: int,
+    empty: bool = False,
+    forbid: str = "",
+) -> str:
+    """A string sent NUL-terminated: no NUL inside (the kernel would cut it there),
+    encodable as UTF-8, at most ``max_bytes`` bytes, none of ``forbid``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}: {_show(value)}")
+    if not value and not empty:
+        raise ValueError(f"{what} must not be empty")
+    if "\0" in value:
+        raise ValueError(
+            f"{what} {_show(value)} contains a NUL byte (the kernel would cut it there)"
+        )
+    try:
+        n = len(value.encode())
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} {_show(value)} is not encodable as UTF-8") from None
+    if n > max_bytes:
+        raise ValueError(f"{what} {_show(value)} is {n} bytes; at most {max_bytes} are allowed")
+    for c in value:
+        if c in forbid:
+            raise ValueError(f"{what} {_show(value)} contains {c!r}")
+    return value
+
+
+def ifname(value: object, what: str = "name") -> str:
+    """An interface name the kernel takes literally (net/core/dev.c: dev_valid_name).
+
+    1..15 bytes; not ``.`` or ``..``; no ``/``, ``:``, whitespace or NUL; and no
+    ``%``: the kernel expands ``eth%d`` into a free name, which the caller would
+    never learn (rawns names links exactly).
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}: {_show(value)}")
+    if not value:
+        raise ValueError(f"{what} (an interface name) must not be empty")
+    text(value, what, max_bytes=IFNAMSIZ - 1, forbid="/:%")
+    if value in (".", ".."):
+        raise ValueError(f"{what} {value!r} is not allowed as an interface name")
+    for c in value:
+        if c.isspace():
+            raise ValueError(f"{what} {_show(value)} contains whitespace {c!r}")
+    return value
+
+
+def nft_name(value: object, what: str = "name") -> str:
+    """An nf_tables table, chain, set or jump-target name: 1..255 bytes, no NUL."""
+    return text(value, what, max_bytes=NFT_NAME_MAXLEN - 1)
+
+
+# ---------------------------------------------------------------------------
+# link-layer addresses
+
+_HEX = re.compile(r"[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2})*")
+
+
+def lladdr(value: object, what: str = "lladdr", *, length: int | None = None) -> bytes:
+    """A link-layer address from ``"aa:bb:..."`` or bytes, of exactly ``length`` bytes.
+
+    ``length=None`` takes 1..32 bytes (MAX_ADDR_LEN); callers that know the
+    device type pass its address length (6 for Ethernet), because the kernel
+    stores only ``dev->addr_len`` bytes and would silently cut a longer one.
+    """
+    if isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+    elif isinstance(value, str):
+        if not _HEX.fullmatch(value):
+            raise ValueError(
+                f"{what} {_show(value)} is not a link-layer address like 02:00:00:00:00:01"
+            )
+        raw = bytes(int(x, 16) for x in re.split(r"[:-]", value))
+    else:
+        raise TypeError(
+            f"{what} must be a str or bytes, not {type(value).__name__}: {_show(value)}"
+        )
+    if length is not None and len(raw) != length:
+        raise ValueError(f"{what} {_show(value)} is {len(raw)} bytes; this device takes {length}")
+    if not 1 <= len(raw) <= MAX_ADDR_LEN:
+        raise ValueError(f"{what} {_show(value)} is {len(raw)} bytes; at most {MAX_ADDR_LEN}")
+    return raw
+
+
+def mac(value: object, what: str = "mac") -> bytes:
+    """An Ethernet unicast address for a device: 6 bytes, not multicast, not all zero."""
+    raw = lladdr(value, what, length=6)
+    if raw[0] & 1:
+        raise ValueError(f"{what} {_show(value)} is a multicast address (lowest bit of byte 0)")
+    if raw == bytes(6):
+        raise ValueError(f"{what} {_show(value)} (all zero) is not a valid unicast address")
+    return raw
+
+
+# ---------------------------------------------------------------------------
+# IP values: rawns._inet normalises them; this refuses what it would drop
+
+
+def no_zone(value: object, what: str) -> None:
+    """Refuse an IPv6 zone id (``fe80::1%eth0``): netlink has no field for it, so it
+    would be dropped; name the device with ``dev=``/``oif`` instead."""
+    zone = None
+    if isinstance(value, str) and "%" in value:
+        zone = value
+    elif isinstance(value, IPv6Address | IPv6Interface | IPv6Network):
+        addr = value if isinstance(value, IPv6Address) else value.network_address
+        if isinstance(value, IPv6Interface):
+            addr = value.ip
+        if getattr(addr, "scope_id", None):
+            zone = str(value)
+    if zone is not None:
+        raise ValueError(
+            f"{what} {zone!r} has a zone id (%...), which netlink cannot carry: "
+            "give the device separately (dev=...)"
+        )
+
+
+# ---------------------------------------------------------------------------
+# handles
+
+
+def handle(value: object, what: str = "h") -> Handle:
+    """An open :class:`~rawns.Handle` (not a Netns, not None, not closed)."""
+    from .handle import Handle
+
+    if not isinstance(value, Handle):
+        raise TypeError(
+            f"{what} must be a rawns.Handle (Handle.open(netns=...)), "
+            f"not {type(value).__name__}: {_show(value)}"
+        )
+    if value.closed:
+        raise ValueError(f"{what} {value!r} is closed")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# the descriptions the bad-input suite generates from
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """What one value kind accepts, as data a test can turn into invalid values.
+
+    ``types``: the Python types accepted (anything else is a TypeError).
+    ``lo``/``hi``: the integer range (values just outside, far outside, and
+    at the next power-of-two boundaries are invalid). ``max_bytes``: the UTF-8
+    length limit of a string (one byte more is invalid; so is any NUL).
+    ``forbid``: characters refused anywhere in a string. ``bad``: further
+    invalid values of an accepted type that the fields above do not imply.
+    ``good``: one valid value, to build a call around.
+    """
+
+    name: str
+    types: tuple[type, ...]
+    good: object
+    lo: int | None = None
+    hi: int | None = None
+    max_bytes: int | None = None
+    forbid: str = ""
+    empty_ok: bool = False
+    bad: tuple[object, ...] = ()
+
+
+def _uint_kind(bits: int, good: int = 1) -> Kind:
+    return Kind(f"u{bits}", (int,), good, 0, (1 << bits) - 1)
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        _uint_kind(8),
+        _uint_kind(16),
+        _uint_kind(32),
+        _uint_kind(64),
+        Kind("s32", (int,), 0, -(1 << 31), (1 << 31) - 1),
+        Kind("bool", (bool,), True),
+        Kind("ifindex", (int,), 1, 1, 0x7FFFFFFF),
+        Kind("port", (int,), 80, 1, 0xFFFF),
+        Kind("mtu", (int,), 1500, 68, 65536),
+        Kind(
+            "ifname",
+            (str,),
+            "lo",
+            max_bytes=IFNAMSIZ - 1,
+            forbid="/:% \t\n\0",
+            bad=(".", "..", "eth%d", "br%d", "a\u2028b", "\udc80"),
+        ),
+        Kind("nft_name", (str,), "nat", max_bytes=NFT_NAME_MAXLEN - 1, forbid="\0"),
+        Kind(
+            "mac",
+            (str, bytes),
+            "02:00:00:00:00:01",
+            bad=(
+                "01:00:5e:00:00:01",  # multicast
+                "00:00:00:00:00:00",
+                "02:00:00:00:00",  # 5 bytes
+                "02:00:00:00:00:01:02",  # 7 bytes
+                "02:00:00:00:00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f",  # 20 bytes
+                b"\x02" * 7,
+                "zz:00:00:00:00:01",
+                "02:00:00:00:00:01\0",
+            ),
+        ),
+        Kind(
+            "lladdr",
+            (str, bytes),
+            "02:00:00:00:00:01",
+            bad=("02:00:00:00:00:01:02", b"\x02" * 20, "", "zz", "02:00:00:00:00:01\0"),
+        ),
+        Kind(
+            "ipaddr",
+            (str, IPv4Address, IPv6Address),
+            "10.0.0.1",
+            bad=("fe80::1%eth0", "10.0.0.256", "10.0.0.1/24", "", "10.0.0.1\0", "::ffff:zz"),
+        ),
+        Kind(
+            "prefix",
+            (str, IPv4Network, IPv6Network),
+            "10.0.0.0/24",
+            bad=("10.0.0.0/33", "10.0.0.1/8", "fe80::%eth0/64", "2001:db8::/129", "x/8", ""),
+        ),
+        Kind(
+            "interface",
+            (str, IPv4Interface, IPv6Interface),
+            "10.0.0.1/24",
+            bad=("10.0.0.1/33", "fe80::1%eth0/64", "10.0.0.1/24\0", "", "/24"),
+        ),
+        Kind("handle", (), None),  # any non-Handle, and a closed Handle
+    )
+}
+
+
+def describe(kinds: Sequence[str] = ()) -> list[Kind]:
+    """The descriptions of ``kinds`` (all when empty), for tests and docs."""
+    return [KINDS[k] for k in kinds] if kinds else list(KINDS.values())
 
 
 def check_uint(value: int | None, bits: int, what: str) -> None:
-    """Refuse a non-int (TypeError) or an int outside ``0..2**bits - 1`` (ValueError).
+    """:func:`uint` for an optional field (``None`` passes). Kept for old call sites."""
+    if value is not None:
+        uint(value, bits, what)
 
-    ``None`` (a field left unset) passes. Messages name ``what`` and the value.
+
+def same_netns(origin: tuple[int, int] | None, h: Handle, what: str, label: str = "") -> None:
+    """Refuse an object dumped from one namespace used on a handle on another.
+
+    ``origin`` is the :attr:`Handle.netns_ident` of the handle that dumped the
+    object (``None`` for objects the caller built, which carry no origin).
+    An index is only meaningful in its own namespace: ``link.set(h, L, ...)``
+    with a ``Link`` from elsewhere would change whatever local link has that
+    index.
     """
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, not {value!r}")
-    if not 0 <= value < (1 << bits):
-        raise ValueError(f"{what} {value} is out of range (0..{(1 << bits) - 1})")
+    if origin is not None and origin != h.netns_ident:
+        raise ValueError(
+            f"{what} {label} was dumped from another network namespace than "
+            f"{h.netns_label} namespace of this handle; look it up again with this handle"
+            if h.netns_label == "the caller's"
+            else f"{what} {label} was dumped from another network namespace than "
+            f"{h.netns_label!r}, this handle's; look it up again with this handle"
+        )

@@ -40,25 +40,8 @@ RTGENMSG = struct.Struct("=B")
 IFNAMSIZ = 16
 
 
-def check_ifname(name: object) -> str:
-    """Refuse an interface name the kernel would refuse (net/core/dev.c: dev_valid_name).
+def check_ifname(name: object, what: str = "interface name") -> str:
+    """Refuse an interface name the kernel would refuse or rewrite: see :func:`rawns._check.ifname`."""
+    from ._check import ifname
 
-    Raises :class:`TypeError` for a non-string, :class:`ValueError` naming the
-    value otherwise: empty, ``.``/``..``, 16 bytes or more, or containing
-    ``/``, ``:``, whitespace or NUL.
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"interface name must be str, not {type(name).__name__}: {name!r}")
-    if not name:
-        raise ValueError("interface name must not be empty")
-    if len(name.encode()) >= IFNAMSIZ:
-        raise ValueError(
-            f"interface name {name!r} is {len(name.encode())} bytes; the kernel allows at most "
-            f"{IFNAMSIZ - 1}"
-        )
-    if name in (".", ".."):
-        raise ValueError(f"interface name {name!r} is not allowed")
-    for c in name:
-        if c in "/:\0" or c.isspace():
-            raise ValueError(f"interface name {name!r} contains {c!r}")
-    return name
+    return ifname(name, what)

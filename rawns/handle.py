@@ -45,6 +45,12 @@ class Handle:
         self._nfnl: Channel | None = None
         self._ns = ns  # our own dup, or None for the caller's namespace
         self._lock = threading.Lock()
+        # Which namespace the sockets live in, as the nsfs inode (st_dev, st_ino):
+        # objects dumped through this handle carry it, so that a Link from one
+        # namespace is never used, by index, on another (rawns._check.same_netns).
+        st = os.stat("/proc/thread-self/ns/net") if ns is None else os.fstat(ns.fd)
+        self._ident = (st.st_dev, st.st_ino)
+        self._label = (ns.name or ns.path or f"fd {ns.fd}") if ns is not None else "the caller's"
         _HANDLES.add(self)
 
     @classmethod
@@ -79,6 +85,16 @@ class Handle:
     @property
     def netns(self) -> _netns.Netns | None:
         return self._ns
+
+    @property
+    def netns_ident(self) -> tuple[int, int]:
+        """The namespace's identity: (st_dev, st_ino) of its nsfs inode."""
+        return self._ident
+
+    @property
+    def netns_label(self) -> str:
+        """How errors name the handle's namespace: its name, path, or "the caller's"."""
+        return self._label
 
     @property
     def rtnl(self) -> Channel:

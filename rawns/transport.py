@@ -24,7 +24,7 @@ import socket
 import struct
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from ._conversation import Ack, Conversation, Done, Error, Overrun, Reply
@@ -184,6 +184,8 @@ class Channel:
         self.check_process(op)
         if self._abandoned is not None:
             self._drain_abandoned(self._abandoned)
+        if _fault_plan:
+            _inject_fault(op)
 
     def _drain_abandoned(self, seq: int) -> None:
         """Read and drop the rest of dump ``seq``, which its caller stopped reading.
@@ -478,6 +480,51 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# -- fault injection (tests) ---------------------------------------------------
+# A test asks for the Nth exchange (request, dump, pipeline or nf_tables batch,
+# counted on every channel) to be refused as if the kernel had said ``errno``;
+# multi-step helpers are then checked to leave nothing behind.
+
+
+class FaultPlan:
+    """The state of one :func:`fail_nth_request` block."""
+
+    def __init__(self, n: int, err: int) -> None:
+        self.n = n
+        self.err = err
+        self.count = 0  # exchanges seen so far
+        self.fired: str | None = None  # the op refused, once it was
+
+
+_fault_plan: list[FaultPlan] = []  # non-empty while a plan is active
+
+
+def _inject_fault(op: str) -> None:
+    plan = _fault_plan[0]
+    plan.count += 1
+    if plan.count == plan.n:
+        plan.fired = op
+        raise kernel_error(plan.err, op=op, target="(injected fault)")
+
+
+@contextlib.contextmanager
+def fail_nth_request(n: int, err: int = errno.EPERM) -> Iterator[FaultPlan]:
+    """Refuse the ``n``-th exchange (1-based) made inside the block with ``err``.
+
+    For fault-injection tests only: ``plan.count`` tells afterwards how many
+    exchanges the block made, ``plan.fired`` which one was refused (``None``
+    when there were fewer than ``n``).
+    """
+    if _fault_plan:
+        raise RuntimeError("fail_nth_request blocks do not nest")
+    plan = FaultPlan(n, err)
+    _fault_plan.append(plan)
+    try:
+        yield plan
+    finally:
+        _fault_plan.clear()
 
 
 def _to_error(ev: Error, op: str, target: str) -> KernelError:
