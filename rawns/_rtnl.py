@@ -41,7 +41,7 @@ IFNAMSIZ = 16
 
 
 def check_ifname(name: object, what: str = "interface name") -> str:
-    """Refuse an interface name the kernel would refuse or rewrite: see :func:`rawns._check.ifname`."""
+    """Refuse a name the kernel would refuse or rewrite (:func:`rawns._check.ifname`)."""
     from ._check import ifname
 
     return ifname(name, what)
