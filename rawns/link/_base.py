@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union, cast
 
-from .._rtnl import IF_OPER, IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM, check_ifname
+from .. import _check
+from .._rtnl import IF_OPER, IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM
 from .._wire import NLA_TYPE_MASK, Attr, Writer, iter_attrs
 from ..errors import DecodeError, KernelError
 
@@ -38,8 +39,14 @@ __all__ = [
     "resolve_index",
 ]
 
-# RTEXT_FILTER_SKIP_STATS (linux/rtnetlink.h): the kernel leaves out the three
-# stats blocks (~400 bytes a link) that rawns does not decode.
+# RTEXT_FILTER_SKIP_STATS (linux/rtnetlink.h) leaves out the IPv6 counters
+# inside IFLA_AF_SPEC (IFLA_INET6_STATS and IFLA_INET6_ICMP6STATS, 368 bytes a
+# link with IPv6 on; net/ipv6/addrconf.c: inet6_fill_ifla6_attrs) and the
+# per-VF stats of SR-IOV devices (rtnl_fill_vfinfo). It does not leave out
+# IFLA_STATS and IFLA_STATS64 (300 bytes): rtnl_fill_ifinfo calls
+# rtnl_fill_stats unconditionally (net/core/rtnetlink.c, up to at least 6.18;
+# a 2025 net-next patch proposes honouring the flag there), and no other
+# filter bit drops them, so every link message still carries both.
 RTEXT_FILTER_SKIP_STATS = 1 << 3
 
 _NLA = struct.Struct("=HH").unpack_from
@@ -192,6 +199,11 @@ class Link:
     """The RTM_NEWLINK payload (ifinfomsg and attributes) as received."""
     offsets: Sequence[int] = field(default=(), repr=False, compare=False)
     """Where each top-level attribute starts in ``raw``, by type (0: absent)."""
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    """The namespace this link was dumped or got from (:attr:`Handle.netns_ident
+    <rawns.Handle.netns_ident>`); ``None`` for a Link built by hand. Verbs refuse
+    a Link from another namespace than their handle's: its index means
+    another link there."""
 
     @property
     def up(self) -> bool:
@@ -348,14 +360,17 @@ def _bad(payload: bytes, o: int, what: str) -> DecodeError:
     return DecodeError(f"{what} has length {_NLA(payload, o)[0]}, not a u32", offset=o)
 
 
-def parse_link(payload: bytes) -> Link:
+def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
     """Decode an RTM_NEWLINK payload (ifinfomsg + attributes) into a :class:`Link`.
 
-    Raises :class:`~rawns.errors.DecodeError` for truncated or malformed input.
+    ``origin`` is the :attr:`~rawns.Handle.netns_ident` of the namespace the
+    message came from (:func:`dump` and :func:`get` pass their handle's), kept
+    in :attr:`Link.origin`. Raises :class:`~rawns.errors.DecodeError` for
+    truncated or malformed input.
     """
     lay = _LAYOUTS.get(len(payload))
     if lay is None or lay.check(payload) != lay.expect:
-        return _parse_scanned(payload)
+        return _parse_scanned(payload, origin)
     # A message laid out like one decoded before (see _Layout): every offset,
     # length and kind is known, only values are read. Filled slot by slot
     # (see _LinkSlots).
@@ -380,6 +395,7 @@ def parse_link(payload: bytes) -> Link:
     lk.alias = None if (s := lay.alias) is None else _str(payload, s.start, s.stop)
     lk.raw = payload
     lk.offsets = lay.offsets
+    lk.origin = origin
     lk.kind = lay.kind
     lk.slave_kind = lay.slave_kind
     if lay.views:
@@ -396,7 +412,7 @@ def parse_link(payload: bytes) -> Link:
     return done
 
 
-def _parse_scanned(payload: bytes) -> Link:
+def _parse_scanned(payload: bytes, origin: tuple[int, int] | None) -> Link:
     """:func:`parse_link` without a layout: scan the attributes, check every length."""
     n = len(payload)
     if n < IFINFOMSG.size:
@@ -406,6 +422,7 @@ def _parse_scanned(payload: bytes) -> Link:
     _family, lk.type, lk.index, lk.flags, _change = IFINFOMSG.unpack_from(payload, 0)
     lk.raw = payload
     lk.offsets = pos
+    lk.origin = origin
     lk.mtu = lk.mac = lk.broadcast = lk.master = lk.link = lk.link_netnsid = None
     lk.txqlen = lk.alias = lk.kind = lk.slave_kind = lk.data = lk.port = None
     lk.operstate = "UNKNOWN"
@@ -534,14 +551,14 @@ def _views(lk: Any, payload: bytes, data: tuple[int, int], slave: tuple[int, int
 _LINK_FIELDS = (
     "index", "name", "kind", "flags", "mtu", "mac", "broadcast", "operstate", "master",
     "link", "link_netnsid", "txqlen", "alias", "type", "slave_kind", "data", "port", "raw",
-    "offsets",
+    "offsets", "origin",
 )  # fmt: skip
 
 
 class _LinkSlots:
     """Link's slot layout without the frozen guard: the decoder fills one and
     turns it into a Link by ``__class__`` assignment (same slots, so allowed).
-    The frozen ``__init__`` stores its 19 fields through ``object.__setattr__``,
+    The frozen ``__init__`` stores its 20 fields through ``object.__setattr__``,
     a fifth of a dump's decoding time; a unit test keeps the layouts equal."""
 
     __slots__ = _LINK_FIELDS
@@ -672,7 +689,7 @@ def _remember(payload: bytes, pos: tuple[int, ...], lk: Any) -> None:
 
 
 # ---------------------------------------------------------------------------
-# requests
+# references: a name, an index or a Link
 
 
 def header(w: Writer, index: int = 0, flags: int = 0, change: int = 0) -> None:
@@ -680,27 +697,57 @@ def header(w: Writer, index: int = 0, flags: int = 0, change: int = 0) -> None:
     w.put_bytes_raw(IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, flags, change))
 
 
-def check_index(index: object) -> int:
-    if isinstance(index, bool) or not isinstance(index, int):
-        raise TypeError(f"an interface index is an int, not {index!r}")
-    if not 0 < index <= 0x7FFFFFFF:
-        raise ValueError(f"interface index must be in 1..2147483647, not {index}")
-    return index
+def check_ref(ref: object, what: str = "ref") -> LinkRef:
+    """A link reference as given: an interface name, an ifindex, or a :class:`Link`.
+
+    Pure (no namespace is known here); :func:`check_here` adds the namespace
+    check when a handle is at hand.
+    """
+    if isinstance(ref, Link):
+        _check.ifindex(ref.index, f"{what} (Link {ref.name!r}) index")
+    elif isinstance(ref, str):
+        _check.ifname(ref, what)
+    elif isinstance(ref, int) and not isinstance(ref, bool):
+        _check.ifindex(ref, f"{what} (an ifindex)")
+    else:
+        raise TypeError(
+            f"{what} must be a link name, an ifindex or a Link, "
+            f"not {type(ref).__name__}: {_check._show(ref)}"
+        )
+    return ref
 
 
-def index_of(ref: LinkRef) -> int | None:
+def check_here(h: Handle, ref: object, what: str = "ref") -> LinkRef:
+    """:func:`check_ref`, and refuse a :class:`Link` dumped from another namespace than ``h``'s.
+
+    Every verb passes each link reference it takes through here before its
+    first request (:class:`Resolver` and :func:`resolve_index` do too), so an
+    index is never used in a namespace where it means another link.
+    """
+    checked = check_ref(ref, what)
+    if isinstance(checked, Link) and checked.origin is not None:
+        _check.same_netns(checked.origin, h, what, _origin_label(checked))
+    return checked
+
+
+def _origin_label(lk: Link) -> str:
+    ino = lk.origin[1] if lk.origin is not None else None
+    return f"{lk.name!r} (index {lk.index}, namespace inode {ino})"
+
+
+def index_of(ref: LinkRef, what: str = "ref") -> int | None:
     """The index a reference carries (``None`` for a name), validated."""
+    check_ref(ref, what)
     if isinstance(ref, Link):
         return ref.index
     if isinstance(ref, str):
-        check_ifname(ref)
         return None
-    return check_index(ref)
+    return ref
 
 
-def put_ref(w: Writer, ref: LinkRef, flags: int = 0, change: int = 0) -> None:
+def put_ref(w: Writer, ref: LinkRef, flags: int = 0, change: int = 0, what: str = "ref") -> None:
     """Write the ifinfomsg for a link reference; a name goes in IFLA_IFNAME."""
-    index = index_of(ref)
+    index = index_of(ref, what)
     if index is None:
         header(w, 0, flags, change)
         w.put_strz(IFLA.IFNAME, str(ref))
@@ -716,7 +763,10 @@ def ref_label(ref: LinkRef) -> str:
 
 
 def build_dump() -> bytes:
-    """RTM_GETLINK dump request (``ip link show``), stats left out."""
+    """RTM_GETLINK dump request (``ip link show``), IPv6 and VF counters left out.
+
+    (IFLA_STATS and IFLA_STATS64 still come: see RTEXT_FILTER_SKIP_STATS above.)
+    """
     w = Writer()
     w.begin(RTM.GETLINK, flags=NLM_F.REQUEST | NLM_F.DUMP)
     header(w)
@@ -753,10 +803,20 @@ def dump(h: Handle) -> list[Link]:
 
     Equivalent to: ip -d link show
 
+    Each :class:`Link` remembers the handle's namespace (:attr:`Link.origin`).
     Raises :class:`~rawns.errors.DumpInterrupted` if the dump kept changing
-    (see the dump consistency policy in :mod:`rawns.transport`).
+    (see the dump consistency policy in :mod:`rawns.transport`);
+    :class:`TypeError`/:class:`ValueError` if ``h`` is not an open Handle.
     """
-    return h.rtnl.dump(build_dump(), parse_link, op="RTM_GETLINK", target="dump")
+    _check.handle(h)
+    origin = h.netns_ident
+
+    # Decoded where each message lies, as the channel's own wrapper would:
+    # the same one call per message, with the origin passed along.
+    def parse_at(data: bytes, start: int, end: int) -> Link:
+        return parse_link(data[start:end], origin)
+
+    return h.rtnl.dump(build_dump(), op="RTM_GETLINK", target="dump", parse_at=parse_at)
 
 
 def get(h: Handle, ref: LinkRef) -> Link:
@@ -766,30 +826,48 @@ def get(h: Handle, ref: LinkRef) -> Link:
 
     Raises :class:`~rawns.errors.NotFound` (a :class:`FileNotFoundError`) if
     there is no such link; :class:`ValueError`/:class:`TypeError` for a
-    malformed reference (nothing sent).
+    malformed reference or a :class:`Link` from another namespace (nothing sent).
     """
+    _check.handle(h)
+    check_here(h, ref)
+    return _get(h, ref)
+
+
+def _get(h: Handle, ref: LinkRef) -> Link:
     replies = h.rtnl.request(build_get(ref), op="RTM_GETLINK", target=ref_label(ref))
     for r in replies:
         if r.type == RTM.NEWLINK:
-            return parse_link(r.payload)
+            return parse_link(r.payload, h.netns_ident)
     raise DecodeError(f"RTM_GETLINK {ref_label(ref)}: the kernel sent no link")
 
 
-def resolve_index(h: Handle, ref: LinkRef) -> int:
+def resolve_index(h: Handle, ref: LinkRef, what: str = "ref") -> int:
     """The ifindex of a link reference (one RTM_GETLINK for a name, none otherwise).
 
     Equivalent to: ip -j link show dev NAME (its "ifindex")
 
-    Raises :class:`~rawns.errors.NotFound` for a name that is not a link.
+    The one place other modules turn a ``dev=`` (or ``master=``...) into an
+    index: ``what`` names the argument in errors. Raises
+    :class:`~rawns.errors.NotFound` for a name that is not a link;
+    :class:`ValueError`/:class:`TypeError` for a malformed reference, a
+    :class:`Link` dumped from another namespace than ``h``'s, or a bad ``h``
+    (nothing sent).
     """
-    index = index_of(ref)
+    _check.handle(h)
+    check_here(h, ref, what)
+    index = index_of(ref, what)
     if index is not None:
         return index
-    return get(h, ref).index
+    return _get(h, ref).index
 
 
 class Resolver:
-    """Names to indices for one verb call: each name is asked of the kernel once."""
+    """Names to indices for one verb call: each name is asked of the kernel once.
+
+    With a handle, every reference is checked by :func:`check_here` (a
+    :class:`Link` from another namespace is refused); without one (the pure
+    ``build_*`` functions) a name is refused.
+    """
 
     __slots__ = ("_cache", "_h")
 
@@ -798,7 +876,9 @@ class Resolver:
         self._cache: dict[str, int] = {}
 
     def __call__(self, ref: LinkRef, what: str) -> int:
-        index = index_of(ref)
+        if self._h is not None:
+            check_here(self._h, ref, what)
+        index = index_of(ref, what)
         if index is not None:
             return index
         name = str(ref)
@@ -810,7 +890,7 @@ class Resolver:
                 f"{what} {name!r} is a name: the pure build_* functions need an index "
                 f"or a Link (the verbs look names up)"
             )
-        index = get(self._h, name).index
+        index = _get(self._h, name).index
         self._cache[name] = index
         return index
 
@@ -823,8 +903,12 @@ def delete(h: Handle, ref: LinkRef) -> None:
 
     Equivalent to: ip link del dev NAME
 
-    Raises :class:`~rawns.errors.NotFound` if there is no such link.
+    Raises :class:`~rawns.errors.NotFound` if there is no such link;
+    :class:`ValueError`/:class:`TypeError` for a malformed reference or a
+    :class:`Link` from another namespace (nothing sent).
     """
+    _check.handle(h)
+    check_here(h, ref)
     h.rtnl.request(build_delete(ref), op="RTM_DELLINK", target=ref_label(ref))
 
 
@@ -837,10 +921,25 @@ def delete_many(
 
     Returns one entry per link: ``None`` or the :class:`~rawns.errors.KernelError`.
     With ``check`` (the default) the first error is raised once every ack is in.
+    Every reference is checked first: :class:`ValueError`/:class:`TypeError`
+    for a bad one (nothing sent).
     """
-    refs = list(refs)
+    _check.handle(h)
+    _check.boolean(check, "check")
+    refs = listed(refs, "refs")
+    for i, r in enumerate(refs):
+        check_here(h, r, f"refs[{i}]")
     msgs = [build_delete(r) for r in refs]
     return pipeline(h, msgs, [ref_label(r) for r in refs], "RTM_DELLINK", check)
+
+
+def listed(items: object, what: str) -> list[Any]:
+    """An iterable argument as a list; a str or a non-iterable is a TypeError naming it."""
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise TypeError(
+            f"{what} must be an iterable, not {type(items).__name__}: {_check._show(items)}"
+        )
+    return list(items)
 
 
 def pipeline(

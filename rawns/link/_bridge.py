@@ -11,11 +11,12 @@ import struct
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .. import _check
 from .._rtnl import IFLA_BR, IFLA_BRPORT
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
 from ._base import Link, LinkInfo, PortInfo, Resolver, mac_str, register_info, register_port
-from ._spec import LinkSpec, check_bool, check_int, set_field
+from ._spec import LinkSpec, set_field
 
 __all__ = ["Bridge", "BridgeInfo", "BridgePort", "BridgePortInfo"]
 
@@ -25,7 +26,8 @@ _U32 = struct.Struct("=I").unpack_from
 
 _VLAN_PROTOCOLS = {"802.1Q": 0x8100, "802.1ad": 0x88A8}
 _VLAN_PROTOCOL_NAMES = {v: k for k, v in _VLAN_PROTOCOLS.items()}
-_U32_MAX = 0xFFFFFFFF
+_PROTOCOL_SPELLINGS = {k.lower(): k for k in _VLAN_PROTOCOLS}  # "802.1AD" is "802.1ad"
+VLAN_PVID_MAX = 4094  # VLAN_VID_MASK - 1: 4095 is reserved (net/bridge/br_vlan.c)
 
 # STP port states (linux/if_bridge.h BR_STATE_*), as ``ip -d`` names them.
 PORT_STATES = ("disabled", "listening", "learning", "forwarding", "blocking")
@@ -40,6 +42,8 @@ class Bridge(LinkSpec):
     ``priority`` is the bridge priority (0..65535); ``vlan_filtering`` and
     ``vlan_protocol`` (``"802.1Q"``/``"802.1ad"``) and ``vlan_default_pvid``
     (0..4094) control VLAN awareness; ``mcast_snooping`` IGMP/MLD snooping.
+    Timers are u32 (0..4294967295); the kernel refuses values outside its
+    STP ranges itself (:class:`~rawns.errors.InvalidArgument`).
     """
 
     kind: ClassVar[str] = "bridge"
@@ -59,20 +63,19 @@ class Bridge(LinkSpec):
         super(Bridge, self).__post_init__()
         for f in ("stp", "vlan_filtering", "mcast_snooping"):
             if getattr(self, f) is not None:
-                check_bool(getattr(self, f), f)
+                _check.boolean(getattr(self, f), f)
         for f in ("forward_delay", "hello_time", "max_age", "ageing_time"):
             if getattr(self, f) is not None:
-                check_int(getattr(self, f), f"{f} (hundredths of a second)", 0, _U32_MAX)
+                _check.uint(getattr(self, f), 32, f"{f} (hundredths of a second)")
         if self.priority is not None:
-            check_int(self.priority, "priority", 0, 0xFFFF)
+            _check.uint(self.priority, 16, "priority")
         if self.vlan_default_pvid is not None:
-            check_int(self.vlan_default_pvid, "vlan_default_pvid", 0, 4094)
+            _check.integer(self.vlan_default_pvid, "vlan_default_pvid", 0, VLAN_PVID_MAX)
         if self.vlan_protocol is not None:
-            proto = {k.lower(): k for k in _VLAN_PROTOCOLS}.get(str(self.vlan_protocol).lower())
+            v = self.vlan_protocol
+            proto = _PROTOCOL_SPELLINGS.get(v.lower()) if isinstance(v, str) else None
             if proto is None:
-                raise ValueError(
-                    f"vlan_protocol must be '802.1Q' or '802.1ad', not {self.vlan_protocol!r}"
-                )
+                _check.choice(v, "vlan_protocol", _VLAN_PROTOCOLS)  # raises, naming v
             set_field(self, "vlan_protocol", proto)
 
     def _has_data(self) -> bool:
@@ -149,7 +152,13 @@ class Bridge(LinkSpec):
 
 
 def bridge_id(raw: bytes) -> str:
-    """struct ifla_bridge_id as ``ip -d`` prints it: ``8000.aa:bb:cc:dd:ee:ff``."""
+    """struct ifla_bridge_id as ``8000.02:00:0a:00:00:01``: the priority as 4 hex
+    digits, a dot, the MAC with two digits a byte as rawns prints every MAC.
+
+    ``ip -d`` prints the MAC part with ether_ntoa(3), without leading zeros
+    (``8000.2:0:a:0:0:1``; iproute2 ip/iplink_bridge.c: br_dump_bridge_id);
+    the priority part is the same. sysfs' ``bridge/bridge_id`` has no colons.
+    """
     return f"{raw[:2].hex()}.{mac_str(raw[2:8])}"
 
 
@@ -168,7 +177,9 @@ class BridgeInfo(LinkInfo):
     vlan_default_pvid: int | None = None
     group_fwd_mask: int | None = None
     bridge_id: str | None = None
+    """This bridge's id, ``8000.02:00:0a:00:00:01`` (priority, MAC; see :func:`bridge_id`)."""
     root_id: str | None = None
+    """The STP root bridge's id, in the same form as :attr:`bridge_id`."""
     root_port: int | None = None
     root_path_cost: int | None = None
     topology_change: bool | None = None
@@ -303,15 +314,15 @@ class BridgePort:
 
     def __post_init__(self) -> None:
         if self.state is not None:
-            check_int(self.state, "state", 0, len(PORT_STATES) - 1)
+            _check.integer(self.state, "state", 0, len(PORT_STATES) - 1)
         if self.priority is not None:
-            check_int(self.priority, "priority", 0, 63)
+            _check.integer(self.priority, "priority", 0, 63)
         if self.cost is not None:
-            check_int(self.cost, "cost", 1, 0xFFFF)
+            _check.integer(self.cost, "cost", 1, 0xFFFF)
         for name, _t, size in _PORT_FIELDS:
             value = getattr(self, name)
             if size == 0 and value is not None:
-                check_bool(value, name)
+                _check.boolean(value, name)
         if all(getattr(self, f) is None for f, _t, _s in _PORT_FIELDS):
             raise ValueError("BridgePort() with no setting would change nothing")
 
@@ -375,7 +386,9 @@ class BridgePortInfo(PortInfo):
     designated_port: int | None = None
     designated_cost: int | None = None
     bridge_id: str | None = None
+    """The designated bridge's id, ``8000.02:00:0a:00:00:01`` (see :func:`bridge_id`)."""
     root_id: str | None = None
+    """The STP root bridge's id, in the same form."""
     multicast_router: int | None = None
     group_fwd_mask: int | None = None
     backup_port: int | None = None

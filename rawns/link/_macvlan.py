@@ -6,11 +6,12 @@ import struct
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .. import _check
 from .._rtnl import IFLA, IFLA_MACVLAN, MACVLAN_MODE
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import Link, LinkInfo, LinkRef, Resolver, register_info
-from ._spec import LinkSpec, check_bool, check_int, check_ref, set_field
+from ._base import Link, LinkInfo, LinkRef, Resolver, check_ref, register_info
+from ._spec import LinkSpec, set_field
 
 __all__ = ["MACVLAN_MODES", "Macvlan", "MacvlanInfo"]
 
@@ -36,7 +37,7 @@ class Macvlan(LinkSpec):
     ``mode`` is ``private``, ``vepa``, ``bridge``, ``passthru`` or ``source``
     (``None``: the kernel's default, vepa); ``nopromisc`` keeps a passthru
     lower device out of promiscuous mode; ``bc_queue_len`` sizes the
-    broadcast queue.
+    broadcast queue (a u32).
     """
 
     kind: ClassVar[str] = "macvlan"
@@ -50,18 +51,17 @@ class Macvlan(LinkSpec):
         super(Macvlan, self).__post_init__()
         check_ref(self.link, "link (the lower device)")
         if self.mode is not None:
-            if not isinstance(self.mode, str) or self.mode.lower() not in MACVLAN_MODES:
-                raise ValueError(
-                    f"macvlan mode must be one of {', '.join(MACVLAN_MODES)}, not {self.mode!r}"
-                )
-            set_field(self, "mode", self.mode.lower())
+            mode = self.mode.lower() if isinstance(self.mode, str) else None
+            if mode not in MACVLAN_MODES:
+                _check.choice(self.mode, "macvlan mode", MACVLAN_MODES)  # raises, naming it
+            set_field(self, "mode", mode)
         if self.nopromisc is not None:
-            check_bool(self.nopromisc, "nopromisc")
+            _check.boolean(self.nopromisc, "nopromisc")
         if self.bc_queue_len is not None:
-            check_int(self.bc_queue_len, "bc_queue_len", 0, 0xFFFFFFFF)
+            _check.uint(self.bc_queue_len, 32, "bc_queue_len")
 
-    def refs(self) -> tuple[LinkRef, ...]:
-        return (*super(Macvlan, self).refs(), self.link)
+    def refs(self) -> tuple[tuple[str, LinkRef], ...]:
+        return (*super(Macvlan, self).refs(), ("link", self.link))
 
     def _put_top(self, w: Writer, resolve: Resolver) -> None:
         w.put_u32(IFLA.LINK, resolve(self.link, "link"))

@@ -15,21 +15,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM, check_ifname
+from .. import _check
+from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError, KernelError
-from ._base import LinkRef, Resolver, header, index_of, mac_str, pipeline, ref_label
+from ._base import (
+    LinkRef,
+    Resolver,
+    check_here,
+    check_ref,
+    header,
+    index_of,
+    listed,
+    mac_str,
+    pipeline,
+    ref_label,
+)
 from ._bridge import BridgePort
 from ._spec import (
     NetnsRef,
-    check_bool,
-    check_int,
-    check_mtu,
+    check_alias,
+    check_mac,
     check_netns,
-    check_ref,
+    check_netns_open,
     decode_request,
     first_newlink,
-    parse_mac,
     put_netns,
     set_field,
 )
@@ -69,8 +79,12 @@ class LinkChange:
     ``ref`` is the link (name, index or :class:`~rawns.link.Link`); ``name``
     renames it; ``master`` attaches it to a bridge, ``nomaster=True`` detaches
     it; ``netns`` moves it (a :class:`~rawns.netns.Netns`, sent as its fd, or a
-    pid); ``port`` changes its bridge-port settings. Inputs are checked when
-    the change is made (:class:`ValueError`/:class:`TypeError` naming the value).
+    pid); ``port`` changes its bridge-port settings. ``mtu`` is 68..65536,
+    ``mac`` a unicast Ethernet address of 6 bytes, ``name`` an interface name
+    the kernel takes literally (no ``%``, NUL...), ``alias`` at most 255 bytes
+    without NUL (``""`` removes it), ``txqlen`` and ``group`` u32. Inputs are
+    checked when the change is made (:class:`ValueError`/:class:`TypeError`
+    naming the field and the value).
     """
 
     ref: LinkRef
@@ -92,41 +106,51 @@ class LinkChange:
     port: BridgePort | None = None
 
     def __post_init__(self) -> None:
-        check_ref(self.ref, "link")
+        check_ref(self.ref, "ref")
         for f, _bit, _neg in _IFF_FIELDS:
             if getattr(self, f) is not None:
-                check_bool(getattr(self, f), f)
+                _check.boolean(getattr(self, f), f)
         if self.mtu is not None:
-            check_mtu(self.mtu)
+            _check.mtu(self.mtu)
         if self.mac is not None:
-            set_field(self, "mac", mac_str(parse_mac(self.mac)))
+            set_field(self, "mac", check_mac(self.mac))
         if self.name is not None:
-            check_ifname(self.name)
+            _check.ifname(self.name, "name")
         if self.master is not None:
             check_ref(self.master, "master")
-        check_bool(self.nomaster, "nomaster")
+        _check.boolean(self.nomaster, "nomaster")
         if self.master is not None and self.nomaster:
             raise ValueError("give master= or nomaster=True, not both")
         if self.nomaster and self.port is not None:
             raise ValueError("bridge-port settings (port=) need a master; nomaster=True drops it")
         if self.netns is not None:
             check_netns(self.netns)
-        if self.alias is not None and not isinstance(self.alias, str):
-            raise TypeError(f"alias must be a str, not {self.alias!r}")
-        if self.alias is not None and len(self.alias.encode()) > 255:
-            raise ValueError(f"alias {self.alias[:20]!r}... is longer than 255 bytes")
+        if self.alias is not None:
+            check_alias(self.alias)
         if self.txqlen is not None:
-            check_int(self.txqlen, "txqlen", 0, 0xFFFFFFFF)
+            _check.uint(self.txqlen, 32, "txqlen")
         if self.group is not None:
-            check_int(self.group, "group", 0, 0xFFFFFFFF)
+            _check.uint(self.group, 32, "group")
         if self.carrier is not None:
-            check_bool(self.carrier, "carrier")
+            _check.boolean(self.carrier, "carrier")
         if self.port is not None and not isinstance(self.port, BridgePort):
-            raise TypeError(f"port must be a BridgePort, not {self.port!r}")
+            raise TypeError(
+                f"port must be a BridgePort, not {type(self.port).__name__}: "
+                f"{_check._show(self.port)}"
+            )
         if self.name is not None and isinstance(self.ref, str) and self.name == self.ref:
             set_field(self, "name", None)  # not renaming to the same name, as iproute2
         if not self._changes():
             raise ValueError(f"link.set({ref_label(self.ref)!r}) with nothing to change")
+
+    def check_here(self, h: Handle, what: str = "") -> None:
+        """The links this change names were dumped in ``h``'s namespace; its
+        ``netns`` is still open (verbs call this before their first request)."""
+        at = f"{what}." if what else ""
+        check_here(h, self.ref, f"{at}ref")
+        if self.master is not None:
+            check_here(h, self.master, f"{at}master")
+        check_netns_open(self.netns, f"{at}netns")
 
     def _changes(self) -> bool:
         fields = (*(x[0] for x in _IFF_FIELDS), *_VALUE_FIELDS, "port")
@@ -170,7 +194,7 @@ class LinkChange:
         if self.mtu is not None:
             w.put_u32(IFLA.MTU, self.mtu)
         if self.mac is not None:
-            w.put(IFLA.ADDRESS, parse_mac(self.mac))
+            w.put(IFLA.ADDRESS, _check.mac(self.mac))
         if self.txqlen is not None:
             w.put_u32(IFLA.TXQLEN, self.txqlen)
         if self.alias is not None:
@@ -205,7 +229,10 @@ def _put_port(w: Writer, port: BridgePort) -> None:
 def _change(ref: LinkRef | LinkChange, kw: dict[str, Any]) -> LinkChange:
     if isinstance(ref, LinkChange):
         if kw:
-            raise TypeError("give either LinkChange objects or refs with keyword changes")
+            raise TypeError(
+                f"give either LinkChange objects or refs with keyword changes, not both "
+                f"({ref} with {sorted(kw)})"
+            )
         return ref
     return LinkChange(ref=ref, **kw)
 
@@ -226,7 +253,7 @@ _NOT_FOR_GROUPS = ("name", "mac", "group", "port")
 
 
 def _group_change(group: int, changes: dict[str, Any]) -> LinkChange:
-    check_int(group, "group", 0, 0xFFFFFFFF)
+    _check.uint(group, 32, "group")
     bad = [k for k in _NOT_FOR_GROUPS if changes.get(k) is not None]
     if bad:
         raise ValueError(f"{', '.join(bad)} cannot be set for a whole group of links")
@@ -278,6 +305,11 @@ def set_group(h: Handle, group: int, /, **changes: Any) -> None:
     the first link the kernel could not change (the links before it stay
     changed).
     """
+    _check.handle(h)
+    c = _group_change(group, changes)
+    if c.master is not None:
+        check_here(h, c.master, "master")
+    check_netns_open(c.netns)
     msg = _build_group(group, changes, Resolver(h))
     h.rtnl.request(msg, op="RTM_NEWLINK", target=f"group {group}")
 
@@ -296,9 +328,12 @@ def set(h: Handle, ref: LinkRef, **changes: Any) -> None:
     missing, :class:`~rawns.errors.AlreadyExists` when renaming onto a taken
     name, :class:`~rawns.errors.InvalidArgument` for values the kernel refuses
     (an MTU out of the device's range); :class:`ValueError`/:class:`TypeError`
-    for bad input, before anything is sent.
+    for bad input, a bad handle, or a :class:`~rawns.link.Link` dumped from
+    another namespace (as ``ref`` or ``master``), before anything is sent.
     """
+    _check.handle(h)
     change = LinkChange(ref=ref, **changes)
+    change.check_here(h)
     msgs = change._messages(Resolver(h))
     target = ref_label(ref)
     if len(msgs) == 1:
@@ -322,22 +357,25 @@ def set_many(
     get the same keyword ``changes`` (``set_many(h, names, up=True)``).
     Returns one entry per item, ``None`` or its
     :class:`~rawns.errors.KernelError`; with ``check`` (the default) the first
-    error is raised once every ack is in.
+    error is raised once every ack is in. Every item is checked before the
+    first request (:class:`ValueError`/:class:`TypeError`, nothing sent).
     """
+    _check.handle(h)
+    _check.boolean(check, "check")
+    cs = [_change(item, changes) for item in listed(items, "items")]
+    for i, c in enumerate(cs):
+        c.check_here(h, f"items[{i}]")
     resolve = Resolver(h)
     msgs: list[bytes] = []
     targets: list[str] = []
     owner: list[int] = []
-    count = 0
-    for i, item in enumerate(items):
-        c = _change(item, changes)
+    for i, c in enumerate(cs):
         for m in c._messages(resolve):
             msgs.append(m)
             targets.append(ref_label(c.ref))
             owner.append(i)
-        count = i + 1
     raw = pipeline(h, msgs, targets, "RTM_NEWLINK", False)
-    results: list[KernelError | None] = [None] * count
+    results: list[KernelError | None] = [None] * len(cs)
     for i, r in zip(owner, raw, strict=True):
         if r is not None and results[i] is None:
             results[i] = r

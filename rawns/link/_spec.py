@@ -15,17 +15,30 @@ byte. Like iproute2, rawns nests IFLA_LINKINFO without NLA_F_NESTED.
 
 from __future__ import annotations
 
-import re
+import errno
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union
 
-from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM, check_ifname
+from .. import _check
+from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs, iter_messages
-from ..errors import DecodeError, KernelError
+from ..errors import DecodeError, KernelError, NotFound, NotSupported
 from ..netns import Netns
-from ._base import Link, LinkRef, Resolver, header, index_of, mac_str, pipeline
+from ._base import (
+    Link,
+    LinkRef,
+    Resolver,
+    _get,
+    check_here,
+    check_ref,
+    dump,
+    header,
+    listed,
+    mac_str,
+    pipeline,
+)
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -47,10 +60,9 @@ NetnsRef = Union[Netns, int]  # noqa: UP007 - a runtime alias
 
 T = TypeVar("T")
 _IFF_UP = int(IFF.UP)
-ETH_MIN_MTU = 68
-MAX_MTU = 65536  # ETH_MAX_MTU is 65535; loopback runs at 65536
 _U32 = struct.Struct("=I").unpack_from
-_MAC = re.compile(r"[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2}){5}")
+IFALIAS_MAX = 255  # IFALIASZ - 1 (linux/if.h); the kernel's policy for IFLA_IFALIAS
+MAX_QUEUES = 4096  # rtnl_create_link refuses more tx or rx queues
 
 F_ADD = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL)
 # Not NLM_F_REPLACE: rtnl_newlink refuses it for an existing link with
@@ -60,63 +72,40 @@ F_REPLACE = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE)
 
 
 # ---------------------------------------------------------------------------
-# input checks: each raises TypeError/ValueError naming the bad value
-
-
-def check_int(value: object, what: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, not {type(value).__name__}: {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{what} must be in {lo}..{hi}, not {value}")
-    return value
-
-
-def check_bool(value: object, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{what} must be True or False, not {value!r}")
-    return value
-
-
-def check_mtu(value: object, what: str = "mtu") -> int:
-    return check_int(value, what, ETH_MIN_MTU, MAX_MTU)
-
-
-def check_port(value: object, what: str = "port") -> int:
-    return check_int(value, what, 0, 0xFFFF)
-
-
-def parse_mac(value: object, what: str = "mac") -> bytes:
-    """An Ethernet unicast address as 6 bytes, from ``"02:00:00:00:00:01"`` or bytes."""
-    if isinstance(value, bytes | bytearray):
-        raw = bytes(value)
-    elif isinstance(value, str):
-        if not _MAC.fullmatch(value):
-            raise ValueError(f"{what} {value!r} is not a MAC address like 02:00:00:00:00:01")
-        raw = bytes(int(x, 16) for x in re.split(r"[:-]", value))
-    else:
-        raise TypeError(f"{what} must be a str or bytes, not {type(value).__name__}: {value!r}")
-    if len(raw) != 6:
-        raise ValueError(f"{what} {value!r} is {len(raw)} bytes, an Ethernet address is 6")
-    if raw[0] & 1:
-        raise ValueError(f"{what} {mac_str(raw)} is a multicast address (lowest bit of byte 0)")
-    if raw == bytes(6):
-        raise ValueError(f"{what} 00:00:00:00:00:00 is not a valid unicast address")
-    return raw
+# input checks the link kinds share (the value kinds themselves are rawns._check's)
 
 
 def check_netns(value: object, what: str = "netns") -> NetnsRef:
+    """Where a link goes: a :class:`~rawns.netns.Netns` or a pid (1..2**31-1)."""
     if isinstance(value, Netns):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return check_int(value, f"{what} (a pid)", 1, 0x7FFFFFFF)
-    raise TypeError(f"{what} must be a Netns or a pid, not {type(value).__name__}: {value!r}")
+        return _check.integer(value, f"{what} (a pid)", 1, 0x7FFFFFFF)
+    raise TypeError(
+        f"{what} must be a Netns or a pid, not {type(value).__name__}: {_check._show(value)}"
+    )
 
 
-def check_ref(value: object, what: str) -> LinkRef:
-    if isinstance(value, str | int | Link):
-        index_of(value)
-        return value
-    raise TypeError(f"{what} must be a name, an index or a Link, not {value!r}")
+def check_netns_open(value: NetnsRef | None, what: str = "netns") -> None:
+    """Refuse a :class:`~rawns.netns.Netns` closed since the spec was made (verbs call it)."""
+    if isinstance(value, Netns) and value.closed:
+        raise ValueError(f"{what} {value!r} is closed")
+
+
+def check_mac(value: object, what: str = "mac") -> str:
+    """A unicast Ethernet address (:func:`rawns._check.mac`), as lowercase ``aa:bb:...``."""
+    return mac_str(_check.mac(value, what))
+
+
+def check_queues(value: int | None, what: str) -> None:
+    """A queue count the kernel accepts (rtnl_create_link: 1..4096), or None."""
+    if value is not None:
+        _check.integer(value, what, 1, MAX_QUEUES)
+
+
+def check_alias(value: object, what: str = "alias") -> str:
+    """IFLA_IFALIAS: at most 255 bytes, no NUL (empty clears it)."""
+    return _check.text(value, what, max_bytes=IFALIAS_MAX, empty=True)
 
 
 def put_netns(w: Writer, ns: NetnsRef) -> None:
@@ -142,12 +131,15 @@ _SPECS: dict[str, type[LinkSpec]] = {}
 class LinkSpec:
     """What every link kind accepts; a kind's spec adds its own fields.
 
-    ``name`` is checked like the kernel does (at most 15 bytes, no ``/``, ``:``
-    or whitespace), ``mtu`` is 68..65536, ``mac`` a unicast Ethernet address
-    (normalised to lowercase ``aa:bb:...``), ``master`` a link reference
-    (a name is looked up by :func:`add`), ``netns`` where the new link goes
-    (a :class:`~rawns.netns.Netns` or a pid). Each raises :class:`ValueError` or
-    :class:`TypeError` naming the bad value when the spec is made.
+    ``name`` is an interface name the kernel takes literally (1..15 bytes; no
+    ``/``, ``:``, ``%``, whitespace or NUL; see :func:`rawns._check.ifname`),
+    ``mtu`` is 68..65536, ``mac`` a unicast Ethernet address of 6 bytes
+    (normalised to lowercase ``aa:bb:...``), ``master`` a link reference (a
+    name is looked up by :func:`add`), ``txqlen`` a u32, the queue counts
+    1..4096, ``alias`` at most 255 bytes without NUL, ``netns`` where the new
+    link goes (a :class:`~rawns.netns.Netns` or a pid). Each raises
+    :class:`ValueError` or :class:`TypeError` naming the field and the bad
+    value when the spec is made: nothing is cut short or rewritten on the way.
     """
 
     kind: ClassVar[str] = ""
@@ -174,30 +166,47 @@ class LinkSpec:
             _SPECS[cls.kind] = cls
 
     def __post_init__(self) -> None:
-        check_ifname(self.name)
+        _check.ifname(self.name, "name")
         if self.mtu is not None:
-            check_mtu(self.mtu)
+            _check.mtu(self.mtu)
         if self.mac is not None:
-            set_field(self, "mac", mac_str(parse_mac(self.mac)))
-        check_bool(self.up, "up")
+            set_field(self, "mac", check_mac(self.mac))
+        _check.boolean(self.up, "up")
         if self.master is not None:
             check_ref(self.master, "master")
         if self.txqlen is not None:
-            check_int(self.txqlen, "txqlen", 0, 0xFFFFFFFF)
+            _check.uint(self.txqlen, 32, "txqlen")
         check_queues(self.num_tx_queues, "num_tx_queues")
         check_queues(self.num_rx_queues, "num_rx_queues")
         if self.alias is not None:
-            if not isinstance(self.alias, str):
-                raise TypeError(f"alias must be a str, not {self.alias!r}")
-            if len(self.alias.encode()) > 255:
-                raise ValueError(f"alias {self.alias[:20]!r}... is longer than 255 bytes")
+            check_alias(self.alias)
         if self.netns is not None:
             check_netns(self.netns)
 
     # -- hooks for the kinds ---------------------------------------------------
-    def refs(self) -> tuple[LinkRef, ...]:
-        """Other links this spec names (its master, a lower device)."""
-        return () if self.master is None else (self.master,)
+    def refs(self) -> tuple[tuple[str, LinkRef], ...]:
+        """Other links this spec names, with their field (its master, a lower device)."""
+        return () if self.master is None else (("master", self.master),)
+
+    def namespaces(self) -> tuple[tuple[str, NetnsRef], ...]:
+        """The namespaces this spec sends links to, with their field."""
+        return () if self.netns is None else (("netns", self.netns),)
+
+    def target(self) -> str:
+        """How errors of this spec's requests name it (a veth names both ends)."""
+        return self.name
+
+    def same_kind(self, existing: Link) -> bool:
+        """Whether ``existing`` (a link of this spec's name) is of this spec's kind."""
+        return existing.kind == self.kind
+
+    def check_here(self, h: Handle, what: str = "spec") -> None:
+        """What a spec can only be checked against at send time: links it names
+        were dumped in ``h``'s namespace, namespaces it names are still open."""
+        for field_name, ref in self.refs():
+            check_here(h, ref, f"{what}.{field_name}")
+        for field_name, ns in self.namespaces():
+            check_netns_open(ns, f"{what}.{field_name}")
 
     def _put_top(self, w: Writer, resolve: Resolver) -> None:
         """Top-level attributes of the kind, written after the common ones."""
@@ -216,8 +225,9 @@ class LinkSpec:
         """Spec fields from a request's IFLA_INFO_DATA (and its top-level IFLA_LINK)."""
         return {}
 
-    def followups(self) -> list[tuple[NetnsRef | None, bytes]]:
-        """Requests that must follow the create, each with its namespace (``None``: here).
+    def followups(self) -> list[tuple[NetnsRef | None, bytes, str]]:
+        """Requests that must follow the create: (namespace or ``None`` for here,
+        message, the link it targets, for errors).
 
         The kernel ignores IFLA_IFALIAS in a create (rtnl_create_link does not
         read it; ``ip link add ... alias X`` silently drops it), so an alias
@@ -227,7 +237,7 @@ class LinkSpec:
             return []
         from ._set import build_set
 
-        return [(self.netns, build_set(self.name, alias=self.alias))]
+        return [(self.netns, build_set(self.name, alias=self.alias), self.name)]
 
     @classmethod
     def _parse_followups(cls, kw: dict[str, Any], rest: bytes) -> dict[str, Any]:
@@ -248,12 +258,6 @@ class LinkSpec:
         raise NotImplementedError(type(self).__name__)
 
 
-def check_queues(value: int | None, what: str) -> None:
-    """A queue count the kernel accepts (rtnl_create_link: 1..4096), or None."""
-    if value is not None:
-        check_int(value, what, 1, 4096)
-
-
 def put_queues(w: Writer, tx: int | None, rx: int | None) -> None:
     if tx is not None:
         w.put_u32(IFLA.NUM_TX_QUEUES, tx)
@@ -266,7 +270,7 @@ def put_common(w: Writer, spec: LinkSpec, resolve: Resolver) -> None:
     if spec.mtu is not None:
         w.put_u32(IFLA.MTU, spec.mtu)
     if spec.mac is not None:
-        w.put(IFLA.ADDRESS, parse_mac(spec.mac))
+        w.put(IFLA.ADDRESS, _check.mac(spec.mac))
     if spec.txqlen is not None:
         w.put_u32(IFLA.TXQLEN, spec.txqlen)
     put_queues(w, spec.num_tx_queues, spec.num_rx_queues)
@@ -276,14 +280,23 @@ def put_common(w: Writer, spec: LinkSpec, resolve: Resolver) -> None:
         put_netns(w, spec.netns)
 
 
-def _build(spec: LinkSpec, flags: int, resolve: Resolver) -> bytes:
+def check_spec(spec: object, what: str = "spec") -> LinkSpec:
+    """A spec of a link kind (not the LinkSpec base, not something else)."""
     if not isinstance(spec, LinkSpec):
-        raise TypeError(f"expected a link spec (Veth, Bridge...), not {spec!r}")
+        raise TypeError(
+            f"{what} must be a link spec (Veth, Bridge...), "
+            f"not {type(spec).__name__}: {_check._show(spec)}"
+        )
     if not spec.kind:
         raise TypeError(
-            f"{type(spec).__name__} {spec.name!r} names no link kind; use a kind's spec "
-            "(Bridge, Veth, Macvlan, Vxlan, Ifb, Dummy, Tun, Tap)"
+            f"{what}: {type(spec).__name__} {spec.name!r} names no link kind; use a kind's "
+            "spec (Bridge, Veth, Macvlan, Vxlan, Ifb, Dummy, Tun, Tap)"
         )
+    return spec
+
+
+def _build(spec: LinkSpec, flags: int, resolve: Resolver) -> bytes:
+    check_spec(spec)
     if not spec.rtnetlink:
         raise TypeError(
             f"{type(spec).__name__} links are not made over rtnetlink (the kernel refuses "
@@ -305,9 +318,9 @@ def _build(spec: LinkSpec, flags: int, resolve: Resolver) -> bytes:
     return w.data()
 
 
-def _here(spec: LinkSpec) -> list[bytes]:
-    """Follow-up messages for the handle's own namespace."""
-    return [m for ns, m in spec.followups() if ns is None]
+def _here(spec: LinkSpec) -> list[tuple[bytes, str]]:
+    """Follow-up messages for the handle's own namespace, with their targets."""
+    return [(m, t) for ns, m, t in spec.followups() if ns is None]
 
 
 def build_add(spec: LinkSpec) -> bytes:
@@ -318,7 +331,7 @@ def build_add(spec: LinkSpec) -> bytes:
     A spec that needs a second step (a veth with ``peer_up``) adds that
     message after the first when it goes to the same namespace.
     """
-    return b"".join([_build(spec, F_ADD, Resolver(None)), *_here(spec)])
+    return b"".join([_build(spec, F_ADD, Resolver(None)), *(m for m, _t in _here(spec))])
 
 
 def build_replace(spec: LinkSpec) -> bytes:
@@ -326,7 +339,7 @@ def build_replace(spec: LinkSpec) -> bytes:
 
     (Not NLM_F_REPLACE, which the kernel refuses for an existing link.)
     """
-    return b"".join([_build(spec, F_REPLACE, Resolver(None)), *_here(spec)])
+    return b"".join([_build(spec, F_REPLACE, Resolver(None)), *(m for m, _t in _here(spec))])
 
 
 def add(h: Handle, spec: LinkSpec) -> None:
@@ -334,12 +347,15 @@ def add(h: Handle, spec: LinkSpec) -> None:
 
     Equivalent to: ip link add NAME [netns NS] type KIND ... (ip tuntap add for Tun/Tap)
 
-    Raises :class:`~rawns.errors.AlreadyExists` if the name is taken,
+    Raises :class:`~rawns.errors.AlreadyExists` if the name is taken (for a
+    veth the error names both ends: ``RTM_NEWLINK vq (peer lo): File exists``),
     :class:`~rawns.errors.NotFound` if a named master or lower device is
     missing, :class:`~rawns.errors.NotSupported` if the kernel lacks the kind;
-    :class:`ValueError`/:class:`TypeError` for a bad spec (nothing sent).
+    :class:`ValueError`/:class:`TypeError` for a bad spec or handle, or a
+    :class:`~rawns.link.Link` from another namespace as master or lower
+    device (nothing sent).
     """
-    add_many(h, [spec])
+    _add_many(h, [spec], ["spec"], False, True)
 
 
 def replace(h: Handle, spec: LinkSpec) -> None:
@@ -349,10 +365,14 @@ def replace(h: Handle, spec: LinkSpec) -> None:
     (rawns sends NLM_F_CREATE without EXCL; the NLM_F_REPLACE that ip sends is
     refused with EOPNOTSUPP once the link exists)
 
-    Raises :class:`~rawns.errors.NotSupported` if the link exists with another
-    kind or its kind cannot be changed (a veth's peer), plus what :func:`add` raises.
+    The link is looked up first (one RTM_GETLINK): the kernel would change a
+    link of another kind in place, ignoring the kind asked for, when the spec
+    carries no kind options (``Bridge(name="veth0")``). Raises
+    :class:`~rawns.errors.NotSupported` naming both kinds if the link exists
+    with another kind (nothing changed), or if the kernel cannot change its
+    kind's settings (a veth's peer); plus what :func:`add` raises.
     """
-    add_many(h, [spec], replace=True)
+    _add_many(h, [spec], ["spec"], True, True)
 
 
 def add_many(
@@ -366,41 +386,66 @@ def add_many(
     same call (a bridge as master) waits for the requests before it. Returns
     one entry per spec, ``None`` or its :class:`~rawns.errors.KernelError`; with
     ``check`` (the default) the first error is raised once every ack is in.
-    Raises :class:`ValueError`/:class:`TypeError` for a bad spec before
-    anything is sent.
+    Follow-ups (an alias, a veth peer brought up) are sent only for links
+    whose create succeeded. Raises :class:`ValueError`/:class:`TypeError` for
+    a bad spec, handle or flag before anything is sent. With ``replace``,
+    every name is looked up first (one dump): a link of another kind is
+    :class:`~rawns.errors.NotSupported`, raised before anything is sent (with
+    ``check=False``: that spec's entry, and the spec is skipped).
     """
-    flags = F_REPLACE if replace else F_ADD
-    specs = list(specs)
-    for spec in specs:
-        if not isinstance(spec, LinkSpec):
-            raise TypeError(f"expected a link spec (Veth, Bridge...), not {spec!r}")
-    resolve = Resolver(h)
+    return _add_many(h, specs, None, replace, check)
+
+
+def _add_many(
+    h: Handle,
+    specs: Iterable[LinkSpec],
+    whats: list[str] | None,
+    replace: bool,
+    check: bool,
+) -> list[KernelError | None]:
+    _check.handle(h)
+    _check.boolean(replace, "replace")
+    _check.boolean(check, "check")
+    specs = listed(specs, "specs")
+    if whats is None:
+        whats = [f"specs[{i}]" for i in range(len(specs))]
+    for spec, what in zip(specs, whats, strict=True):
+        check_spec(spec, what).check_here(h, what)
     results: list[KernelError | None] = [None] * len(specs)
+    if replace:
+        for i, err in _kind_conflicts(h, specs, whats):
+            if check:
+                raise err
+            results[i] = err
+    flags = F_REPLACE if replace else F_ADD
+    resolve = Resolver(h)
     msgs: list[bytes] = []
     targets: list[str] = []
     owner: list[int] = []
     pending: set[str] = set()
-    later: list[tuple[int, bytes]] = []
-    elsewhere: list[tuple[int, NetnsRef, bytes]] = []
+    later: list[tuple[int, bytes, str]] = []
+    elsewhere: list[tuple[int, NetnsRef, bytes, str]] = []
 
     def flush() -> None:
-        # Follow-ups go after every create of the run, not after each: bringing
-        # a veth peer up between creates made 1,000 pairs ~2x slower here.
-        for i, m in later:
-            msgs.append(m)
-            targets.append(specs[i].name)
-            owner.append(i)
-        for i, r in zip(owner, pipeline(h, msgs, targets, "RTM_NEWLINK", False), strict=True):
-            if r is not None and results[i] is None:
-                results[i] = r
-        msgs.clear()
-        targets.clear()
-        owner.clear()
+        _send(h, msgs, targets, owner, results)
+        # Follow-ups go after every create of the run, not after each (bringing
+        # a veth peer up between creates made 1,000 pairs ~2x slower here), and
+        # only for the creates that succeeded: sent along with a create that
+        # failed (EEXIST), an alias or an "up" would change the link that was
+        # already there.
+        for i, m, t in later:
+            if results[i] is None:
+                msgs.append(m)
+                targets.append(t)
+                owner.append(i)
+        _send(h, msgs, targets, owner, results)
         pending.clear()
         later.clear()
 
     for i, spec in enumerate(specs):
-        names = {r for r in spec.refs() if isinstance(r, str)}
+        if results[i] is not None:
+            continue  # refused up front (replace of another kind, check=False)
+        names = {r for _f, r in spec.refs() if isinstance(r, str)}
         if names & pending or not spec.rtnetlink:
             flush()
         if not spec.rtnetlink:
@@ -415,14 +460,14 @@ def add_many(
             results[i] = e
             continue
         msgs.append(first)
-        targets.append(spec.name)
+        targets.append(spec.target())
         owner.append(i)
-        later.extend((i, m) for m in _here(spec))
-        elsewhere.extend((i, ns, m) for ns, m in spec.followups() if ns is not None)
+        later.extend((i, m, t) for m, t in _here(spec))
+        elsewhere.extend((i, ns, m, t) for ns, m, t in spec.followups() if ns is not None)
         pending.add(spec.name)
         resolve.forget(spec.name)
     flush()
-    _run_elsewhere(elsewhere, results, specs)
+    _run_elsewhere(elsewhere, results)
     if check:
         for r in results:
             if r is not None:
@@ -430,16 +475,93 @@ def add_many(
     return results
 
 
-def _run_elsewhere(
-    todo: list[tuple[int, NetnsRef, bytes]],
+def _send(
+    h: Handle,
+    msgs: list[bytes],
+    targets: list[str],
+    owner: list[int],
     results: list[KernelError | None],
-    specs: list[LinkSpec],
+) -> None:
+    """Pipeline ``msgs``; the first error of each spec goes in its entry. Empties the lists."""
+    for i, r in zip(owner, pipeline(h, msgs, targets, "RTM_NEWLINK", False), strict=True):
+        if r is not None and results[i] is None:
+            results[i] = r
+    msgs.clear()
+    targets.clear()
+    owner.clear()
+
+
+def existing_kind(lk: Link) -> str | None:
+    """A link's kind as a spec names it: tun devices report kind ``tun`` for
+    both modes, their :class:`~rawns.link.TunInfo` says ``tun`` or ``tap``."""
+    if lk.kind == "tun":
+        return getattr(lk.data, "type", None) or "tun"
+    return lk.kind
+
+
+def _kind_conflicts(
+    h: Handle, specs: list[LinkSpec], whats: list[str]
+) -> list[tuple[int, KernelError]]:
+    """Specs whose name is a link of another kind, as the NotSupported each gets.
+
+    ``replace`` on such a link would be the kernel's rtnl_newlink changing the
+    existing device in place: without IFLA_INFO_DATA it ignores the kind asked
+    for and reports success having changed nothing of the kind; with it, it
+    refuses with EOPNOTSUPP. Links made earlier in the same call count too.
+    """
+    if len(specs) == 1:
+        try:
+            existing = {specs[0].name: _get(h, specs[0].name)}
+        except NotFound:
+            existing = {}
+    else:
+        existing = {lk.name: lk for lk in dump(h)}
+    made: dict[str, tuple[str, str]] = {}
+    out: list[tuple[int, KernelError]] = []
+    for i, spec in enumerate(specs):
+        if spec.name in made:
+            have, by = made[spec.name]
+            there: str | None = f"a {have} ({by} makes it in this call)"
+            if have == spec.kind:
+                there = None
+        elif spec.name in existing:
+            lk = existing[spec.name]
+            kind = existing_kind(lk)
+            there = (
+                None
+                if kind == spec.kind
+                else (f"a {kind} link" if kind else "a device of no kind (lo, a NIC...)")
+            )
+        else:
+            there = None
+        if there is None:
+            made[spec.name] = (spec.kind, whats[i])
+            continue
+        out.append(
+            (
+                i,
+                NotSupported(
+                    errno.EOPNOTSUPP,
+                    op="RTM_NEWLINK",
+                    target=spec.target(),
+                    extack=(
+                        f"{spec.name} exists as {there}; replace keeps a link's kind and "
+                        f"cannot make it a {spec.kind} (delete it first); nothing was sent"
+                    ),
+                ),
+            )
+        )
+    return out
+
+
+def _run_elsewhere(
+    todo: list[tuple[int, NetnsRef, bytes, str]], results: list[KernelError | None]
 ) -> None:
     """Follow-ups for other namespaces (a peer brought up where it lives)."""
     from .. import netns as _netns
     from ..handle import Handle
 
-    groups: dict[int, list[tuple[int, NetnsRef, bytes]]] = {}
+    groups: dict[int, list[tuple[int, NetnsRef, bytes, str]]] = {}
     for item in todo:
         if results[item[0]] is None:
             groups.setdefault(id(item[1]), []).append(item)
@@ -447,9 +569,9 @@ def _run_elsewhere(
         where = items[0][1]
         ns = where.dup() if isinstance(where, Netns) else _netns.open(pid=where)
         with ns, Handle.open(netns=ns) as other:
-            names = [specs[x[0]].name for x in items]
+            names = [x[3] for x in items]
             answers = pipeline(other, [x[2] for x in items], names, "RTM_NEWLINK", False)
-            for (i, _ns, _m), r in zip(items, answers, strict=True):
+            for (i, _ns, _m, _t), r in zip(items, answers, strict=True):
                 if r is not None and results[i] is None:
                     results[i] = r
 

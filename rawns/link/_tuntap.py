@@ -10,6 +10,7 @@ common settings (mtu, up, master...) then follow as one ``link.set``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -17,13 +18,15 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import _check
 from .._rtnl import IFLA_TUN, NLM_F
 from .._wire import NLA_TYPE_MASK, iter_attrs
 from ..errors import KernelError, NotSupported, kernel_error
 from ..netns import run_in
 from ._base import Link, LinkInfo, register_info
+from ._base import delete as delete_link
 from ._set import set as set_link
-from ._spec import LinkSpec, check_bool, check_int
+from ._spec import LinkSpec
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -42,6 +45,7 @@ IFF_MULTI_QUEUE = 0x0100
 IFF_NO_PI = 0x1000
 IFF_VNET_HDR = 0x4000
 IFF_TUN_EXCL = 0x8000
+NO_ID = 0xFFFFFFFF  # (uid_t)-1 / (gid_t)-1: "no owner", which TUNSETOWNER would store
 
 #: struct ifreq as TUNSETIFF reads it: name[IFNAMSIZ], short flags, union padding.
 IFREQ = struct.Struct("=16sH22x")
@@ -56,9 +60,9 @@ class _TunTap(LinkSpec):
     mode: ClassVar[int] = 0
 
     owner: int | None = None
-    """uid allowed to attach without CAP_NET_ADMIN."""
+    """uid allowed to attach without CAP_NET_ADMIN (0..4294967294)."""
     group: int | None = None
-    """gid allowed to attach without CAP_NET_ADMIN."""
+    """gid allowed to attach without CAP_NET_ADMIN (0..4294967294)."""
     multi_queue: bool = False
     vnet_hdr: bool = False
     pi: bool = False
@@ -67,11 +71,11 @@ class _TunTap(LinkSpec):
     def __post_init__(self) -> None:
         super(_TunTap, self).__post_init__()
         if self.owner is not None:
-            check_int(self.owner, "owner (a uid)", 0, 0xFFFFFFFE)
+            _check.integer(self.owner, "owner (a uid)", 0, NO_ID - 1)
         if self.group is not None:
-            check_int(self.group, "group (a gid)", 0, 0xFFFFFFFE)
+            _check.integer(self.group, "group (a gid)", 0, NO_ID - 1)
         for f in ("multi_queue", "vnet_hdr", "pi"):
-            check_bool(getattr(self, f), f)
+            _check.boolean(getattr(self, f), f)
         if self.netns is not None:
             raise ValueError(
                 f"{self.kind} devices are made in the handle's namespace: open the Handle "
@@ -96,9 +100,20 @@ class _TunTap(LinkSpec):
         return flags
 
     def _create(self, h: Handle, flags: int) -> None:
-        fd = _open(h, self, exclusive=bool(flags & NLM_F.EXCL), persist=True)
+        exclusive = bool(flags & NLM_F.EXCL)
+        fd = _open(h, self, exclusive=exclusive, persist=True)
         os.close(fd)
-        _settle(h, self)
+        try:
+            _settle(h, self)
+        except BaseException:
+            # A device this call made is not left half set up (a master that is
+            # missing, an MTU the kernel refuses): it goes, best effort. One
+            # that was there before (replace) stays as it was found, bar what
+            # the settings changed before the refusal.
+            if exclusive:
+                with contextlib.suppress(KernelError):
+                    delete_link(h, self.name)
+            raise
 
 
 def _settle(h: Handle, spec: _TunTap) -> None:
@@ -136,7 +151,16 @@ class Tap(_TunTap):
 
 def build_ifreq(spec: Tun | Tap, *, exclusive: bool = True) -> bytes:
     """The ``struct ifreq`` that ``TUNSETIFF`` receives for ``spec`` (pure)."""
+    _check_tuntap(spec)
+    _check.boolean(exclusive, "exclusive")
     return IFREQ.pack(spec.name.encode(), spec._flags(exclusive))
+
+
+def _check_tuntap(spec: object) -> None:
+    if not isinstance(spec, Tun | Tap):
+        raise TypeError(
+            f"spec must be a Tun or a Tap, not {type(spec).__name__}: {_check._show(spec)}"
+        )
 
 
 def _open(h: Handle, spec: _TunTap, *, exclusive: bool, persist: bool) -> int:
@@ -190,8 +214,13 @@ def open_tuntap(h: Handle, spec: Tun | Tap) -> int:
     Equivalent to: open("/dev/net/tun") + ioctl(TUNSETIFF), as a VPN daemon does
 
     The device lives until the caller closes the fd. Raises
-    :class:`~rawns.errors.AlreadyExists` if the name is taken.
+    :class:`~rawns.errors.AlreadyExists` if the name is taken;
+    :class:`ValueError`/:class:`TypeError` for a bad handle or spec, or a
+    master dumped from another namespace (nothing made).
     """
+    _check.handle(h)
+    _check_tuntap(spec)
+    spec.check_here(h)
     fd = _open(h, spec, exclusive=True, persist=False)
     try:
         _settle(h, spec)

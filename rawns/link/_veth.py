@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .._rtnl import IFLA, VETH_INFO, check_ifname
+from .. import _check
+from .._rtnl import IFLA, VETH_INFO
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import Link, LinkInfo, Resolver, header, mac_str, register_info
+from ._base import Link, LinkInfo, Resolver, header, register_info
 from ._spec import (
     LinkSpec,
     NetnsRef,
-    check_bool,
-    check_mtu,
+    check_mac,
     check_netns,
     check_queues,
     parse_common,
-    parse_mac,
     put_netns,
     put_queues,
     set_field,
@@ -58,29 +57,38 @@ class Veth(LinkSpec):
 
     def __post_init__(self) -> None:
         super(Veth, self).__post_init__()
-        check_ifname(self.peer)
+        _check.ifname(self.peer, "peer")
         if self.peer_netns is not None:
             check_netns(self.peer_netns, "peer_netns")
         if self.peer_mtu is not None:
-            check_mtu(self.peer_mtu, "peer_mtu")
+            _check.mtu(self.peer_mtu, "peer_mtu")
         if self.peer_mac is not None:
-            set_field(self, "peer_mac", mac_str(parse_mac(self.peer_mac, "peer_mac")))
-        check_bool(self.peer_up, "peer_up")
+            set_field(self, "peer_mac", check_mac(self.peer_mac, "peer_mac"))
+        _check.boolean(self.peer_up, "peer_up")
         check_queues(self.peer_num_tx_queues, "peer_num_tx_queues")
         check_queues(self.peer_num_rx_queues, "peer_num_rx_queues")
         if self.peer == self.name and self.peer_netns is None and self.netns is None:
             raise ValueError(f"a veth's two ends cannot both be named {self.name!r}")
 
+    def namespaces(self) -> tuple[tuple[str, NetnsRef], ...]:
+        own = super(Veth, self).namespaces()
+        return own if self.peer_netns is None else (*own, ("peer_netns", self.peer_netns))
+
+    def target(self) -> str:
+        # The kernel's EEXIST does not say which end's name is taken
+        # (veth_newlink registers the peer first, then this end).
+        return f"{self.name} (peer {self.peer})"
+
     def _has_data(self) -> bool:
         return True
 
-    def followups(self) -> list[tuple[NetnsRef | None, bytes]]:
+    def followups(self) -> list[tuple[NetnsRef | None, bytes, str]]:
         more = super(Veth, self).followups()
         if not self.peer_up:
             return more
         from ._set import build_set
 
-        return [*more, (self.peer_netns, build_set(self.peer, up=True))]
+        return [*more, (self.peer_netns, build_set(self.peer, up=True), self.peer)]
 
     def _put_data(self, w: Writer, resolve: Resolver) -> None:
         # VETH_INFO_PEER holds a whole ifinfomsg and its attributes
@@ -93,7 +101,7 @@ class Veth(LinkSpec):
             if self.peer_mtu is not None:
                 w.put_u32(IFLA.MTU, self.peer_mtu)
             if self.peer_mac is not None:
-                w.put(IFLA.ADDRESS, parse_mac(self.peer_mac))
+                w.put(IFLA.ADDRESS, _check.mac(self.peer_mac, "peer_mac"))
             put_queues(w, self.peer_num_tx_queues, self.peer_num_rx_queues)
             if self.peer_netns is not None:
                 put_netns(w, self.peer_netns)

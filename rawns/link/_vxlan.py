@@ -7,11 +7,13 @@ import struct
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .. import _check
+from .._inet import to_address
 from .._rtnl import IFLA_VXLAN
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import Link, LinkInfo, LinkRef, Resolver, register_info
-from ._spec import LinkSpec, check_bool, check_int, check_port, check_ref, set_field
+from ._base import Link, LinkInfo, LinkRef, Resolver, check_ref, register_info
+from ._spec import LinkSpec, set_field
 
 __all__ = ["VXLAN_PORT", "Vxlan", "VxlanInfo"]
 
@@ -37,14 +39,13 @@ _FLAGS: tuple[tuple[str, int], ...] = (
 
 
 def _addr(value: object, what: str) -> IPAddress:
-    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-        return value
-    if isinstance(value, str):
-        try:
-            return ipaddress.ip_address(value)
-        except ValueError:
-            raise ValueError(f"{what} {value!r} is not an IPv4 or IPv6 address") from None
-    raise TypeError(f"{what} must be a str or an ipaddress address, not {value!r}")
+    if not isinstance(value, str | ipaddress.IPv4Address | ipaddress.IPv6Address):
+        raise TypeError(
+            f"{what} must be a str or an ipaddress address, "
+            f"not {type(value).__name__}: {_check._show(value)}"
+        )
+    _check.no_zone(value, what)  # fe80::1%eth0: the zone would be dropped
+    return to_address(value, what)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,10 +56,12 @@ class Vxlan(LinkSpec):
     unicast peer or ``group`` a multicast group (which needs ``dev``);
     ``local`` the source address; ``dev`` the lower device; ``port`` the UDP
     destination port (default 4789, the IANA port; ``None`` sends none and
-    the kernel uses 8472); ``port_range`` the source port range; ``ttl`` and
+    the kernel uses 8472); ``port_range`` the source port range, a
+    ``(low, high)`` tuple of ports (``(0, 0)`` sends none); ``ttl`` and
     ``tos`` 0..255; ``learning`` defaults to on (off with ``external``);
-    ``ageing`` is in seconds. Addresses may be given as str and come back
-    as :mod:`ipaddress` objects.
+    ``ageing`` (seconds) and ``limit`` are u32. Addresses may be given as str
+    and come back as :mod:`ipaddress` objects; an IPv6 zone id (``%eth0``) is
+    refused, as netlink has no field for it (give the lower device as ``dev``).
     """
 
     kind: ClassVar[str] = "vxlan"
@@ -83,8 +86,13 @@ class Vxlan(LinkSpec):
 
     def __post_init__(self) -> None:
         super(Vxlan, self).__post_init__()
+        for f, _t in _FLAGS:
+            if getattr(self, f) is not None:
+                _check.boolean(getattr(self, f), f)
+        if self.learning is not None:
+            _check.boolean(self.learning, "learning")
         if self.vni is not None:
-            check_int(self.vni, "vni", 0, VNI_MAX)
+            _check.integer(self.vni, "vni", 0, VNI_MAX)
         elif not self.external:
             raise ValueError(f"vxlan {self.name!r} needs a vni (or external=True)")
         if self.external and self.vni is not None:
@@ -108,34 +116,32 @@ class Vxlan(LinkSpec):
             raise ValueError(f"vxlan: local {self.local} and {dst} are different IP versions")
         if self.dev is not None:
             check_ref(self.dev, "dev")
-        if self.port is not None and check_port(self.port) == 0:
+        if self.port is not None and _check.port(self.port, "port", zero=True) == 0:
             set_field(self, "port", None)  # "dstport 0": none sent, as iproute2
         if self.port_range is not None:
             if not isinstance(self.port_range, tuple) or len(self.port_range) != 2:
-                raise TypeError(f"port_range must be a (low, high) tuple, not {self.port_range!r}")
-            low, high = (check_port(p, "port_range") for p in self.port_range)
+                raise TypeError(
+                    f"port_range must be a (low, high) tuple, not {_check._show(self.port_range)}"
+                )
+            low, high = (_check.port(p, "port_range", zero=True) for p in self.port_range)
             if low > high:
                 raise ValueError(f"port_range {self.port_range} has low > high")
             if low == high == 0:
                 set_field(self, "port_range", None)  # "srcport 0 0": none sent, as iproute2
         if self.ttl is not None:
-            check_int(self.ttl, "ttl", 0, 255)
+            _check.uint(self.ttl, 8, "ttl")
         if self.tos is not None:
-            check_int(self.tos, "tos", 0, 255)
+            _check.uint(self.tos, 8, "tos")
         if self.ageing is not None:
-            check_int(self.ageing, "ageing (seconds)", 0, 0xFFFFFFFF)
+            _check.uint(self.ageing, 32, "ageing (seconds)")
         if self.limit is not None:
-            check_int(self.limit, "limit", 0, 0xFFFFFFFF)
-        for f, _t in _FLAGS:
-            if getattr(self, f) is not None:
-                check_bool(getattr(self, f), f)
+            _check.uint(self.limit, 32, "limit")
         # iproute2 always sends learning on create: on, unless external.
         if self.learning is None:
             set_field(self, "learning", not self.external)
-        check_bool(self.learning, "learning")
 
-    def refs(self) -> tuple[LinkRef, ...]:
-        own = () if self.dev is None else (self.dev,)
+    def refs(self) -> tuple[tuple[str, LinkRef], ...]:
+        own = () if self.dev is None else (("dev", self.dev),)
         return (*super(Vxlan, self).refs(), *own)
 
     def _has_data(self) -> bool:

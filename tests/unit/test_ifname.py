@@ -28,6 +28,10 @@ BAD = [
     "eth\u00a00",  # no-break space
     "a\x00b",
     "\x00",
+    "br%d",  # the kernel would pick a free name: the caller would never learn it
+    "eth%d",
+    "%",
+    "a%b",
 ]
 
 GOOD = ["a", "lo", "eth0", "veth-red", "v-net-0", "a" * 15, "é" * 7 + "x", "br.100", "wg_0", "..."]
