@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv6Interface
 from typing import TYPE_CHECKING, overload
 
+from . import _check, link
 from ._inet import (
     AF_INET,
     AF_INET6,
@@ -30,13 +31,14 @@ from ._inet import (
     to_address,
     to_interface,
 )
-from ._rtnl import IFA, IFA_F, IFADDRMSG, IFNAMSIZ, NLM_F, RT_SCOPE, RTM
+from ._rtnl import IFA, IFA_F, IFADDRMSG, NLM_F, RT_SCOPE, RTM
 from ._wire import NLA_TYPE_MASK, Attr, Writer, attr_str, attr_u32, iter_attrs
 from .errors import DecodeError, KernelError, NotFound
+from .link import Link, LinkRef, resolve_index
+from .link._base import check_here
 
 if TYPE_CHECKING:
     from .handle import Handle
-    from .link import LinkRef
 
 __all__ = [
     "INFINITY_LIFE_TIME",
@@ -122,6 +124,10 @@ class Address:
     """IFA_PROTO: who added the address (IFAPROT_*), when set."""
     attrs: tuple[Attr, ...] = field(compare=False, repr=False)
     """Attributes not decoded above (IFA_MULTICAST, IFA_ANYCAST...), raw."""
+    origin: tuple[int, int] | None = field(compare=False, repr=False)
+    """The namespace the address was dumped from (:attr:`Handle.netns_ident
+    <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse
+    an address from another namespace, whose ``index`` means another link there."""
 
     def __init__(
         self,
@@ -131,7 +137,7 @@ class Address:
         peer: str | IPAddress | None = None,
         broadcast: str | IPv4Address | None = None,
         label: str | None = None,
-        scope: int | None = None,
+        scope: int | str | None = None,
         flags: int = 0,
         valid_lft: int | None = None,
         preferred_lft: int | None = None,
@@ -139,12 +145,12 @@ class Address:
         proto: int | None = None,
         family: int = 0,
         attrs: tuple[Attr, ...] = (),
+        origin: tuple[int, int] | None = None,
     ) -> None:
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 < index <= 0xFFFFFFFF:
-            raise ValueError(f"address index must be a positive interface index, not {index!r}")
-        fam = int(family)
-        if fam not in (0, AF_INET, AF_INET6):
-            raise ValueError(f"address family must be AF_INET or AF_INET6, not {family!r}")
+        _check.ifindex(index, "address index")
+        fam = _family(family, "address family")
+        _check.no_zone(address, "address")
+        _check.no_zone(peer, "address peer")
         local = to_interface(address, "address", fam or None)
         fam = family_of(local)
         p = None
@@ -169,30 +175,19 @@ class Address:
                 assert isinstance(b, IPv4Address)
                 brd = b
         if label is not None:
+            # IFA_LABEL is an IFNAMSIZ string: NUL inside would cut it, more is refused.
+            _check.text(label, "label", max_bytes=_check.IFNAMSIZ - 1)
             if fam != AF_INET:
                 raise ValueError(f"label is IPv4-only; {local} is IPv6")
-            if not isinstance(label, str) or not label or len(label.encode()) >= IFNAMSIZ:
-                raise ValueError(f"label must be 1..15 bytes, not {label!r}")
         if scope is None:
             # iproute2 default_scope(): 127.0.0.0/8 is host scope, the rest global.
             scope = int(RT_SCOPE.HOST) if fam == AF_INET and local.ip.packed[0] == 127 else 0
-        if not isinstance(scope, int) or not 0 <= scope <= 255:
-            raise ValueError(f"address scope must be an int in 0..255, not {scope!r}")
+        scope = check_scope(scope, "address scope")
         for name, v in (("valid_lft", valid_lft), ("preferred_lft", preferred_lft)):
-            if v is not None and (
-                isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFFFFFF
-            ):
-                raise ValueError(f"{name} must be a non-negative int of seconds, not {v!r}")
-        # u32 (flags, IFA_RT_PRIORITY) and u8 (IFA_PROTO) on the wire
-        for name, v, top in (
-            ("flags", flags, 0xFFFFFFFF),
-            ("metric", metric, 0xFFFFFFFF),
-            ("proto", proto, 255),
-        ):
-            if v is not None and (
-                isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= top
-            ):
-                raise ValueError(f"address {name} must be an int in 0..{top}, not {v!r}")
+            _check.optional(v, _check.uint, 32, name)
+        _check.uint(flags, 32, "address flags")
+        _check.optional(metric, _check.uint, 32, "address metric")  # IFA_RT_PRIORITY
+        _check.optional(proto, _check.uint, 8, "address proto")  # IFA_PROTO
         if valid_lft == INFINITY_LIFE_TIME:
             valid_lft = None
         if preferred_lft == INFINITY_LIFE_TIME:
@@ -211,13 +206,16 @@ class Address:
         _set(self, "peer", p)
         _set(self, "broadcast", brd)
         _set(self, "label", label)
-        _set(self, "scope", int(scope))
+        _set(self, "scope", scope)
         _set(self, "flags", int(flags))
         _set(self, "valid_lft", valid_lft)
         _set(self, "preferred_lft", preferred_lft)
         _set(self, "metric", metric)
         _set(self, "proto", proto)
+        if not isinstance(attrs, tuple | list):
+            raise TypeError(f"address attrs must be a tuple of Attr, not {_check._show(attrs)}")
         _set(self, "attrs", tuple(attrs))
+        _set(self, "origin", origin)
 
     @property
     def local(self) -> IPAddress:
@@ -254,26 +252,62 @@ def _v4_broadcast(local: IPInterface, peer: IPAddress | None, *, ones: bool) -> 
     return IPv4Address(base | host if ones else base & ~host & 0xFFFFFFFF)
 
 
-def label_of(a: Address) -> str:
-    """``ip addr`` syntax for error messages: ``192.168.15.1/24 dev #3``."""
+#: ``ip addr``'s scope names (iproute2 etc/iproute2/rt_scopes), as :func:`flush` takes them.
+SCOPES = {
+    "global": int(RT_SCOPE.UNIVERSE),
+    "universe": int(RT_SCOPE.UNIVERSE),
+    "site": int(RT_SCOPE.SITE),
+    "link": int(RT_SCOPE.LINK),
+    "host": int(RT_SCOPE.HOST),
+    "nowhere": int(RT_SCOPE.NOWHERE),
+}
+
+
+def _family(value: object, what: str) -> int:
+    fam = _check.integer(value, what, 0, 255)
+    if fam not in (0, AF_INET, AF_INET6):
+        raise ValueError(f"{what} must be 0, AF_INET (2) or AF_INET6 (10), not {value!r}")
+    return fam
+
+
+def check_scope(value: object, what: str) -> int:
+    """A scope as ``ip`` takes it: a name (``"global"``, ``"link"``, ``"host"``...) or 0..255."""
+    if isinstance(value, str):
+        return SCOPES[_check.choice(value, what, SCOPES)]
+    return _check.uint(value, 8, what)
+
+
+def label_of(a: Address, dev: str | None = None) -> str:
+    """``ip addr`` syntax for error messages: ``192.168.15.1/24 dev v0`` (``dev ifindex 3``)."""
     text = str(a.address)
     if a.peer is not None:
         text = f"{a.local} peer {a.peer}/{a.prefixlen}"
-    return f"{text} dev #{a.index}"
+    return f"{text} dev {dev if dev is not None else f'ifindex {a.index}'}"
 
 
 # ---------------------------------------------------------------------------
 # Decoding
 
 
-def parse_address(payload: bytes, start: int = 0, end: int | None = None) -> Address:
+def parse_address(
+    payload: bytes,
+    start: int = 0,
+    end: int | None = None,
+    origin: tuple[int, int] | None = None,
+) -> Address:
     """Decode an RTM_NEWADDR/DELADDR payload (ifaddrmsg + attributes) into an :class:`Address`.
 
-    Raises :class:`~rawns.errors.DecodeError` on malformed input or a family
-    other than IPv4/IPv6.
+    ``origin`` is kept in :attr:`Address.origin` (:func:`dump` passes its
+    handle's :attr:`~rawns.Handle.netns_ident`). Raises
+    :class:`~rawns.errors.DecodeError` on malformed input or a family other
+    than IPv4/IPv6.
     """
     if end is None:
         end = len(payload)
+    elif end > len(payload):
+        raise DecodeError(f"address payload ends at {end}, past the buffer ({len(payload)})")
+    if start < 0:
+        raise DecodeError(f"address payload start {start} is before the buffer")
     if end - start < IFADDRMSG.size:
         raise DecodeError(f"ifaddrmsg needs {IFADDRMSG.size} bytes, got {end - start}")
     family, plen, hflags, scope, index = IFADDRMSG.unpack_from(payload, start)
@@ -338,6 +372,7 @@ def parse_address(payload: bytes, start: int = 0, end: int | None = None) -> Add
     _set(out, "metric", metric)
     _set(out, "proto", proto)
     _set(out, "attrs", tuple(rest))
+    _set(out, "origin", origin)
     return out
 
 
@@ -355,7 +390,7 @@ def _build(a: Address, mtype: int, flags: int) -> bytes:
     (= local, without a peer), IFA_BROADCAST, IFA_CACHEINFO.
     """
     if not isinstance(a, Address):
-        raise TypeError(f"expected an Address, not {a!r}")
+        raise TypeError(f"address must be an Address, not {type(a).__name__}: {_check._show(a)}")
     w = Writer()
     w.begin(mtype, flags=flags)
     hflags = a.flags if a.flags <= 0xFF else 0
@@ -401,8 +436,11 @@ def build_delete(a: Address) -> bytes:
 
 def build_dump(*, family: int = 0, index: int = 0) -> bytes:
     """RTM_GETADDR dump, filtered by the kernel to one interface when ``index`` is set."""
-    if family not in (0, AF_INET, AF_INET6):
-        raise ValueError(f"address dump family must be 0, AF_INET or AF_INET6, not {family!r}")
+    _family(family, "address dump family")
+    if index:
+        _check.ifindex(index, "address dump index")
+    else:
+        _check.integer(index, "address dump index", 0, 0)
     w = Writer()
     w.begin(_RTM_GETADDR, flags=_F_DUMP)
     w.put_bytes_raw(IFADDRMSG.pack(family, 0, 0, 0, index))
@@ -414,22 +452,20 @@ def build_dump(*, family: int = 0, index: int = 0) -> bytes:
 # Verbs
 
 
-def _index(h: Handle, dev: LinkRef) -> int:
-    from .link import resolve_index
+def _dev_name(h: Handle, dev: LinkRef | None, index: int) -> str:
+    """The device's name: as given, from a Link, or asked of the kernel (a read-only get)."""
+    if isinstance(dev, str):
+        return dev
+    if isinstance(dev, Link):
+        return dev.name
+    return link.get(h, index).name
 
-    return resolve_index(h, dev)
 
-
-def _check_label(dev: LinkRef, label: str | None) -> None:
+def _check_label(name: str, label: str) -> None:
     # ip refuses a label that is not DEV or DEV:something; the kernel would
     # accept it, and `ip addr` would then show it under a confusing name.
-    if (
-        label is not None
-        and isinstance(dev, str)
-        and label != dev
-        and not label.startswith(dev + ":")
-    ):
-        raise ValueError(f"label {label!r} must be {dev!r} or start with {dev + ':'!r}")
+    if label != name and not label.startswith(name + ":"):
+        raise ValueError(f"label {label!r} must be {name!r} or start with {name + ':'!r}")
 
 
 def _spec(
@@ -437,17 +473,40 @@ def _spec(
     dev: LinkRef | None,
     address: str | IPInterface | IPAddress | Address | None,
     kw: dict[str, object],
-) -> Address:
+) -> tuple[Address, str | None]:
+    """The verb's Address, every value checked before any request; and the device's name
+    when the caller gave one (for error messages)."""
+    _check.handle(h)
     if isinstance(address, Address):
-        extra = {k: v for k, v in kw.items() if v is not None and v != 0}
+        extra = {
+            k: v
+            for k, v in kw.items()
+            if v is not None and not (k == "flags" and type(v) is int and v == 0)
+        }
         if dev is not None or extra:
             raise TypeError("pass either an Address or dev=/address= keywords, not both")
-        return address
+        _check.same_netns(address.origin, h, "address", label_of(address))
+        if address.label is not None and address.origin is None:
+            _check_label(_dev_name(h, None, address.index), address.label)
+        return address, None
     if dev is None or address is None:
         raise TypeError("an address needs dev= and address=")
-    _check_label(dev, kw.get("label"))  # type: ignore[arg-type]  # str or None by signature
+    check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
     given = {k: v for k, v in kw.items() if v is not None}
-    return Address(index=_index(h, dev), address=address, **given)  # type: ignore[arg-type]
+    named = isinstance(dev, str)
+    index = 1 if named else resolve_index(h, dev, "dev")  # 1: a stand-in until the lookup
+    a = Address(index=index, address=address, **given)  # type: ignore[arg-type]
+    if named:
+        a = Address(index=resolve_index(h, dev, "dev"), address=address, **given)  # type: ignore[arg-type]
+    if a.label is not None:
+        _check_label(_dev_name(h, dev, a.index), a.label)
+    return a, _dev_name_given(dev)
+
+
+def _dev_name_given(dev: LinkRef | None) -> str | None:
+    if isinstance(dev, str):
+        return dev
+    return dev.name if isinstance(dev, Link) else None
 
 
 def _verb_kw(scope: dict[str, object]) -> dict[str, object]:
@@ -462,7 +521,7 @@ def add(
     peer: str | IPAddress | None = None,
     broadcast: str | IPv4Address | None = None,
     label: str | None = None,
-    scope: int | None = None,
+    scope: int | str | None = None,
     flags: int = 0,
     valid_lft: int | None = None,
     preferred_lft: int | None = None,
@@ -476,10 +535,12 @@ def add(
 
     Raises :class:`~rawns.errors.NotFound` naming the device if it does not
     exist, :class:`~rawns.errors.AlreadyExists` if the address is there,
-    :class:`ValueError` for bad or mixed-family values (nothing sent).
+    :class:`ValueError`/:class:`TypeError` for bad or mixed-family values, a
+    zone id, a label that is not ``DEV`` or ``DEV:...``, or an Address or
+    Link from another namespace (nothing sent).
     """
-    a = _spec(h, dev, address, _verb_kw(locals()))
-    h.rtnl.request(build_add(a), op="RTM_NEWADDR", target=_target(a, dev))
+    a, name = _spec(h, dev, address, _verb_kw(locals()))
+    h.rtnl.request(build_add(a), op="RTM_NEWADDR", target=label_of(a, name))
 
 
 def replace(
@@ -490,7 +551,7 @@ def replace(
     peer: str | IPAddress | None = None,
     broadcast: str | IPv4Address | None = None,
     label: str | None = None,
-    scope: int | None = None,
+    scope: int | str | None = None,
     flags: int = 0,
     valid_lft: int | None = None,
     preferred_lft: int | None = None,
@@ -502,10 +563,11 @@ def replace(
     Equivalent to: ip addr replace ADDRESS[/LEN] ... dev DEV
 
     Raises :class:`~rawns.errors.NotFound` if the device does not exist,
-    :class:`ValueError` for bad values (nothing sent).
+    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`
+    (nothing sent).
     """
-    a = _spec(h, dev, address, _verb_kw(locals()))
-    h.rtnl.request(build_replace(a), op="RTM_NEWADDR", target=_target(a, dev))
+    a, name = _spec(h, dev, address, _verb_kw(locals()))
+    h.rtnl.request(build_replace(a), op="RTM_NEWADDR", target=label_of(a, name))
 
 
 def delete(
@@ -520,16 +582,12 @@ def delete(
     Equivalent to: ip addr del ADDRESS[/LEN] [peer P] dev DEV
 
     Raises :class:`~rawns.errors.NotFound` (EADDRNOTAVAIL) if the address is
-    not there, or if the device does not exist.
+    not there, or if the device does not exist; :class:`ValueError`/
+    :class:`TypeError` for bad values or an Address from another namespace
+    (nothing sent).
     """
-    a = _spec(h, dev, address, {"peer": peer})
-    h.rtnl.request(build_delete(a), op="RTM_DELADDR", target=_target(a, dev))
-
-
-def _target(a: Address, dev: LinkRef | None) -> str:
-    if isinstance(dev, str):
-        return f"{label_of(a).rsplit(' dev ', 1)[0]} dev {dev}"
-    return label_of(a)
+    a, name = _spec(h, dev, address, {"peer": peer})
+    h.rtnl.request(build_delete(a), op="RTM_DELADDR", target=label_of(a, name))
 
 
 def dump(h: Handle, *, dev: LinkRef | None = None, family: int = 0) -> list[Address]:
@@ -537,40 +595,59 @@ def dump(h: Handle, *, dev: LinkRef | None = None, family: int = 0) -> list[Addr
 
     Equivalent to: ip [-4|-6] addr show [dev DEV]
 
+    Each :class:`Address` remembers the handle's namespace (:attr:`Address.origin`).
     Raises :class:`~rawns.errors.NotFound` if ``dev`` does not exist,
     :class:`~rawns.errors.DumpInterrupted` if the list kept changing (see
-    docs/dumps.md).
+    docs/dumps.md), :class:`ValueError`/:class:`TypeError` for a bad argument.
     """
-    index = 0 if dev is None else _index(h, dev)
+    _check.handle(h)
+    if dev is not None:
+        check_here(h, dev, "dev")
+    _family(family, "family")
+    index = 0 if dev is None else resolve_index(h, dev, "dev")
+    origin = h.netns_ident
+
+    def parse(payload: bytes) -> Address | None:
+        if payload[:1] not in (b"\x02", b"\x0a"):
+            return None
+        return parse_address(payload, origin=origin)
+
     return h.rtnl.dump(
-        build_dump(family=family, index=index), _parse_dumped, op="RTM_GETADDR", target="dump"
+        build_dump(family=family, index=index), parse, op="RTM_GETADDR", target="dump"
     )
 
 
-def _parse_dumped(payload: bytes) -> Address | None:
-    if payload[:1] not in (b"\x02", b"\x0a"):
-        return None
-    return parse_address(payload)
-
-
 def flush(
-    h: Handle, *, dev: LinkRef | None = None, family: int = 0, scope: int | None = None
+    h: Handle,
+    *,
+    dev: LinkRef | None = None,
+    family: int = 0,
+    scope: int | str | None = None,
 ) -> list[Address]:
     """Remove every address (of one interface, family or scope); returns what was removed.
 
     Equivalent to: ip [-4|-6] addr flush [dev DEV] [scope S]
 
-    Deleting a primary IPv4 address also removes its secondaries (unless
-    ``promote_secondaries`` is set); those vanish on their own and are not
-    an error. Raises :class:`~rawns.errors.NotFound` if ``dev`` does not exist.
+    ``scope`` is a name as ``ip`` takes it (``"global"``, ``"site"``,
+    ``"link"``, ``"host"``, ``"nowhere"``) or a number. Deleting a primary
+    IPv4 address also removes its secondaries (unless ``promote_secondaries``
+    is set); those vanish on their own and are not an error. Raises
+    :class:`~rawns.errors.NotFound` if ``dev`` does not exist,
+    :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
-    addrs = [a for a in dump(h, dev=dev, family=family) if scope is None or a.scope == scope]
+    _check.handle(h)
+    want = None if scope is None else check_scope(scope, "scope")
+    if dev is not None:
+        check_here(h, dev, "dev")
+    _family(family, "family")
+    addrs = [a for a in dump(h, dev=dev, family=family) if want is None or a.scope == want]
     # Secondaries first, so deleting a primary does not take them away under us.
     addrs.sort(key=lambda a: not a.secondary)
+    name = _dev_name_given(dev)
     results = h.rtnl.pipeline(
         [build_delete(a) for a in addrs],
         op="RTM_DELADDR",
-        targets=[label_of(a) for a in addrs],
+        targets=[label_of(a, name) for a in addrs],
         check=False,
     )
     for r in results:
@@ -605,8 +682,26 @@ def add_many(
 
     Returns one entry per address, ``None`` or its :class:`~rawns.errors.KernelError`;
     with ``check`` the first error is raised once every ack is in.
+    :class:`ValueError`/:class:`TypeError` for a value that is not an
+    :class:`Address`, one from another namespace, or a label that does not
+    match its device (nothing sent).
     """
+    _check.handle(h)
+    _check.boolean(replace, "replace")
+    _check.boolean(check, "check")
+    if not isinstance(addresses, Iterable) or isinstance(addresses, str | bytes):
+        raise TypeError(f"addresses must be an iterable of Address, not {_check._show(addresses)}")
     addrs = list(addresses)
+    names: dict[int, str] = {}
+    for a in addrs:
+        if not isinstance(a, Address):
+            raise TypeError(f"addresses must hold Address values, not {_check._show(a)}")
+        _check.same_netns(a.origin, h, "address", label_of(a))
+    for a in addrs:  # the labels, once every value is known to be good
+        if a.label is not None and a.origin is None:
+            if a.index not in names:
+                names[a.index] = _dev_name(h, None, a.index)
+            _check_label(names[a.index], a.label)
     build = build_replace if replace else build_add
     return h.rtnl.pipeline(
         [build(a) for a in addrs], op="RTM_NEWADDR", targets=_Labels(addrs), check=check

@@ -17,18 +17,22 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import socket
 import struct
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, Literal, TypedDict
 
-from ._check import check_uint
+from . import _check, link
+from ._inet import to_address
 from ._rtnl import NDA, NDMSG, NLM_F, NTF, NUD, RTM
 from ._wire import NLA_TYPE_MASK, Attr, Writer, attr_be16, attr_s32, attr_u8, attr_u16, attr_u32
 from ._wire import iter_attrs as _iter_attrs
-from .errors import DecodeError
+from .errors import AlreadyExists, DecodeError, KernelError, NotFound, kernel_error
 from .link import Link, LinkRef, resolve_index
+from .link._base import check_here
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -110,48 +114,28 @@ class CacheInfo:
     refcnt: int
 
 
-def _norm_lladdr(value: object) -> str:
-    if isinstance(value, bytes | bytearray):
-        raw = bytes(value)
-    elif isinstance(value, str):
-        parts = value.replace("-", ":").split(":")
-        try:
-            if not value or any(len(p) != 2 for p in parts):
-                raise ValueError
-            raw = bytes(int(p, 16) for p in parts)
-        except ValueError:
-            raise ValueError(
-                f"link-layer address {value!r} is not hex bytes separated by ':'"
-            ) from None
-    else:
-        raise TypeError(f"link-layer address must be str or bytes, not {value!r}")
-    if not 0 < len(raw) <= _MAX_LLADDR:
-        raise ValueError(f"link-layer address {value!r} must be 1..{_MAX_LLADDR} bytes")
-    return raw.hex(":")
+#: The states in which the kernel has (or is given) a link-layer address (linux/neighbour.h).
+NUD_VALID = NUD.PERMANENT | NUD.NOARP | NUD.REACHABLE | NUD.PROBE | NUD.STALE | NUD.DELAY
 
 
-def _norm_state(value: object) -> NUD:
+def _state(value: object, what: str = "state") -> NUD:
+    """A NUD value (an int, 0..0xFFFF as ndm_state) or its name, any case (``"permanent"``)."""
     if isinstance(value, str):
-        try:
-            return _STATES[value.lower()]
-        except KeyError:
-            raise ValueError(
-                f"neighbour state {value!r} is not one of {', '.join(_STATES)}"
-            ) from None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFF:
-        return NUD(value)
-    raise ValueError(f"neighbour state must be a NUD value or a name, not {value!r}")
+        key = value.lower()
+        if key in _STATES:
+            return _STATES[key]
+        _check.choice(value, what, _STATES)  # raises, naming the value
+    return NUD(_check.uint(value, 16, what))
 
 
-def _norm_ip(value: object, what: str) -> IPAddress:
-    if isinstance(value, IPv4Address | IPv6Address):
-        return value
-    if isinstance(value, str):
-        try:
-            return ip_address(value)
-        except ValueError:
-            raise ValueError(f"{what} {value!r} is not an IPv4 or IPv6 address") from None
-    raise TypeError(f"{what} must be a str or ipaddress address, not {value!r}")
+def _ip(value: object, what: str) -> IPAddress:
+    """An IPv4 or IPv6 address; a zone id (``fe80::1%eth0``) is refused, not dropped."""
+    _check.no_zone(value, what)
+    return to_address(value, what)
+
+
+def _family_of(addr: IPAddress) -> int:
+    return int(socket.AF_INET if addr.version == 4 else socket.AF_INET6)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,42 +175,58 @@ class Neighbour:
     cacheinfo: CacheInfo | None = field(default=None, compare=False)
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
     """Attributes not decoded above, kept verbatim."""
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    """The namespace the entry was dumped or got from (:attr:`Handle.netns_ident
+    <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse
+    an entry from another namespace, whose ``index`` means another link there."""
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.index, bool)
-            or not isinstance(self.index, int)
-            or not 0 <= self.index <= 0x7FFFFFFF  # ndm_ifindex is an s32
-        ):
-            raise ValueError(f"neighbour index must be a non-negative int, not {self.index!r}")
+        _set = object.__setattr__
+        # 0 is "no device": a proxy entry for every device can be reported so.
+        # Requests need a device (build_* check it with _check.ifindex).
+        _check.integer(self.index, "neighbour index", 0, 0x7FFFFFFF)  # ndm_ifindex is an s32
+        fam = _check.uint(self.family, 8, "neighbour family")
         if self.dst is not None:
-            object.__setattr__(self, "dst", _norm_ip(self.dst, "neighbour address"))
+            _set(self, "dst", _ip(self.dst, "neighbour dst"))
         if self.lladdr is not None:
-            object.__setattr__(self, "lladdr", _norm_lladdr(self.lladdr))
-        object.__setattr__(self, "state", _norm_state(self.state))
-        if isinstance(self.flags, bool) or not isinstance(self.flags, int):
-            raise TypeError(f"neighbour flags must be NTF bits, not {self.flags!r}")
-        check_uint(self.flags, 8, "neighbour flags")
-        object.__setattr__(self, "flags", NTF(self.flags))
-        if self.family == 0 and self.dst is not None:
-            fam = int(socket.AF_INET if self.dst.version == 4 else socket.AF_INET6)
-            object.__setattr__(self, "family", fam)
-        check_uint(self.family, 8, "neighbour family")
+            # An FDB entry's MAC is an Ethernet address; an IP neighbour's length
+            # depends on its device, which the verbs check against the device.
+            raw = _check.lladdr(
+                self.lladdr, "neighbour lladdr", length=6 if fam == AF_BRIDGE else None
+            )
+            _set(self, "lladdr", raw.hex(":"))
+        _set(self, "state", _state(self.state, "neighbour state"))
+        _set(self, "flags", NTF(_check.uint(self.flags, 8, "neighbour flags")))
+        if fam == 0 and self.dst is not None:
+            fam = _family_of(self.dst)
+            _set(self, "family", fam)
         if self.type is None:  # a header field (ndm_type), not an optional attribute
             raise TypeError("neighbour type must be an int, not None")
-        check_uint(self.type, 8, "neighbour type")
-        for name in ("master", "via", "nh_id", "flags_ext"):  # u32 attributes
-            check_uint(getattr(self, name), 32, name)
-        check_uint(self.vlan, 12, "vlan id")
-        check_uint(self.port, 16, "port")
-        check_uint(self.vni, 24, "vni")
-        check_uint(self.src_vni, 24, "src_vni")
-        check_uint(self.protocol, 8, "protocol")
-        if self.family in (socket.AF_INET, socket.AF_INET6) and self.dst is not None:
-            want = 4 if self.family == socket.AF_INET else 6
+        _check.uint(self.type, 8, "neighbour type")
+        for name in ("master", "via"):  # interface indices
+            _check.optional(getattr(self, name), _check.ifindex, f"neighbour {name}")
+        for name in ("nh_id", "flags_ext", "probes"):  # u32 attributes
+            _check.optional(getattr(self, name), _check.uint, 32, f"neighbour {name}")
+        # 802.1Q: 0 is "no vlan" and 4095 reserved (the kernel refuses both for an FDB entry)
+        _check.optional(self.vlan, _check.integer, "neighbour vlan", 1, 4094)
+        _check.optional(self.port, _check.port, "neighbour port")
+        _check.optional(self.vni, _check.uint, 24, "neighbour vni")
+        _check.optional(self.src_vni, _check.uint, 24, "neighbour src_vni")
+        _check.optional(self.protocol, _check.uint, 8, "neighbour protocol")
+        _check.optional(self.link_netnsid, _check.sint, 32, "neighbour link_netnsid")
+        if self.cacheinfo is not None and not isinstance(self.cacheinfo, CacheInfo):
+            raise TypeError(
+                f"neighbour cacheinfo must be a CacheInfo, not {_check._show(self.cacheinfo)}"
+            )
+        if not isinstance(self.attrs, tuple):
+            raise TypeError(
+                f"neighbour attrs must be a tuple of Attr, not {_check._show(self.attrs)}"
+            )
+        if fam in (socket.AF_INET, socket.AF_INET6) and self.dst is not None:
+            want = 4 if fam == socket.AF_INET else 6
             if self.dst.version != want:
                 raise ValueError(
-                    f"neighbour address {self.dst} does not match family "
+                    f"neighbour dst {self.dst} does not match family "
                     f"{'inet' if want == 4 else 'inet6'}"
                 )
 
@@ -253,10 +253,12 @@ class Neighbour:
 # parse
 
 
-def parse_neighbour(payload: bytes) -> Neighbour:
+def parse_neighbour(payload: bytes, origin: tuple[int, int] | None = None) -> Neighbour:
     """Decode an RTM_NEWNEIGH/DELNEIGH payload (ndmsg + attributes).
 
-    Works on kernel reports and on requests alike. Raises
+    Works on kernel reports and on requests alike. ``origin`` is kept in
+    :attr:`Neighbour.origin` (the verbs pass their handle's
+    :attr:`~rawns.Handle.netns_ident`). Raises
     :class:`~rawns.errors.DecodeError` if the bytes are truncated or malformed.
     """
     if len(payload) < NDMSG.size:
@@ -321,9 +323,10 @@ def parse_neighbour(payload: bytes) -> Neighbour:
             flags=NTF(flags),
             type=ntype,
             attrs=tuple(rest),
+            origin=origin,
             **kw,  # type: ignore[arg-type]  # kw holds exactly Neighbour's optional fields
         )
-    except (ValueError, TypeError) as e:  # pragma: no cover - every field is range-checked above
+    except (ValueError, TypeError) as e:  # a value no request could carry
         raise DecodeError(f"neighbour: {e}") from e
 
 
@@ -378,8 +381,10 @@ def _body(w: Writer, n: Neighbour, *, delete: bool = False) -> None:
 
 
 def _check_spec(n: Neighbour) -> None:
+    if not isinstance(n, Neighbour):
+        raise TypeError(f"neighbour must be a Neighbour, not {_check._show(n)}")
     if n.index <= 0:
-        raise ValueError("a neighbour request needs the device's index (index > 0)")
+        raise ValueError(f"a neighbour request needs the device's index (index > 0), not {n.index}")
     if n.family == AF_BRIDGE:
         if n.lladdr is None:
             raise ValueError("an FDB entry needs a MAC address (lladdr)")
@@ -426,35 +431,42 @@ def build_delete(n: Neighbour) -> bytes:
 
 def build_get(*, index: int, dst: IPAddress | str, proxy: bool = False) -> bytes:
     """RTM_GETNEIGH for one IP neighbour (``ip neigh get DST dev DEV``)."""
-    addr = _norm_ip(dst, "neighbour address")
-    if index <= 0:
-        raise ValueError(f"interface index must be positive, not {index}")
-    family = socket.AF_INET if addr.version == 4 else socket.AF_INET6
+    _check.ifindex(index, "index")
+    addr = _ip(dst, "dst")
+    _check.boolean(proxy, "proxy")
     w = Writer()
     w.begin(RTM.GETNEIGH, flags=NLM_F.REQUEST | NLM_F.ACK)
     # Strict get (net/core/neighbour.c: neigh_valid_get_req) allows only the
     # family, the ifindex, NTF_PROXY and NDA_DST.
-    w.put_bytes_raw(NDMSG.pack(family, index, 0, NTF.PROXY if proxy else 0, 0))
+    w.put_bytes_raw(NDMSG.pack(_family_of(addr), index, 0, NTF.PROXY if proxy else 0, 0))
     _put_ip(w, _NDA_DST, addr)
     w.end()
     return w.data()
 
 
-def build_dump(*, family: int = 0, index: int = 0, master: int = 0, proxy: bool = False) -> bytes:
+def _index_or_0(value: object, what: str) -> int:
+    return 0 if value == 0 and type(value) is int else _check.ifindex(value, what)
+
+
+def build_dump(
+    *, family: int | str | None = 0, index: int = 0, master: int = 0, proxy: bool = False
+) -> bytes:
     """RTM_GETNEIGH dump request, filtered by the kernel (strict checking).
 
-    ``family`` 0 dumps every IP neighbour table; ``AF_BRIDGE`` dumps the FDB.
-    ``index`` and ``master`` filter by device and by bridge (NDA_IFINDEX,
-    NDA_MASTER); ``proxy`` dumps proxy entries instead (not for the FDB).
+    ``family`` 0 dumps every IP neighbour table; ``AF_BRIDGE`` dumps the FDB
+    (names as :func:`dump` takes them work too). ``index`` and ``master``
+    filter by device and by bridge (NDA_IFINDEX, NDA_MASTER); ``proxy`` dumps
+    proxy entries instead (not for the FDB).
     """
-    check_uint(family, 8, "family")
-    check_uint(index, 32, "index")
-    check_uint(master, 32, "master")
-    if proxy and family == AF_BRIDGE:
+    fam = _family(family)
+    _index_or_0(index, "index")
+    _index_or_0(master, "master")
+    _check.boolean(proxy, "proxy")
+    if proxy and fam == AF_BRIDGE:
         raise ValueError("the FDB has no proxy entries")
     w = Writer()
     w.begin(RTM.GETNEIGH, flags=NLM_F.REQUEST | NLM_F.DUMP)
-    w.put_bytes_raw(NDMSG.pack(family, 0, 0, NTF.PROXY if proxy else 0, 0))
+    w.put_bytes_raw(NDMSG.pack(fam, 0, 0, NTF.PROXY if proxy else 0, 0))
     if index:
         w.put_u32(_NDA_IFINDEX, index)
     if master:
@@ -479,7 +491,12 @@ class NeighFields(TypedDict, total=False):
 
 
 def _label(dev: LinkRef, what: object) -> str:
-    name = dev.name if isinstance(dev, Link) else str(dev)
+    if isinstance(dev, Link):
+        name = dev.name
+    elif isinstance(dev, str):
+        name = dev
+    else:
+        name = f"ifindex {dev}"
     return f"{what} dev {name}"
 
 
@@ -494,19 +511,90 @@ def _ip_spec(
     router: bool = False,
     protocol: int | None = None,
 ) -> Neighbour:
-    # Values are checked before the device lookup, so nothing bad reaches the kernel.
-    addr = _norm_ip(dst, "neighbour address")
-    mac = _norm_lladdr(lladdr) if lladdr is not None else None
-    nud = _norm_state(state)
-    flags = (NTF.PROXY if proxy else 0) | (NTF.ROUTER if router else 0)
-    return Neighbour(
-        index=resolve_index(h, dev),
-        dst=addr,
-        lladdr=mac,
-        state=nud,
-        flags=NTF(flags),
-        protocol=protocol,
+    """The request's Neighbour: every value checked before the device is looked up.
+
+    With an ``lladdr`` the device is asked for (one read-only get) so that the
+    address has exactly the device's length: the kernel keeps ``addr_len``
+    bytes of a longer one (an lladdr of 7 or 20 bytes on Ethernet became 6).
+    """
+    check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
+    _check.boolean(proxy, "proxy")
+    _check.boolean(router, "router")
+    if proxy and lladdr is not None:
+        # pneigh entries have no link-layer address: the kernel would ignore it.
+        raise ValueError(f"a proxy entry takes no lladdr (got {_check._show(lladdr)})")
+    flags = NTF((NTF.PROXY if proxy else 0) | (NTF.ROUTER if router else 0))
+    spec = Neighbour(
+        index=1,  # a stand-in until the device is known
+        dst=_ip(dst, "dst"),
+        lladdr=None if lladdr is None else _check.lladdr(lladdr, "lladdr").hex(":"),
+        state=_state(state),
+        flags=flags,
+        protocol=_check.optional(protocol, _check.uint, 8, "protocol"),
     )
+    if spec.lladdr is None:
+        index = resolve_index(h, dev, "dev")
+    else:
+        found = link.get(h, dev)
+        index = found.index
+        _fits_device(spec.lladdr, lladdr, found)
+    return Neighbour(
+        index=index,
+        dst=spec.dst,
+        lladdr=spec.lladdr,
+        state=spec.state,
+        flags=spec.flags,
+        protocol=spec.protocol,
+    )
+
+
+def _fits_device(lladdr: str, given: object, dev: Link) -> None:
+    want = 0 if not dev.mac else len(dev.mac.split(":"))
+    got = len(lladdr.split(":"))
+    if want == 0:
+        raise ValueError(
+            f"lladdr {_check._show(given)}: device {dev.name} has no link-layer address "
+            "(the kernel would drop it)"
+        )
+    if got != want:
+        raise ValueError(
+            f"lladdr {_check._show(given)} is {got} bytes; device {dev.name} takes {want}"
+        )
+
+
+def _new(h: Handle, n: Neighbour, msg: bytes, label: str, *, replace: bool) -> None:
+    """Send an RTM_NEWNEIGH; if the kernel refuses it, leave no entry it made on the way.
+
+    A request in a valid state without lladdr ("No link layer address given")
+    is refused only after the kernel has created the entry, which stays behind
+    in state NONE (net/core/neighbour.c: neigh_add, then __neigh_update fails).
+    Such a leftover, when the entry did not exist before, is deleted here.
+    """
+    risky = n.lladdr is None and not (n.flags & NTF.PROXY) and bool(n.state & NUD_VALID)
+    existed = replace and risky and _exists(h, n)
+    try:
+        h.rtnl.request(msg, op="RTM_NEWNEIGH", target=label)
+    except KernelError as e:
+        if risky and not existed and not isinstance(e, AlreadyExists):
+            _drop_leftover(h, n)
+        raise
+
+
+def _exists(h: Handle, n: Neighbour) -> bool:
+    assert n.dst is not None
+    try:
+        h.rtnl.request(build_get(index=n.index, dst=n.dst), op="RTM_GETNEIGH", target="")
+    except NotFound:
+        return False
+    return True
+
+
+def _drop_leftover(h: Handle, n: Neighbour) -> None:
+    assert n.dst is not None
+    with contextlib.suppress(KernelError):  # best effort: the caller gets the first error
+        for r in h.rtnl.request(build_get(index=n.index, dst=n.dst), op="RTM_GETNEIGH", target=""):
+            if r.type == RTM.NEWNEIGH and parse_neighbour(r.payload).state == NUD.NONE:
+                h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target="")
 
 
 def add(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFields]) -> None:
@@ -515,11 +603,13 @@ def add(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFiel
     Equivalent to: ip neigh add DST lladdr LLADDR nud STATE dev DEV [proxy] [router]
 
     Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
-    :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`
-    for a bad address or state (nothing sent).
+    :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
+    :class:`TypeError` for a bad address, state or lladdr (an lladdr must have
+    the device's length), or a Link from another namespace (nothing sent).
     """
+    _check.handle(h)
     n = _ip_spec(h, dev, dst, **kw)
-    h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=_label(dev, n.dst))
+    _new(h, n, build_add(n), _label(dev, n.dst), replace=False)
 
 
 def replace(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFields]) -> None:
@@ -528,10 +618,12 @@ def replace(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[Neigh
     Equivalent to: ip neigh replace DST lladdr LLADDR nud STATE dev DEV
 
     Raises :class:`~rawns.errors.NotFound` for a missing device,
-    :class:`ValueError` for a bad address or state (nothing sent).
+    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`
+    (nothing sent).
     """
+    _check.handle(h)
     n = _ip_spec(h, dev, dst, **kw)
-    h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=_label(dev, n.dst))
+    _new(h, n, build_replace(n), _label(dev, n.dst), replace=True)
 
 
 def delete(
@@ -547,8 +639,12 @@ def delete(
 
     Equivalent to: ip neigh del DST dev DEV [proxy]
 
-    Raises :class:`~rawns.errors.NotFound` if there is no such entry or device.
+    Raises :class:`~rawns.errors.NotFound` if there is no such entry or device;
+    :class:`ValueError`/:class:`TypeError` for bad values or an entry from
+    another namespace (nothing sent).
     """
+    _check.handle(h)
+    _check.boolean(proxy, "proxy")
     if neighbour is None:
         if dev is None or dst is None:
             raise TypeError("neigh.delete() needs a Neighbour, or dev= and dst=")
@@ -557,9 +653,12 @@ def delete(
     else:
         if dev is not None or dst is not None or proxy:
             raise TypeError("neigh.delete() takes a Neighbour or keywords, not both")
+        if not isinstance(neighbour, Neighbour):
+            raise TypeError(f"neighbour must be a Neighbour, not {_check._show(neighbour)}")
+        label = _label(neighbour.index, neighbour.dst)
+        _check.same_netns(neighbour.origin, h, "neighbour", label)
         if neighbour.is_fdb:
             raise ValueError("use neigh.fdb_delete() for an FDB entry")
-        label = _label(neighbour.index, neighbour.dst)
         neighbour = Neighbour(
             index=neighbour.index,
             family=neighbour.family,
@@ -575,30 +674,44 @@ def get(h: Handle, *, dev: LinkRef, dst: IPAddress | str, proxy: bool = False) -
 
     Equivalent to: ip neigh get DST dev DEV [proxy]
 
-    Raises :class:`~rawns.errors.NotFound` if there is no such entry or device.
+    Raises :class:`~rawns.errors.NotFound` if there is no such entry or device;
+    :class:`ValueError`/:class:`TypeError` for bad values (nothing sent).
     """
-    addr = _norm_ip(dst, "neighbour address")
-    msg = build_get(index=resolve_index(h, dev), dst=addr, proxy=proxy)
+    _check.handle(h)
+    check_here(h, dev, "dev")
+    addr = _ip(dst, "dst")
+    _check.boolean(proxy, "proxy")
+    msg = build_get(index=resolve_index(h, dev, "dev"), dst=addr, proxy=proxy)
     label = _label(dev, addr)
     for r in h.rtnl.request(msg, op="RTM_GETNEIGH", target=label):
         if r.type == RTM.NEWNEIGH:
-            return parse_neighbour(r.payload)
+            return parse_neighbour(r.payload, h.netns_ident)
     raise DecodeError(f"RTM_GETNEIGH {label}: the kernel sent no neighbour")
 
 
-def _family(family: int | str | None) -> int:
+_FAMILIES = {
+    "inet": socket.AF_INET,
+    "inet6": socket.AF_INET6,
+    "bridge": AF_BRIDGE,
+    "4": socket.AF_INET,
+    "6": socket.AF_INET6,
+    "ipv4": socket.AF_INET,
+    "ipv6": socket.AF_INET6,
+}
+
+
+def _family(family: object) -> int:
     if family is None:
         return 0
     if isinstance(family, str):
-        names = {"inet": socket.AF_INET, "inet6": socket.AF_INET6, "bridge": AF_BRIDGE}
-        names |= {"4": socket.AF_INET, "6": socket.AF_INET6, "ipv4": 2, "ipv6": 10}
-        try:
-            return names[family.lower()]
-        except KeyError:
-            raise ValueError(f"unknown family {family!r} (inet, inet6, bridge)") from None
-    if family not in (0, socket.AF_INET, socket.AF_INET6, AF_BRIDGE):
-        raise ValueError(f"family {family!r} is not AF_INET, AF_INET6 or AF_BRIDGE")
-    return family
+        key = family.lower()
+        if key in _FAMILIES:
+            return int(_FAMILIES[key])
+        _check.choice(family, "family", _FAMILIES)  # raises, naming the value
+    fam = _check.uint(family, 8, "family")
+    if fam not in (0, socket.AF_INET, socket.AF_INET6, AF_BRIDGE):
+        raise ValueError(f"family {family!r} is not 0, AF_INET, AF_INET6 or AF_BRIDGE")
+    return fam
 
 
 def dump(
@@ -614,15 +727,27 @@ def dump(
     Equivalent to: ip neigh show [dev DEV] [-4|-6] [proxy]
 
     ``family`` is ``"inet"``, ``"inet6"``, an ``AF_*`` number or None (both);
-    ``"bridge"`` dumps the FDB (as :func:`fdb_dump`). Raises
-    :class:`~rawns.errors.NotFound` for a missing device and
-    :class:`~rawns.errors.DumpInterrupted` if the table kept changing.
+    ``"bridge"`` dumps the FDB (as :func:`fdb_dump`). Each entry remembers the
+    handle's namespace (:attr:`Neighbour.origin`). Raises
+    :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`~rawns.errors.DumpInterrupted` if the table kept changing, and
+    :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
+    _check.handle(h)
+    for what, ref in (("dev", dev), ("master", master)):
+        if ref is not None:
+            check_here(h, ref, what)
     fam = _family(family)
-    index = resolve_index(h, dev) if dev is not None else 0
-    mindex = resolve_index(h, master) if master is not None else 0
+    build_dump(family=fam, proxy=proxy)  # checks them before any name is looked up
+    index = resolve_index(h, dev, "dev") if dev is not None else 0
+    mindex = resolve_index(h, master, "master") if master is not None else 0
     msg = build_dump(family=fam, index=index, master=mindex, proxy=proxy)
-    return h.rtnl.dump(msg, parse_neighbour, op="RTM_GETNEIGH", target="dump")
+    origin = h.netns_ident
+
+    def parse(payload: bytes) -> Neighbour:
+        return parse_neighbour(payload, origin)
+
+    return h.rtnl.dump(msg, parse, op="RTM_GETNEIGH", target="dump")
 
 
 # ---------------------------------------------------------------------------
@@ -641,6 +766,7 @@ class FdbFields(TypedDict, total=False):
     vni: int
     port: int
     vlan: int
+    """802.1Q id, 1..4094."""
     via: LinkRef
     """The vxlan outgoing interface."""
     src_vni: int
@@ -668,33 +794,32 @@ def _fdb_spec(
     sticky: bool = False,
     extern_learn: bool = False,
 ) -> Neighbour:
-    try:
-        flags = _ON[on]
-    except (KeyError, TypeError):
-        raise ValueError(f"on= must be 'self', 'master' or 'both', not {on!r}") from None
-    if sticky:
+    """The request's FDB entry, every value checked before any device is looked up."""
+    check_here(h, dev, "dev")
+    if via is not None:
+        check_here(h, via, "via")
+    flags = _ON[_check.choice(on, "on", _ON)]
+    if _check.boolean(sticky, "sticky"):
         flags |= NTF.STICKY
-    if extern_learn:
+    if _check.boolean(extern_learn, "extern_learn"):
         flags |= NTF_EXT_LEARNED
-    # Checked before any lookup so that a bad value never reaches the kernel.
-    mac = _norm_lladdr(lladdr)
-    addr = _norm_ip(dst, "fdb destination") if dst is not None else None
-    nud = _norm_state(state)
-    for what, v, bits in (("vni", vni, 24), ("src_vni", src_vni, 24), ("port", port, 16)):
-        check_uint(v, bits, what)
-    check_uint(vlan, 12, "vlan id")
+    fields = {
+        "family": AF_BRIDGE,
+        # A MAC: 6 bytes, no less, no more.
+        "lladdr": _check.lladdr(lladdr, "lladdr", length=6).hex(":"),
+        "dst": None if dst is None else _ip(dst, "dst"),
+        "state": _state(state),
+        "flags": NTF(flags),
+        "vni": _check.optional(vni, _check.uint, 24, "vni"),
+        "port": _check.optional(port, _check.port, "port"),
+        "vlan": _check.optional(vlan, _check.integer, "vlan", 1, 4094),
+        "src_vni": _check.optional(src_vni, _check.uint, 24, "src_vni"),
+    }
+    Neighbour(index=1, **fields)  # type: ignore[arg-type]  # the rest, checked as a whole
     return Neighbour(
-        index=resolve_index(h, dev),
-        family=AF_BRIDGE,
-        lladdr=mac,
-        dst=addr,
-        state=nud,
-        flags=NTF(flags),
-        vni=vni,
-        port=port,
-        vlan=vlan,
-        src_vni=src_vni,
-        via=resolve_index(h, via) if via is not None else None,
+        index=resolve_index(h, dev, "dev"),
+        via=None if via is None else resolve_index(h, via, "via"),
+        **fields,  # type: ignore[arg-type]  # Neighbour's fields, checked above
     )
 
 
@@ -704,9 +829,11 @@ def fdb_add(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFie
     Equivalent to: bridge fdb add LLADDR dev DEV [dst IP] [vni VNI] [port PORT] [self|master]
 
     Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
-    :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`
-    for a bad MAC, address or number (nothing sent).
+    :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
+    :class:`TypeError` for a bad MAC (not 6 bytes), address, vlan (1..4094)
+    or number, or a Link from another namespace (nothing sent).
     """
+    _check.handle(h)
     n = _fdb_spec(h, dev, lladdr, **kw)
     h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
 
@@ -717,12 +844,31 @@ def fdb_append(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[Fdb
     Equivalent to: bridge fdb append LLADDR dev DEV dst IP [vni VNI] [port PORT]
 
     Appending a remote that is already there is accepted and changes nothing
-    (drivers/net/vxlan: vxlan_fdb_append). Raises
-    :class:`~rawns.errors.NotFound` for a missing device,
-    :class:`~rawns.errors.NotSupported` on a device without remotes.
+    (drivers/net/vxlan: vxlan_fdb_append). Only a vxlan device's own table
+    (``on="self"``) has remotes: anywhere else the kernel would take the
+    request as a plain add, so rawns looks the device up first (a read-only
+    get) and raises :class:`~rawns.errors.NotSupported` without sending it.
+    Raises :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`ValueError`/:class:`TypeError` for bad values or no ``dst``
+    (nothing sent).
     """
+    _check.handle(h)
     n = _fdb_spec(h, dev, lladdr, **kw)
-    h.rtnl.request(build_append(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
+    label = _label(dev, n.lladdr)
+    if n.dst is None:
+        raise ValueError("fdb_append needs dst= (the vxlan remote to add)")
+    found = link.get(h, n.index)
+    if found.kind != "vxlan" or n.flags & NTF.MASTER:
+        where = (
+            "its bridge's table" if n.flags & NTF.MASTER else f"a {found.kind or 'plain'} device"
+        )
+        raise kernel_error(
+            errno.EOPNOTSUPP,
+            op="RTM_NEWNEIGH",
+            target=label,
+            extack=f"fdb_append adds a remote to a vxlan device's own table, not to {where}",
+        )
+    h.rtnl.request(build_append(n), op="RTM_NEWNEIGH", target=label)
 
 
 def fdb_replace(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
@@ -730,8 +876,10 @@ def fdb_replace(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[Fd
 
     Equivalent to: bridge fdb replace LLADDR dev DEV [dst IP] [vni VNI] [self|master]
 
-    Raises :class:`~rawns.errors.NotFound` for a missing device.
+    Raises :class:`~rawns.errors.NotFound` for a missing device;
+    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`fdb_add`.
     """
+    _check.handle(h)
     n = _fdb_spec(h, dev, lladdr, **kw)
     h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
 
@@ -750,8 +898,11 @@ def fdb_delete(
     Equivalent to: bridge fdb del LLADDR dev DEV [dst IP] [vni VNI] [self|master]
 
     For a vxlan device, ``dst`` removes just that remote. Raises
-    :class:`~rawns.errors.NotFound` if there is no such entry or device.
+    :class:`~rawns.errors.NotFound` if there is no such entry or device;
+    :class:`ValueError`/:class:`TypeError` for bad values or an entry from
+    another namespace (nothing sent).
     """
+    _check.handle(h)
     if entry is None:
         if dev is None or lladdr is None:
             raise TypeError("neigh.fdb_delete() needs an entry, or dev= and lladdr=")
@@ -760,6 +911,10 @@ def fdb_delete(
     else:
         if dev is not None or lladdr is not None or kw:
             raise TypeError("neigh.fdb_delete() takes an entry or keywords, not both")
+        if not isinstance(entry, Neighbour):
+            raise TypeError(f"entry must be a Neighbour, not {_check._show(entry)}")
+        label = _label(entry.index, entry.lladdr)
+        _check.same_netns(entry.origin, h, "entry", label)
         if not entry.is_fdb:
             raise ValueError("use neigh.delete() for an IP neighbour")
         where = entry.flags & (NTF.SELF | NTF.MASTER)
@@ -780,7 +935,6 @@ def fdb_delete(
             vni=entry.vni,
             port=entry.port,
         )
-        label = _label(entry.index, entry.lladdr)
     h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target=label)
 
 
@@ -791,7 +945,8 @@ def fdb_dump(
 
     Equivalent to: bridge fdb show [dev DEV] [br BRIDGE]
 
-    Raises :class:`~rawns.errors.NotFound` for a missing device and
-    :class:`~rawns.errors.DumpInterrupted` if the table kept changing.
+    Raises :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`~rawns.errors.DumpInterrupted` if the table kept changing, and
+    :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
     return dump(h, dev=dev, master=master, family=AF_BRIDGE)

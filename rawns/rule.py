@@ -19,11 +19,19 @@ import dataclasses
 import socket
 import struct
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
 from typing import TYPE_CHECKING, TypedDict
 
-from ._check import check_uint
-from ._rtnl import FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, NLM_F, RT_TABLE, RTM, check_ifname
+from . import _check
+from ._inet import to_network
+from ._rtnl import FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, NLM_F, RT_TABLE, RTM
 from ._wire import (
     NLA_TYPE_MASK,
     Attr,
@@ -54,6 +62,8 @@ __all__ = [
 ]
 
 IPNetwork = IPv4Network | IPv6Network
+IPInterface = IPv4Interface | IPv6Interface
+Prefix = IPNetwork | IPInterface
 
 #: RTNL_FAMILY_IPMR / RTNL_FAMILY_IP6MR: multicast routing rules, dumped with AF_UNSPEC.
 RTNL_FAMILY_IPMR = 128
@@ -97,41 +107,76 @@ _ACTIONS: dict[str, FR_ACT] = {
 _TABLES = {"main": RT_TABLE.MAIN, "local": RT_TABLE.LOCAL, "default": RT_TABLE.DEFAULT}
 
 
-def _norm_prefix(value: object, what: str) -> IPNetwork | None:
-    if value is None:
+def _norm_prefix(value: object, what: str) -> Prefix | None:
+    """A rule's ``from``/``to``: ``"all"``/None, a prefix, or an address (a host prefix).
+
+    Host bits below the prefix length (``"10.1.2.3/8"``) are refused, as for
+    routes: ``ip rule`` would send them and the kernel would keep them (it
+    matches under the mask, and ``ip rule del from 10.0.0.0/8`` would then not
+    find the rule). An :class:`~ipaddress.IPv4Interface` (or IPv6) value says
+    so explicitly and is kept as it is: that is how :func:`parse_rule`
+    reports such a rule (made by ``ip``), so that it round-trips.
+    """
+    if value is None or (isinstance(value, str) and value == "all"):
         return None
-    if isinstance(value, IPv4Network | IPv6Network):
+    _check.no_zone(value, f"rule {what}")
+    if isinstance(value, IPv4Interface | IPv6Interface):
+        if value.ip == value.network.network_address:
+            return value.network
         return value
-    if isinstance(value, IPv4Address):
-        return IPv4Network(value)
-    if isinstance(value, IPv6Address):
-        return IPv6Network(value)
-    if isinstance(value, str):
-        if value == "all":
-            return None
-        try:
-            return ip_network(value, strict=False)
-        except ValueError:
-            raise ValueError(f"rule {what} {value!r} is not an IP prefix") from None
-    raise TypeError(f"rule {what} must be a str or ipaddress prefix, not {value!r}")
+    return to_network(value, f"rule {what}")
 
 
-def _check_uint(value: int | None, bits: int, what: str) -> None:
-    check_uint(value, bits, f"rule {what}")
+def _addr(p: Prefix) -> bytes:
+    """The address a prefix sends (host bits included for an interface value)."""
+    return p.ip.packed if isinstance(p, IPv4Interface | IPv6Interface) else p.network_address.packed
 
 
-def _check_range(value: tuple[int, int] | None, bits: int, what: str) -> tuple[int, int] | None:
+def _plen(p: Prefix) -> int:
+    return p.network.prefixlen if isinstance(p, IPv4Interface | IPv6Interface) else p.prefixlen
+
+
+def _range(value: object, bits: int, what: str) -> tuple[int, int] | None:
+    """An inclusive ``(start, end)`` pair of ``bits``-bit values, start <= end."""
     if value is None:
         return None
-    try:
-        lo, hi = value
-    except (TypeError, ValueError):
-        raise TypeError(f"rule {what} must be a (start, end) pair, not {value!r}") from None
-    _check_uint(lo, bits, what)
-    _check_uint(hi, bits, what)
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise TypeError(f"rule {what} must be a (start, end) pair, not {_check._show(value)}")
+    lo = _check.uint(value[0], bits, f"rule {what} start")
+    hi = _check.uint(value[1], bits, f"rule {what} end")
     if lo > hi:
-        raise ValueError(f"rule {what} {value!r}: start is after end")
+        raise ValueError(f"rule {what} {_check._show(value)}: start is after end")
     return (lo, hi)
+
+
+def _ports(value: object, what: str) -> tuple[int, int] | None:
+    """A port range as the kernel takes it (fib_rule_port_range_valid: 1..65534)."""
+    if value is None:
+        return None
+    lo, hi = _check.port_range(value, f"rule {what}")
+    if hi == 0xFFFF:
+        raise ValueError(f"rule {what} {_check._show(value)}: the kernel takes ports 1..65534")
+    return (lo, hi)
+
+
+_FAMILIES = {"inet": 2, "inet6": 10, "ipv4": 2, "ipv6": 10, "4": 2, "6": 10}
+#: AF_UNSPEC (from the prefixes), AF_INET, AF_INET6, RTNL_FAMILY_IPMR, RTNL_FAMILY_IP6MR
+_FAMILY_NUMBERS = (0, 2, 10, RTNL_FAMILY_IPMR, RTNL_FAMILY_IP6MR)
+
+
+def _family(value: object, what: str) -> int:
+    if isinstance(value, str):
+        key = value.lower()
+        if key in _FAMILIES:
+            return _FAMILIES[key]
+        _check.choice(value, what, _FAMILIES)  # raises, naming the value
+    fam = _check.uint(value, 8, what)
+    if fam not in _FAMILY_NUMBERS:
+        raise ValueError(
+            f"{what} must be inet, inet6 or one of {', '.join(map(str, _FAMILY_NUMBERS))}; "
+            f"not {value!r}"
+        )
+    return fam
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,10 +193,11 @@ class Rule:
 
     family: int = 0
     priority: int | None = None
-    src: IPNetwork | None = None
-    """``from``: None is ``from all``."""
-    dst: IPNetwork | None = None
-    """``to``: None is ``to all``."""
+    src: IPNetwork | IPInterface | None = None
+    """``from``: None is ``from all``. An ``IPv4Interface`` (or IPv6) only for a
+    rule whose address has host bits below its prefix length (made by ``ip``)."""
+    dst: IPNetwork | IPInterface | None = None
+    """``to``: None is ``to all``; as :attr:`src`."""
     table: int = 0
     action: FR_ACT = FR_ACT.TO_TBL
     tos: int = 0
@@ -179,76 +225,75 @@ class Rule:
     dport_range: tuple[int, int] | None = None
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
     """Attributes not decoded above, kept verbatim."""
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    """The namespace the rule was dumped from (:attr:`Handle.netns_ident
+    <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse a
+    rule from another namespace."""
 
     def __post_init__(self) -> None:
+        _set = object.__setattr__
         src = _norm_prefix(self.src, "from")
         dst = _norm_prefix(self.dst, "to")
-        object.__setattr__(self, "src", src)
-        object.__setattr__(self, "dst", dst)
+        _set(self, "src", src)
+        _set(self, "dst", dst)
         versions = {p.version for p in (src, dst) if p is not None}
         if len(versions) > 1:
             raise ValueError(f"rule from {src} and to {dst} mix IPv4 and IPv6")
-        fam = self.family
-        if isinstance(fam, str):
-            fam = {"inet": 2, "inet6": 10, "ipv4": 2, "ipv6": 10}.get(fam.lower(), -1)
-            if fam < 0:
-                raise ValueError(f"rule family {self.family!r} is not inet or inet6")
-        _check_uint(fam, 8, "family")
+        fam = _family(self.family, "rule family")
         if fam == 0:
             fam = 10 if versions == {6} else 2
         elif versions and fam in (2, 10) and versions != {4 if fam == 2 else 6}:
             raise ValueError(f"rule prefixes from {src} to {dst} do not match family {fam}")
-        object.__setattr__(self, "family", int(fam))
+        _set(self, "family", fam)
         table = self.table
         if isinstance(table, str):
             if table in _TABLES:
                 table = int(_TABLES[table])
-            elif table.isdigit():
+            elif table.isdigit() and table.isascii():
                 table = int(table)
             else:
                 raise ValueError(f"rule table {table!r} is not a number, main, local or default")
-        _check_uint(table, 32, "table")
-        object.__setattr__(self, "table", int(table))
+        _set(self, "table", _check.uint(table, 32, "rule table"))
         action = self.action
         if isinstance(action, str):
-            try:
-                action = _ACTIONS[action.lower()]
-            except KeyError:
-                raise ValueError(
-                    f"rule action {action!r} is not one of {', '.join(_ACTIONS)}"
-                ) from None
-        elif isinstance(action, bool) or not isinstance(action, int) or not 0 <= action <= 255:
-            raise ValueError(f"rule action must be an FR_ACT or a name, not {action!r}")
+            key = action.lower()
+            if key not in _ACTIONS:
+                _check.choice(action, "rule action", _ACTIONS)  # raises, naming the value
+            action = _ACTIONS[key]
+        else:
+            _check.uint(action, 8, "rule action")
         try:
             action = FR_ACT(action)
         except ValueError:
             raise ValueError(f"rule action {action} is not a known FR_ACT value") from None
-        object.__setattr__(self, "action", action)
-        _check_uint(self.priority, 32, "priority")
+        _set(self, "action", action)
+        _check.optional(self.priority, _check.uint, 32, "rule priority")
         if self.tos is None:  # a header field (fib_rule_hdr.tos), not an optional attribute
             raise TypeError("rule tos must be an int, not None")
-        _check_uint(self.tos, 8, "tos")
-        _check_uint(self.fwmark, 32, "fwmark")
-        _check_uint(self.fwmask, 32, "fwmask")
-        _check_uint(self.goto, 32, "goto")
-        _check_uint(self.flags, 32, "flags")
-        _check_uint(self.realms, 32, "realms")
-        _check_uint(self.tun_id, 64, "tun_id")
-        _check_uint(self.suppress_prefixlen, 32, "suppress_prefixlen")
-        _check_uint(self.suppress_ifgroup, 32, "suppress_ifgroup")
-        _check_uint(self.protocol, 8, "protocol")
-        _check_uint(self.ip_proto, 8, "ip_proto")
-        object.__setattr__(self, "uid_range", _check_range(self.uid_range, 32, "uid_range"))
-        object.__setattr__(self, "sport_range", _check_range(self.sport_range, 16, "sport_range"))
-        object.__setattr__(self, "dport_range", _check_range(self.dport_range, 16, "dport_range"))
-        for what, name in (("iif", self.iif), ("oif", self.oif)):
-            if name is not None:
-                try:
-                    check_ifname(name)
-                except ValueError as e:
-                    raise ValueError(f"rule {what}: {e}") from None
+        _check.uint(self.tos, 8, "rule tos")
+        for name in ("fwmark", "fwmask", "goto", "realms"):
+            _check.optional(getattr(self, name), _check.uint, 32, f"rule {name}")
+        _check.uint(self.flags, 32, "rule flags")
+        _check.optional(self.tun_id, _check.uint, 64, "rule tun_id")
+        # (u32)-1 is how the kernel reports "not set": as a value it would read back as unset.
+        for name in ("suppress_prefixlen", "suppress_ifgroup"):
+            _check.optional(getattr(self, name), _check.integer, f"rule {name}", 0, _UNSET32 - 1)
+        _check.optional(self.protocol, _check.uint, 8, "rule protocol")
+        _check.optional(self.ip_proto, _check.uint, 8, "rule ip_proto")
+        _check.boolean(self.invert, "rule invert")
+        _check.boolean(self.l3mdev, "rule l3mdev")
+        _set(self, "uid_range", _range(self.uid_range, 32, "uid_range"))
+        _set(self, "sport_range", _ports(self.sport_range, "sport_range"))
+        _set(self, "dport_range", _ports(self.dport_range, "dport_range"))
+        for what, dev in (("iif", self.iif), ("oif", self.oif)):
+            _check.optional(dev, _check.ifname, f"rule {what}")
+        if not isinstance(self.attrs, tuple):
+            raise TypeError(f"rule attrs must be a tuple of Attr, not {_check._show(self.attrs)}")
         if action == FR_ACT.GOTO and self.goto is None:
             raise ValueError("a goto rule needs goto= (the target priority)")
+        if action != FR_ACT.GOTO and self.goto is not None:
+            # The kernel refuses FRA_GOTO on any other action (fib_nl2rule).
+            raise ValueError(f"goto={self.goto} needs action='goto', not {action.name.lower()}")
 
 
 class RuleFields(TypedDict, total=False):
@@ -256,8 +301,8 @@ class RuleFields(TypedDict, total=False):
 
     family: int | str
     priority: int
-    src: IPNetwork | IPv4Address | IPv6Address | str
-    dst: IPNetwork | IPv4Address | IPv6Address | str
+    src: IPNetwork | IPInterface | IPv4Address | IPv6Address | str
+    dst: IPNetwork | IPInterface | IPv4Address | IPv6Address | str
     table: int | str
     action: FR_ACT | int | str
     tos: int
@@ -283,28 +328,33 @@ class RuleFields(TypedDict, total=False):
 # parse
 
 
-def _prefix(payload: bytes, a: int, b: int, plen: int, family: int, what: str) -> IPNetwork | None:
+def _prefix(payload: bytes, a: int, b: int, plen: int, family: int, what: str) -> Prefix | None:
     raw = payload[a:b]
     if not raw and plen == 0:
         return None  # `ip rule add from all` sends an empty FRA_SRC
-    # strict=False: the kernel keeps host bits (`ip rule add from 10.1.2.3/8`)
-    # but matches under the mask, so the typed view masks them too.
+    # Lossless: the kernel keeps host bits (`ip rule add from 10.1.2.3/8`),
+    # and deleting the rule needs them, so such a prefix is an interface value.
     try:
         if len(raw) == 4 and family != socket.AF_INET6:
-            return IPv4Network((raw, plen), strict=False)
+            v4 = IPv4Interface((raw, plen))
+            return v4.network if v4.ip == v4.network.network_address else v4
         if len(raw) == 16 and family != socket.AF_INET:
-            return IPv6Network((raw, plen), strict=False)
+            v6 = IPv6Interface((raw, plen))
+            return v6.network if v6.ip == v6.network.network_address else v6
     except ValueError as e:  # prefix length too long
         raise DecodeError(f"{what}: {e}", offset=a) from None
     raise DecodeError(f"{what} of {len(raw)} bytes does not fit family {family}", offset=a)
 
 
-def parse_rule(payload: bytes, *, report: bool = False) -> Rule:
+def parse_rule(
+    payload: bytes, *, report: bool = False, origin: tuple[int, int] | None = None
+) -> Rule:
     """Decode an RTM_NEWRULE/DELRULE payload (fib_rule_hdr + attributes).
 
     Works on requests and on kernel reports; with ``report`` (what
     :func:`dump` and the monitor use) a missing FRA_PRIORITY means 0, since
-    the kernel omits it for priority 0 (fib_nl_fill_rule). Raises
+    the kernel omits it for priority 0 (fib_nl_fill_rule). ``origin`` is kept
+    in :attr:`Rule.origin`. Raises
     :class:`~rawns.errors.DecodeError` if the bytes are truncated or malformed.
     """
     if len(payload) < FIB_RULE_HDR.size:
@@ -385,6 +435,7 @@ def parse_rule(payload: bytes, *, report: bool = False) -> Rule:
             invert=bool(flags & FIB_RULE.INVERT),
             flags=flags & ~FIB_RULE.INVERT,
             attrs=tuple(rest),
+            origin=origin,
             **kw,  # type: ignore[arg-type]  # kw holds exactly Rule's optional fields
         )
     except (ValueError, TypeError) as e:
@@ -406,8 +457,8 @@ def _body(w: Writer, r: Rule) -> None:
     w.put_bytes_raw(
         FIB_RULE_HDR.pack(
             r.family,
-            r.dst.prefixlen if r.dst is not None else 0,
-            r.src.prefixlen if r.src is not None else 0,
+            _plen(r.dst) if r.dst is not None else 0,
+            _plen(r.src) if r.src is not None else 0,
             r.tos,
             table_hdr,
             0,
@@ -422,9 +473,9 @@ def _body(w: Writer, r: Rule) -> None:
     # sport A-B dport A-B tun_id N table T suppress_prefixlength N
     # suppress_ifgroup G goto N protocol P pref N
     if r.src is not None:
-        w.put(_FRA_SRC, r.src.network_address.packed)
+        w.put(_FRA_SRC, _addr(r.src))
     if r.dst is not None:
-        w.put(_FRA_DST, r.dst.network_address.packed)
+        w.put(_FRA_DST, _addr(r.dst))
     if r.fwmark is not None:
         w.put_u32(_FRA_FWMARK, r.fwmark)
     if r.fwmask is not None:
@@ -461,12 +512,18 @@ def _body(w: Writer, r: Rule) -> None:
         w.put_u32(_FRA_PRIORITY, r.priority)
 
 
+def _check_rule(r: object) -> None:
+    if not isinstance(r, Rule):
+        raise TypeError(f"rule must be a Rule, not {type(r).__name__}: {_check._show(r)}")
+
+
 def build_add(r: Rule, *, flags: int = NLM_F.CREATE | NLM_F.EXCL) -> bytes:
     """RTM_NEWRULE for ``r`` (``ip rule add``); seq 0.
 
     ``NLM_F_EXCL`` as ``ip`` sends it: the kernel refuses (EEXIST) a rule
     identical to an existing one.
     """
+    _check_rule(r)
     if r.action == FR_ACT.TO_TBL and r.table == 0:
         raise ValueError("a rule that looks up a table needs table= (e.g. 'main' or 100)")
     w = Writer()
@@ -478,6 +535,7 @@ def build_add(r: Rule, *, flags: int = NLM_F.CREATE | NLM_F.EXCL) -> bytes:
 
 def build_delete(r: Rule) -> bytes:
     """RTM_DELRULE for ``r`` (``ip rule del``): the first rule matching the set fields goes."""
+    _check_rule(r)
     w = Writer()
     w.begin(RTM.DELRULE, flags=NLM_F.REQUEST | NLM_F.ACK)
     _body(w, r)
@@ -485,12 +543,12 @@ def build_delete(r: Rule) -> bytes:
     return w.data()
 
 
-def build_dump(family: int = 0) -> bytes:
+def build_dump(family: int | str = 0) -> bytes:
     """RTM_GETRULE dump request; strict checking allows no filter but the family."""
-    _check_uint(family, 8, "family")
+    fam = _family(family, "family")
     w = Writer()
     w.begin(RTM.GETRULE, flags=NLM_F.REQUEST | NLM_F.DUMP)
-    w.put_bytes_raw(FIB_RULE_HDR.pack(family, 0, 0, 0, 0, 0, 0, 0, 0))
+    w.put_bytes_raw(FIB_RULE_HDR.pack(fam, 0, 0, 0, 0, 0, 0, 0, 0))
     w.end()
     return w.data()
 
@@ -499,12 +557,14 @@ def build_dump(family: int = 0) -> bytes:
 # verbs
 
 
-def _spec(rule: Rule | None, kw: RuleFields, verb: str) -> Rule:
+def _spec(h: Handle, rule: Rule | None, kw: RuleFields, verb: str) -> Rule:
+    _check.handle(h)
     if rule is not None:
         if kw:
             raise TypeError(f"rule.{verb}() takes a Rule or keywords, not both")
         if not isinstance(rule, Rule):
-            raise TypeError(f"rule.{verb}() takes a Rule, not {rule!r}")
+            raise TypeError(f"rule.{verb}() takes a Rule, not {_check._show(rule)}")
+        _check.same_netns(rule.origin, h, "rule", _label(rule))
         return rule
     return Rule(**kw)  # type: ignore[arg-type]  # Rule normalises str/int inputs itself
 
@@ -530,7 +590,7 @@ def add(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> Non
     Raises :class:`~rawns.errors.AlreadyExists` for a duplicate rule,
     :class:`ValueError`/:class:`TypeError` for a bad field (nothing sent).
     """
-    r = _spec(rule, kw, "add")
+    r = _spec(h, rule, kw, "add")
     h.rtnl.request(build_add(r), op="RTM_NEWRULE", target=_label(r))
 
 
@@ -541,7 +601,7 @@ def delete(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> 
 
     Raises :class:`~rawns.errors.NotFound` if no rule matches.
     """
-    r = _spec(rule, kw, "delete")
+    r = _spec(h, rule, kw, "delete")
     if rule is None and "action" not in kw:
         # ip rule del sends FR_ACT_UNSPEC unless an action was named: match any action.
         r = _replace_action(r)
@@ -565,15 +625,14 @@ def dump(h: Handle, *, family: int | str | None = None) -> list[Rule]:
     both IPv4 and IPv6 rules (multicast routing rules need an explicit family).
     Raises :class:`~rawns.errors.DumpInterrupted` if the rules kept changing.
     """
-    if family is None:
-        fam = 0
-    elif isinstance(family, str):
-        fam = {"inet": 2, "inet6": 10, "ipv4": 2, "ipv6": 10, "4": 2, "6": 10}.get(family, -1)
-        if fam < 0:
-            raise ValueError(f"unknown family {family!r} (inet, inet6)")
-    else:
-        fam = family
-    rules = h.rtnl.dump(build_dump(fam), _parse_report, op="RTM_GETRULE", target="dump")
+    _check.handle(h)
+    fam = 0 if family is None else _family(family, "family")
+    origin = h.netns_ident
+
+    def parse(payload: bytes) -> Rule:
+        return parse_rule(payload, report=True, origin=origin)
+
+    rules = h.rtnl.dump(build_dump(fam), parse, op="RTM_GETRULE", target="dump")
     if family is None:
         rules = [r for r in rules if r.family in (socket.AF_INET, socket.AF_INET6)]
     return rules

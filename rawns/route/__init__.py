@@ -20,17 +20,20 @@ import struct
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast, overload
 
+from .. import _check
+from .._check import _show
 from .._inet import IPAddress, IPNetwork
 from .._rtnl import RT_SCOPE, RTA, RTM, RTMSG
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError, KernelError, NotFound
+from ..link import Link, LinkRef, resolve_index
+from ..link._base import check_here
 from ._decode import _SHAPES, _parse_route_general, _parse_shaped, parse_route, parse_run
-from ._encode import build_add, build_delete, build_dump, build_get, build_replace
+from ._encode import build_add, build_delete, build_dump, build_get, build_replace, check_get
 from ._types import _RT_TABLE_MAIN, Nexthop, Route, label
 
 if TYPE_CHECKING:
     from ..handle import Handle
-    from ..link import LinkRef
 
 __all__ = [
     "Nexthop",
@@ -55,35 +58,51 @@ _RTA_DST = int(RTA.DST)
 AF_INET = socket.AF_INET
 
 
-def _resolve(h: Handle, dev: LinkRef | None) -> int | None:
-    if dev is None:
+def _resolve(h: Handle, ref: LinkRef | None, what: str, names: dict[int, str]) -> int | None:
+    """The index of a checked reference (a request only for a name), noting how it was named."""
+    if ref is None:
         return None
-    from ..link import resolve_index
+    index = resolve_index(h, ref, what)
+    if isinstance(ref, str | Link):
+        names[index] = ref if isinstance(ref, str) else ref.name
+    return index
 
-    return resolve_index(h, dev)
 
+def _spec(
+    h: Handle, route: Route | None, kw: dict[str, object], *, delete: bool = False
+) -> tuple[Route, dict[int, str]]:
+    """The verb's Route, every value checked before a device name is looked up.
 
-def _spec(h: Handle, route: Route | None, kw: dict[str, object], *, delete: bool = False) -> Route:
-    given = {k: v for k, v in kw.items() if v is not None and v is not False}
+    Returns it with the names the caller gave devices (index -> name), for
+    error messages that name a device as the caller did.
+    """
+    _check.handle(h)
+    given = {k: v for k, v in kw.items() if v is not None and not (k == "onlink" and v is False)}
     if route is not None:
         if given:
             raise TypeError(
                 f"pass either a Route or keyword arguments, not both (got {sorted(given)})"
             )
         if not isinstance(route, Route):
-            raise TypeError(f"expected a Route, not {route!r}")
-        return route
+            raise TypeError(f"route must be a Route, not {type(route).__name__}: {_show(route)}")
+        _check.same_netns(route.origin, h, "route", label(route))
+        return route, {}
     if "dst" not in given:
         raise TypeError("a route needs dst= (a prefix, an address or 'default')")
-    dev = given.pop("dev", None)
+    dev = cast("LinkRef | None", given.pop("dev", None))
     if dev is not None:
-        given["oif"] = _resolve(h, cast("LinkRef", dev))
+        check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
     if delete:
         # ip route del: unspecified protocol/type match any, scope NOWHERE matches any.
         given.setdefault("protocol", 0)
         given.setdefault("type", 0)
         given.setdefault("scope", int(RT_SCOPE.NOWHERE))
-    return Route(**given)  # type: ignore[arg-type]  # keys are Route's keyword arguments
+    names: dict[int, str] = {}
+    if isinstance(dev, str):  # every value checked before the name is looked up
+        Route(**given)  # type: ignore[arg-type]  # keys are Route's keyword arguments
+    if dev is not None:
+        given["oif"] = _resolve(h, dev, "dev", names)
+    return Route(**given), names  # type: ignore[arg-type]
 
 
 def add(
@@ -114,10 +133,13 @@ def add(
     Raises :class:`~rawns.errors.AlreadyExists` if the route exists,
     :class:`~rawns.errors.InvalidArgument` (ENETUNREACH/EINVAL) for a gateway
     the kernel cannot reach, :class:`~rawns.errors.NotFound` for a missing
-    device, :class:`ValueError` for bad or mixed-family values (nothing sent).
+    device; :class:`ValueError`/:class:`TypeError`, naming the argument and
+    the value, for bad or mixed-family values, a zone id, host bits, a bad
+    ``h``, or a Route or Link from another namespace (nothing sent). Errors
+    name the device as given: ``dev v0``, or ``dev ifindex 5`` for an index.
     """
-    r = _spec(h, route, _kw(locals()))
-    h.rtnl.request(build_add(r), op="RTM_NEWROUTE", target=label(r))
+    r, names = _spec(h, route, _kw(locals()))
+    h.rtnl.request(build_add(r), op="RTM_NEWROUTE", target=label(r, names))
 
 
 def replace(
@@ -146,8 +168,8 @@ def replace(
 
     Raises as :func:`add`, except that an existing route is not an error.
     """
-    r = _spec(h, route, _kw(locals()))
-    h.rtnl.request(build_replace(r), op="RTM_NEWROUTE", target=label(r))
+    r, names = _spec(h, route, _kw(locals()))
+    h.rtnl.request(build_replace(r), op="RTM_NEWROUTE", target=label(r, names))
 
 
 def delete(
@@ -173,10 +195,11 @@ def delete(
 
     Equivalent to: ip route del DST [via GW] [dev DEV] [table T] [metric N]
 
-    Raises :class:`~rawns.errors.NotFound` (ESRCH) if no route matches.
+    Raises :class:`~rawns.errors.NotFound` (ESRCH) if no route matches;
+    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`.
     """
-    r = _spec(h, route, _kw(locals()), delete=True)
-    h.rtnl.request(build_delete(r), op="RTM_DELROUTE", target=label(r))
+    r, names = _spec(h, route, _kw(locals()), delete=True)
+    h.rtnl.request(build_delete(r), op="RTM_DELROUTE", target=label(r, names))
 
 
 def _kw(scope: dict[str, object]) -> dict[str, object]:
@@ -200,14 +223,26 @@ def dump(
 
     Equivalent to: ip [-4|-6] route show [table T] [dev DEV] [proto P] [type T]
 
+    Each :class:`Route` remembers the handle's namespace (:attr:`Route.origin`).
     Raises :class:`~rawns.errors.NotFound` if ``dev`` does not exist,
     :class:`~rawns.errors.DumpInterrupted` if the table kept changing (see
-    docs/dumps.md).
+    docs/dumps.md), :class:`ValueError`/:class:`TypeError` for a bad filter
+    (nothing sent).
     """
-    msg = build_dump(family=family, table=table, oif=_resolve(h, dev), protocol=protocol, type=type)
+    _check.handle(h)
+    if dev is not None:
+        check_here(h, dev, "dev")
+    build_dump(family=family, table=table, protocol=protocol, type=type)  # checks them all
+    oif = _resolve(h, dev, "dev", {})
+    msg = build_dump(family=family, table=table, oif=oif, protocol=protocol, type=type)
+    origin = h.netns_ident
+
+    def run(data: bytes, off: int, out: list[Route]) -> int:
+        return parse_run(data, off, out, origin)
+
     try:
         return h.rtnl.dump(
-            msg, op="RTM_GETROUTE", target="dump", parse_at=_parse_dumped, parse_run=parse_run
+            msg, op="RTM_GETROUTE", target="dump", parse_at=_dumped_parser(origin), parse_run=run
         )
     except NotFound as e:
         if table and e.extack and "table does not exist" in e.extack:
@@ -215,23 +250,38 @@ def dump(
         raise
 
 
-def _parse_dumped(data: bytes, start: int, end: int) -> Route | None:
-    # AF_UNSPEC dumps also walk the multicast (RTNL_FAMILY_IPMR...) tables:
-    # those are not unicast routes and are skipped. The common IPv4 shapes are
-    # tried here first, one call level less on the hot path of big dumps.
-    # (The GC pause that makes big dumps fast is the channel's, for every dump.)
-    if start >= end:
-        return None
-    family = data[start]
-    if family == 2:
-        shapes = _SHAPES.get(end - start)
-        if shapes is not None:
-            r = _parse_shaped(data, start, shapes)
-            if r is not None:
-                return r
-    elif family != 10:
-        return None
-    return _parse_route_general(data, start, end)
+def _dumped_parser(
+    origin: tuple[int, int] | None,
+) -> Callable[[bytes, int, int], Route | None]:
+    """The per-message decoder of a dump whose routes remember ``origin`` (Route.origin).
+
+    One function per dump, with the origin bound, rather than a wrapper that
+    passes it along: a call level less on the hot path of big dumps.
+    """
+
+    def parse_at(data: bytes, start: int, end: int) -> Route | None:
+        # AF_UNSPEC dumps also walk the multicast (RTNL_FAMILY_IPMR...) tables:
+        # those are not unicast routes and are skipped. The common IPv4 shapes
+        # are tried here first, one call level less on the hot path of big
+        # dumps. (The GC pause that makes big dumps fast is the channel's.)
+        if start >= end:
+            return None
+        family = data[start]
+        if family == 2:
+            shapes = _SHAPES.get(end - start)
+            if shapes is not None:
+                r = _parse_shaped(data, start, shapes, origin)
+                if r is not None:
+                    return r
+        elif family != 10:
+            return None
+        return _parse_route_general(data, start, end, origin)
+
+    return parse_at
+
+
+#: The decoder of a dump read without a handle (tests, the fuzz targets): no origin.
+_parse_dumped = _dumped_parser(None)
 
 
 def get(
@@ -250,13 +300,20 @@ def get(
     Equivalent to: ip route get DST [from SRC] [iif DEV] [oif DEV] [mark M] [fibmatch]
 
     Raises :class:`~rawns.errors.InvalidArgument` (ENETUNREACH) when no route
-    matches, :class:`~rawns.errors.NotFound` for a missing device.
+    matches, :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
+    _check.handle(h)
+    for what, ref in (("iif", iif), ("dev", dev)):
+        if ref is not None:
+            check_here(h, ref, what)
+    check_get(dst, src=src, mark=mark, tos=tos, fibmatch=fibmatch)  # before any name lookup
+    names: dict[int, str] = {}
     msg = build_get(
         dst,
         src=src,
-        iif=_resolve(h, iif),
-        oif=_resolve(h, dev),
+        iif=_resolve(h, iif, "iif", names),
+        oif=_resolve(h, dev, "dev", names),
         mark=mark,
         tos=tos,
         fibmatch=fibmatch,
@@ -264,7 +321,7 @@ def get(
     replies = h.rtnl.request(msg, op="RTM_GETROUTE", target=str(dst))
     for r in replies:
         if r.type == _RTM_NEWROUTE:
-            return parse_route(r.payload)
+            return parse_route(r.payload, origin=h.netns_ident)
     raise DecodeError(f"RTM_GETROUTE {dst}: the kernel sent no route")
 
 
@@ -308,12 +365,19 @@ def add_many(
     :class:`~rawns.errors.KernelError` for it. With ``check`` (the default)
     the first error is raised once every ack is in; routes before and after it
     are still added (rtnetlink has no transaction, so there is no rollback).
-    Raises :class:`ValueError` for a malformed destination before sending.
+    Raises :class:`ValueError`/:class:`TypeError` for a malformed destination
+    or value, or a Route from another namespace, before sending anything.
     """
+    _check.handle(h)
+    _check.boolean(replace, "replace")
+    _check.boolean(check, "check")
+    if not isinstance(routes, Iterable) or isinstance(routes, str | bytes):
+        raise TypeError(f"routes must be an iterable of Route or str, not {_show(routes)}")
     build = build_replace if replace else build_add
     templates: dict[bool, _Template] = {}
     msgs: list[bytes] = []
     labels: list[Route | str] = []
+    # Every request is built (and so every value checked) before the first is sent.
     for r in routes:
         if isinstance(r, str):
             v6 = ":" in r
@@ -323,8 +387,13 @@ def add_many(
             msgs.append(template.message(r))
             labels.append(f"{r}{template.suffix}")
         else:
+            if not isinstance(r, Route):
+                raise TypeError(
+                    f"routes must hold Route values or destination strings, not {_show(r)}"
+                )
             if common:
                 raise TypeError("keyword fields apply to destination strings, not Route values")
+            _check.same_netns(r.origin, h, "route", label(r))
             msgs.append(build(r))
             labels.append(r)
     return h.rtnl.pipeline(msgs, op="RTM_NEWROUTE", targets=_Labels(labels), check=check)
@@ -355,6 +424,8 @@ class _Template:
         addr, sep, plen_s = dst.partition("/")
         try:
             packed = socket.inet_pton(self.fam, addr)
+            if sep and not (plen_s.isdigit() and plen_s.isascii()):
+                raise ValueError(plen_s)
             plen = int(plen_s) if sep else self.max_plen
         except (OSError, ValueError):
             v = 4 if self.alen == 4 else 6

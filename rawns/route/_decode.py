@@ -66,7 +66,7 @@ _n_attrs = _setter(Nexthop, "attrs")
 #: (a unit test checks them against ``dataclasses.fields(Route)``).
 _FAST_FIELDS = (
     "family", "dst", "gateway", "oif", "prefsrc", "metric", "table", "protocol", "scope",
-    "type", "flags", "tos", "src", "iif", "metrics", "nexthops", "pref", "attrs",
+    "type", "flags", "tos", "src", "iif", "metrics", "nexthops", "pref", "attrs", "origin",
 )  # fmt: skip
 
 
@@ -75,7 +75,7 @@ class _RouteSlots:
 
     A decoded route is filled here with plain slot stores and then becomes a
     Route by ``__class__`` assignment (allowed between classes with the same
-    slots). Setting 18 frozen slots one by one through their descriptors
+    slots). Setting 19 frozen slots one by one through their descriptors
     costs three times as much, and decoding is the hot path of big dumps.
     """
 
@@ -101,6 +101,7 @@ class _RouteSlots:
         nexthops: tuple[Nexthop, ...],
         pref: int | None,
         attrs: tuple[Attr, ...],
+        origin: tuple[int, int] | None,
     ) -> None:
         self.family = family
         self.dst = dst
@@ -120,6 +121,7 @@ class _RouteSlots:
         self.nexthops = nexthops
         self.pref = pref
         self.attrs = attrs
+        self.origin = origin
 
 
 def _make_route(*values: object) -> Route:
@@ -264,7 +266,12 @@ for _types in _KNOWN_SHAPES:
     _SHAPES[_sh.struct.size] = (*_SHAPES.get(_sh.struct.size, ()), _sh)
 
 
-def _parse_shaped(payload: bytes, start: int, shapes: tuple[_Shape, ...]) -> Route | None:
+def _parse_shaped(
+    payload: bytes,
+    start: int,
+    shapes: tuple[_Shape, ...],
+    origin: tuple[int, int] | None = None,
+) -> Route | None:
     for sh in shapes:
         v = sh.struct.unpack_from(payload, start)
         if v[9::2] != sh.headers:
@@ -292,33 +299,45 @@ def _parse_shaped(payload: bytes, start: int, shapes: tuple[_Shape, ...]) -> Rou
         r.tos = v[3]
         r.src = r.iif = r.pref = None
         r.metrics = r.nexthops = r.attrs = ()
+        r.origin = origin
         r.__class__ = Route
         return cast(Route, r)
     return None
 
 
-def parse_route(payload: bytes, start: int = 0, end: int | None = None) -> Route:
+def parse_route(
+    payload: bytes,
+    start: int = 0,
+    end: int | None = None,
+    origin: tuple[int, int] | None = None,
+) -> Route:
     """Decode an RTM_NEWROUTE/DELROUTE payload (rtmsg + attributes) into a :class:`Route`.
 
     ``payload[start:end]`` is the part after the netlink header, so a dump
-    can be decoded in place. Raises :class:`~rawns.errors.DecodeError` on
-    malformed input or a family other than IPv4/IPv6.
+    can be decoded in place. ``origin`` is kept in :attr:`Route.origin` (the
+    verbs pass their handle's :attr:`~rawns.Handle.netns_ident`). Raises
+    :class:`~rawns.errors.DecodeError` on malformed input or a family other
+    than IPv4/IPv6.
     """
     if end is None:
         end = len(payload)
     elif end > len(payload):
         raise DecodeError(f"route payload ends at {end}, past the buffer ({len(payload)})")
+    if start < 0:
+        raise DecodeError(f"route payload start {start} is before the buffer")
     if end - start < _RTMSG_SIZE:
         raise DecodeError(f"rtmsg needs {_RTMSG_SIZE} bytes, got {end - start}", offset=start)
     shapes = _SHAPES.get(end - start)
     if shapes is not None and payload[start] == AF_INET:
-        r = _parse_shaped(payload, start, shapes)
+        r = _parse_shaped(payload, start, shapes, origin)
         if r is not None:
             return r
-    return _parse_route_general(payload, start, end)
+    return _parse_route_general(payload, start, end, origin)
 
 
-def _parse_route_general(payload: bytes, start: int, end: int) -> Route:
+def _parse_route_general(
+    payload: bytes, start: int, end: int, origin: tuple[int, int] | None = None
+) -> Route:
     """:func:`parse_route` without the shaped fast path (bounds already checked)."""
     if end - start < _RTMSG_SIZE:
         raise DecodeError(f"rtmsg needs {_RTMSG_SIZE} bytes, got {end - start}", offset=start)
@@ -413,7 +432,7 @@ def _parse_route_general(payload: bytes, start: int, end: int) -> Route:
         net = _net6(int.from_bytes(dst, "big"), dst_len)
     return _make_route(
         family, net, gateway, oif, prefsrc, metric, table, protocol, scope, rtype, flags, tos,
-        src, iif, metrics, nexthops, pref, () if rest is None else tuple(rest),
+        src, iif, metrics, nexthops, pref, () if rest is None else tuple(rest), origin,
     )  # fmt: skip
 
 
@@ -552,7 +571,9 @@ for _types in _KNOWN_SHAPES:
     _RUNS[_run.size] = (*_RUNS.get(_run.size, ()), _run)
 
 
-def parse_run(data: bytes, off: int, out: list[Route]) -> int:
+def parse_run(
+    data: bytes, off: int, out: list[Route], origin: tuple[int, int] | None = None
+) -> int:
     """Decode the run of alike IPv4 route messages at ``off`` into ``out``.
 
     The ``parse_run`` of :meth:`~rawns._conversation.Conversation.receive_dump`:
@@ -560,6 +581,8 @@ def parse_run(data: bytes, off: int, out: list[Route]) -> int:
     Returns the offset past the last message decoded, ``off`` if this is no
     run (then the message goes through :func:`parse_route` as usual, which
     is also where anything unusual in a run, like a bad dst_len, is reported).
+    ``origin`` (the dumping handle's namespace) goes into every route's
+    :attr:`Route.origin`.
     """
     size: int = _U32.unpack_from(data, off)[0]
     runs = _RUNS.get(size)
@@ -582,13 +605,20 @@ def parse_run(data: bytes, off: int, out: list[Route]) -> int:
             done = 0
             while m - done >= _RUN_MIN:
                 piece = min(_RUN_MAX, 1 << ((m - done).bit_length() - 1))
-                _decode_run(run, data, off + done * size, piece, out)
+                _decode_run(run, data, off + done * size, piece, out, origin)
                 done += piece
             return off + done * size
     return off
 
 
-def _decode_run(run: _Run, data: bytes, off: int, m: int, out: list[Route]) -> None:
+def _decode_run(
+    run: _Run,
+    data: bytes,
+    off: int,
+    m: int,
+    out: list[Route],
+    origin: tuple[int, int] | None = None,
+) -> None:
     """Decode the ``m`` messages from ``off``, all checked by :meth:`_Run.length`."""
     flat = run.struct_for(m).unpack_from(data, off)
     append = out.append
@@ -634,5 +664,6 @@ def _decode_run(run: _Run, data: bytes, off: int, m: int, out: list[Route]) -> N
         r.tos = tos
         r.src = r.iif = r.pref = None
         r.metrics = r.nexthops = r.attrs = ()
+        r.origin = origin
         r.__class__ = Route
         append(r)

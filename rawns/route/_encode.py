@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import _check
 from .._inet import (
     AF_INET,
     AF_INET6,
@@ -51,7 +52,7 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
     in ``rtm_table``), RTA_PREF, RTA_IIF, RTA_OIF, RTA_METRICS, RTA_MULTIPATH.
     """
     if not isinstance(route, Route):
-        raise TypeError(f"expected a Route, not {route!r}")
+        raise TypeError(f"route must be a Route, not {type(route).__name__}: {_check._show(route)}")
     table = route.table
     dst = route.dst
     src = route.src
@@ -139,20 +140,59 @@ def build_dump(
     type: int | None = None,
 ) -> bytes:
     """RTM_GETROUTE dump, filtered in the kernel (strict checking honours these filters)."""
-    if family not in (0, AF_INET, AF_INET6):
-        raise ValueError(f"route dump family must be 0, AF_INET or AF_INET6, not {family!r}")
+    check_family(family, "route dump family")
+    t = _check.optional(table, _check.uint, 32, "route dump table") or 0
+    _check.optional(oif, _check.ifindex, "route dump oif")
+    proto = _check.optional(protocol, _check.uint, 8, "route dump protocol") or 0
+    rtype = _check.optional(type, _check.uint, 8, "route dump type") or 0
     w = Writer()
     w.begin(_RTM_GETROUTE, flags=_F_DUMP)
-    t = table or 0
-    w.put_bytes_raw(
-        RTMSG.pack(family, 0, 0, 0, t if t < 256 else 0, protocol or 0, 0, type or 0, 0)
-    )
+    w.put_bytes_raw(RTMSG.pack(family, 0, 0, 0, t if t < 256 else 0, proto, 0, rtype, 0))
     if t >= 256:
         w.put_u32(_RTA_TABLE, t)
     if oif is not None:
         w.put_u32(_RTA_OIF, oif)
     w.end()
     return w.data()
+
+
+def check_family(family: object, what: str) -> int:
+    """0 (both), AF_INET or AF_INET6."""
+    fam = _check.integer(family, what, 0, 255)
+    if fam not in (0, AF_INET, AF_INET6):
+        raise ValueError(f"{what} must be 0, AF_INET (2) or AF_INET6 (10), not {family!r}")
+    return fam
+
+
+def check_get(
+    dst: object,
+    *,
+    src: object = None,
+    iif: object = None,
+    oif: object = None,
+    mark: object = None,
+    tos: object = 0,
+    fibmatch: object = False,
+    family: object = 0,
+) -> tuple[IPAddress, IPAddress | None]:
+    """Every argument of :func:`build_get` checked; the destination and source, normalised.
+
+    ``iif``/``oif`` may be None here (the verb checks its ``dev=``/``iif=``
+    references itself, then resolves them).
+    """
+    fam = check_family(family, "route get family")
+    _check.no_zone(dst, "route get dst")
+    d = to_address(dst, "route get dst", fam or None)
+    s = None
+    if src is not None:
+        _check.no_zone(src, "route get src (from)")
+        s = to_address(src, "route get src (from)", family_of(d))
+    _check.optional(iif, _check.ifindex, "route get iif")
+    _check.optional(oif, _check.ifindex, "route get oif")
+    _check.optional(mark, _check.uint, 32, "route get mark")
+    _check.uint(tos, 8, "route get tos")
+    _check.boolean(fibmatch, "route get fibmatch")
+    return d, s
 
 
 def build_get(
@@ -173,9 +213,10 @@ def build_get(
     ``fibmatch`` asks for the matching FIB entry rather than the resolved
     path (``ip route get fibmatch``).
     """
-    d = to_address(dst, "route get dst", family or None)
+    d, s = check_get(
+        dst, src=src, iif=iif, oif=oif, mark=mark, tos=tos, fibmatch=fibmatch, family=family
+    )
     fam = family_of(d)
-    s = None if src is None else to_address(src, "route get src (from)", fam)
     flags = int(RTM_F.FIB_MATCH) if fibmatch else 0
     if fam == AF_INET:
         # IPv6 refuses any flag but FIB_MATCH under strict checking (net/ipv6/

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .. import _check
 from .._inet import (
     AF_INET,
     AF_INET6,
@@ -79,16 +80,20 @@ class Nexthop:
         onlink: bool = False,
         attrs: tuple[Attr, ...] = (),
     ) -> None:
-        gw = None if gateway is None else to_address(gateway, "nexthop gateway")
-        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 256:
-            raise ValueError(f"nexthop weight must be an int in 1..256, not {weight!r}")
-        _check_index(oif, "nexthop oif")
+        gw = None
+        if gateway is not None:
+            _check.no_zone(gateway, "nexthop gateway")
+            gw = to_address(gateway, "nexthop gateway")
+        _check.optional(oif, _check.ifindex, "nexthop oif")
+        _check.integer(weight, "nexthop weight", 1, 256)
+        _check.uint(flags, 8, "nexthop flags")  # rtnh_flags is an unsigned char
+        _check.boolean(onlink, "nexthop onlink")
         _set = object.__setattr__
         _set(self, "gateway", gw)
         _set(self, "oif", oif)
         _set(self, "weight", weight)
-        _set(self, "flags", int(flags) | (_RTNH_F_ONLINK if onlink else 0))
-        _set(self, "attrs", tuple(attrs))
+        _set(self, "flags", flags | (_RTNH_F_ONLINK if onlink else 0))
+        _set(self, "attrs", check_attrs(attrs, "nexthop attrs"))
 
     @property
     def onlink(self) -> bool:
@@ -149,6 +154,10 @@ class Route:
     """RTA_PREF: IPv6 router preference (0 medium, 1 high, 3 low)."""
     attrs: tuple[Attr, ...] = field(compare=False, repr=False)
     """Attributes not decoded above (RTA_CACHEINFO, RTA_UID, RTA_EXPIRES...), raw."""
+    origin: tuple[int, int] | None = field(compare=False, repr=False)
+    """The namespace the route was dumped or got from (:attr:`Handle.netns_ident
+    <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse a
+    route from another namespace, whose ``oif`` means another link there."""
 
     def __init__(
         self,
@@ -173,10 +182,19 @@ class Route:
         pref: int | None = None,
         family: int = 0,
         attrs: tuple[Attr, ...] = (),
+        origin: tuple[int, int] | None = None,
     ) -> None:
-        fam = int(family)
+        fam = _check.integer(family, "route family", 0, 255)
         if fam not in (0, AF_INET, AF_INET6):
             raise ValueError(f"route family must be AF_INET or AF_INET6, not {family!r}")
+        # Zone ids first: netlink has no field for them, so they would be dropped.
+        for what, v in (
+            ("route dst", dst),
+            ("route gateway", gateway),
+            ("route prefsrc", prefsrc),
+            ("route src (from)", src),
+        ):
+            _check.no_zone(v, what)
         # Infer the family from whatever addresses are given, checking they agree.
         gw = prs = None
         d_norm: IPNetwork | None = None
@@ -193,41 +211,36 @@ class Route:
         if src is not None:
             s_norm = to_network(src, "route src (from)", fam or None)
             fam = family_of(s_norm)
-        hops = tuple(nexthops)
+        hops = _nexthops(nexthops)
         for nh in hops:
-            if not isinstance(nh, Nexthop):
-                raise TypeError(f"nexthops must hold Nexthop values, not {nh!r}")
             if nh.gateway is not None:
                 to_address(nh.gateway, "nexthop gateway", fam or None)
                 fam = family_of(nh.gateway)
         fam = fam or AF_INET  # ip's default family
         if d_norm is None:
             d_norm = to_network(dst, "route dst", fam)
-        if pref is not None and fam != AF_INET6:
-            raise ValueError(f"route pref (RTA_PREF) is IPv6-only; {d_norm} is IPv4")
-        for name, v in (("metric", metric), ("table", table), ("oif", oif), ("iif", iif)):
-            if v is not None and (
-                isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFFFFFF
-            ):
-                raise ValueError(f"route {name} must be an int in 0..4294967295, not {v!r}")
-        for name, v in (("protocol", protocol), ("type", type), ("tos", tos)):
-            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 255:
-                raise ValueError(f"route {name} must be an int in 0..255, not {v!r}")
-        rtype = int(type)
+        _check.optional(oif, _check.ifindex, "route oif")
+        _check.optional(iif, _check.ifindex, "route iif")
+        _check.optional(metric, _check.uint, 32, "route metric")
+        _check.optional(table, _check.uint, 32, "route table")
+        _check.uint(protocol, 8, "route protocol")
+        rtype = _check.uint(type, 8, "route type")
+        _check.uint(tos, 8, "route tos")
+        _check.uint(flags, 32, "route flags")
+        _check.boolean(onlink, "route onlink")
+        if pref is not None:
+            _check.uint(pref, 8, "route pref")
+            if pref not in _PREFS:
+                # The kernel reads any other value as medium (rtm_to_fib6_config).
+                raise ValueError(f"route pref must be 0 (medium), 1 (high) or 3 (low), not {pref}")
+            if fam != AF_INET6:
+                raise ValueError(f"route pref (RTA_PREF) is IPv6-only; {d_norm} is IPv4")
         if table is None:
             table = _RT_TABLE_LOCAL if rtype in _LOCAL_TABLE_TYPES else _RT_TABLE_MAIN
         if scope is None:
             scope = _default_scope(fam, rtype, gw is not None or bool(hops), delete=False)
-        if isinstance(scope, bool) or not isinstance(scope, int) or not 0 <= scope <= 255:
-            raise ValueError(f"route scope must be an int in 0..255, not {scope!r}")
-        if isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags <= 0xFFFFFFFF:
-            raise ValueError(f"route flags must be an int in 0..4294967295, not {flags!r}")
-        mx = [(int(t), v) for t, v in metrics if int(t) != _RTAX_MTU or mtu is None]
-        if mtu is not None:
-            if isinstance(mtu, bool) or not isinstance(mtu, int) or mtu <= 0:
-                raise ValueError(f"route mtu must be a positive int, not {mtu!r}")
-            mx.append((_RTAX_MTU, mtu))
-            mx.sort(key=lambda m: m[0])
+        _check.uint(scope, 8, "route scope")
+        mx = _metrics(metrics, mtu)
         _set = object.__setattr__
         _set(self, "family", fam)
         _set(self, "dst", d_norm)
@@ -243,10 +256,11 @@ class Route:
         _set(self, "tos", int(tos))
         _set(self, "src", s_norm)
         _set(self, "iif", iif)
-        _set(self, "metrics", tuple(mx))
+        _set(self, "metrics", mx)
         _set(self, "nexthops", hops)
         _set(self, "pref", pref)
-        _set(self, "attrs", tuple(attrs))
+        _set(self, "attrs", check_attrs(attrs, "route attrs"))
+        _set(self, "origin", origin)
 
     @property
     def mtu(self) -> int | None:
@@ -265,9 +279,57 @@ class Route:
         return self.dst.prefixlen == 0
 
 
-def _check_index(v: object, what: str) -> None:
-    if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v <= 0):
-        raise ValueError(f"{what} must be a positive interface index, not {v!r}")
+_PREFS = (0, 1, 3)  # ICMPV6_ROUTER_PREF_MEDIUM, _HIGH, _LOW
+
+
+def check_attrs(value: object, what: str) -> tuple[Attr, ...]:
+    """Raw attributes to send verbatim: :class:`~rawns._wire.Attr` values that fit a TLV."""
+    if not isinstance(value, tuple | list):
+        raise TypeError(f"{what} must be a tuple of Attr, not {_check._show(value)}")
+    for a in value:
+        if not isinstance(a, Attr):
+            raise TypeError(f"{what} must hold Attr values, not {_check._show(a)}")
+        _check.uint(a.type, 16, f"{what} type")
+        if not isinstance(a.value, bytes | bytearray):
+            raise TypeError(f"{what} value must be bytes, not {_check._show(a.value)}")
+        if len(a.value) > 0xFFFF - 4:
+            raise ValueError(f"{what} value of {len(a.value)} bytes does not fit an attribute")
+    return tuple(value)
+
+
+def _nexthops(value: object) -> tuple[Nexthop, ...]:
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes):
+        raise TypeError(f"route nexthops must be a list of Nexthop, not {_check._show(value)}")
+    hops = tuple(value)
+    for nh in hops:
+        if not isinstance(nh, Nexthop):
+            raise TypeError(f"route nexthops must hold Nexthop values, not {_check._show(nh)}")
+    return hops
+
+
+def _metrics(value: object, mtu: object) -> tuple[tuple[int, int | bytes], ...]:
+    """RTA_METRICS pairs, checked (u32 values, or raw bytes for RTAX_CC_ALGO), sorted like ip."""
+    mtu_v = None if mtu is None else _check.integer(mtu, "route mtu", 1, 0xFFFFFFFF)
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes):
+        raise TypeError(f"route metrics must be (RTAX_*, value) pairs, not {_check._show(value)}")
+    out: list[tuple[int, int | bytes]] = []
+    for m in value:
+        if not isinstance(m, tuple | list) or len(m) != 2:
+            raise TypeError(f"route metrics must be (RTAX_*, value) pairs, not {_check._show(m)}")
+        t, v = m
+        t = _check.integer(t, "route metrics type (RTAX_*)", 1, _NLA_TYPE_MASK)
+        if isinstance(v, bytes | bytearray):
+            if len(v) > 0xFFFF - 4:
+                raise ValueError(f"route metric {t} value of {len(v)} bytes is too long")
+            v = bytes(v)
+        else:
+            v = _check.uint(v, 32, f"route metric {t} value")
+        if t != _RTAX_MTU or mtu_v is None:
+            out.append((t, v))
+    if mtu_v is not None:
+        out.append((_RTAX_MTU, mtu_v))
+        out.sort(key=lambda m: m[0])
+    return tuple(out)
 
 
 def _default_scope(family: int, rtype: int, has_gateway: bool, *, delete: bool) -> int:
@@ -286,8 +348,16 @@ def _default_scope(family: int, rtype: int, has_gateway: bool, *, delete: bool) 
     return int(RT_SCOPE.UNIVERSE)
 
 
-def label(route: Route) -> str:
-    """``ip route`` syntax for a route, for error messages: ``10.1.0.0/16 via 10.0.0.1``."""
+def label(route: Route, names: Mapping[int, str] | None = None) -> str:
+    """``ip route`` syntax for a route, for error messages: ``10.1.0.0/16 via 10.0.0.1``.
+
+    A device is named as the caller named it: by its name when ``names``
+    (index -> name, from the verb's ``dev=``) has it, else ``dev ifindex N``.
+    """
+    if not isinstance(route, Route):
+        raise TypeError(f"route must be a Route, not {type(route).__name__}: {_check._show(route)}")
+    if names is not None and not isinstance(names, Mapping):
+        raise TypeError(f"names must be a mapping of index to name, not {_check._show(names)}")
     parts = [_dst_text(route.dst)]
     if route.type not in _UNICAST_LIKE:
         try:
@@ -297,12 +367,12 @@ def label(route: Route) -> str:
     if route.gateway is not None:
         parts.append(f"via {route.gateway}")
     if route.oif is not None:
-        parts.append(f"dev #{route.oif}")
+        parts.append(f"dev {_dev_text(route.oif, names)}")
     for nh in route.nexthops:
         parts.append(
             "nexthop"
             + (f" via {nh.gateway}" if nh.gateway is not None else "")
-            + (f" dev #{nh.oif}" if nh.oif is not None else "")
+            + (f" dev {_dev_text(nh.oif, names)}" if nh.oif is not None else "")
             + (f" weight {nh.weight}" if nh.weight != 1 else "")
         )
     if route.table not in (_RT_TABLE_MAIN, 0):
@@ -310,6 +380,11 @@ def label(route: Route) -> str:
     if route.metric is not None:
         parts.append(f"metric {route.metric}")
     return " ".join(parts)
+
+
+def _dev_text(index: int, names: Mapping[int, str] | None) -> str:
+    name = names.get(index) if names else None
+    return name if name is not None else f"ifindex {index}"
 
 
 def _dst_text(dst: IPNetwork) -> str:

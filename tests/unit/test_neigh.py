@@ -218,8 +218,8 @@ _ip_neighbours = st.builds(
     state=st.sampled_from(list(NUD)),
     flags=st.sampled_from([NTF(0), NTF.PROXY, NTF.ROUTER, NTF.PROXY | NTF.ROUTER]),
     protocol=st.one_of(st.none(), _u(0, 255)),
-    vlan=st.one_of(st.none(), _u(0, 4095)),
-    via=st.one_of(st.none(), _u(1, 2**32 - 1)),
+    vlan=st.one_of(st.none(), _u(1, 4094)),
+    via=st.one_of(st.none(), _u(1, 2**31 - 1)),
     flags_ext=st.one_of(st.none(), _u(0, 2**32 - 1)),
 )
 _fdb_entries = st.builds(
@@ -232,11 +232,11 @@ _fdb_entries = st.builds(
     flags=st.sampled_from([NTF.SELF, NTF.MASTER, NTF.SELF | NTF.MASTER, NTF.STICKY]),
     vni=st.one_of(st.none(), _u(0, 2**24 - 1)),
     src_vni=st.one_of(st.none(), _u(0, 2**24 - 1)),
-    port=st.one_of(st.none(), _u(0, 65535)),
-    vlan=st.one_of(st.none(), _u(0, 4095)),
-    via=st.one_of(st.none(), _u(1, 2**32 - 1)),
+    port=st.one_of(st.none(), _u(1, 65535)),
+    vlan=st.one_of(st.none(), _u(1, 4094)),
+    via=st.one_of(st.none(), _u(1, 2**31 - 1)),
     nh_id=st.one_of(st.none(), _u(0, 2**32 - 1)),
-    master=st.one_of(st.none(), _u(1, 2**32 - 1)),
+    master=st.one_of(st.none(), _u(1, 2**31 - 1)),
 )
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rawns import route
+from rawns import Handle, route
 from rawns.route import Route, build_add, build_replace
 
 COMMON: list[dict[str, Any]] = [
@@ -22,12 +22,21 @@ COMMON: list[dict[str, Any]] = [
 ]
 
 
-class _Recorder:
-    """A stand-in Handle whose rtnl.pipeline records the messages."""
+class _Recorder(Handle):
+    """A stand-in Handle (no sockets) whose rtnl.pipeline records the messages."""
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # no super().__init__: nothing to open
         self.msgs: list[bytes] = []
-        self.rtnl = self
+        self._ident = (0, 0)
+        self._label = "the recorder's"
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    @property
+    def rtnl(self) -> Any:
+        return self
 
     def pipeline(self, msgs: list[bytes], **kw: Any) -> list[None]:
         self.msgs = list(msgs)
@@ -57,7 +66,7 @@ def test_fast_path_bytes_equal_the_route_path(
     )
     dsts = data.draw(st.lists(_dsts(v6), min_size=1, max_size=5))
     h = _Recorder()
-    route.add_many(h, dsts, replace=replace, **common)  # type: ignore[arg-type]
+    route.add_many(h, dsts, replace=replace, **common)
     build = build_replace if replace else build_add
     assert h.msgs == [build(Route(dst=d, **common)) for d in dsts]
 
@@ -68,10 +77,10 @@ def test_fast_path_bytes_equal_the_route_path(
 def test_bad_destination_is_named_before_sending(bad: str) -> None:
     h = _Recorder()
     with pytest.raises(ValueError, match=r"route (dst|gateway)"):
-        route.add_many(h, ["10.1.0.0/24", bad], gateway="10.0.0.2")  # type: ignore[arg-type]
+        route.add_many(h, ["10.1.0.0/24", bad], gateway="10.0.0.2")
     assert h.msgs == []
 
 
 def test_keywords_do_not_apply_to_route_values() -> None:
     with pytest.raises(TypeError):
-        route.add_many(_Recorder(), [Route(dst="10.0.0.0/8")], gateway="10.0.0.2")  # type: ignore[arg-type]
+        route.add_many(_Recorder(), [Route(dst="10.0.0.0/8")], gateway="10.0.0.2")

@@ -30,9 +30,15 @@ def _payload(hdr: tuple[int, ...], *attrs: Attr) -> bytes:
 
 
 def test_inputs_are_normalised_once() -> None:
-    r = Rule(src="10.1.2.3/8", dst=ipaddress.ip_address("192.0.2.1"), table="main")
-    assert r.src == ipaddress.IPv4Network("10.0.0.0/8")  # host bits masked, as the kernel matches
+    r = Rule(src="10.0.0.0/8", dst=ipaddress.ip_address("192.0.2.1"), table="main")
+    assert r.src == ipaddress.IPv4Network("10.0.0.0/8")
     assert r.dst == ipaddress.IPv4Network("192.0.2.1/32")
+    # Host bits are refused, not masked; an interface value keeps them, as ip would.
+    with pytest.raises(ValueError, match="host bits"):
+        Rule(src="10.1.2.3/8", table="main")
+    kept = Rule(src=ipaddress.IPv4Interface("10.1.2.3/8"), table="main").src
+    assert kept == ipaddress.IPv4Interface("10.1.2.3/8")
+    assert Rule(src=ipaddress.IPv4Interface("10.0.0.0/8"), table=1).src == r.src
     assert (r.family, r.table, r.action) == (2, 254, FR_ACT.TO_TBL)
     assert Rule(src="all", table=1).src is None
     assert Rule(dst="fd00::/8", action="blackhole").family == 10
@@ -152,13 +158,20 @@ def test_dump_request_is_a_bare_header() -> None:
 
 _u = st.integers
 _opt = st.none
-_v4 = st.builds(
-    lambda a, n: ipaddress.IPv4Network((a, n), strict=False), st.ip_addresses(v=4), _u(0, 32)
+_v4 = st.one_of(
+    st.builds(
+        lambda a, n: ipaddress.IPv4Network((a, n), strict=False), st.ip_addresses(v=4), _u(0, 32)
+    ),
+    st.builds(lambda a, n: ipaddress.IPv4Interface((a, n)), st.ip_addresses(v=4), _u(1, 31)),
 )
-_v6 = st.builds(
-    lambda a, n: ipaddress.IPv6Network((a, n), strict=False), st.ip_addresses(v=6), _u(0, 128)
+_v6 = st.one_of(
+    st.builds(
+        lambda a, n: ipaddress.IPv6Network((a, n), strict=False), st.ip_addresses(v=6), _u(0, 128)
+    ),
+    st.builds(lambda a, n: ipaddress.IPv6Interface((a, n)), st.ip_addresses(v=6), _u(1, 127)),
 )
-_port_range = st.tuples(_u(0, 65535), _u(0, 65535)).map(lambda t: (min(t), max(t)))
+# the kernel takes ports 1..65534 (fib_rule_port_range_valid)
+_port_range = st.tuples(_u(1, 65534), _u(1, 65534)).map(lambda t: (min(t), max(t)))
 
 
 @st.composite
