@@ -18,6 +18,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .. import _check
 from .._nfnl import NF_VERDICT, NFT_VERDICT, NFTA_DATA, NFTA_VERDICT
 from .._wire import NLA_F_NESTED, NLA_TYPE_MASK, attr_str, iter_attrs
 from ..errors import DecodeError
@@ -64,7 +65,13 @@ def nest(atype: int, payload: bytes) -> bytes:
 
 
 def be32(atype: int, value: int) -> bytes:
-    """A 32-bit big-endian attribute; negative values (priorities, verdicts) wrap."""
+    """A 32-bit big-endian attribute; negative values (priorities, verdicts) as s32.
+
+    The specs check every field at construction; this refusal is the last
+    line, so that nothing out of range is ever masked into the field.
+    """
+    if not -0x80000000 <= value <= 0xFFFFFFFF:
+        raise ValueError(f"nf_tables attribute {atype}: {value!r} does not fit 32 bits")
     return _HDR8[atype] + _BE32.pack(value & 0xFFFFFFFF)
 
 
@@ -83,13 +90,21 @@ def be16(atype: int, value: int) -> bytes:
 
 
 def u8(atype: int, value: int) -> bytes:
+    if not 0 <= value <= 0xFF:
+        raise ValueError(f"nf_tables attribute {atype}: {value!r} is not a u8")
     return _NLA.pack(5, atype) + bytes((value,)) + b"\0\0\0"
 
 
 def strz(atype: int, value: str) -> bytes:
-    """A NUL-terminated string (NLA_STRING as libnftnl sends it)."""
+    """A NUL-terminated string (NLA_STRING as libnftnl sends it); a NUL inside is refused.
+
+    The kernel would read the string only up to that NUL (``nla_strscpy``),
+    so ``"c2\\0x"`` would silently become ``"c2"``.
+    """
     if not isinstance(value, str):
         raise TypeError(f"nf_tables attribute {atype}: expected a str, not {value!r}")
+    if "\0" in value:
+        raise ValueError(f"nf_tables attribute {atype}: {value!r} contains a NUL byte")
     return attr(atype, value.encode() + b"\0")
 
 
@@ -159,15 +174,15 @@ class Verdict:
     chain: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in _VERDICT_CODES:
-            raise ValueError(
-                f"unknown verdict {self.kind!r}; expected one of {', '.join(_VERDICT_CODES)}"
-            )
+        _check.choice(self.kind, "Verdict.kind", _VERDICT_CODES)
         if (self.kind in ("jump", "goto")) != (self.chain is not None):
             raise ValueError(
                 f"verdict {self.kind!r} "
-                + ("needs a chain" if self.chain is None else "takes no chain")
+                + ("needs a chain" if self.chain is None else f"takes no chain, not {self.chain!r}")
             )
+        if self.chain is not None:
+            # A NUL would end the name in the kernel: "jump c2\0x" would jump to c2.
+            _check.nft_name(self.chain, "Verdict.chain")
 
     @property
     def code(self) -> int:

@@ -15,10 +15,12 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from .. import _check
 from .._nfnl import FAMILY_NAMES, NFGENMSG, NFT_TYPE_BASE, family_name, family_number, msg_name
 from .._rtnl_consts import NLM_F
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError
+from . import _args
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -61,6 +63,8 @@ def message(
     msg: int, family: int, body: bytes, *, flags: int = 0, seq: int = 0, ack: bool = False
 ) -> bytes:
     """One nf_tables message: nlmsghdr, nfgenmsg, then ``body`` (padded attributes)."""
+    _check.uint(seq, 32, "seq")
+    _check.boolean(ack, "ack")
     f = F_REQUEST | flags | (F_ACK if ack else 0)
     n = NLMSG_HDRLEN + _NFGEN_LEN + len(body)
     return _HDR.pack(n, NFT_TYPE_BASE | msg, f, seq, 0) + NFGENMSG.pack(family, 0, 0) + body
@@ -68,6 +72,8 @@ def message(
 
 def parse_header(payload: bytes) -> tuple[str, int]:
     """``(family keyword, res_id)`` from the nfgenmsg that starts a reply payload."""
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
     if len(payload) < _NFGEN_LEN:
         raise DecodeError(f"nf_tables message of {len(payload)} bytes has no nfgenmsg")
     fam, _version, res_id = NFGENMSG.unpack_from(payload)
@@ -76,9 +82,9 @@ def parse_header(payload: bytes) -> tuple[str, int]:
     return family_name(fam), res_id
 
 
-def norm_family(family: str | int) -> str:
+def norm_family(family: str | int, what: str = "family") -> str:
     """Normalise a family given as keyword or NFPROTO number to the keyword."""
-    return family_name(family_number(family))
+    return _args.family(family, what)
 
 
 def dump(
@@ -146,11 +152,6 @@ def udata_comment(data: bytes | None, utype: int = 0) -> str | None:
     return v.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
 
-def comment_tlv(comment: str, utype: int = 0) -> bytes:
-    """A comment as nft stores it: a NUL-terminated string TLV (at most 128 bytes)."""
-    if not isinstance(comment, str):
-        raise TypeError(f"comment must be a str, not {comment!r}")
-    raw = comment.encode() + b"\0"
-    if len(raw) > 128:
-        raise ValueError(f"comment of {len(raw) - 1} bytes is too long (nft allows 127)")
-    return udata_tlv(utype, raw)
+def comment_tlv(comment: str, utype: int = 0, what: str = "comment") -> bytes:
+    """A comment as nft stores it: a NUL-terminated string TLV (at most 128 bytes + NUL)."""
+    return udata_tlv(utype, _args.comment(comment, what).encode() + b"\0")

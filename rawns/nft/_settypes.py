@@ -8,15 +8,18 @@ from __future__ import annotations
 import ipaddress
 import struct
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
+from .. import _check
 from .._nfnl import (
+    FAMILIES,
     NFT_DATA,
     NFT_SET,
     NFTA_DATA,
     NFTA_SET_ELEM,
 )
 from .._wire import Attr
+from . import _args
 from ._codec import (
     Verdict,
     attr,
@@ -26,9 +29,6 @@ from ._codec import (
     nest,
 )
 from .tables import Table
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["DATATYPES", "Datatype", "Element", "Set", "Value"]
 
@@ -86,7 +86,10 @@ class Set:
     ``key_type``/``data_type`` are nft datatype numbers (see
     :data:`DATATYPES`; a verdict map has ``data_type`` NFT_DATA_VERDICT),
     ``flags`` NFT_SET (4 interval, 8 map, 16 timeout ...), ``timeout`` in
-    milliseconds. ``handle`` and ``id`` do not take part in equality.
+    milliseconds. ``handle`` and ``id`` do not take part in equality. A
+    dumped set remembers the namespace it came from (``origin``); a
+    transaction on a handle in another namespace refuses it. Every field is
+    checked here (names 1..255 bytes without NUL, numbers in their range).
     """
 
     family: str
@@ -106,15 +109,35 @@ class Set:
     handle: int | None = field(default=None, compare=False)
     id: int | None = field(default=None, compare=False)
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        Table(family=self.family, name=self.table)
-        if not self.name:
-            raise ValueError("a set needs a name")
+        fam = _args.family(self.family, "Set.family")
+        if fam is not self.family:
+            object.__setattr__(self, "family", fam)
+        _check.nft_name(self.table, "Set.table")
+        _check.nft_name(self.name, "Set.name")
+        _check.uint(self.key_type, 32, "Set.key_type")
+        _check.uint(self.key_len, 32, "Set.key_len")
+        _check.uint(self.flags, 32, "Set.flags")
+        _check.optional(self.data_type, _check.uint, 32, "Set.data_type")
+        _check.optional(self.data_len, _check.uint, 32, "Set.data_len")
+        _check.optional(self.policy, _check.uint, 32, "Set.policy")
+        _check.optional(self.size, _check.uint, 32, "Set.size")
+        _check.optional(self.timeout, _check.uint, 64, "Set.timeout")
+        _check.optional(self.gc_interval, _check.uint, 32, "Set.gc_interval")
+        _args.comment_matches(self.comment, self.userdata, _UD_COMMENT, "Set")
+        _check.optional(self.handle, _check.uint, 64, "Set.handle")
+        _check.optional(self.id, _check.uint, 32, "Set.id")
+        _args.expect(self.attrs, tuple, "Set.attrs")
+        _args.origin(self.origin, "Set.origin")
 
     @property
     def nfproto(self) -> int:
-        return Table(family=self.family, name=self.table).nfproto
+        return FAMILIES[self.family]
+
+    def table_ref(self) -> Table:
+        return Table(family=self.family, name=self.table, origin=self.origin)
 
     @property
     def key(self) -> str:
@@ -150,7 +173,8 @@ class Element:
     """One set element as the kernel stores it: key bytes, map data, flags.
 
     ``flags`` 1 (NFT_SET_ELEM_INTERVAL_END) marks the end of an interval.
-    ``expiration`` is state and does not take part in equality.
+    ``expiration`` is state and does not take part in equality. ``key``,
+    ``key_end`` and value ``data`` are 1..64 bytes (NFT_DATA_VALUE_MAXLEN).
     """
 
     key: bytes
@@ -161,6 +185,19 @@ class Element:
     userdata: bytes | None = None
     expiration: int | None = field(default=None, compare=False)
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _args.data(self.key, "Element.key")
+        if self.data is not None and not isinstance(self.data, Verdict):
+            _args.data(self.data, "Element.data")
+        _check.uint(self.flags, 32, "Element.flags")
+        if self.key_end is not None:
+            _args.data(self.key_end, "Element.key_end")
+        _check.optional(self.timeout, _check.uint, 64, "Element.timeout")
+        if self.userdata is not None:
+            _args.userdata(self.userdata, "Element.userdata")
+        _check.optional(self.expiration, _check.uint, 64, "Element.expiration")
+        _args.expect(self.attrs, tuple, "Element.attrs")
 
     def encode(self) -> bytes:
         """The element's attributes in libnftnl's order (flags, timeout, key, data, udata)."""

@@ -10,25 +10,19 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
-import socket
-import struct
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
+from .. import _check, _inet
 from .._nfnl import (
     NFT_DATA,
     NFT_SET_ELEM,
 )
+from . import _args
 from ._codec import (
     Verdict,
 )
-from ._msg import (
-    udata_tlv,
-)
-
-if TYPE_CHECKING:
-    pass
+from ._msg import udata_tlv
 from ._settypes import (
     _BY_ID,
     _ELEM_F_INTERVAL_OPEN,
@@ -48,13 +42,8 @@ __all__ = ["decode_value", "elements_for", "encode_value", "removal_elements", "
 
 
 def _datatype(set_or_name: Set | str, which: str = "key") -> Datatype:
-    if isinstance(set_or_name, str):
-        try:
-            return DATATYPES[set_or_name]
-        except KeyError:
-            raise ValueError(
-                f"unknown set datatype {set_or_name!r}; rawns knows {', '.join(DATATYPES)}"
-            ) from None
+    if isinstance(set_or_name, str) or not isinstance(set_or_name, Set):
+        return DATATYPES[_check.choice(set_or_name, which, DATATYPES)]
     tid = set_or_name.key_type if which == "key" else set_or_name.data_type
     d = _BY_ID.get(tid or -1)
     if d is None:
@@ -62,89 +51,80 @@ def _datatype(set_or_name: Set | str, which: str = "key") -> Datatype:
     return d
 
 
-def _addr_range(value: object, version: int) -> tuple[int, int] | None:
+def _version_of(name: str) -> int:
+    return 4 if name == "ipv4_addr" else 6
+
+
+def _address(
+    value: object, d: Datatype, what: str
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address of the set's family; a zone id (``fe80::1%eth0``) is refused, not dropped."""
+    if not isinstance(value, str | ipaddress.IPv4Address | ipaddress.IPv6Address):
+        raise TypeError(
+            f"{what} must be an address (str or ipaddress) for a {d.name} set, "
+            f"not {type(value).__name__}: {value!r:.80}"
+        )
+    _check.no_zone(value, what)
+    fam = _inet.AF_INET if d.name == "ipv4_addr" else _inet.AF_INET6
+    return _inet.to_address(value, what, fam)
+
+
+def _network(value: object, d: Datatype, what: str) -> tuple[int, int]:
+    if not isinstance(value, str | ipaddress.IPv4Network | ipaddress.IPv6Network):
+        raise TypeError(f"{what} must be a network such as '10.0.0.0/8', not {value!r:.80}")
+    _check.no_zone(value, what)
+    fam = _inet.AF_INET if d.name == "ipv4_addr" else _inet.AF_INET6
+    net = _inet.to_network(value, what, fam)
+    return int(net.network_address), int(net.broadcast_address)
+
+
+def _addr_range(value: object, d: Datatype, what: str) -> tuple[int, int] | None:
     """A network or ``(low, high)`` pair as an integer range, or None for one address."""
     if isinstance(value, tuple):
-        lo, hi = value
-        a = ipaddress.ip_address(lo)
-        b = ipaddress.ip_address(hi)
-        if a.version != version or b.version != version:
-            raise ValueError(f"range {value!r} is not IPv{version}")
-        return int(a), int(b)
+        if len(value) != 2:
+            raise ValueError(f"{what} {value!r:.80} must be an address range (low, high)")
+        return int(_address(value[0], d, what)), int(_address(value[1], d, what))
     if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network) or (
         isinstance(value, str) and "/" in value
     ):
-        net = ipaddress.ip_network(value)
-        if net.version != version:
-            raise ValueError(f"{value!r} is not an IPv{version} network")
-        return int(net.network_address), int(net.broadcast_address)
+        return _network(value, d, what)
     return None
 
 
-def encode_value(dtype: Datatype | str, value: object) -> bytes:
+def encode_value(dtype: Datatype | str, value: object, what: str = "value") -> bytes:
     """One element value (not a range) as the key/data bytes of ``dtype``.
 
-    Raises ValueError/TypeError naming the value if it does not fit.
+    Raises ValueError/TypeError naming the value if it does not fit; nothing
+    is cut or rewritten (a zone id, a NUL in an interface name, 2**32 as a mark).
     """
-    d = _datatype(dtype) if isinstance(dtype, str) else dtype
+    d = dtype if isinstance(dtype, Datatype) else _datatype(dtype, "dtype")
     name = d.name
-    try:
-        if name in ("ipv4_addr", "ipv6_addr"):
-            a = ipaddress.ip_address(value)  # type: ignore[arg-type]  # checked by ipaddress
-            if a.max_prefixlen != d.len * 8:
-                raise ValueError(f"{value!r} is not an {name}")
-            return a.packed
-        if name == "inet_service":
-            port = _as_int(value)
-            if not 0 <= port <= 0xFFFF:
-                raise ValueError(f"port {value!r} is out of range")
-            return port.to_bytes(2, "big")
-        if name == "inet_proto":
-            if isinstance(value, str) and not value.isdigit():
-                return bytes((_proto_number(value),))
-            n = _as_int(value)
-            if not 0 <= n <= 255:
-                raise ValueError(f"protocol {value!r} is out of range")
-            return bytes((n,))
-        if name == "mark":
-            return _U32_HOST.pack(_as_int(value))
-        if name == "ifname":
-            if not isinstance(value, str):
-                raise TypeError(f"an ifname element must be a str, not {value!r}")
-            raw = value.encode()
-            if not raw or len(raw) >= 16:
-                raise ValueError(f"interface name {value!r} must be 1..15 bytes")
-            return raw.ljust(16, b"\0")
-        if name == "ether_addr":
-            raw = bytes.fromhex(str(value).replace(":", "").replace("-", ""))
-            if len(raw) != 6:
-                raise ValueError(f"{value!r} is not a MAC address")
-            return raw
-    except (struct.error, OverflowError) as e:
-        raise ValueError(f"{value!r} does not fit a {name}: {e}") from None
-    raise ValueError(f"rawns cannot encode {name} values")
-
-
-def _as_int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise TypeError(f"expected an int, not {value!r}")
-    return int(value)
-
-
-def _proto_number(name: str) -> int:
-    aliases = {"ipv6-icmp": "ipv6-icmp", "icmpv6": "ipv6-icmp"}
-    try:
-        return socket.getprotobyname(aliases.get(name, name))
-    except OSError:
-        known = {"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58, "sctp": 132, "udplite": 136}
-        if name in known:
-            return known[name]
-        raise ValueError(f"unknown protocol {name!r}") from None
+    if name in ("ipv4_addr", "ipv6_addr"):
+        return _address(value, d, what).packed
+    if name == "inet_service":
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        return _check.port(value, what, zero=True).to_bytes(2, "big")
+    if name == "inet_proto":
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        return bytes((_args.proto_number(value, what),))
+    if name == "mark":
+        return _U32_HOST.pack(_check.uint(value, 32, what))
+    if name == "ifname":
+        return _check.ifname(value, what).encode().ljust(16, b"\0")
+    if name == "ether_addr":
+        return _check.lladdr(value, what, length=6)
+    raise ValueError(f"rawns cannot encode {name} values ({what} {value!r:.80})")
 
 
 def decode_value(dtype: Datatype | str, raw: bytes) -> object:
     """Key/data bytes back to a Python value (address, int, str)."""
-    d = _datatype(dtype) if isinstance(dtype, str) else dtype
+    d = dtype if isinstance(dtype, Datatype) else _datatype(dtype, "dtype")
+    if not isinstance(raw, bytes):
+        raise TypeError(f"raw must be bytes, not {type(raw).__name__}: {raw!r:.80}")
+    if d.len and len(raw) != d.len:
+        raise ValueError(f"raw {raw!r:.80} is {len(raw)} bytes; a {d.name} is {d.len}")
     if d.name == "ipv4_addr":
         return ipaddress.IPv4Address(raw)
     if d.name == "ipv6_addr":
@@ -167,42 +147,63 @@ def _map_data(s: Set, value: object) -> bytes | Verdict:
         if isinstance(value, Verdict):
             return value
         if isinstance(value, str):
-            parts = value.split()
+            parts = value.split(" ")
+            if len(parts) > 2 or not all(parts):
+                raise ValueError(
+                    f"verdict map value {value!r:.80} must be a verdict such as 'accept' "
+                    "or 'jump CHAIN'"
+                )
             return Verdict(parts[0], parts[1] if len(parts) > 1 else None)
-        raise TypeError(f"a verdict map value must be a Verdict or str, not {value!r}")
-    return encode_value(_datatype(s, "data"), value)
+        raise TypeError(f"a verdict map value must be a Verdict or str, not {value!r:.80}")
+    return encode_value(_datatype(s, "data"), value, "map value")
 
 
 def _ranges(s: Set, values: Iterable[object]) -> list[tuple[int, int, object]]:
     """Normalise interval-set values to sorted ``(low, high, data)`` integer ranges."""
     d = _datatype(s)
-    bits = d.len * 8
     out: list[tuple[int, int, object]] = []
     for v in values:
         data: object = None
         if s.is_map:
             v, data = _pair(v)
         if d.name in ("ipv4_addr", "ipv6_addr"):
-            r = _addr_range(v, 4 if d.name == "ipv4_addr" else 6)
+            r = _addr_range(v, d, "element")
             if r is None:
-                n = int.from_bytes(encode_value(d, v), "big")
+                n = int.from_bytes(encode_value(d, v, "element"), "big")
                 r = (n, n)
         elif isinstance(v, tuple):
+            if len(v) != 2:
+                raise ValueError(f"element {v!r:.80} must be a range (low, high)")
             r = (
-                int.from_bytes(encode_value(d, v[0]), "big"),
-                int.from_bytes(encode_value(d, v[1]), "big"),
+                int.from_bytes(encode_value(d, v[0], "element"), "big"),
+                int.from_bytes(encode_value(d, v[1], "element"), "big"),
             )
         elif isinstance(v, str) and "-" in v and d.name == "inet_service":
             lo, hi = v.split("-", 1)
-            r = (int(lo), int(hi))
+            r = (
+                int.from_bytes(encode_value(d, lo.strip(), "element"), "big"),
+                int.from_bytes(encode_value(d, hi.strip(), "element"), "big"),
+            )
         else:
-            n = int.from_bytes(encode_value(d, v), "big")
+            n = int.from_bytes(encode_value(d, v, "element"), "big")
             r = (n, n)
-        if r[0] > r[1] or r[1] >= 1 << bits:
-            raise ValueError(f"bad interval {v!r} for {d.name}")
+        if r[0] > r[1]:
+            raise ValueError(f"element {v!r:.80}: the range's low end is above its high end")
         out.append((r[0], r[1], data))
     out.sort(key=lambda t: (t[0], t[1]))
     return out
+
+
+def _items(values: object) -> list[object]:
+    """The values of an ``elements=`` argument: a mapping's items, or any other iterable."""
+    if isinstance(values, Mapping):
+        return list(values.items())
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"elements must be a list of values (or a mapping for a map), "
+            f"not {type(values).__name__}: {values!r:.80}"
+        )
+    return list(values)
 
 
 def _pair(v: object) -> tuple[object, object]:
@@ -231,15 +232,18 @@ def elements_for(
     are :class:`Verdict` or ``"accept"``/``"jump web"``. nft leads the
     intervals of a set it creates (``new_set``) with an end element at zero.
     """
-    items: list[object] = list(values.items() if isinstance(values, Mapping) else values)
+    _args.expect(s, Set, "s")
+    _check.boolean(new_set, "new_set")
+    items = _items(values)
     if not s.is_interval:
         out = []
         for v in items:
             if s.is_map:
                 k, dv = _pair(v)
-                out.append(Element(key=encode_value(_datatype(s), k), data=_map_data(s, dv)))
+                key = encode_value(_datatype(s), k, "element")
+                out.append(Element(key=key, data=_map_data(s, dv)))
             else:
-                out.append(Element(key=encode_value(_datatype(s), v)))
+                out.append(Element(key=encode_value(_datatype(s), v, "element")))
         return out
     ranges = _ranges(s, items)
     if _auto_merge(s):
@@ -279,10 +283,11 @@ def _auto_merge(s: Set) -> bool:
 
 def removal_elements(s: Set, values: Iterable[object]) -> list[Element]:
     """The elements nft sends to delete ``values`` (intervals: start and end, no lead)."""
-    items = list(values)
+    _args.expect(s, Set, "s")
+    items = _items(values)
     if not s.is_interval:
         keys = [v[0] if s.is_map and isinstance(v, tuple) else v for v in items]
-        return [Element(key=encode_value(_datatype(s), k)) for k in keys]
+        return [Element(key=encode_value(_datatype(s), k, "element")) for k in keys]
     return _interval_elements(s, _ranges(s, items), leading=False)
 
 
@@ -292,8 +297,9 @@ def values_of(s: Set, elements: Iterable[Element]) -> list[object]:
     Maps give ``(key, value)`` pairs. Intervals are rebuilt from start/end
     pairs in key order, whatever order the kernel dumped them in.
     """
+    _args.expect(s, Set, "s")
     d = _datatype(s)
-    elems = list(elements)
+    elems = [_args.expect(e, Element, "elements[]") for e in _items(elements)]
     if not s.is_interval:
         out: list[object] = []
         for e in elems:

@@ -16,9 +16,20 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .._nfnl import NF_INET, NF_NETDEV, NFT_CHAIN_F, NFT_MSG, NFTA_CHAIN, NFTA_HOOK, NFTA_RULE
+from .. import _check
+from .._nfnl import (
+    FAMILIES,
+    NF_INET,
+    NF_NETDEV,
+    NFT_CHAIN_F,
+    NFT_MSG,
+    NFTA_CHAIN,
+    NFTA_HOOK,
+    NFTA_RULE,
+)
 from .._wire import Attr
 from ..errors import DecodeError
+from . import _args
 from ._codec import attr, attrs_of, be32, get_be32, get_be64, get_s32, get_str, nest, strz
 from ._msg import F_CREATE, F_EXCL, comment_tlv, message, parse_header, udata_comment
 from ._msg import dump as _dump
@@ -30,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HOOKS",
     "PRIORITIES",
+    "TYPES",
     "Chain",
     "build_add",
     "build_delete",
@@ -79,17 +91,22 @@ PRIORITIES: dict[str, dict[str, int]] = {
 _PRIO_RE = re.compile(r"\s*([a-z]+)\s*(?:([+-])\s*(\d+))?\s*")
 _POLICIES = {"drop": 0, "accept": 1}
 _POLICY_NAMES = {v: k for k, v in _POLICIES.items()}
+#: The chain types the kernel registers (nft_chain_filter.c, nft_chain_nat.c, nft_chain_route.c).
+TYPES = ("filter", "nat", "route")
 
 
-def hook_number(family: str, hook: str) -> int:
+def hook_number(family: str, hook: str, what: str = "hook") -> int:
     """The hook number of ``hook`` in ``family``; ValueError naming the valid ones."""
-    hooks = HOOKS.get(family, {})
+    fam = _args.family(family)
+    hooks = HOOKS[fam]
+    if not isinstance(hook, str):
+        raise TypeError(f"{what} must be a str, one of {', '.join(hooks)}; not {hook!r:.80}")
     try:
         return hooks[hook]
     except KeyError:
         raise ValueError(
-            f"hook {hook!r} does not exist in family {family!r}; expected one of "
-            f"{', '.join(hooks) or 'none'}"
+            f"{what} {hook!r:.80} does not exist in family {fam!r}; expected one of "
+            f"{', '.join(hooks)}"
         ) from None
 
 
@@ -100,28 +117,41 @@ def hook_name(family: str, number: int) -> str:
     return str(number)
 
 
-def priority_value(family: str, priority: int | str) -> int:
-    """``"srcnat"`` -> 100, ``"filter - 5"`` -> -5, ``-150`` -> -150 (ValueError if unknown)."""
-    if isinstance(priority, bool):
-        raise TypeError("priority must be an int or a name such as 'filter'")
-    if isinstance(priority, int):
-        return priority
+def priority_value(family: str, priority: int | str, what: str = "priority") -> int:
+    """``"srcnat"`` -> 100, ``"filter - 5"`` -> -5, ``-150`` -> -150.
+
+    The result is the kernel's s32 (-2**31..2**31-1): anything outside is a
+    ValueError, as is an unknown name (the message lists the family's names).
+    """
+    fam = _args.family(family)
+    if isinstance(priority, int) and not isinstance(priority, bool):
+        return _check.sint(priority, 32, what)
     if not isinstance(priority, str):
-        raise TypeError(f"priority must be an int or a str, not {type(priority).__name__}")
-    text = priority.strip()
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    m = _PRIO_RE.fullmatch(text)
-    table = PRIORITIES.get(family, _STD_PRIO)
-    if not m or m.group(1) not in table:
-        raise ValueError(
-            f"unknown priority {priority!r} for family {family!r}; expected an int or one of "
-            f"{', '.join(table)} (optionally '+ N' / '- N')"
+        raise TypeError(
+            f"{what} must be an int or a name such as 'filter', "
+            f"not {type(priority).__name__}: {priority!r}"
         )
-    value = table[m.group(1)]
-    if m.group(2):
-        value += int(m.group(3)) if m.group(2) == "+" else -int(m.group(3))
-    return value
+    text = priority.strip()
+    table = PRIORITIES[fam]
+    if re.fullmatch(r"[+-]?[0-9]+", text):
+        value = int(text)
+    else:
+        m = _PRIO_RE.fullmatch(text)
+        if not m or m.group(1) not in table:
+            raise ValueError(
+                f"{what} {priority!r:.80}: unknown priority for family {fam!r}; expected an "
+                f"int or one of {', '.join(table)} (optionally '+ N' / '- N')"
+            )
+        value = table[m.group(1)]
+        if m.group(2):
+            value += int(m.group(3)) if m.group(2) == "+" else -int(m.group(3))
+    try:
+        return _check.sint(value, 32, what)
+    except ValueError:
+        raise ValueError(
+            f"{what} {priority!r} is {value}, outside the kernel's s32 "
+            f"({-(1 << 31)}..{(1 << 31) - 1})"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,7 +164,13 @@ class Chain:
     ingress). A regular chain has none of those and is reached by jump/goto.
 
     The kernel reports ``policy="accept"`` for base chains created without
-    one. ``handle`` and ``use`` do not take part in equality.
+    one. ``handle`` and ``use`` do not take part in equality. A dumped chain
+    remembers the namespace it came from (``origin``); a transaction on a
+    handle in another namespace refuses it.
+
+    Every field is checked here: names 1..255 bytes without NUL, a hook of
+    the family, a priority within s32, each device an interface name,
+    ``comment`` at most 128 bytes without NUL.
     """
 
     family: str
@@ -151,25 +187,55 @@ class Chain:
     use: int | None = field(default=None, compare=False)
     userdata: bytes | None = field(default=None, compare=False, repr=False)
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        Table(family=self.family, name=self.table)  # validates family and table name
-        if not self.name:
-            raise ValueError("a chain needs a name")
+        fam = _args.family(self.family, "Chain.family")
+        if fam is not self.family:
+            object.__setattr__(self, "family", fam)
+        _check.nft_name(self.table, "Chain.table")
+        _check.nft_name(self.name, "Chain.name")
         base = (self.type, self.hook, self.priority)
         if any(v is not None for v in base) and any(v is None for v in base):
             raise ValueError(
                 f"chain {self.name!r}: a base chain needs type, hook and priority together "
                 f"(got type={self.type!r}, hook={self.hook!r}, priority={self.priority!r})"
             )
-        if self.hook is not None:
-            hook_number(self.family, self.hook)
-        if self.priority is not None and not isinstance(self.priority, int):
-            object.__setattr__(self, "priority", priority_value(self.family, self.priority))
-        if self.policy is not None and self.policy not in _POLICIES:
-            raise ValueError(f"chain policy must be 'accept' or 'drop', not {self.policy!r}")
-        if isinstance(self.devices, str):
-            object.__setattr__(self, "devices", (self.devices,))
+        if self.type is not None:
+            _check.choice(self.type, "Chain.type", TYPES)
+            assert self.hook is not None and self.priority is not None
+            hook_number(fam, self.hook, "Chain.hook")
+            prio = priority_value(fam, self.priority, "Chain.priority")
+            if prio is not self.priority:
+                object.__setattr__(self, "priority", prio)
+        if self.policy is not None:
+            _check.choice(self.policy, "Chain.policy", _POLICIES)
+            if self.hook is None:
+                raise ValueError(
+                    f"Chain.policy {self.policy!r}: only a base chain (type, hook, priority) "
+                    "has a policy"
+                )
+        devices = self.devices
+        if isinstance(devices, str):
+            devices = (devices,)
+        elif isinstance(devices, list):
+            devices = tuple(devices)
+        _args.expect(devices, tuple, "Chain.devices")
+        for d in devices:
+            _check.ifname(d, "Chain.devices")
+        if devices is not self.devices:
+            object.__setattr__(self, "devices", devices)
+        if devices and self.hook is None:
+            raise ValueError(
+                f"Chain.devices {devices!r}: only a base chain (type, hook, priority) "
+                "is bound to devices"
+            )
+        _check.uint(self.flags, 32, "Chain.flags")
+        _args.comment_matches(self.comment, self.userdata, 0, "Chain")
+        _check.optional(self.handle, _check.uint, 64, "Chain.handle")
+        _check.optional(self.use, _check.uint, 32, "Chain.use")
+        _args.expect(self.attrs, tuple, "Chain.attrs")
+        _args.origin(self.origin, "Chain.origin")
 
     @property
     def is_base(self) -> bool:
@@ -177,10 +243,10 @@ class Chain:
 
     @property
     def nfproto(self) -> int:
-        return Table(family=self.family, name=self.table).nfproto
+        return FAMILIES[self.family]
 
     def table_ref(self) -> Table:
-        return Table(family=self.family, name=self.table)
+        return Table(family=self.family, name=self.table, origin=self.origin)
 
     def __str__(self) -> str:
         return f"chain {self.family} {self.table} {self.name}"
@@ -203,6 +269,8 @@ def build_add(chain: Chain, *, exclusive: bool = False, seq: int = 0, ack: bool 
 
     Attribute order as nft: table, name, type, policy, hook, flags, userdata.
     """
+    _args.expect(chain, Chain, "chain")
+    _check.boolean(exclusive, "exclusive")
     body = strz(NFTA_CHAIN.TABLE, chain.table) + strz(NFTA_CHAIN.NAME, chain.name)
     if chain.type is not None:
         body += strz(NFTA_CHAIN.TYPE, chain.type)
@@ -227,11 +295,13 @@ def _ident(chain: Chain) -> bytes:
 
 def build_delete(chain: Chain, *, seq: int = 0, ack: bool = False) -> bytes:
     """NFT_MSG_DELCHAIN. Equivalent to: nft delete chain FAMILY TABLE NAME."""
+    _args.expect(chain, Chain, "chain")
     return message(NFT_MSG.DELCHAIN, chain.nfproto, _ident(chain), seq=seq, ack=ack)
 
 
 def build_flush(chain: Chain, *, seq: int = 0, ack: bool = False) -> bytes:
     """NFT_MSG_DELRULE for every rule of the chain. Equivalent to: nft flush chain ..."""
+    _args.expect(chain, Chain, "chain")
     body = strz(NFTA_RULE.TABLE, chain.table) + strz(NFTA_RULE.CHAIN, chain.name)
     return message(NFT_MSG.DELRULE, chain.nfproto, body, seq=seq, ack=ack)
 
@@ -256,11 +326,11 @@ def _parse_hook(data: bytes, family: str) -> tuple[str, int, tuple[str, ...]]:
     return hook_name(family, hooknum), prio, tuple(devs or dev)
 
 
-def parse_chain(payload: bytes) -> Chain:
+def parse_chain(payload: bytes, origin: tuple[int, int] | None = None) -> Chain:
     """Decode an NFT_MSG_NEWCHAIN payload into a :class:`Chain`.
 
     The NFT_CHAIN_BASE flag the kernel reports is implied by ``hook`` and
-    dropped from ``flags``.
+    dropped from ``flags``. ``origin``: the dumping handle's ``netns_ident``.
     """
     family, _ = parse_header(payload)
     data = payload[4:]
@@ -298,13 +368,20 @@ def parse_chain(payload: bytes) -> Chain:
             family=family,
             comment=udata_comment(ud),
             attrs=tuple(rest),
+            origin=origin,
             **v,  # type: ignore[arg-type]  # keys and value types fixed by the branches above
         )
-    except ValueError as e:  # a field its spec refuses (unknown family, hook, empty name)
+    except (ValueError, TypeError) as e:  # a field its spec refuses (unknown hook, empty name)
         raise DecodeError(f"NFT_MSG_NEWCHAIN: {e}") from e
 
 
 def dump(h: Handle, *, family: str | int | None = None, table: str | None = None) -> list[Chain]:
-    """Every chain (of one family / table, if given). Equivalent to: nft list chains."""
-    body = strz(NFTA_CHAIN.TABLE, table) if table is not None else b""
-    return _dump(h, NFT_MSG.GETCHAIN, family, body, parse_chain)
+    """Every chain (of one family / table, if given). Equivalent to: nft list chains.
+
+    Raises TypeError/ValueError for a bad argument, before anything is sent.
+    """
+    hh = _check.handle(h)
+    fam = _args.optional_family(family)
+    body = strz(NFTA_CHAIN.TABLE, _check.nft_name(table, "table")) if table is not None else b""
+    origin = hh.netns_ident
+    return _dump(hh, NFT_MSG.GETCHAIN, fam, body, lambda p: parse_chain(p, origin))

@@ -23,9 +23,23 @@ import sys
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from .. import _check
 from .._nfnl import IP_CT, NF_CT_STATE, NFPROTO, NFT_CMP, NFT_CT, NFT_META, NFT_PAYLOAD
+from . import _args
 from ._codec import Verdict
-from .expr import Bitwise, Cmp, Counter, Ct, Expr, Immediate, Lookup, Meta, Payload, Range
+from .expr import (
+    Bitwise,
+    Cmp,
+    Counter,
+    Ct,
+    Expr,
+    Immediate,
+    Lookup,
+    Meta,
+    Payload,
+    Range,
+    check_exprs,
+)
 from .sets import Set
 
 __all__ = [
@@ -66,32 +80,22 @@ CT_STATES: dict[str, int] = {
     "new": 1 << (IP_CT.NEW + 1),
     "untracked": int(NF_CT_STATE.UNTRACKED_BIT),
 }
-_PROTOS = {"icmp": 1, "igmp": 2, "tcp": 6, "udp": 17, "ipv6-icmp": 58, "icmpv6": 58, "sctp": 132}
 # header offsets (RFC 791 / RFC 8200)
 _ADDR_OFFSETS = {(4, "saddr"): 12, (4, "daddr"): 16, (6, "saddr"): 8, (6, "daddr"): 24}
 _PORT_OFFSETS = {"sport": 0, "dport": 2}
 _NFPROTO_OF = {4: int(NFPROTO.IPV4), 6: int(NFPROTO.IPV6)}
 
 
-def proto_number(proto: str | int) -> int:
-    """``"tcp"`` -> 6; ints pass through (0..255)."""
-    if isinstance(proto, bool):
-        raise TypeError("protocol must be a name or a number")
-    if isinstance(proto, int):
-        if not 0 <= proto <= 255:
-            raise ValueError(f"protocol number {proto} is out of range")
-        return proto
-    try:
-        return _PROTOS[proto]
-    except KeyError:
-        try:
-            return socket.getprotobyname(proto)
-        except OSError:
-            raise ValueError(f"unknown protocol {proto!r}") from None
+def proto_number(proto: str | int, what: str = "proto") -> int:
+    """``"tcp"`` -> 6; ints pass through (0..255); ValueError naming the known names."""
+    return _args.proto_number(proto, what)
 
 
 def nfproto(version: int) -> list[Expr]:
     """``meta nfproto ipv4|ipv6``: the guard nft adds to address matches in inet tables."""
+    _check.integer(version, "version", 4, 6)
+    if version not in _NFPROTO_OF:
+        raise ValueError(f"version must be 4 or 6, not {version!r}")
     return [
         Meta(key=NFT_META.NFPROTO),
         Cmp(data=bytes((_NFPROTO_OF[version],))),
@@ -113,38 +117,51 @@ class Net(NamedTuple):
         )
 
 
-@functools.lru_cache(maxsize=4096)
-def parse_net(value: IPValue) -> Net:
+def parse_net(value: IPValue, what: str = "address") -> Net:
     """Normalise an address or network (``str`` or :mod:`ipaddress`) once, at the edge.
 
     Host bits are cleared (``10.1.2.3/8`` is ``10.0.0.0/8``, as nft does).
-    Strings take a fast path through ``inet_pton``; raises ValueError naming
-    the value otherwise.
+    A zone id (``fe80::1%eth0``) is refused: nf_tables matches addresses
+    only. Raises TypeError/ValueError naming ``what`` and the value.
     """
     if isinstance(value, str):
-        addr, slash, plen = value.partition("/")
-        fam, bits, version = (socket.AF_INET6, 128, 6) if ":" in addr else (socket.AF_INET, 32, 4)
-        try:
-            raw = socket.inet_pton(fam, addr)
-        except OSError:
-            raise ValueError(f"{value!r} is not an IP address or network") from None
-        if slash:
-            if not plen.isdigit() or not 0 <= int(plen) <= bits:
-                raise ValueError(f"{value!r} has a bad prefix length")
-            n = int(plen)
-        else:
-            n = bits
-    elif isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-        raw, n, version = value.packed, value.max_prefixlen, value.version
-    elif isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
-        raw, n, version = value.network_address.packed, value.prefixlen, value.version
+        return _parse_text(value, what)
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        _check.no_zone(value, what)
+        return Net(value.version, value.packed, value.max_prefixlen)
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        _check.no_zone(value, what)
+        return Net(value.version, value.network_address.packed, value.prefixlen)
+    raise TypeError(
+        f"{what} must be an IP address or network (str or ipaddress), "
+        f"not {type(value).__name__}: {value!r:.80}"
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(value: str, what: str) -> Net:
+    # Strings take a fast path through inet_pton, which refuses zone ids too.
+    addr, slash, plen = value.partition("/")
+    fam, bits, version = (socket.AF_INET6, 128, 6) if ":" in addr else (socket.AF_INET, 32, 4)
+    try:
+        raw = socket.inet_pton(fam, addr)
+    except (OSError, ValueError):  # ValueError: an embedded NUL
+        _check.no_zone(value, what)
+        raise ValueError(f"{what} {value!r:.80} is not an IP address or network") from None
+    if slash:
+        if not (plen.isascii() and plen.isdigit()) or not 0 <= int(plen) <= bits:
+            raise ValueError(f"{what} {value!r:.80} has a bad prefix length (0..{bits})")
+        n = int(plen)
     else:
-        raise TypeError(f"expected an IP address or network, not {value!r}")
-    bits = len(raw) * 8
+        n = bits
     if n < bits:
         keep = ((1 << n) - 1) << (bits - n)
         raw = (int.from_bytes(raw, "big") & keep).to_bytes(len(raw), "big")
     return Net(version, raw, n)
+
+
+def _table_family(value: object) -> str | None:
+    return _args.optional_family(value, "table_family")
 
 
 def ip_addr(
@@ -156,9 +173,10 @@ def ip_addr(
     prefix loads the whole address and masks it (nft's optimisation). A /0
     matches everything and yields no expressions.
     """
-    if which not in ("saddr", "daddr"):
-        raise ValueError(f"which must be 'saddr' or 'daddr', not {which!r}")
-    net = parse_net(value)
+    _check.choice(which, "which", ("saddr", "daddr"))
+    net = parse_net(value, which)
+    _check.boolean(negate, "negate")
+    table_family = _table_family(table_family)
     plen = net.prefixlen
     if plen == 0:
         return []
@@ -183,7 +201,14 @@ def ip_addr(
 
 
 def ifname(which: str, name: str, *, negate: bool = False) -> list[Expr]:
-    """``iifname "eth0"`` / ``oifname != "v-net-0"``; a trailing ``*`` matches a prefix."""
+    """``iifname "eth0"`` / ``oifname != "v-net-0"``; a trailing ``*`` matches a prefix.
+
+    ``name`` is an interface name (1..15 bytes; no NUL, ``%``, ``/``, ``:``
+    or whitespace), or such a prefix followed by ``*``.
+    """
+    _check.choice(which, "which", ("iif", "oif"))
+    _args.ifname_match(name, f"{which}name")
+    _check.boolean(negate, "negate")
     return list(_ifname(which, name, negate))
 
 
@@ -191,30 +216,22 @@ def ifname(which: str, name: str, *, negate: bool = False) -> list[Expr]:
 # that each is built and encoded once (see Expr.encode); they are immutable.
 @functools.lru_cache(maxsize=1024)
 def _ifname(which: str, name: str, negate: bool) -> tuple[Expr, ...]:
+    # checked by ifname(): a valid interface name, or a valid prefix and "*"
     keys = {"iif": NFT_META.IIFNAME, "oif": NFT_META.OIFNAME}
-    if which not in keys:
-        raise ValueError(f"which must be 'iif' or 'oif', not {which!r}")
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"interface name must be a non-empty str, not {name!r}")
     raw = name.encode()
-    if raw.endswith(b"*"):
-        data = raw[:-1]
-    else:
-        if len(raw) >= 16:
-            raise ValueError(f"interface name {name!r} is longer than 15 bytes")
-        data = raw.ljust(16, b"\0")
+    data = raw[:-1] if raw.endswith(b"*") else raw.ljust(16, b"\0")
     op = NFT_CMP.NEQ if negate else NFT_CMP.EQ
     return Meta(key=keys[which]), Cmp(data=data, op=op)
 
 
 def l4proto(proto: str | int) -> list[Expr]:
     """``meta l4proto tcp``."""
-    return list(_l4proto(proto))
+    return list(_l4proto(_args.proto_number(proto, "proto")))
 
 
 @functools.lru_cache(maxsize=64)
-def _l4proto(proto: str | int) -> tuple[Expr, ...]:
-    return Meta(key=NFT_META.L4PROTO), Cmp(data=bytes((proto_number(proto),)))
+def _l4proto(proto: int) -> tuple[Expr, ...]:
+    return Meta(key=NFT_META.L4PROTO), Cmp(data=bytes((proto,)))
 
 
 _PORT_LOADS = {
@@ -226,37 +243,41 @@ _PORT_LOADS = {
 def port(
     which: str, proto: str | int, value: int | tuple[int, int], *, negate: bool = False
 ) -> list[Expr]:
-    """``tcp dport 80`` / ``udp sport 1000-2000`` (with nft's ``meta l4proto`` dependency)."""
-    if which not in _PORT_OFFSETS:
-        raise ValueError(f"which must be 'sport' or 'dport', not {which!r}")
-    out = [*_l4proto(proto), _PORT_LOADS[which]]
-    if isinstance(value, tuple):
-        lo, hi = (_port_bytes(v) for v in value)
+    """``tcp dport 80`` / ``udp sport 1000-2000`` (with nft's ``meta l4proto`` dependency).
+
+    ``proto`` is one with ports (tcp, udp, udplite, sctp, dccp); ``value`` a
+    port 0..65535 or a ``(first, last)`` range with first <= last.
+    """
+    _check.choice(which, "which", _PORT_OFFSETS)
+    number = _args.proto_number(proto, "proto", ports=True)
+    _check.boolean(negate, "negate")
+    out = [*_l4proto(number), _PORT_LOADS[which]]
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            raise ValueError(f"{which} must be a port or a (first, last) pair, not {value!r:.80}")
+        first = _check.port(value[0], which, zero=True)
+        last = _check.port(value[1], which, zero=True)
+        if first > last:
+            raise ValueError(f"{which} {value!r}: first port {first} is after last port {last}")
+        lo, hi = first.to_bytes(2, "big"), last.to_bytes(2, "big")
         if negate:
             out.append(Range(low=lo, high=hi, op=1))
         else:
             out += [Cmp(data=lo, op=NFT_CMP.GTE), Cmp(data=hi, op=NFT_CMP.LTE)]
     else:
-        out.append(Cmp(data=_port_bytes(value), op=NFT_CMP.NEQ if negate else NFT_CMP.EQ))
+        data = _check.port(value, which, zero=True).to_bytes(2, "big")
+        out.append(Cmp(data=data, op=NFT_CMP.NEQ if negate else NFT_CMP.EQ))
     return out
-
-
-def _port_bytes(value: int) -> bytes:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFF:
-        raise ValueError(f"port must be an int in 0..65535, not {value!r}")
-    return value.to_bytes(2, "big")
 
 
 def ct_state(*states: str, negate: bool = False) -> list[Expr]:
     """``ct state established,related`` (matches if any of the bits is set)."""
     if not states:
         raise ValueError("ct_state needs at least one state")
+    _check.boolean(negate, "negate")
     bits = 0
     for s in states:
-        try:
-            bits |= CT_STATES[s]
-        except KeyError:
-            raise ValueError(f"unknown ct state {s!r}; expected {', '.join(CT_STATES)}") from None
+        bits |= CT_STATES[_check.choice(s, "state", CT_STATES)]
     value = bits.to_bytes(4, sys.byteorder)
     if negate and len(states) == 1:
         # nft: "ct state != established" is a plain inequality, no mask
@@ -270,7 +291,9 @@ def ct_state(*states: str, negate: bool = False) -> list[Expr]:
 
 
 def mark(value: int, *, negate: bool = False) -> list[Expr]:
-    """``meta mark 0x2a`` (the mark is host byte order)."""
+    """``meta mark 0x2a`` (the mark is host byte order; a u32)."""
+    _check.uint(value, 32, "mark")
+    _check.boolean(negate, "negate")
     return [
         Meta(key=NFT_META.MARK),
         Cmp(data=value.to_bytes(4, sys.byteorder), op=NFT_CMP.NEQ if negate else NFT_CMP.EQ),
@@ -287,7 +310,11 @@ def in_set(
     or a queued :class:`~rawns.nft.Set` (an anonymous one is looked up by
     its batch id). ``vmap`` makes it a verdict-map lookup (``tcp dport vmap @m``).
     """
-    loads = list(match)
+    loads = list(check_exprs(match, "match"))
+    if not isinstance(set, Set):
+        _check.nft_name(set, "set")
+    _check.boolean(negate, "negate")
+    _check.boolean(vmap, "vmap")
     while loads and isinstance(loads[-1], Cmp | Bitwise):
         loads.pop()
     name, sid = (set.name, set.id) if isinstance(set, Set) else (set, None)
@@ -297,6 +324,7 @@ def in_set(
 
 def verdict(kind: str, chain: str | None = None) -> Immediate:
     """``accept``, ``drop``, ``return``, ``jump CHAIN``, ``goto CHAIN`` as an expression."""
+    Verdict(kind, chain)  # checks both (and makes them hashable for the cache below)
     return _verdict(kind, chain)
 
 
@@ -314,11 +342,11 @@ def drop() -> Immediate:
 
 
 def jump(chain: str) -> Immediate:
-    return _verdict("jump", chain)
+    return verdict("jump", chain)
 
 
 def goto(chain: str) -> Immediate:
-    return _verdict("goto", chain)
+    return verdict("goto", chain)
 
 
 def return_() -> Immediate:
@@ -331,12 +359,16 @@ def counter() -> Counter:
 
 def flatten(parts: Iterable[Expr | list[Expr]]) -> list[Expr]:
     """Join expressions and expression lists into one list."""
+    if isinstance(parts, Expr | str | bytes) or not isinstance(parts, Iterable):
+        raise TypeError(
+            f"parts must be a list of expressions and expression lists, not {parts!r:.80}"
+        )
     out: list[Expr] = []
     for p in parts:
-        if isinstance(p, list):
-            out += p
+        if isinstance(p, list | tuple):
+            out += check_exprs(p, "parts")
         else:
-            out.append(p)
+            out.append(_args.expect(p, Expr, "parts[]"))
     return out
 
 

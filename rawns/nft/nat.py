@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import functools
 
+from .. import _check
 from .._nfnl import NF_NAT_RANGE, NFPROTO, NFT_NAT, NFT_REJECT, NFT_REJECT_ICMPX
+from . import _args
 from .expr import Counter, Expr, Immediate, Masq, Nat, Reject
 from .match import (
     IPValue,
@@ -59,38 +61,48 @@ _IPV4, _IPV6 = int(NFPROTO.IPV4), int(NFPROTO.IPV6)
 _SNAT, _DNAT = int(NFT_NAT.SNAT), int(NFT_NAT.DNAT)
 
 
-def _version(*values: IPValue | None) -> int | None:
+def _version(*named: tuple[IPValue | None, str]) -> int | None:
+    """The IP version of the addresses given (each checked, named); they must agree."""
     v: int | None = None
-    for x in values:
+    for x, what in named:
         if x is None:
             continue
-        ver = parse_net(x).version
+        ver = parse_net(x, what).version
         if v is not None and ver != v:
-            raise ValueError(f"addresses mix IPv4 and IPv6: {values!r}")
+            values = tuple(x for x, _ in named)
+            raise ValueError(f"addresses mix IPv4 and IPv6: {values!r:.120}")
         v = ver
     return v
 
 
-def _iface(oif: str | None, not_oif: str | None, which: str = "oif") -> list[Expr]:
-    if oif is not None and not_oif is not None:
-        raise ValueError(f"give {which} or not_{which}, not both")
-    if oif is not None:
-        return ifname(which, oif)
-    if not_oif is not None:
-        return ifname(which, not_oif, negate=True)
+def _iface(iface: str | None, not_iface: str | None, which: str) -> list[Expr]:
+    if iface is not None and not_iface is not None:
+        raise ValueError(f"give {which} or not_{which}, not both ({iface!r}, {not_iface!r})")
+    if iface is not None:
+        _args.ifname_match(iface, which)
+        return ifname(which, iface)
+    if not_iface is not None:
+        _args.ifname_match(not_iface, f"not_{which}")
+        return ifname(which, not_iface, negate=True)
     return []
 
 
-def _port_regs(ports: Ports | None, first_reg: int) -> tuple[list[Expr], int | None, int | None]:
+def _nat_ports(ports: object, what: str) -> tuple[int, int | None] | None:
+    """A NAT target port (1..65535) or ``(first, last)`` range, first <= last."""
+    if ports is None:
+        return None
+    if isinstance(ports, tuple | list):
+        return _check.port_range(ports, what)
+    return _check.port(ports, what), None
+
+
+def _port_regs(
+    ports: tuple[int, int | None] | None, first_reg: int
+) -> tuple[list[Expr], int | None, int | None]:
     """Immediates loading a port (range) into registers, as nft does for ``to :P[-Q]``."""
     if ports is None:
         return [], None, None
-    lo, hi = ports if isinstance(ports, tuple) else (ports, None)
-    for p in (lo, hi):
-        if p is not None and (isinstance(p, bool) or not isinstance(p, int)):
-            raise TypeError(f"port must be an int, not {p!r}")
-        if p is not None and not 0 <= p <= 0xFFFF:
-            raise ValueError(f"port {p!r} is out of range")
+    lo, hi = ports
     out: list[Expr] = [_port_imm(lo, first_reg)]
     rmax = None
     if hi is not None:
@@ -126,6 +138,9 @@ def _nat_expr(
 
 
 def _nat_flags(random: bool, fully_random: bool, persistent: bool) -> int:
+    _check.boolean(random, "random")
+    _check.boolean(fully_random, "fully_random")
+    _check.boolean(persistent, "persistent")
     f = 0
     if random:
         f |= _RANDOM
@@ -134,6 +149,17 @@ def _nat_flags(random: bool, fully_random: bool, persistent: bool) -> int:
     if persistent:
         f |= _PERSISTENT
     return int(f)
+
+
+def _proto(proto: str | int | None, ports: object, helper: str) -> int | None:
+    """The protocol of a NAT rule; one with ports when a port (range) is given."""
+    if proto is None:
+        if ports is not None:
+            raise ValueError(
+                f"{helper} to a port or port range needs proto='tcp' or 'udp' (as nft does)"
+            )
+        return None
+    return _args.proto_number(proto, "proto", ports=ports is not None)
 
 
 def masquerade(
@@ -153,56 +179,58 @@ def masquerade(
     Equivalent to: nft add rule ip nat postrouting ip saddr SOURCE [oifname [!=] IF]
     masquerade (iptables: -t nat -A POSTROUTING -s SOURCE [-o IF] -j MASQUERADE).
     A port range (``ports=(1024, 2000)``) needs ``proto`` ("tcp"/"udp").
+    Every argument is checked first: TypeError/ValueError naming it.
     """
+    _version((source, "source"))
+    target = _nat_ports(ports, "ports")
+    number = _proto(proto, ports, "masquerade")
+    flags = _nat_flags(random, fully_random, persistent)
+    table_family = _args.optional_family(table_family, "table_family")
     out: list[Expr] = []
     if source is not None:
         out += ip_addr("saddr", source, table_family=table_family)
-    out += _iface(oif, not_oif)
-    if ports is not None and proto is None:
-        raise ValueError("masquerade to a port range needs proto='tcp' or 'udp' (as nft does)")
-    if proto is not None:
-        out += l4proto(proto)
-    regs, pmin, pmax = _port_regs(ports, 1)
+    out += _iface(oif, not_oif, "oif")
+    if number is not None:
+        out += l4proto(number)
+    regs, pmin, pmax = _port_regs(target, 1)
     out += regs
-    flags = _nat_flags(random, fully_random, persistent)
     if pmin is not None:
         flags |= _PROTO_SPECIFIED
     out.append(_masq(int(flags), pmin, pmax))
     return out
 
 
-def _first(to: IPValue | tuple[IPValue, IPValue]) -> IPValue:
+def _first(to: IPValue | tuple[IPValue, IPValue], what: str) -> IPValue:
     """The address, or the first of an ``(first, last)`` range (any other tuple is refused)."""
     if isinstance(to, tuple):
         if len(to) != 2:
-            raise ValueError(f"NAT target range must be (first, last), not {to!r}")
+            raise ValueError(f"{what} must be an address or a (first, last) pair, not {to!r:.80}")
         return to[0]
     return to
 
 
-def _to_addrs(to: IPValue | tuple[IPValue, IPValue]) -> tuple[list[bytes], int]:
+def _to_addrs(to: IPValue | tuple[IPValue, IPValue], what: str) -> tuple[list[bytes], int]:
     vals = list(to) if isinstance(to, tuple) else [to]
     nets = []
     for v in vals:
-        try:
-            net = parse_net(v)
-        except (ValueError, TypeError):
-            raise ValueError(f"NAT target {v!r} is not an IP address") from None
+        net = parse_net(v, what)
         if net.prefixlen != len(net.packed) * 8:
-            raise ValueError(f"NAT target {v!r} is a network, not an address")
+            raise ValueError(f"{what} {v!r:.80} is a network, not an address")
         nets.append(net)
     if len({n.version for n in nets}) != 1:
-        raise ValueError(f"NAT target range {to!r} mixes IPv4 and IPv6")
+        raise ValueError(f"{what} range {to!r:.80} mixes IPv4 and IPv6")
+    if len(nets) == 2 and nets[0].packed > nets[1].packed:
+        raise ValueError(f"{what} range {to!r:.80}: the first address is after the last")
     return [n.packed for n in nets], nets[0].version
 
 
 def _nat(
     kind: int,
-    to: IPValue | tuple[IPValue, IPValue],
-    ports: Ports | None,
+    addrs: tuple[list[bytes], int],
+    ports: tuple[int, int | None] | None,
     flags: int,
 ) -> list[Expr]:
-    packed, version = _to_addrs(to)
+    packed, version = addrs
     out: list[Expr] = [Immediate(data=p, dreg=i) for i, p in enumerate(packed, 1)]
     amax = 2 if len(packed) == 2 else None
     regs, pmin, pmax = _port_regs(ports, len(packed) + 1)
@@ -231,18 +259,21 @@ def snat(
 
     Equivalent to: nft add rule ip nat postrouting ip saddr SOURCE [oifname IF]
     [meta l4proto P] snat to ADDR[:PORT[-PORT]] (iptables: -j SNAT --to-source).
+    Every argument is checked first: TypeError/ValueError naming it.
     """
+    addrs = _to_addrs(to, "to")
+    _version((source, "source"), (_first(to, "to"), "to"))
+    target = _nat_ports(ports, "ports")
+    number = _proto(proto, ports, "snat")
+    flags = _nat_flags(random, fully_random, persistent)
+    table_family = _args.optional_family(table_family, "table_family")
     out: list[Expr] = []
-    first = _first(to)
-    _version(source, first)
     if source is not None:
         out += ip_addr("saddr", source, table_family=table_family)
-    out += _iface(oif, not_oif)
-    if ports is not None and proto is None:
-        raise ValueError("snat to a port range needs proto='tcp' or 'udp' (as nft does)")
-    if proto is not None:
-        out += l4proto(proto)
-    return out + _nat(_SNAT, to, ports, _nat_flags(random, fully_random, persistent))
+    out += _iface(oif, not_oif, "oif")
+    if number is not None:
+        out += l4proto(number)
+    return out + _nat(_SNAT, addrs, target, flags)
 
 
 def port_forward(
@@ -261,21 +292,31 @@ def port_forward(
     Equivalent to: nft add rule ip nat prerouting [iifname IF] [ip daddr D]
     tcp dport P dnat to ADDR[:PORT] (iptables: -t nat -A PREROUTING -p tcp
     --dport P -j DNAT --to-destination ADDR:PORT). IPv6 when the addresses are.
+    Every argument is checked first: TypeError/ValueError naming it.
     """
-    if proto not in ("tcp", "udp", "sctp", "dccp"):
-        raise ValueError(f"port_forward needs a port protocol (tcp, udp ...), not {proto!r}")
-    first = _first(to)
-    _version(daddr, first)
+    _args.proto_number(proto, "proto", ports=True)
+    if isinstance(dport, tuple | list):
+        _check.port_range(dport, "dport")
+    else:
+        _check.port(dport, "dport")
+    addrs = _to_addrs(to, "to")
+    _version((daddr, "daddr"), (_first(to, "to"), "to"))
+    target = _nat_ports(to_port, "to_port")
+    table_family = _args.optional_family(table_family, "table_family")
     out = _iface(iif, not_iif, "iif")
     if daddr is not None:
         out += ip_addr("daddr", daddr, table_family=table_family)
     out += port("dport", proto, dport)
-    return out + _nat(_DNAT, to, to_port, 0)
+    return out + _nat(_DNAT, addrs, target, 0)
 
 
 def accept_established() -> list[Expr]:
     """``ct state established,related accept``: let replies and related traffic through."""
     return [*ct_state("established", "related"), accept()]
+
+
+#: The actions of :func:`filter_rule`.
+ACTIONS = ("accept", "drop", "reject", "return")
 
 
 def filter_rule(
@@ -290,7 +331,7 @@ def filter_rule(
     proto: str | int | None = None,
     sport: Ports | None = None,
     dport: Ports | None = None,
-    state: tuple[str, ...] | None = None,
+    state: tuple[str, ...] | str | None = None,
     counter: bool = False,
     table_family: str | None = None,
 ) -> list[Expr]:
@@ -298,9 +339,24 @@ def filter_rule(
 
     Matches come in nft's order: ``iifname oifname ip saddr ip daddr tcp sport
     tcp dport ct state [counter] ACTION``. Equivalent to: nft add rule inet
-    filter input iifname "eth0" tcp dport 22 accept.
+    filter input iifname "eth0" tcp dport 22 accept. ``state`` is one ct
+    state or a tuple of them. Every argument is checked first.
     """
-    _version(saddr, daddr)
+    _check.choice(action, "action", ACTIONS)
+    version = _version((saddr, "saddr"), (daddr, "daddr"))
+    _check.boolean(counter, "counter")
+    table_family = _args.optional_family(table_family, "table_family")
+    if (sport is not None or dport is not None) and proto is None:
+        raise ValueError("matching a port needs proto='tcp' or 'udp'")
+    if proto is not None:
+        _args.proto_number(proto, "proto", ports=sport is not None or dport is not None)
+    states: tuple[str, ...] = ()
+    if isinstance(state, str):
+        states = (state,)
+    elif state is not None:
+        if not isinstance(state, tuple | list):
+            raise TypeError(f"state must be a ct state or a tuple of them, not {state!r:.80}")
+        states = tuple(state)
     out: list[Expr] = []
     out += _iface(iif, not_iif, "iif")
     out += _iface(oif, not_oif, "oif")
@@ -310,8 +366,7 @@ def filter_rule(
         guard = table_family if saddr is None else None  # one nfproto guard per statement
         out += ip_addr("daddr", daddr, table_family=guard)
     if sport is not None or dport is not None:
-        if proto is None:
-            raise ValueError("matching a port needs proto='tcp' or 'udp'")
+        assert proto is not None
         if sport is not None:
             out += port("sport", proto, sport)
         if dport is not None:
@@ -319,12 +374,12 @@ def filter_rule(
             out += port("dport", proto, dport) if sport is None else port("dport", proto, dport)[2:]
     elif proto is not None:
         out += l4proto(proto)
-    if state:
-        out += ct_state(*state)
+    if states:
+        out += ct_state(*states)
     if counter:
         out.append(Counter())
     if action == "reject":
-        out.append(_reject(table_family, _version(saddr, daddr)))
+        out.append(_reject(table_family, version))
     else:
         out.append(verdict(action) if action != "drop" else drop())
     return flatten(out)
@@ -340,11 +395,73 @@ def _reject(table_family: str | None, version: int | None) -> Reject:
     return Reject(type=NFT_REJECT.ICMPX_UNREACH, code=NFT_REJECT_ICMPX.PORT_UNREACH)
 
 
-def allow(**matches: object) -> list[Expr]:
-    """:func:`filter_rule` with ``accept``: ``allow(iif="eth0", proto="tcp", dport=22)``."""
-    return filter_rule("accept", **matches)  # type: ignore[arg-type]  # same keywords
+def allow(
+    *,
+    iif: str | None = None,
+    oif: str | None = None,
+    not_iif: str | None = None,
+    not_oif: str | None = None,
+    saddr: IPValue | None = None,
+    daddr: IPValue | None = None,
+    proto: str | int | None = None,
+    sport: Ports | None = None,
+    dport: Ports | None = None,
+    state: tuple[str, ...] | str | None = None,
+    counter: bool = False,
+    table_family: str | None = None,
+) -> list[Expr]:
+    """:func:`filter_rule` with ``accept``: ``allow(iif="eth0", proto="tcp", dport=22)``.
+
+    Equivalent to: nft add rule inet filter input iifname "eth0" tcp dport 22 accept.
+    """
+    return filter_rule(
+        "accept",
+        iif=iif,
+        oif=oif,
+        not_iif=not_iif,
+        not_oif=not_oif,
+        saddr=saddr,
+        daddr=daddr,
+        proto=proto,
+        sport=sport,
+        dport=dport,
+        state=state,
+        counter=counter,
+        table_family=table_family,
+    )
 
 
-def block(**matches: object) -> list[Expr]:
-    """:func:`filter_rule` with ``drop``: ``block(saddr="10.0.0.0/8")``."""
-    return filter_rule("drop", **matches)  # type: ignore[arg-type]  # same keywords
+def block(
+    *,
+    iif: str | None = None,
+    oif: str | None = None,
+    not_iif: str | None = None,
+    not_oif: str | None = None,
+    saddr: IPValue | None = None,
+    daddr: IPValue | None = None,
+    proto: str | int | None = None,
+    sport: Ports | None = None,
+    dport: Ports | None = None,
+    state: tuple[str, ...] | str | None = None,
+    counter: bool = False,
+    table_family: str | None = None,
+) -> list[Expr]:
+    """:func:`filter_rule` with ``drop``: ``block(saddr="10.0.0.0/8")``.
+
+    Equivalent to: nft add rule inet filter input ip saddr 10.0.0.0/8 drop.
+    """
+    return filter_rule(
+        "drop",
+        iif=iif,
+        oif=oif,
+        not_iif=not_iif,
+        not_oif=not_oif,
+        saddr=saddr,
+        daddr=daddr,
+        proto=proto,
+        sport=sport,
+        dport=dport,
+        state=state,
+        counter=counter,
+        table_family=table_family,
+    )

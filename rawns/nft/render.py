@@ -31,6 +31,7 @@ from .._nfnl import (
     NFT_REJECT,
     NFT_SET,
 )
+from . import _args
 from ._codec import Verdict
 from ._msg import udata_get
 from .chains import PRIORITIES, Chain
@@ -51,6 +52,7 @@ from .expr import (
     Range,
     Redir,
     Reject,
+    check_exprs,
 )
 from .expr._match import META_KEYS
 from .rules import Rule
@@ -376,11 +378,20 @@ def render_exprs(
     ``inline`` maps set names to the text shown instead of ``@name``
     (anonymous sets: ``{ 22, 80 }``).
     """
-    return _Reader(exprs, family, inline).run()
+    exprs = check_exprs(exprs, "exprs")
+    family = _args.family(family)
+    return _Reader(exprs, family, _inline(inline)).run()
+
+
+def _inline(inline: object) -> Mapping[str, str] | None:
+    if inline is not None and not isinstance(inline, Mapping):
+        raise TypeError(f"inline must be a mapping of set names to text, not {inline!r:.80}")
+    return inline
 
 
 def render_rule_body(rule: Rule, inline: Mapping[str, str] | None = None) -> str:
     """The rule's statements and comment, as after ``nft add rule FAMILY TABLE CHAIN``."""
+    _args.expect(rule, Rule, "rule")
     text = render_exprs(rule.exprs, rule.family, inline)
     if rule.comment is not None:
         text += f' comment "{rule.comment}"'
@@ -389,6 +400,7 @@ def render_rule_body(rule: Rule, inline: Mapping[str, str] | None = None) -> str
 
 def render_rule(rule: Rule) -> str:
     """``add rule FAMILY TABLE CHAIN ...`` (a line ``nft -f`` accepts for nft's patterns)."""
+    _args.expect(rule, Rule, "rule")
     return f"add rule {rule.family} {rule.table} {rule.chain} {render_rule_body(rule)}"
 
 
@@ -424,6 +436,12 @@ def render_chain(
     indent: str = "\t",
     inline: Mapping[str, str] | None = None,
 ) -> str:
+    """A chain and its rules in nft's ``list`` layout."""
+    _args.expect(chain, Chain, "chain")
+    for r in _args.expect(rules, Sequence, "rules"):  # type: ignore[type-abstract]  # an ABC check
+        _args.expect(r, Rule, "rules[]")
+    _args.expect(indent, str, "indent")
+    inline = _inline(inline)
     lines = [f"{indent}chain {chain.name} {{"]
     if chain.comment is not None:
         lines.append(f'{indent}\tcomment "{chain.comment}"')
@@ -482,6 +500,10 @@ def _duration(ms: int) -> str:
 
 def render_set(s: Set, elements: Sequence[Element] = (), indent: str = "\t") -> str:
     """A set or map in nft's ``list`` layout."""
+    _args.expect(s, Set, "s")
+    for e in _args.expect(elements, Sequence, "elements"):  # type: ignore[type-abstract]  # an ABC
+        _args.expect(e, Element, "elements[]")
+    _args.expect(indent, str, "indent")
     kind = "map" if s.is_map else "set"
     ind = indent + "\t"
     lines = [f"{indent}{kind} {s.name} {{"]
@@ -516,7 +538,7 @@ def render_ruleset(rs: object) -> str:
     """A :class:`~rawns.nft.Ruleset` in nft's ``list ruleset`` layout."""
     from .ruleset import Ruleset
 
-    assert isinstance(rs, Ruleset)
+    rs = _args.expect(rs, Ruleset, "rs")
     out: list[str] = []
     for t in rs.tables:
         out.append(f"table {t.family} {t.name} {{")

@@ -13,14 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .._nfnl import NFT_MSG, NFTA_RULE, family_number
+from .. import _check
+from .._nfnl import FAMILIES, NFT_MSG, NFTA_RULE
 from .._wire import Attr
 from ..errors import DecodeError
+from . import _args
 from ._codec import attr, attrs_of, be64, get_be64, get_str, nest, strz
 from ._msg import F_APPEND, F_CREATE, F_REPLACE, comment_tlv, message, parse_header, udata_comment
 from ._msg import dump as _dump
 from .chains import Chain
-from .expr import Expr, check_exprs, decode_exprs, encode_exprs
+from .expr import Expr, check_exprs, decode_exprs
+from .expr._base import encode_checked
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -42,7 +45,10 @@ class Rule:
 
     ``handle`` (the kernel's id, used to insert, replace and delete) and
     ``position`` (the handle it was placed after, as the kernel reports it)
-    do not take part in equality; neither do the raw ``userdata`` bytes.
+    do not take part in equality; neither do the raw ``userdata`` bytes. A
+    dumped rule remembers the namespace it came from (``origin``): its
+    handle means nothing elsewhere, and a transaction on a handle in another
+    namespace refuses it.
     """
 
     family: str
@@ -54,18 +60,30 @@ class Rule:
     position: int | None = field(default=None, compare=False)
     userdata: bytes | None = field(default=None, compare=False, repr=False)
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.exprs, tuple):
-            object.__setattr__(self, "exprs", check_exprs(list(self.exprs)))
+        fam = _args.family(self.family, "Rule.family")
+        if fam is not self.family:
+            object.__setattr__(self, "family", fam)
+        _check.nft_name(self.table, "Rule.table")
+        _check.nft_name(self.chain, "Rule.chain")
+        exprs = check_exprs(self.exprs, "Rule.exprs")
+        if exprs is not self.exprs:
+            object.__setattr__(self, "exprs", exprs)
+        _args.comment_matches(self.comment, self.userdata, 0, "Rule")
+        _check.optional(self.handle, _check.uint, 64, "Rule.handle")
+        _check.optional(self.position, _check.uint, 64, "Rule.position")
+        _args.expect(self.attrs, tuple, "Rule.attrs")
+        _args.origin(self.origin, "Rule.origin")
 
     @property
     def chain_ref(self) -> Chain:
-        return Chain(family=self.family, table=self.table, name=self.chain)
+        return Chain(family=self.family, table=self.table, name=self.chain, origin=self.origin)
 
     @property
     def nfproto(self) -> int:
-        return family_number(self.family)
+        return FAMILIES[self.family]
 
     def debug(self) -> str:
         """The rule as ``nft --debug=netlink`` prints it."""
@@ -90,7 +108,7 @@ def _head(rule: Rule) -> bytes:
 
 
 def _exprs(rule: Rule) -> bytes:
-    return nest(NFTA_RULE.EXPRESSIONS, encode_exprs(rule.exprs))
+    return nest(NFTA_RULE.EXPRESSIONS, encode_checked(rule.exprs))  # checked by Rule
 
 
 def build_add(rule: Rule, *, after: int | None = None, seq: int = 0, ack: bool = False) -> bytes:
@@ -98,6 +116,8 @@ def build_add(rule: Rule, *, after: int | None = None, seq: int = 0, ack: bool =
 
     Equivalent to: nft add rule FAMILY TABLE CHAIN [position H] EXPR... [comment "..."]
     """
+    _args.expect(rule, Rule, "rule")
+    _check.optional(after, _check.uint, 64, "after")
     body = _head(rule) + _exprs(rule)
     if after is not None:
         body += be64(NFTA_RULE.POSITION, after)
@@ -112,6 +132,8 @@ def build_insert(
 
     Equivalent to: nft insert rule FAMILY TABLE CHAIN [position H] EXPR...
     """
+    _args.expect(rule, Rule, "rule")
+    _check.optional(before, _check.uint, 64, "before")
     body = _head(rule) + _exprs(rule)
     if before is not None:
         body += be64(NFTA_RULE.POSITION, before)
@@ -124,12 +146,16 @@ def build_replace(rule: Rule, handle: int, *, seq: int = 0, ack: bool = False) -
 
     Equivalent to: nft replace rule FAMILY TABLE CHAIN handle H EXPR...
     """
+    _args.expect(rule, Rule, "rule")
+    _check.uint(handle, 64, "handle")
     body = _head(rule) + be64(NFTA_RULE.HANDLE, handle) + _exprs(rule) + _userdata(rule)
     return message(NFT_MSG.NEWRULE, rule.nfproto, body, flags=F_REPLACE, seq=seq, ack=ack)
 
 
 def build_delete(chain: Chain, handle: int, *, seq: int = 0, ack: bool = False) -> bytes:
     """NFT_MSG_DELRULE. Equivalent to: nft delete rule FAMILY TABLE CHAIN handle H."""
+    _args.expect(chain, Chain, "chain")
+    _check.uint(handle, 64, "handle")
     body = (
         strz(NFTA_RULE.TABLE, chain.table)
         + strz(NFTA_RULE.CHAIN, chain.name)
@@ -138,8 +164,11 @@ def build_delete(chain: Chain, handle: int, *, seq: int = 0, ack: bool = False) 
     return message(NFT_MSG.DELRULE, chain.nfproto, body, seq=seq, ack=ack)
 
 
-def parse_rule(payload: bytes) -> Rule:
-    """Decode an NFT_MSG_NEWRULE payload into a :class:`Rule` (typed expressions)."""
+def parse_rule(payload: bytes, origin: tuple[int, int] | None = None) -> Rule:
+    """Decode an NFT_MSG_NEWRULE payload into a :class:`Rule` (typed expressions).
+
+    ``origin``: the ``netns_ident`` of the handle it was dumped with (see :class:`Rule`).
+    """
     family, _ = parse_header(payload)
     data = payload[4:]
     table = chain = None
@@ -170,17 +199,21 @@ def parse_rule(payload: bytes) -> Rule:
             rest.append(Attr(kind, data[a:b]))
     if not table or not chain:  # absent or empty: the kernel names both (fuzz finding)
         raise DecodeError("rule without NFTA_RULE_TABLE or _CHAIN")
-    return Rule(
-        family=family,
-        table=table,
-        chain=chain,
-        exprs=exprs,
-        comment=udata_comment(userdata),
-        handle=handle,
-        position=position,
-        userdata=userdata,
-        attrs=tuple(rest),
-    )
+    try:
+        return Rule(
+            family=family,
+            table=table,
+            chain=chain,
+            exprs=exprs,
+            comment=udata_comment(userdata),
+            handle=handle,
+            position=position,
+            userdata=userdata,
+            attrs=tuple(rest),
+            origin=origin,
+        )
+    except (ValueError, TypeError) as e:  # a field its spec refuses (a NUL in a name ...)
+        raise DecodeError(f"NFT_MSG_NEWRULE: {e}") from e
 
 
 def dump(
@@ -192,25 +225,30 @@ def dump(
 ) -> list[Rule]:
     """Every rule (of one family / table / chain, if given), in chain order.
 
-    Equivalent to: nft -a list ruleset (the rules part).
+    Equivalent to: nft -a list ruleset (the rules part). Raises TypeError/ValueError
+    for a bad argument, before anything is sent.
     """
+    hh = _check.handle(h)
+    fam = _args.optional_family(family)
     body = b""
     if table is not None:
-        body += strz(NFTA_RULE.TABLE, table)
+        body += strz(NFTA_RULE.TABLE, _check.nft_name(table, "table"))
     if chain is not None:
         if table is None:
-            raise ValueError("dumping one chain's rules needs its table too")
-        body += strz(NFTA_RULE.CHAIN, chain)
-    return _dump(h, NFT_MSG.GETRULE, family, body, parse_rule)
+            raise ValueError(f"dumping the rules of chain {chain!r} needs its table too")
+        body += strz(NFTA_RULE.CHAIN, _check.nft_name(chain, "chain"))
+    origin = hh.netns_ident
+    return _dump(hh, NFT_MSG.GETRULE, fam, body, lambda p: parse_rule(p, origin))
 
 
 def rule_of(chain: Chain, exprs: Iterable[Expr], comment: str | None = None) -> Rule:
     """A :class:`Rule` for ``chain`` (a spec or a dumped :class:`Chain`)."""
+    _args.expect(chain, Chain, "chain")
     return Rule(
         family=chain.family,
         table=chain.table,
         chain=chain.name,
-        exprs=check_exprs(list(exprs)),
+        exprs=check_exprs(exprs, "exprs"),
         comment=comment,
     )
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .. import _check
 from .._nfnl import NFT_MSG, NFTA_GEN
 from ..errors import DecodeError
+from . import _args
 from . import chains as _chains
 from . import rules as _rules
 from . import sets as _sets
@@ -44,24 +46,50 @@ class Ruleset:
     elements: dict[tuple[str, str, str], tuple[Element, ...]] = field(default_factory=dict)
     generation: int | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        for what, items, cls in (
+            ("Ruleset.tables", self.tables, Table),
+            ("Ruleset.chains", self.chains, Chain),
+            ("Ruleset.sets", self.sets, Set),
+            ("Ruleset.rules", self.rules, Rule),
+        ):
+            _args.expect(items, tuple, what)
+            for x in items:
+                _args.expect(x, cls, f"{what}[]")
+        _args.expect(self.elements, dict, "Ruleset.elements")
+        for key, elems in self.elements.items():
+            _args.expect(key, tuple, "Ruleset.elements key")
+            for e in _args.expect(elems, tuple, f"Ruleset.elements[{key!r}]"):
+                _args.expect(e, Element, f"Ruleset.elements[{key!r}][]")
+        _check.optional(self.generation, _check.uint, 32, "Ruleset.generation")
+
     def __str__(self) -> str:
         from .render import render_ruleset
 
         return render_ruleset(self)
 
     def table(self, family: str, name: str) -> Table:
+        """The table ``family name``; ValueError if the ruleset has none (as list.index)."""
+        family = _args.family(family)
+        _check.nft_name(name, "name")
         for t in self.tables:
             if t.family == family and t.name == name:
                 return t
-        raise KeyError(f"no table {family} {name}")
+        raise ValueError(f"no table {family} {name!r} in this ruleset")
 
     def chain(self, family: str, table: str, name: str) -> Chain:
+        """The chain ``family table name``; ValueError if the ruleset has none."""
+        family = _args.family(family)
+        _check.nft_name(table, "table")
+        _check.nft_name(name, "name")
         for c in self.chains:
             if (c.family, c.table, c.name) == (family, table, name):
                 return c
-        raise KeyError(f"no chain {family} {table} {name}")
+        raise ValueError(f"no chain {family} {table} {name!r} in this ruleset")
 
     def rules_of(self, chain: Chain) -> list[Rule]:
+        """The rules of ``chain``, in chain order."""
+        _args.expect(chain, Chain, "chain")
         return [
             r
             for r in self.rules
@@ -71,6 +99,7 @@ class Ruleset:
 
 def parse_generation(payload: bytes) -> int:
     """The NFTA_GEN_ID of an NFT_MSG_NEWGEN payload."""
+    _args.expect(payload, bytes, "payload")
     data = payload[4:]
     for kind, a, b in attrs_of(data, "generation"):
         if kind == NFTA_GEN.ID:
@@ -83,7 +112,8 @@ def generation(h: Handle) -> int:
 
     Equivalent to: nft list ruleset's generation check (NFT_MSG_GETGEN).
     """
-    return parse_generation(_get(h, NFT_MSG.GETGEN, 0, b"", "ruleset generation"))
+    hh = _check.handle(h)
+    return parse_generation(_get(hh, NFT_MSG.GETGEN, 0, b"", "ruleset generation"))
 
 
 def dump_ruleset(h: Handle, *, family: str | None = None) -> Ruleset:
@@ -91,8 +121,11 @@ def dump_ruleset(h: Handle, *, family: str | None = None) -> Ruleset:
 
     The dumps are separate requests; if a transaction commits in between,
     the generation read before and after differ and the whole dump is taken
-    again (up to three times). Equivalent to: nft -a list ruleset.
+    again (up to three times). Equivalent to: nft -a list ruleset. Every
+    object carries the handle's namespace (``origin``).
     """
+    _check.handle(h)
+    family = _args.optional_family(family)
     for _ in range(3):
         gen = generation(h)
         tables = _tables.dump(h, family=family)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .. import _check
 from .._nfnl import (
     NFT_DATA,
     NFT_MSG,
@@ -35,6 +36,7 @@ from .._nfnl import (
 )
 from .._wire import Attr
 from ..errors import DecodeError
+from . import _args
 from ._codec import (
     Verdict,
     attr,
@@ -132,10 +134,19 @@ def set_spec(
     """A :class:`Set` as nft builds it from ``set NAME { type KEY [: DATA]; ... }``.
 
     ``timeout`` is in milliseconds; ``policy`` is "performance" or "memory".
+    Every argument is checked here (TypeError/ValueError naming it).
     """
-    kd = _datatype(key)
+    _args.expect(table, Table, "table")
+    _check.nft_name(name, "name")
+    kd = _datatype(key, "key")
     if kd.name == "verdict":
-        raise ValueError("a set key cannot be a verdict")
+        raise ValueError("key 'verdict': a set key cannot be a verdict")
+    for flag, what in ((interval, "interval"), (auto_merge, "auto_merge"), (constant, "constant")):
+        _check.boolean(flag, what)
+    _check.optional(timeout, _check.uint, 64, "timeout")
+    _check.optional(size, _check.uint, 32, "size")
+    if comment is not None:
+        _args.comment(comment, "comment")
     flags = 0
     if constant:
         flags |= NFT_SET.CONSTANT
@@ -148,16 +159,14 @@ def set_spec(
         if data == "verdict":
             data_type, data_len, dbo = int(NFT_DATA.VERDICT), 0, _BO_INVALID
         else:
-            dd = _datatype(data)
+            dd = _datatype(data, "data")
             data_type, data_len, dbo = dd.id, dd.len, dd.byteorder
     if timeout is not None:
         flags |= NFT_SET.TIMEOUT
     pol = None
     if policy is not None:
         pols = {"performance": 0, "memory": 1}
-        if policy not in pols:
-            raise ValueError(f"set policy must be 'performance' or 'memory', not {policy!r}")
-        pol = pols[policy]
+        pol = pols[_check.choice(policy, "policy", pols)]
     ud = udata_tlv(_UD_KEYBYTEORDER, _U32_HOST.pack(kd.byteorder))
     if dbo is not None:
         ud += udata_tlv(_UD_DATABYTEORDER, _U32_HOST.pack(dbo))
@@ -195,7 +204,11 @@ def anonymous_spec(table: Table, *, key: str, interval: bool = False) -> Set:
     rawns writes only the key byte order (and auto-merge for intervals),
     which is all the kernel and ``nft list`` need.
     """
-    kd = _datatype(key)
+    _args.expect(table, Table, "table")
+    kd = _datatype(key, "key")
+    if kd.name == "verdict":
+        raise ValueError("key 'verdict': a set key cannot be a verdict")
+    _check.boolean(interval, "interval")
     flags = NFT_SET.ANONYMOUS | NFT_SET.CONSTANT | (NFT_SET.INTERVAL if interval else 0)
     ud = udata_tlv(_UD_KEYBYTEORDER, _U32_HOST.pack(kd.byteorder))
     if interval:
@@ -219,6 +232,9 @@ def build_add(
     Attribute order as libnftnl: table, name, flags, key type/len, data
     type/len, id, policy, desc, timeout, gc interval, userdata.
     """
+    _args.expect(s, Set, "s")
+    _check.optional(set_id, _check.uint, 32, "set_id")
+    _check.boolean(exclusive, "exclusive")
     body = (
         strz(NFTA_SET.TABLE, s.table)
         + strz(NFTA_SET.NAME, s.name)
@@ -248,6 +264,7 @@ def build_add(
 
 def build_delete(s: Set, *, seq: int = 0, ack: bool = False) -> bytes:
     """NFT_MSG_DELSET. Equivalent to: nft delete set FAMILY TABLE NAME."""
+    _args.expect(s, Set, "s")
     body = strz(NFTA_SET.TABLE, s.table) + strz(NFTA_SET.NAME, s.name)
     return message(NFT_MSG.DELSET, s.nfproto, body, seq=seq, ack=ack)
 
@@ -257,6 +274,7 @@ def build_flush(s: Set, *, seq: int = 0, ack: bool = False) -> bytes:
 
     (nft writes the set name before the table here.)
     """
+    _args.expect(s, Set, "s")
     body = strz(NFTA_SET_ELEM_LIST.SET, s.name) + strz(NFTA_SET_ELEM_LIST.TABLE, s.table)
     return message(NFT_MSG.DELSETELEM, s.nfproto, body, seq=seq, ack=ack)
 
@@ -274,6 +292,14 @@ def _element_messages(
     seq: int,
     ack: bool,
 ) -> list[bytes]:
+    _args.expect(s, Set, "s")
+    _check.optional(set_id, _check.uint, 32, "set_id")
+    if isinstance(elements, str | bytes) or not isinstance(elements, Sequence):
+        raise TypeError(f"elements must be a sequence of Element, not {elements!r:.80}")
+    for e in elements:
+        _args.expect(e, Element, "elements[]")
+    _check.uint(seq, 32, "seq")
+    _check.boolean(ack, "ack")
     head = strz(NFTA_SET_ELEM_LIST.TABLE, s.table) + strz(NFTA_SET_ELEM_LIST.SET, s.name)
     if set_id is not None:
         head += be32(NFTA_SET_ELEM_LIST.SET_ID, set_id)
@@ -327,8 +353,11 @@ def build_delete_elements(
 # parsing and dumps
 
 
-def parse_set(payload: bytes) -> Set:
-    """Decode an NFT_MSG_NEWSET payload into a :class:`Set`."""
+def parse_set(payload: bytes, origin: tuple[int, int] | None = None) -> Set:
+    """Decode an NFT_MSG_NEWSET payload into a :class:`Set`.
+
+    ``origin``: the ``netns_ident`` of the handle it was dumped with.
+    """
     family, _ = parse_header(payload)
     data = payload[4:]
     v: dict[str, object] = {}
@@ -385,9 +414,10 @@ def parse_set(payload: bytes) -> Set:
             family=family,
             comment=udata_comment(ud, _UD_COMMENT),
             attrs=tuple(rest),
+            origin=origin,
             **v,  # type: ignore[arg-type]  # keys and value types fixed by the branches above
         )
-    except ValueError as e:  # a field its spec refuses (unknown family, empty name)
+    except (ValueError, TypeError) as e:  # a field its spec refuses (empty name, NUL ...)
         raise DecodeError(f"NFT_MSG_NEWSET: {e}") from e
 
 
@@ -421,7 +451,10 @@ def _parse_element(data: bytes) -> Element:
             rest.append(Attr(kind, data[a:b]))
     if "key" not in v:
         raise DecodeError("set element without NFTA_SET_ELEM_KEY")
-    return Element(attrs=tuple(rest), **v)  # type: ignore[arg-type]  # as above
+    try:
+        return Element(attrs=tuple(rest), **v)  # type: ignore[arg-type]  # as above
+    except (ValueError, TypeError) as e:  # a key Element refuses (empty, over 64 bytes)
+        raise DecodeError(f"set element: {e}") from e
 
 
 def parse_elements(payload: bytes) -> tuple[str, str, str, list[Element]]:
@@ -444,13 +477,26 @@ def parse_elements(payload: bytes) -> tuple[str, str, str, list[Element]]:
 
 
 def dump(h: Handle, *, family: str | int | None = None, table: str | None = None) -> list[Set]:
-    """Every set and map (of one family / table). Equivalent to: nft list sets."""
-    body = strz(NFTA_SET.TABLE, table) if table is not None else b""
-    return _dump(h, NFT_MSG.GETSET, family, body, parse_set)
+    """Every set and map (of one family / table). Equivalent to: nft list sets.
+
+    Raises TypeError/ValueError for a bad argument, before anything is sent.
+    """
+    hh = _check.handle(h)
+    fam = _args.optional_family(family)
+    body = strz(NFTA_SET.TABLE, _check.nft_name(table, "table")) if table is not None else b""
+    origin = hh.netns_ident
+    return _dump(hh, NFT_MSG.GETSET, fam, body, lambda p: parse_set(p, origin))
 
 
 def dump_elements(h: Handle, s: Set) -> list[Element]:
-    """The elements of set ``s``. Equivalent to: nft list set FAMILY TABLE NAME."""
+    """The elements of set ``s``. Equivalent to: nft list set FAMILY TABLE NAME.
+
+    ``s`` dumped through a handle on another namespace is refused
+    (ValueError): the set of that name here is another set.
+    """
+    hh = _check.handle(h)
+    _args.expect(s, Set, "s")
+    _args.from_here(s, hh, "s")
     body = strz(NFTA_SET_ELEM_LIST.TABLE, s.table) + strz(NFTA_SET_ELEM_LIST.SET, s.name)
-    parts = _dump(h, NFT_MSG.GETSETELEM, s.family, body, parse_elements)
+    parts = _dump(hh, NFT_MSG.GETSETELEM, s.family, body, parse_elements)
     return [e for part in parts for e in part[3]]

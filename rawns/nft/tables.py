@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .._nfnl import NFT_MSG, NFTA_RULE, NFTA_TABLE, family_number
+from .. import _check
+from .._nfnl import FAMILIES, NFT_MSG, NFTA_RULE, NFTA_TABLE
 from .._wire import Attr
 from ..errors import DecodeError
+from . import _args
 from ._codec import attr, attrs_of, be32, get_be32, get_be64, get_str, strz
 from ._msg import (
     F_DUMP,
@@ -48,7 +50,13 @@ class Table:
     """A table: ``family`` (ip, ip6, inet, arp, bridge, netdev) and ``name``.
 
     ``flags`` are NFT_TABLE_F (1 dormant, 2 owner). ``handle`` and ``use``
-    are reported by the kernel and do not take part in equality.
+    are reported by the kernel and do not take part in equality. A dumped
+    table remembers the namespace it came from (``origin``); a transaction
+    on a handle in another namespace refuses it.
+
+    Every field is checked here: ``name`` 1..255 bytes without NUL,
+    ``flags`` a u32, ``comment`` at most 128 bytes without NUL (nft's limit),
+    ``userdata`` at most 256 bytes; a family number becomes its keyword.
     """
 
     family: str
@@ -59,15 +67,23 @@ class Table:
     use: int | None = field(default=None, compare=False)
     userdata: bytes | None = field(default=None, compare=False, repr=False)
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        family_number(self.family)  # ValueError for an unknown family
-        if not self.name:
-            raise ValueError("a table needs a name")
+        fam = _args.family(self.family, "Table.family")
+        if fam is not self.family:
+            object.__setattr__(self, "family", fam)
+        _check.nft_name(self.name, "Table.name")
+        _check.uint(self.flags, 32, "Table.flags")
+        _args.comment_matches(self.comment, self.userdata, 0, "Table")
+        _check.optional(self.handle, _check.uint, 64, "Table.handle")
+        _check.optional(self.use, _check.uint, 32, "Table.use")
+        _args.expect(self.attrs, tuple, "Table.attrs")
+        _args.origin(self.origin, "Table.origin")
 
     @property
     def nfproto(self) -> int:
-        return family_number(self.family)
+        return FAMILIES[self.family]
 
     def __str__(self) -> str:
         return f"table {self.family} {self.name}"
@@ -82,6 +98,8 @@ def build_add(table: Table, *, exclusive: bool = False, seq: int = 0, ack: bool 
 
     nft sends ``add table`` without NLM_F_CREATE (the table may exist).
     """
+    _args.expect(table, Table, "table")
+    _check.boolean(exclusive, "exclusive")
     body = _body_name(table) + be32(NFTA_TABLE.FLAGS, table.flags)
     ud = table.userdata
     if ud is None and table.comment is not None:
@@ -94,11 +112,13 @@ def build_add(table: Table, *, exclusive: bool = False, seq: int = 0, ack: bool 
 
 def build_delete(table: Table, *, seq: int = 0, ack: bool = False) -> bytes:
     """NFT_MSG_DELTABLE. Equivalent to: nft delete table FAMILY NAME."""
+    _args.expect(table, Table, "table")
     return message(NFT_MSG.DELTABLE, table.nfproto, _body_name(table), seq=seq, ack=ack)
 
 
 def build_flush(table: Table, *, seq: int = 0, ack: bool = False) -> bytes:
     """NFT_MSG_DELRULE on the whole table. Equivalent to: nft flush table FAMILY NAME."""
+    _args.expect(table, Table, "table")
     body = strz(NFTA_RULE.TABLE, table.name)
     return message(NFT_MSG.DELRULE, table.nfproto, body, seq=seq, ack=ack)
 
@@ -107,18 +127,21 @@ def build_flush_ruleset(
     family: str | int | None = None, *, seq: int = 0, ack: bool = False
 ) -> bytes:
     """NFT_MSG_DELTABLE without a name. Equivalent to: nft flush ruleset [FAMILY]."""
-    fam = 0 if family is None else family_number(family)
+    fam = 0 if family is None else FAMILIES[_args.family(family)]
     return message(NFT_MSG.DELTABLE, fam, b"", seq=seq, ack=ack)
 
 
 def build_dump(family: str | int | None = None) -> bytes:
     """NFT_MSG_GETTABLE dump request."""
-    fam = 0 if family is None else family_number(family)
+    fam = 0 if family is None else FAMILIES[_args.family(family)]
     return message(NFT_MSG.GETTABLE, fam, b"", flags=F_DUMP)
 
 
-def parse_table(payload: bytes) -> Table:
-    """Decode an NFT_MSG_NEWTABLE payload (nfgenmsg + attributes) into a :class:`Table`."""
+def parse_table(payload: bytes, origin: tuple[int, int] | None = None) -> Table:
+    """Decode an NFT_MSG_NEWTABLE payload (nfgenmsg + attributes) into a :class:`Table`.
+
+    ``origin``: the ``netns_ident`` of the handle it was dumped with (see :class:`Table`).
+    """
     family, _ = parse_header(payload)
     data = payload[4:]
     name = None
@@ -153,14 +176,21 @@ def parse_table(payload: bytes) -> Table:
             use=use,
             userdata=userdata,
             attrs=tuple(rest),
+            origin=origin,
         )
-    except ValueError as e:  # a field its spec refuses (unknown family, hook, empty name)
+    except (ValueError, TypeError) as e:  # a field its spec refuses (empty name, NUL ...)
         raise DecodeError(f"NFT_MSG_NEWTABLE: {e}") from e
 
 
 def dump(h: Handle, *, family: str | int | None = None) -> list[Table]:
-    """Every table (of one family, if given). Equivalent to: nft list tables [FAMILY]."""
-    return _dump(h, NFT_MSG.GETTABLE, family, b"", parse_table)
+    """Every table (of one family, if given). Equivalent to: nft list tables [FAMILY].
+
+    Raises TypeError/ValueError for a bad argument, before anything is sent.
+    """
+    hh = _check.handle(h)
+    fam = _args.optional_family(family)
+    origin = hh.netns_ident
+    return _dump(hh, NFT_MSG.GETTABLE, fam, b"", lambda p: parse_table(p, origin))
 
 
 def get(h: Handle, family: str | int, name: str) -> Table:
@@ -168,5 +198,9 @@ def get(h: Handle, family: str | int, name: str) -> Table:
 
     Equivalent to: nft list table FAMILY NAME (the table itself, without contents).
     """
-    target = f"table {norm_family(family)} {name}"
-    return parse_table(_get(h, NFT_MSG.GETTABLE, family, strz(NFTA_TABLE.NAME, name), target))
+    hh = _check.handle(h)
+    fam = norm_family(family)
+    _check.nft_name(name, "name")
+    target = f"table {fam} {name}"
+    payload = _get(hh, NFT_MSG.GETTABLE, fam, strz(NFTA_TABLE.NAME, name), target)
+    return parse_table(payload, hh.netns_ident)

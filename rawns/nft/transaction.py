@@ -35,6 +35,7 @@ from enum import IntEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
+from .. import _check
 from .._conversation import Error
 from .._nfnl import (
     NFNL_MSG_BATCH_BEGIN,
@@ -51,6 +52,7 @@ from .._nfnl import (
 )
 from .._wire import NLA_F_NESTED, NLA_TYPE_MASK, NLMSG_HDRLEN, batch_marker, iter_attrs
 from ..errors import DecodeError, KernelError, kernel_error
+from . import _args
 from . import chains as _chains
 from . import rules as _rules
 from . import sets as _sets
@@ -105,8 +107,16 @@ class Transaction:
         check_generation: bool | int = False,
         ack_every: bool = False,
     ):
+        if handle is not None:
+            _check.handle(handle, "handle")
+        _check.boolean(ack_every, "ack_every")
+        if not isinstance(check_generation, bool):
+            _check.uint(check_generation, 32, "check_generation")
         self._h = handle
         self.ack_every = ack_every
+        # Dumped objects this batch refers to, checked against the handle that
+        # sends it: (origin, argument, object) for a transaction built without one.
+        self._refs: list[tuple[tuple[int, int], str, str]] = []
         self._msgs: list[bytes] = []
         self._objs: list[Obj] = []
         self._set_ids: dict[tuple[str, str, str], int] = {}
@@ -123,8 +133,6 @@ class Transaction:
 
             self.generation = generation(handle)
         elif check_generation is not False:
-            if isinstance(check_generation, bool) or not isinstance(check_generation, int):
-                raise TypeError("check_generation must be a bool or a generation number")
             self.generation = check_generation
 
     # -- context manager ---------------------------------------------------
@@ -150,6 +158,21 @@ class Transaction:
             self._msgs.append(m)
             self._objs.append(obj)
 
+    def _ref(self, obj: object, cls: type[T], what: str) -> T:
+        """``obj`` as a reference to an existing object: of type ``cls``, and from this
+        transaction's namespace if it was dumped (checked now, or before sending
+        when the transaction has no handle yet). A name or a rule handle means
+        another object in another namespace: the wrong one would change.
+        """
+        ref = _args.expect(obj, cls, what)
+        if self._h is not None:
+            _args.from_here(ref, self._h, what)
+        else:
+            origin: tuple[int, int] | None = getattr(ref, "origin", None)
+            if origin is not None:
+                self._refs.append((origin, what, str(ref)))
+        return ref
+
     # -- tables ------------------------------------------------------------
     def add_table(
         self, family: str = "ip", name: str = "", *, flags: int = 0, comment: str | None = None
@@ -169,16 +192,19 @@ class Transaction:
 
     def delete_table(self, table: Table) -> None:
         """Equivalent to: nft delete table FAMILY NAME (with everything in it)."""
-        self._queue(_check(table, Table), _tables.build_delete(table, ack=False))
+        t = self._ref(table, Table, "table")
+        self._queue(t, _tables.build_delete(t, ack=False))
 
     def flush_table(self, table: Table) -> None:
         """Remove every rule of the table. Equivalent to: nft flush table FAMILY NAME."""
-        self._queue(_check(table, Table), _tables.build_flush(table, ack=False))
+        t = self._ref(table, Table, "table")
+        self._queue(t, _tables.build_flush(t, ack=False))
 
     def flush_ruleset(self, family: str | None = None) -> None:
         """Remove every table (of one family). Equivalent to: nft flush ruleset [FAMILY]."""
-        what = "ruleset" if family is None else f"ruleset {family}"
-        self._queue(what, _tables.build_flush_ruleset(family, ack=False))
+        fam = _args.optional_family(family)
+        what = "ruleset" if fam is None else f"ruleset {fam}"
+        self._queue(what, _tables.build_flush_ruleset(fam, ack=False))
 
     # -- chains ------------------------------------------------------------
     def add_chain(
@@ -198,7 +224,12 @@ class Transaction:
 
         Equivalent to: nft add chain FAMILY TABLE NAME { type T hook H priority P; policy X; }
         """
-        _check(table, Table)
+        self._ref(table, Table, "table")
+        _check.boolean(exclusive, "exclusive")
+        if isinstance(devices, str):  # one device, not a sequence of one-letter names
+            devices = (devices,)
+        elif not isinstance(devices, tuple | list):
+            raise TypeError(f"devices must be a list of interface names, not {devices!r:.80}")
         c = Chain(
             family=table.family,
             table=table.name,
@@ -215,20 +246,33 @@ class Transaction:
 
     def delete_chain(self, chain: Chain) -> None:
         """Equivalent to: nft delete chain FAMILY TABLE NAME (it must be empty)."""
-        self._queue(_check(chain, Chain), _chains.build_delete(chain, ack=False))
+        c = self._ref(chain, Chain, "chain")
+        self._queue(c, _chains.build_delete(c, ack=False))
 
     def flush_chain(self, chain: Chain) -> None:
         """Remove every rule of the chain. Equivalent to: nft flush chain FAMILY TABLE NAME."""
-        self._queue(_check(chain, Chain), _chains.build_flush(chain, ack=False))
+        c = self._ref(chain, Chain, "chain")
+        self._queue(c, _chains.build_flush(c, ack=False))
 
     # -- rules -------------------------------------------------------------
-    def _rule(self, chain: Chain, exprs: Iterable[Expr], comment: str | None) -> Rule:
-        _check(chain, Chain)
-        ex = check_exprs(list(exprs))
+    def _rule(
+        self,
+        chain: Chain,
+        exprs: Iterable[Expr],
+        comment: str | None,
+        userdata: bytes | None = None,
+    ) -> Rule:
+        self._ref(chain, Chain, "chain")
+        ex = check_exprs(exprs, "exprs")
         if self._set_ids:
             ex = tuple(self._with_set_id(chain, e) for e in ex)
         return Rule(
-            family=chain.family, table=chain.table, chain=chain.name, exprs=ex, comment=comment
+            family=chain.family,
+            table=chain.table,
+            chain=chain.name,
+            exprs=ex,
+            comment=comment,
+            userdata=userdata,
         )
 
     def _with_set_id(self, chain: Chain, e: Expr) -> Expr:
@@ -251,6 +295,7 @@ class Transaction:
 
         Equivalent to: nft add rule FAMILY TABLE CHAIN [position H] ... [comment "..."]
         """
+        _check.optional(after, _check.uint, 64, "after")
         r = self._rule(chain, exprs, comment)
         self._queue(r, _rules.build_add(r, after=after, ack=False))
         return r
@@ -267,6 +312,7 @@ class Transaction:
 
         Equivalent to: nft insert rule FAMILY TABLE CHAIN [position H] ...
         """
+        _check.optional(before, _check.uint, 64, "before")
         r = self._rule(chain, exprs, comment)
         self._queue(r, _rules.build_insert(r, before=before, ack=False))
         return r
@@ -275,6 +321,7 @@ class Transaction:
         self, chain: Chain, handle: int, exprs: Iterable[Expr], *, comment: str | None = None
     ) -> Rule:
         """Replace rule ``handle``. Equivalent to: nft replace rule ... handle H ..."""
+        _check.uint(handle, 64, "handle")
         r = self._rule(chain, exprs, comment)
         self._queue(r, _rules.build_replace(r, handle, ack=False))
         return dataclasses.replace(r, handle=handle)
@@ -282,15 +329,22 @@ class Transaction:
     def delete_rule(self, rule_or_chain: Rule | Chain, handle: int | None = None) -> None:
         """Delete a rule by handle (a dumped :class:`Rule`, or a chain and a handle).
 
+        A rule (or chain) dumped through a handle on another namespace is
+        refused: its handle number names another rule here.
+
         Equivalent to: nft delete rule FAMILY TABLE CHAIN handle H
         """
+        _check.optional(handle, _check.uint, 64, "handle")
         if isinstance(rule_or_chain, Rule):
+            self._ref(rule_or_chain, Rule, "rule")
             chain = rule_or_chain.chain_ref
             handle = rule_or_chain.handle if handle is None else handle
         else:
-            chain = _check(rule_or_chain, Chain)
+            chain = self._ref(rule_or_chain, Chain, "rule_or_chain")
         if handle is None:
-            raise ValueError("delete_rule needs a rule handle (dump the rule first)")
+            raise ValueError(
+                f"delete_rule needs a rule handle: {rule_or_chain} has none (dump the rule first)"
+            )
         what = Rule(
             family=chain.family, table=chain.table, chain=chain.name, exprs=(), handle=handle
         )
@@ -318,7 +372,7 @@ class Transaction:
         Equivalent to: nft add set FAMILY TABLE NAME { type KEY; [flags interval;]
         elements = { ... } } (``add map`` with ``data``).
         """
-        _check(table, Table)
+        self._ref(table, Table, "table")
         s = _sets.set_spec(
             table,
             name,
@@ -360,7 +414,7 @@ class Transaction:
         next rule; the kernel names it (``__set0``) and ties it to that rule.
         ``userdata`` replaces rawns' (nft adds a ``typeof`` record there).
         """
-        _check(table, Table)
+        self._ref(table, Table, "table")
         s = _sets.anonymous_spec(table, key=key, interval=interval)
         if userdata is not None:
             s = dataclasses.replace(s, userdata=userdata)
@@ -370,15 +424,44 @@ class Transaction:
         self.add_elements_raw(s, elems)
         return s
 
-    def add_map(self, table: Table, name: str, *, key: str, data: str, **kw: object) -> Set:
+    def add_map(
+        self,
+        table: Table,
+        name: str,
+        *,
+        key: str,
+        data: str,
+        interval: bool = False,
+        auto_merge: bool = False,
+        constant: bool = False,
+        timeout: int | None = None,
+        size: int | None = None,
+        policy: str | None = None,
+        comment: str | None = None,
+        elements: Mapping[object, object] | Iterable[object] | None = None,
+    ) -> Set:
         """:meth:`add_set` with a data type. Equivalent to: nft add map ..."""
-        return self.add_set(table, name, key=key, data=data, **kw)  # type: ignore[arg-type]  # same keywords
+        _check.choice(data, "data", _sets.DATATYPES)
+        return self.add_set(
+            table,
+            name,
+            key=key,
+            data=data,
+            interval=interval,
+            auto_merge=auto_merge,
+            constant=constant,
+            timeout=timeout,
+            size=size,
+            policy=policy,
+            comment=comment,
+            elements=elements,
+        )
 
     def add_elements(
         self, s: Set, values: Iterable[object] | Mapping[object, object]
     ) -> list[Element]:
         """Add elements. Equivalent to: nft add element FAMILY TABLE SET { ... }."""
-        _check(s, Set)
+        self._ref(s, Set, "s")
         key = (s.family, s.table, s.name)
         elems = _sets.elements_for(s, values, new_set=key in self._set_ids)
         sid = self._set_ids.get(key, s.id)
@@ -387,18 +470,20 @@ class Transaction:
 
     def delete_elements(self, s: Set, values: Iterable[object]) -> list[Element]:
         """Remove elements. Equivalent to: nft delete element FAMILY TABLE SET { ... }."""
-        _check(s, Set)
+        self._ref(s, Set, "s")
         elems = _sets.removal_elements(s, values)
         self._queue((s, tuple(elems)), *_sets.build_delete_elements(s, elems, ack=False))
         return elems
 
     def flush_set(self, s: Set) -> None:
         """Remove every element. Equivalent to: nft flush set FAMILY TABLE SET."""
-        self._queue(_check(s, Set), _sets.build_flush(s, ack=False))
+        ref = self._ref(s, Set, "s")
+        self._queue(ref, _sets.build_flush(ref, ack=False))
 
     def delete_set(self, s: Set) -> None:
         """Equivalent to: nft delete set FAMILY TABLE SET."""
-        self._queue(_check(s, Set), _sets.build_delete(s, ack=False))
+        ref = self._ref(s, Set, "s")
+        self._queue(ref, _sets.build_delete(ref, ack=False))
 
     # -- whole objects -----------------------------------------------------
     def add(self, obj: Table | Chain | Set | Rule) -> None:
@@ -406,6 +491,8 @@ class Transaction:
 
         Equivalent to the matching ``nft add table|chain|set|rule``. A set
         gets this batch's next set id, and later lookups of it carry that id.
+        The object is created by name, as a copy: one dumped from another
+        namespace is welcome (``add_ruleset`` copies whole rulesets).
         """
         if isinstance(obj, Table):
             self._queue(obj, _tables.build_add(obj, ack=False))
@@ -417,16 +504,18 @@ class Transaction:
             s = dataclasses.replace(obj, id=sid)
             self._queue(s, _sets.build_add(s, ack=False))
         elif isinstance(obj, Rule):
-            r = self._rule(obj.chain_ref, obj.exprs, obj.comment)
-            if obj.userdata is not None:
-                r = dataclasses.replace(r, userdata=obj.userdata)
+            chain = Chain(family=obj.family, table=obj.table, name=obj.chain)  # a copy, by name
+            r = self._rule(chain, obj.exprs, obj.comment, obj.userdata)
             self._queue(r, _rules.build_add(r, ack=False))
         else:
             raise TypeError(f"cannot add {type(obj).__name__} {obj!r}")
 
     def add_elements_raw(self, s: Set, elements: Sequence[Element]) -> None:
         """Queue elements as they are (e.g. from :func:`rawns.nft.dump_elements`)."""
-        _check(s, Set)
+        self._ref(s, Set, "s")
+        self._add_elements_raw(s, elements)
+
+    def _add_elements_raw(self, s: Set, elements: Sequence[Element]) -> None:
         sid = self._set_ids.get((s.family, s.table, s.name), s.id)
         msgs = _sets.build_add_elements(s, elements, set_id=sid, ack=False)
         self._queue((s, tuple(elements)), *msgs)
@@ -439,7 +528,11 @@ class Transaction:
         80 }``) is queued right before the rule that uses it, as nft does.
         Restoring a dump of what ``nft -f`` loaded gives the batch nft sent,
         byte for byte. Equivalent to: nft list ruleset > FILE; nft -f FILE.
+        The ruleset may come from another namespace: this copies it.
         """
+        from .ruleset import Ruleset
+
+        _args.expect(rs, Ruleset, "rs")
         end = NFT_SET_ELEM.INTERVAL_END
 
         def ordered(s: Set) -> list[Element]:
@@ -461,7 +554,7 @@ class Transaction:
                     continue
                 self.add(s)
                 if elems := ordered(s):
-                    self.add_elements_raw(s, elems)
+                    self._add_elements_raw(s, elems)
             for c in chains:
                 for r in rs.rules_of(c):
                     exprs = list(r.exprs)
@@ -471,7 +564,7 @@ class Transaction:
                             a = dataclasses.replace(a, name=_sets.ANONYMOUS_NAME, id=self._set_id())
                             self._queue(a, _sets.build_add(a, ack=False))
                             if elems := ordered(anonymous[e.set]):
-                                self.add_elements_raw(a, elems)
+                                self._add_elements_raw(a, elems)
                             exprs[i] = dataclasses.replace(e, set=a.name, set_id=a.id)
                     self.add(dataclasses.replace(r, exprs=tuple(exprs)))
 
@@ -484,7 +577,7 @@ class Transaction:
         """BEGIN, the object messages (NLM_F_ACK where wanted), END; and which are acked."""
         objs = self._msgs
         n = len(objs)
-        if not ack:
+        if not ack or not n:
             acked = [False] * n
         elif self.ack_every:
             objs = [_with_ack(m) for m in objs]
@@ -502,11 +595,20 @@ class Transaction:
         With ``ack=False`` no message asks for an ACK, which gives exactly the
         bytes ``nft -f`` sends for the same objects.
         """
+        _check.uint(first_seq, 32, "first_seq")
+        _check.boolean(ack, "ack")
+        if first_seq + len(self._msgs) + 1 > 0xFFFFFFFF:
+            raise ValueError(f"first_seq {first_seq}: the batch's sequence numbers pass 2**32 - 1")
         msgs, _ = self._framed(ack)
         return b"".join(_stamp(m, first_seq + i) for i, m in enumerate(msgs))
 
-    def commit(self) -> None:
+    def commit(self, h: Handle | None = None) -> None:
         """Send the batch and check the kernel's answer.
+
+        ``h`` sends a transaction made without a handle (``Transaction(None)``);
+        a transaction made with one is sent through it. Before anything is
+        sent, every dumped object the batch refers to is checked to come
+        from ``h``'s namespace (ValueError otherwise).
 
         Raises the :class:`~rawns.errors.KernelError` subclass for the first
         object the kernel refused (the whole batch is then rolled back by the
@@ -520,16 +622,39 @@ class Transaction:
         """
         if self.committed:
             raise RuntimeError("this transaction was already committed")
-        if self._h is None:
-            raise ValueError("a transaction without a handle can only be built, not committed")
+        target = self._h
+        if h is not None:
+            _check.handle(h)
+            if target is not None and h is not target:
+                raise ValueError(
+                    f"h {h!r}: this transaction was made for handle {target!r}; "
+                    "commit it without h, or make it with Transaction(None)"
+                )
+            target = h
+        if target is None:
+            raise ValueError(
+                "a transaction without a handle can only be built; commit(h) sends it through h"
+            )
+        hh = _check.handle(target, "the transaction's handle")
+        for origin, what, label in self._refs:
+            _check.same_netns(origin, hh, what, label)
+        self._h = hh
         self.committed = True
         if not self._msgs:
             return
         msgs, acked = self._framed(True)
-        results = self._h.nfnl.batch(msgs, acked=acked, op="nf_tables batch")
-        self._check(msgs, results, acked)
+        channel = hh.nfnl
+        results = channel.batch(msgs, acked=acked, op="nf_tables batch")
+        # Errors name the namespace when it is not the caller's (as the channel's own do).
+        self._check(msgs, results, acked, getattr(channel, "netns_label", None))
 
-    def _check(self, msgs: list[bytes], results: Sequence[object], acked: Sequence[bool]) -> None:
+    def _check(
+        self,
+        msgs: list[bytes],
+        results: Sequence[object],
+        acked: Sequence[bool],
+        netns: str | None = None,
+    ) -> None:
         errors = [(i, r) for i, r in enumerate(results) if isinstance(r, Error)]
         if not errors:
             missing = [i for i, r in enumerate(results) if acked[i] and r is None]
@@ -538,6 +663,7 @@ class Transaction:
                     errno.EPROTO,
                     op="nf_tables batch",
                     target=f"no acknowledgement for {len(missing)} of {sum(acked)} messages",
+                    netns=netns,
                 )
             return
         i, ev = errors[0]
@@ -557,6 +683,7 @@ class Transaction:
                 extack=ev.extack,
                 seq=ev.seq,
                 offset=ev.offset,
+                netns=netns,
             )
         else:
             err = kernel_error(
@@ -566,6 +693,7 @@ class Transaction:
                 extack=ev.extack,
                 seq=ev.seq,
                 offset=ev.offset,
+                netns=netns,
             )
         if ev.offset is not None:
             where = attribute_at(msgs[i], ev.offset)
@@ -576,12 +704,6 @@ class Transaction:
             what = describe(self._objs[j - 1]) if 0 < j < len(msgs) - 1 else "batch"
             err.add_note(f"also refused: #{j} {what}: errno {other.errno} {other.extack or ''}")
         raise err
-
-
-def _check(obj: object, cls: type[T]) -> T:
-    if not isinstance(obj, cls):
-        raise TypeError(f"expected a {cls.__name__}, not {type(obj).__name__}: {obj!r}")
-    return obj
 
 
 _TOP: dict[int, type[IntEnum]] = {
@@ -670,6 +792,8 @@ def transaction(
     Equivalent to: nft -f FILE (one batch). ``check_generation=True`` reads
     the ruleset generation now and makes the commit fail with
     :class:`GenerationChanged` if the ruleset changed in between; an int
-    uses that generation (e.g. from :func:`rawns.nft.generation`).
+    uses that generation (e.g. from :func:`rawns.nft.generation`). Raises
+    TypeError/ValueError for a bad argument (``h`` not an open Handle ...).
     """
+    _check.handle(h)
     return Transaction(h, check_generation=check_generation, ack_every=ack_every)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
-from rawns import nft
+from rawns import Handle, nft
 from rawns._nfnl import NFT_TABLE_F
 from rawns.nft import match as m
 from rawns.nft.expr import Expr
@@ -422,3 +423,36 @@ CASES: dict[str, Builder] = {
 }
 
 __all__ = ["CASES", "Builder", "Expr"]
+
+
+# ---------------------------------------------------------------------------
+# a Handle for unit tests: a fake nfnetlink channel, a made-up namespace
+
+
+class FakeHandle(Handle):
+    """A :class:`rawns.Handle` whose nfnetlink channel is a fake: no socket, no namespace.
+
+    ``channel`` answers ``batch``/``dump``/``request`` as the test wants;
+    ``ident`` plays the namespace identity (``netns_ident``) that dumped
+    objects are checked against; ``closed`` plays a closed handle.
+    """
+
+    def __init__(
+        self, channel: Any, ident: tuple[int, int] = (0, 1), *, closed: bool = False
+    ) -> None:
+        # Handle.__init__ would open sockets; the fake channel stands in for them.
+        self._fake = channel
+        self._ident = ident
+        self._label = f"fake-{ident[1]}"
+        self._fake_closed = closed
+
+    @property
+    def nfnl(self) -> Any:
+        return self._fake
+
+    @property
+    def closed(self) -> bool:
+        return self._fake_closed
+
+    def __repr__(self) -> str:
+        return f"<FakeHandle {self._label}>"

@@ -21,6 +21,7 @@ from rawns._conversation import Ack, Error
 from rawns._wire import iter_messages
 from rawns.errors import NotFound
 from rawns.transport import Channel
+from tests.unit.nft_cases import FakeHandle
 
 _HDR = struct.Struct("=IHHII")
 
@@ -137,10 +138,7 @@ def test_missing_ack_waits_a_bounded_time(monkeypatch: pytest.MonkeyPatch) -> No
 def test_transaction_over_the_fake_channel_names_the_refused_object() -> None:
     fake = FakeSock(refuse={3: errno.ENOENT})
 
-    class H:
-        nfnl = Channel(fake)  # type: ignore[arg-type]  # duck-typed socket
-
-    tx = nft.Transaction(H())  # type: ignore[arg-type]  # duck-typed handle
+    tx = nft.Transaction(FakeHandle(Channel(fake)))  # type: ignore[arg-type]  # duck-typed socket
     t = tx.add_table("ip", "nat")
     c = tx.add_chain(t, "post", type="nat", hook="postrouting", priority="srcnat")
     tx.add_rule(c, [nft.match.jump("missing")])

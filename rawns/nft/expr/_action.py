@@ -21,6 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Self
 
+from ... import _check
 from ..._nfnl import (
     NF_NAT_RANGE,
     NFPROTO,
@@ -37,6 +38,7 @@ from ..._nfnl import (
     NFTA_REJECT,
 )
 from ...errors import DecodeError
+from .. import _args
 from .._codec import (
     Verdict,
     attrs_of,
@@ -53,11 +55,12 @@ from .._codec import (
     u8,
 )
 from ._base import Expr, Unrecognised
-from ._match import hexwords
+from ._match import _U32, _opt_u32, hexwords
 
 __all__ = ["Counter", "Immediate", "Limit", "Log", "Masq", "Nat", "Redir", "Reject"]
 
 _NAT_FAMILIES = {int(NFPROTO.IPV4): "ip", int(NFPROTO.IPV6): "ip6", int(NFPROTO.INET): "inet"}
+_LOGLEVEL_MAX = 8  # NFT_LOGLEVEL_AUDIT (include/uapi/linux/netfilter/nf_tables.h)
 _LIMIT_UNITS = {1: "second", 60: "minute", 3600: "hour", 86400: "day", 604800: "week"}
 
 
@@ -69,6 +72,11 @@ class Immediate(Expr):
     MEMO = False  # values are mostly unique; see _encode
     data: bytes | Verdict
     dreg: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, Verdict):
+            _args.data(self.data, "Immediate.data")
+        _check.integer(self.dreg, "Immediate.dreg", 0, _U32)
 
     def encode_data(self) -> bytes:
         return be32(NFTA_IMMEDIATE.DREG, self.dreg) + nest(
@@ -114,6 +122,10 @@ class Counter(Expr):
     packets: int = field(default=0, compare=False)
     bytes: int = field(default=0, compare=False)
 
+    def __post_init__(self) -> None:
+        _check.uint(self.packets, 64, "Counter.packets")
+        _check.uint(self.bytes, 64, "Counter.bytes")
+
     def encode_data(self) -> builtins.bytes:
         if not (self.packets or self.bytes):
             return b""
@@ -158,6 +170,15 @@ class Nat(Expr):
     reg_proto_min: int | None = None
     reg_proto_max: int | None = None
     flags: int = 0
+
+    def __post_init__(self) -> None:
+        _check.integer(self.type, "Nat.type", 0, _U32)
+        _check.integer(self.family, "Nat.family", 0, _U32)
+        _opt_u32(self.reg_addr_min, "Nat.reg_addr_min")
+        _opt_u32(self.reg_addr_max, "Nat.reg_addr_max")
+        _opt_u32(self.reg_proto_min, "Nat.reg_proto_min")
+        _opt_u32(self.reg_proto_max, "Nat.reg_proto_max")
+        _check.integer(self.flags, "Nat.flags", 0, _U32)
 
     def encode_data(self) -> bytes:
         out = be32(NFTA_NAT.TYPE, self.type) + be32(NFTA_NAT.FAMILY, self.family)
@@ -223,6 +244,11 @@ class Masq(Expr):
     reg_proto_min: int | None = None
     reg_proto_max: int | None = None
 
+    def __post_init__(self) -> None:
+        _check.integer(self.flags, "Masq.flags", 0, _U32)
+        _opt_u32(self.reg_proto_min, "Masq.reg_proto_min")
+        _opt_u32(self.reg_proto_max, "Masq.reg_proto_max")
+
     def encode_data(self) -> bytes:
         out = be32(NFTA_MASQ.FLAGS, self.flags) if self.flags else b""
         if self.reg_proto_min is not None:
@@ -260,6 +286,11 @@ class Redir(Expr):
     reg_proto_min: int | None = None
     reg_proto_max: int | None = None
     flags: int = 0
+
+    def __post_init__(self) -> None:
+        _opt_u32(self.reg_proto_min, "Redir.reg_proto_min")
+        _opt_u32(self.reg_proto_max, "Redir.reg_proto_max")
+        _check.integer(self.flags, "Redir.flags", 0, _U32)
 
     def encode_data(self) -> bytes:
         out = b""
@@ -300,6 +331,10 @@ class Reject(Expr):
     type: int = NFT_REJECT.ICMPX_UNREACH
     code: int = 1
 
+    def __post_init__(self) -> None:
+        _check.integer(self.type, "Reject.type", 0, _U32)
+        _check.uint(self.code, 8, "Reject.code")  # NFTA_REJECT_ICMP_CODE is a u8
+
     def encode_data(self) -> bytes:
         return be32(NFTA_REJECT.TYPE, self.type) + u8(NFTA_REJECT.ICMP_CODE, self.code)
 
@@ -337,6 +372,13 @@ class Limit(Expr):
     burst: int = 5
     type: int = NFT_LIMIT.PKTS
     flags: int = 0
+
+    def __post_init__(self) -> None:
+        _check.uint(self.rate, 64, "Limit.rate")
+        _check.uint(self.unit, 64, "Limit.unit")
+        _check.integer(self.burst, "Limit.burst", 0, _U32)
+        _check.integer(self.type, "Limit.type", 0, _U32)
+        _check.integer(self.flags, "Limit.flags", 0, _U32)
 
     def encode_data(self) -> bytes:
         return (
@@ -396,6 +438,17 @@ class Log(Expr):
     qthreshold: int | None = None
     level: int | None = None
     flags: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.prefix is not None:
+            # NF_LOG_PREFIXLEN counts the NUL; a NUL inside would end the prefix there
+            _check.text(self.prefix, "Log.prefix", max_bytes=_args.NF_LOG_PREFIXLEN - 1, empty=True)
+        _check.optional(self.group, _check.uint, 16, "Log.group")
+        _opt_u32(self.snaplen, "Log.snaplen")
+        _check.optional(self.qthreshold, _check.uint, 16, "Log.qthreshold")
+        if self.level is not None:  # nft_log_init refuses above NFT_LOGLEVEL_AUDIT (8)
+            _check.integer(self.level, "Log.level", 0, _LOGLEVEL_MAX)
+        _opt_u32(self.flags, "Log.flags")
 
     def encode_data(self) -> bytes:
         out = b""

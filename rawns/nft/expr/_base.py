@@ -21,13 +21,15 @@ silently dropped, and ``encode(decode(raw)) == raw`` for anything unknown.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
+from ... import _check
 from ..._nfnl import NFTA_EXPR, NFTA_LIST
 from ..._wire import NLA_F_NESTED, NLA_TYPE_MASK, iter_attrs
 from ...errors import DecodeError
+from .. import _args
 from .._codec import attr, get_str, nest, strz
 
 __all__ = [
@@ -160,6 +162,11 @@ class Unknown(Expr):
     raw: bytes
     MEMO = False
 
+    def __post_init__(self) -> None:
+        # Not a name check: an Unknown keeps whatever the kernel sent, verbatim.
+        _args.expect(self.name, str, "Unknown.name")
+        _args.expect(self.raw, bytes, "Unknown.raw")
+
     def encode_data(self) -> bytes:
         for t, a, b in iter_attrs(self.raw, 4):
             if t & NLA_TYPE_MASK == NFTA_EXPR.DATA:
@@ -175,6 +182,8 @@ class Unknown(Expr):
     @classmethod
     def build(cls, name: str, data: bytes) -> Unknown:
         """An Unknown for expression ``name`` with NFTA_EXPR_DATA payload ``data``."""
+        _check.nft_name(name, "name")
+        _args.expect(data, bytes, "data")
         elem = _name_attr(name) + nest(NFTA_EXPR.DATA, data)
         return cls(name, attr(NFTA_LIST.ELEM | NLA_F_NESTED, elem))
 
@@ -185,8 +194,7 @@ def decode_expr(raw: bytes, start: int = 0, end: int | None = None) -> Expr:
     The returned :class:`Unknown` (if any) re-encodes with NLA_F_NESTED set
     on the element; use :func:`decode_exprs` for byte-exact round trips.
     """
-    if end is None:
-        end = len(raw)
+    start, end = _span(raw, start, end, "raw")
     payload = raw[start:end]
     return _decode_elem(payload, attr(NFTA_LIST.ELEM | NLA_F_NESTED, payload))
 
@@ -220,10 +228,15 @@ def _decode_elem(payload: bytes, whole: bytes) -> Expr:
     except DecodeError as e:
         e.add_note(f"in expression {name!r}")
         raise
+    except (ValueError, TypeError):
+        # Well-formed, but a value the typed expression refuses to build (a
+        # log prefix that is not UTF-8, an empty cmp value): keep it verbatim.
+        return Unknown(name, whole)
 
 
 def decode_exprs(data: bytes, start: int = 0, end: int | None = None) -> tuple[Expr, ...]:
     """Decode an NFTA_RULE_EXPRESSIONS payload into typed expressions."""
+    start, end = _span(data, start, end, "data")
     out: list[Expr] = []
     for t, a, b in iter_attrs(data, start, end):
         if t & NLA_TYPE_MASK != NFTA_LIST.ELEM:
@@ -232,16 +245,40 @@ def decode_exprs(data: bytes, start: int = 0, end: int | None = None) -> tuple[E
     return tuple(out)
 
 
+def _span(data: object, start: object, end: object, what: str) -> tuple[int, int]:
+    """``start``/``end`` as offsets into the bytes ``data`` (``end`` None: its length)."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"{what} must be bytes, not {type(data).__name__}: {data!r:.80}")
+    n = len(data)
+    lo = _check.integer(start, "start", 0, n)
+    hi = n if end is None else _check.integer(end, "end", lo, n)
+    return lo, hi
+
+
 def encode_exprs(exprs: Iterable[Expr]) -> bytes:
     """The payload of NFTA_RULE_EXPRESSIONS: each expression's list element."""
+    return encode_checked(check_exprs(exprs, "exprs"))
+
+
+def encode_checked(exprs: tuple[Expr, ...]) -> bytes:
+    """:func:`encode_exprs` for a tuple already checked (a :class:`Rule`'s)."""
     return b"".join([e.encode() for e in exprs])
 
 
-def check_exprs(exprs: Sequence[object]) -> tuple[Expr, ...]:
-    """Refuse a non-expression early (a caller mistake is a TypeError, not a kernel error)."""
-    out: list[Expr] = []
-    for i, e in enumerate(exprs):
+def check_exprs(exprs: Iterable[object], what: str = "exprs") -> tuple[Expr, ...]:
+    """The expressions as a tuple; a non-expression is a TypeError naming it (not a kernel error).
+
+    A tuple of expressions is returned as it is (rules share them).
+    """
+    if isinstance(exprs, Expr | str | bytes) or not isinstance(exprs, Iterable):
+        raise TypeError(
+            f"{what} must be a list or tuple of nft expressions, not "
+            f"{type(exprs).__name__}: {exprs!r:.80}"
+        )
+    items = exprs if isinstance(exprs, tuple) else tuple(exprs)
+    for i, e in enumerate(items):
         if not isinstance(e, Expr):
-            raise TypeError(f"expression #{i} is {type(e).__name__}, not an nft expression")
-        out.append(e)
-    return tuple(out)
+            raise TypeError(
+                f"{what}: expression #{i} is {type(e).__name__}, not an nft expression: {e!r:.80}"
+            )
+    return items  # type: ignore[return-value]  # every item checked above

@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Self
 
+from ... import _check
 from ..._nfnl import (
     NFT_BITWISE,
     NFT_CMP,
@@ -26,6 +27,7 @@ from ..._nfnl import (
     NFTA_RANGE,
 )
 from ...errors import DecodeError
+from .. import _args
 from .._codec import (
     Verdict,
     attrs_of,
@@ -64,6 +66,7 @@ CT_KEYS: dict[int, str] = {int(v): _CT_RENAME.get(v.name, v.name.lower()) for v 
 
 def hexwords(data: bytes) -> str:
     """Register bytes as nft --debug=netlink prints them: 32-bit words, host order."""
+    _args.expect(data, bytes, "data")
     if not data:
         return ""
     padded = data + b"\0" * (-len(data) % 4)
@@ -74,6 +77,17 @@ def _need_value(v: bytes | Verdict, what: str) -> bytes:
     if isinstance(v, Verdict):
         raise DecodeError(f"{what} holds a verdict, expected a value")
     return v
+
+
+#: A u32 attribute (registers, offsets, lengths, keys, ops) is refused outside
+#: 0..2**32-1, never masked: ``_check.integer(v, what, 0, _U32)`` (one call, as
+#: these run for every expression a dump decodes).
+_U32 = 0xFFFFFFFF
+
+
+def _opt_u32(value: object, what: str) -> None:
+    if value is not None:
+        _check.integer(value, what, 0, _U32)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +108,16 @@ class Payload(Expr):
     csum_type: int | None = None
     csum_offset: int | None = None
     csum_flags: int | None = None
+
+    def __post_init__(self) -> None:
+        _check.integer(self.base, "Payload.base", 0, _U32)
+        _check.integer(self.offset, "Payload.offset", 0, _U32)
+        _check.integer(self.len, "Payload.len", 0, _U32)
+        _opt_u32(self.dreg, "Payload.dreg")
+        _opt_u32(self.sreg, "Payload.sreg")
+        _opt_u32(self.csum_type, "Payload.csum_type")
+        _opt_u32(self.csum_offset, "Payload.csum_offset")
+        _opt_u32(self.csum_flags, "Payload.csum_flags")
 
     def encode_data(self) -> bytes:
         out = b""
@@ -163,6 +187,11 @@ class Cmp(Expr):
     op: int = NFT_CMP.EQ
     sreg: int = 1
 
+    def __post_init__(self) -> None:
+        _args.data(self.data, "Cmp.data")
+        _check.integer(self.op, "Cmp.op", 0, _U32)
+        _check.integer(self.sreg, "Cmp.sreg", 0, _U32)
+
     def encode_data(self) -> bytes:
         return (
             be32(NFTA_CMP.SREG, self.sreg)
@@ -208,6 +237,12 @@ class Range(Expr):
     op: int = NFT_RANGE.EQ
     sreg: int = 1
 
+    def __post_init__(self) -> None:
+        _args.data(self.low, "Range.low")
+        _args.data(self.high, "Range.high")
+        _check.integer(self.op, "Range.op", 0, _U32)
+        _check.integer(self.sreg, "Range.sreg", 0, _U32)
+
     def encode_data(self) -> bytes:
         return (
             be32(NFTA_RANGE.SREG, self.sreg)
@@ -251,6 +286,11 @@ class Meta(Expr):
     key: int
     dreg: int | None = 1
     sreg: int | None = None
+
+    def __post_init__(self) -> None:
+        _check.integer(self.key, "Meta.key", 0, _U32)
+        _opt_u32(self.dreg, "Meta.dreg")
+        _opt_u32(self.sreg, "Meta.sreg")
 
     def encode_data(self) -> bytes:
         out = be32(NFTA_META.KEY, self.key)
@@ -298,6 +338,21 @@ class Bitwise(Expr):
     dreg: int = 1
     op: int = NFT_BITWISE.MASK_XOR
     data: bytes | None = None
+
+    def __post_init__(self) -> None:
+        _check.integer(self.len, "Bitwise.len", 0, _U32)
+        _check.integer(self.sreg, "Bitwise.sreg", 0, _U32)
+        _check.integer(self.dreg, "Bitwise.dreg", 0, _U32)
+        _check.integer(self.op, "Bitwise.op", 0, _U32)
+        if self.op == NFT_BITWISE.MASK_XOR:
+            # mask and xor are sent only for MASK_XOR; elsewhere they are ignored
+            _args.data(self.mask, "Bitwise.mask")
+            _args.data(self.xor, "Bitwise.xor")
+        else:
+            _args.expect(self.mask, bytes, "Bitwise.mask")
+            _args.expect(self.xor, bytes, "Bitwise.xor")
+        if self.data is not None:
+            _args.data(self.data, "Bitwise.data")
 
     def encode_data(self) -> bytes:
         out = (
@@ -368,6 +423,12 @@ class Ct(Expr):
     direction: int | None = None
     sreg: int | None = None
 
+    def __post_init__(self) -> None:
+        _check.integer(self.key, "Ct.key", 0, _U32)
+        _opt_u32(self.dreg, "Ct.dreg")
+        _check.optional(self.direction, _check.uint, 8, "Ct.direction")
+        _opt_u32(self.sreg, "Ct.sreg")
+
     def encode_data(self) -> bytes:
         out = be32(NFTA_CT.KEY, self.key)
         if self.dreg is not None:
@@ -424,6 +485,13 @@ class Lookup(Expr):
     dreg: int | None = None
     flags: int = 0
     set_id: int | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        _check.nft_name(self.set, "Lookup.set")
+        _check.integer(self.sreg, "Lookup.sreg", 0, _U32)
+        _opt_u32(self.dreg, "Lookup.dreg")
+        _check.integer(self.flags, "Lookup.flags", 0, _U32)
+        _opt_u32(self.set_id, "Lookup.set_id")
 
     def encode_data(self) -> bytes:
         out = be32(NFTA_LOOKUP.SREG, self.sreg)
