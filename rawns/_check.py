@@ -21,6 +21,7 @@ Every function takes ``what``: the argument's name as the caller wrote it
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -52,12 +53,15 @@ __all__ = [
     "integer",
     "lladdr",
     "mac",
+    "mtu",
+    "netns_name",
     "nft_name",
     "no_zone",
     "optional",
     "port",
     "port_range",
     "same_netns",
+    "seconds",
     "sint",
     "text",
     "uint",
@@ -68,6 +72,7 @@ T = TypeVar("T")
 IFNAMSIZ = 16  # include/uapi/linux/if.h, with the NUL
 NFT_NAME_MAXLEN = 256  # include/uapi/linux/netfilter/nf_tables.h, with the NUL
 MAX_ADDR_LEN = 32  # include/linux/netdevice.h: the longest link-layer address
+NAME_MAX = 255  # include/uapi/linux/limits.h: a file name (a named namespace's)
 
 
 def _show(value: object) -> str:
@@ -114,6 +119,11 @@ def boolean(value: object, what: str) -> bool:
 def ifindex(value: object, what: str = "index") -> int:
     """An interface index: ``1..2**31 - 1`` (the kernel's ``int ifindex``; 0 means none)."""
     return integer(value, what, 1, 0x7FFFFFFF)
+
+
+def mtu(value: object, what: str = "mtu") -> int:
+    """A link MTU: ``68..65536`` (ETH_MIN_MTU; loopback runs at 65536, above ETH_MAX_MTU)."""
+    return integer(value, what, 68, 65536)
 
 
 def port(value: object, what: str = "port", *, zero: bool = False) -> int:
@@ -172,8 +182,8 @@ def text(
         raise ValueError(f"{what} {_show(value)} is not encodable as UTF-8") from None
     if n > max_bytes:
         raise ValueError(f"{what} {_show(value)} is {n} bytes; at most {max_bytes} are allowed")
-    for c in value:
-        if c in forbid:
+    for c in forbid:
+        if c in value:
             raise ValueError(f"{what} {_show(value)} contains {c!r}")
     return value
 
@@ -196,6 +206,48 @@ def ifname(value: object, what: str = "name") -> str:
         if c.isspace():
             raise ValueError(f"{what} {_show(value)} contains whitespace {c!r}")
     return value
+
+
+def netns_name(value: object, what: str = "name") -> str:
+    """A named network namespace (``ip netns add NAME``): a file name under /run/netns.
+
+    1..255 bytes (NAME_MAX); not ``.`` or ``..``; no ``/`` or NUL (it would name
+    another path); no whitespace or control character (ambiguous in ``ip netns
+    list``); and no ``%``, refused as in interface names, so that no name reads
+    as a template.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}: {_show(value)}")
+    if not value:
+        raise ValueError(f"{what} (a namespace name) must not be empty")
+    try:
+        n = len(value.encode())
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} {_show(value)} is not encodable as UTF-8") from None
+    if n > NAME_MAX:
+        raise ValueError(f"{what} {value[:20]!r}... is {n} bytes; at most {NAME_MAX} are allowed")
+    if value in (".", ".."):
+        raise ValueError(f"{what} {value!r} is not allowed as a namespace name")
+    for c in value:
+        if c in "/\0%":
+            raise ValueError(f"{what} {_show(value)} contains {c!r}")
+        if c.isspace() or not c.isprintable():
+            raise ValueError(
+                f"{what} {_show(value)} contains whitespace or control character {c!r}"
+            )
+    return value
+
+
+def seconds(value: object, what: str = "timeout") -> float:
+    """A duration in seconds: an int or float, ``>= 0`` and finite (None, for "forever",
+    is the caller's to allow: ``optional(value, seconds, what)``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"{what} must be a number of seconds, not {type(value).__name__}: {_show(value)}"
+        )
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{what} must be a finite number of seconds >= 0, not {value!r}")
+    return float(value)
 
 
 def nft_name(value: object, what: str = "name") -> str:
@@ -256,9 +308,8 @@ def no_zone(value: object, what: str) -> None:
     if isinstance(value, str) and "%" in value:
         zone = value
     elif isinstance(value, IPv6Address | IPv6Interface | IPv6Network):
+        # An IPv6Interface is an IPv6Address (its .ip would drop the scope id).
         addr = value if isinstance(value, IPv6Address) else value.network_address
-        if isinstance(value, IPv6Interface):
-            addr = value.ip
         if getattr(addr, "scope_id", None):
             zone = str(value)
     if zone is not None:
@@ -378,6 +429,46 @@ KINDS: dict[str, Kind] = {
             "10.0.0.1/24",
             bad=("10.0.0.1/33", "fe80::1%eth0/64", "10.0.0.1/24\0", "", "/24"),
         ),
+        Kind(
+            "netns_name",
+            (str,),
+            "red",
+            max_bytes=NAME_MAX,
+            forbid="/%\0 \t\n",
+            bad=(".", "..", "a\u2028b", "red\x7f", "\udc80"),
+        ),
+        Kind("pid", (int,), 1, 1, 0x7FFFFFFF),
+        Kind("seconds", (int, float), 1.0, lo=0, bad=(float("nan"), float("inf"), -1e-9)),
+        # A link reference: a name (as ifname) or an index (as ifindex); a Link too.
+        Kind(
+            "linkref",
+            (str, int),
+            "lo",
+            1,
+            0x7FFFFFFF,
+            max_bytes=IFNAMSIZ - 1,
+            forbid="/:% \t\n\0",
+            bad=(".", "..", "eth%d"),
+        ),
+        # Where a link goes: an open Netns, or a pid (never 0, never past pid_t).
+        Kind("netns_ref", (int,), 1, 1, 0x7FFFFFFF),
+        Kind("vlan", (int,), 1, 1, 4094),  # 0 and 4095 are reserved (fdb_vid_parse)
+        Kind("vni", (int,), 1, 0, (1 << 24) - 1),
+        # a port range: a (first, last) pair, or one port (as port_range() takes)
+        Kind(
+            "port_range",
+            (tuple, list, int),
+            (1000, 2000),
+            1,
+            0xFFFF,
+            bad=((2000, 1000), (0, 80), (1, 65536), (-1, 5), (80,), (1, 2, 3), (1.0, 2), ("1", 2)),
+        ),
+        Kind("alias", (str,), "uplink", max_bytes=255, empty_ok=True),  # IFALIASZ - 1
+        # nf_tables log prefixes: 127 bytes (NF_LOG_PREFIXLEN - 1)
+        Kind("nft_text", (str,), "hello", max_bytes=127, empty_ok=True),
+        # nf_tables comments: 128 bytes, nft's NFTNL_UDATA_COMMENT_MAXLEN (strlen, no NUL;
+        # nft 1.0.6 takes 128 and says "comment too long, 128 characters maximum" at 129)
+        Kind("nft_comment", (str,), "hello", max_bytes=128, empty_ok=True),
         Kind("handle", (), None),  # any non-Handle, and a closed Handle
     )
 }

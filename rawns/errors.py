@@ -5,7 +5,7 @@ Imported by every other module; imports nothing from rawns.
 ::
 
     RawnsError
-    ├── KernelError(OSError)   .errno .strerror .extack .op .target .seq
+    ├── KernelError(OSError)   .errno .strerror .extack .op .target .seq .netns .hint
     │   ├── AlreadyExists(FileExistsError)   NotFound(FileNotFoundError)
     │   ├── PermissionDenied(PermissionError) Busy  NotSupported  InvalidArgument
     ├── DumpInterrupted        .partial
@@ -47,7 +47,13 @@ class KernelError(RawnsError, OSError):
     ``errno`` and ``strerror`` are the kernel's; ``extack`` is the kernel's
     extended-ACK message (``None`` if it sent none); ``op`` names the request
     (``RTM_NEWLINK``), ``target`` the object (``veth-red``), ``seq`` the
-    netlink sequence number of the refused message.
+    netlink sequence number of the refused message. ``netns`` names the
+    network namespace the request went to when it is not the caller's own
+    (``None`` otherwise); ``hint`` says what to do about it, when rawns knows
+    (``PermissionDenied`` from ``netns.create``: run as root, or rootless).
+
+    ``str()`` reads ``OP TARGET: STRERROR (ENAME): EXTACK; HINT (in netns NS)``,
+    each part only when there is one.
     """
 
     extack: str | None
@@ -55,6 +61,8 @@ class KernelError(RawnsError, OSError):
     target: str
     seq: int | None
     offset: int | None
+    netns: str | None
+    hint: str | None
 
     def __init__(
         self,
@@ -65,6 +73,8 @@ class KernelError(RawnsError, OSError):
         extack: str | None = None,
         seq: int | None = None,
         offset: int | None = None,
+        netns: str | None = None,
+        hint: str | None = None,
     ) -> None:
         strerror = os.strerror(err)
         OSError.__init__(self, err, strerror)
@@ -73,6 +83,8 @@ class KernelError(RawnsError, OSError):
         self.target = target
         self.seq = seq
         self.offset = offset
+        self.netns = netns
+        self.hint = hint
 
     def __str__(self) -> str:
         code = self.errno or 0
@@ -81,12 +93,26 @@ class KernelError(RawnsError, OSError):
         text = f"{self.strerror} ({name})"
         if self.extack:
             text += f": {self.extack}"
+        if self.hint:
+            text += f"; {self.hint}"
+        if self.netns:
+            text += f" (in netns {self.netns!r})"
         return f"{head}: {text}" if head else text
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             _rebuild,
-            (type(self), self.errno, self.op, self.target, self.extack, self.seq, self.offset),
+            (
+                type(self),
+                self.errno,
+                self.op,
+                self.target,
+                self.extack,
+                self.seq,
+                self.offset,
+                self.netns,
+                self.hint,
+            ),
         )
 
 
@@ -98,8 +124,12 @@ def _rebuild(
     extack: str | None,
     seq: int | None,
     offset: int | None,
+    netns: str | None = None,
+    hint: str | None = None,
 ) -> KernelError:
-    return cls(err, op=op, target=target, extack=extack, seq=seq, offset=offset)
+    return cls(
+        err, op=op, target=target, extack=extack, seq=seq, offset=offset, netns=netns, hint=hint
+    )
 
 
 class AlreadyExists(KernelError, FileExistsError):
@@ -154,10 +184,14 @@ def kernel_error(
     extack: str | None = None,
     seq: int | None = None,
     offset: int | None = None,
+    netns: str | None = None,
+    hint: str | None = None,
 ) -> KernelError:
     """Build the :class:`KernelError` subclass that matches ``err`` (a positive errno)."""
     cls = _BY_ERRNO.get(err, KernelError)
-    return cls(err, op=op, target=target, extack=extack, seq=seq, offset=offset)
+    return cls(
+        err, op=op, target=target, extack=extack, seq=seq, offset=offset, netns=netns, hint=hint
+    )
 
 
 class Conflict(RawnsError, FileExistsError):

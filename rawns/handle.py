@@ -37,6 +37,12 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _caller_ident() -> tuple[int, int]:
+    """(st_dev, st_ino) of the calling thread's network namespace."""
+    st = os.stat("/proc/thread-self/ns/net")
+    return (st.st_dev, st.st_ino)
+
+
 class Handle:
     """rtnetlink (and, on first use, nfnetlink) sockets bound to one namespace."""
 
@@ -51,6 +57,10 @@ class Handle:
         st = os.stat("/proc/thread-self/ns/net") if ns is None else os.fstat(ns.fd)
         self._ident = (st.st_dev, st.st_ino)
         self._label = (ns.name or ns.path or f"fd {ns.fd}") if ns is not None else "the caller's"
+        # Kernel errors name the namespace when it is not the caller's (read
+        # only on the error path, so the hot path pays nothing for it).
+        if ns is not None and self._ident != _caller_ident():
+            rtnl.netns_label = self._label
         _HANDLES.add(self)
 
     @classmethod
@@ -59,11 +69,22 @@ class Handle:
 
         ``None`` means the namespace of the calling thread. The handle keeps
         its own fd on the namespace, so the ``Netns`` may be closed first.
+        Raises :class:`TypeError` for anything else, :class:`ValueError` for
+        a bad name or a closed Netns (nothing opened),
+        :class:`FileNotFoundError` for an unknown name.
         """
         if netns is None:
             return cls(Channel(NetlinkSocket(NETLINK_ROUTE)), None)
-        if not isinstance(netns, str | _netns.Netns):
-            raise TypeError(f"netns must be a Netns, a name or None, not {netns!r}")
+        if isinstance(netns, str):
+            _netns.validate_name(netns)
+        elif isinstance(netns, _netns.Netns):
+            if netns.closed:
+                raise ValueError(f"netns {netns!r} is closed")
+        else:
+            raise TypeError(
+                "netns must be a rawns.netns.Netns, a namespace name or None, "
+                f"not {type(netns).__name__}: {netns!r}"
+            )
         target = netns
 
         def make() -> Handle:
@@ -114,6 +135,7 @@ class Handle:
             if self._nfnl is None:
                 sock = _netns.run_in(self._ns, lambda: NetlinkSocket(NETLINK_NETFILTER))
                 self._nfnl = Channel(sock)
+                self._nfnl.netns_label = self._rtnl.netns_label
             return self._nfnl
 
     @property

@@ -47,9 +47,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import starmap
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from . import _check
 from . import netns as _netns
 from ._rtnl import RTM, RTNLGRP
 from ._wire import iter_messages
@@ -97,6 +99,8 @@ GROUPS: dict[str, tuple[int, ...]] = {
 }
 _ALIASES = {"address": "addr", "neighbour": "neigh", "neighbor": "neigh"}
 DEFAULT_GROUPS = ("link", "addr", "route", "neigh")
+_GROUP_MAX = max(RTNLGRP)  # the kernel refuses a membership beyond its last group
+_POLL_MAX_MS = 0x7FFFFFFF  # poll(2) takes an int of milliseconds: longer waits go in turns
 
 NLMSG_NOOP = 1
 NLMSG_ERROR = 2
@@ -175,18 +179,23 @@ def group_ids(groups: Iterable[str | int]) -> list[int]:
     >>> group_ids(["link", "addr"])
     [1, 5, 9]
 
-    Raises :class:`ValueError` for an unknown name.
+    Raises :class:`ValueError` for an unknown name, a number that is no
+    rtnetlink group or an empty list; :class:`TypeError` for anything but
+    names and numbers.
     """
     if isinstance(groups, str):
         groups = (groups,)
+    if isinstance(groups, bytes | bytearray) or not isinstance(groups, Iterable):
+        raise TypeError(
+            "groups must be a group name or a sequence of names and RTNLGRP numbers, "
+            f"not {type(groups).__name__}: {groups!r}"
+        )
     out: list[int] = []
     for g in groups:
         if isinstance(g, bool):
             raise TypeError(f"monitor group must be a name or an RTNLGRP number, not {g!r}")
         if isinstance(g, int):
-            if not 0 < g < 1024:
-                raise ValueError(f"monitor group {g} is out of range")
-            ids: tuple[int, ...] = (int(g),)
+            ids: tuple[int, ...] = (_check.integer(g, "monitor group", 1, _GROUP_MAX),)
         elif isinstance(g, str):
             name = _ALIASES.get(g, g)
             try:
@@ -280,21 +289,33 @@ class Monitor:
         groups: list[int],
         *,
         strict: bool = True,
+        netns_ident: tuple[int, int] | None = None,
     ) -> None:
         self._sock = sock
         self._ns = ns
         self.groups = tuple(groups)
         self.strict = strict
+        # Which namespace the socket listens in, as Handle.netns_ident has it:
+        # resync() refuses a handle on another one. open() passes what its
+        # helper saw from inside; otherwise ns (or the caller's) tells.
+        if netns_ident is None:
+            st = os.fstat(ns.fd) if ns is not None else os.stat("/proc/thread-self/ns/net")
+            netns_ident = (st.st_dev, st.st_ino)
+        self._ident = netns_ident
+        self._label = (ns.name or ns.path or f"fd {ns.fd}") if ns is not None else "the caller's"
         self.overruns = 0
         self._queue: deque[MonitorEvent] = deque()
         self._closed = False
         # close() from another thread must wake a blocked poll(): closing the
         # socket alone does not (Linux keeps the file alive inside poll), so
         # an eventfd sits in the same poll set.
-        self._wake = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        # The eventfd goes into its list within one C call (see rawns.netns._owning):
+        # an interruption here leaves it owned, and __del__ closes it.
+        self._wakes: list[int] = []
+        self._wakes.extend(starmap(os.eventfd, ((0, os.EFD_CLOEXEC | os.EFD_NONBLOCK),)))
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN)
-        self._poller.register(self._wake, select.POLLIN)
+        self._poller.register(self._wakes[0], select.POLLIN)
         self._lock = threading.Lock()
 
     # -- lifetime ----------------------------------------------------------
@@ -306,18 +327,43 @@ class Monitor:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def netns_ident(self) -> tuple[int, int]:
+        """The namespace's identity: (st_dev, st_ino) of its nsfs inode."""
+        return self._ident
+
+    @property
+    def netns_label(self) -> str:
+        """How errors name the monitor's namespace: its name, path, or "the caller's"."""
+        return self._label
+
     def close(self) -> None:
-        """Close the socket and the namespace fd; wake a blocked consumer. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        with contextlib.suppress(OSError):
-            os.eventfd_write(self._wake, 1)
+        """Close the socket and the namespace fd; wake a blocked consumer. Idempotent.
+
+        Each step is idempotent too, so a close() cut short (by Ctrl-C, say)
+        is finished by the next one.
+        """
+        if not self._closed:
+            self._closed = True
+            if self._wakes:
+                with contextlib.suppress(OSError):
+                    os.eventfd_write(self._wakes[0], 1)
         with self._lock:  # the woken consumer lets go of the socket first
-            self._sock.close()
-            os.close(self._wake)
+            if not self._sock.closed:
+                self._sock.close()
+            wakes, self._wakes = self._wakes, []
+            if wakes:
+                os.close(wakes[0])
         if self._ns is not None:
             self._ns.close()
+
+    def __del__(self) -> None:
+        # Last resort for the eventfd (the socket and the Netns close themselves
+        # when collected); an explicit close() is the norm.
+        wakes = getattr(self, "_wakes", None)
+        if wakes:
+            with contextlib.suppress(OSError):
+                os.close(wakes[0])
 
     def __enter__(self) -> Monitor:
         return self
@@ -337,7 +383,7 @@ class Monitor:
         """Wait up to ``timeout`` seconds (None: forever) for one datagram and queue its events."""
         if self._closed:
             raise _Closed("monitor is closed")
-        ms = None if timeout is None else max(0, int(timeout * 1000))
+        ms = None if timeout is None else min(_POLL_MAX_MS, max(0, int(timeout * 1000)))
         ready = self._poller.poll(ms)
         if self._closed:
             raise _Closed("monitor is closed")
@@ -368,8 +414,12 @@ class Monitor:
         """The next event, waiting up to ``timeout`` seconds (None: forever); None on timeout.
 
         Raises :class:`~rawns.errors.DecodeError` for a malformed notification
-        when ``strict`` (the monitor stays usable), :class:`ValueError` if closed.
+        when ``strict`` (the monitor stays usable), :class:`ValueError` if closed
+        or for a negative, NaN or infinite timeout, :class:`TypeError` for a
+        timeout that is not a number.
         """
+        if timeout is not None:
+            timeout = _check.seconds(timeout, "timeout")
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             while not self._queue:
@@ -401,7 +451,14 @@ class Monitor:
 
         A :class:`~rawns.errors.DecodeError` (``strict``) ends this generator;
         call :meth:`events` again to go on. Closing the monitor ends it too.
+        A bad ``timeout`` is refused here, as by :meth:`poll`, not at the first
+        ``next()``.
         """
+        if timeout is not None:
+            timeout = _check.seconds(timeout, "timeout")
+        return self._events(timeout)
+
+    def _events(self, timeout: float | None) -> Iterator[MonitorEvent]:
         while True:
             try:
                 ev = self.poll(timeout)
@@ -435,14 +492,29 @@ class Monitor:
         Uses ``h`` or a temporary handle in the monitor's namespace. Only the
         kinds of the monitor's groups are dumped. Call it *after* seeing the
         overrun: later events then apply on top of the snapshot. Raises
+        :class:`ValueError` if ``h`` is closed, or is a handle on another
+        namespace than the monitor's (its dump would describe the wrong
+        namespace), :class:`TypeError` if it is not a Handle,
         :class:`~rawns.errors.DumpInterrupted` if a dump kept changing.
         """
         from .handle import Handle
 
+        if self._closed:
+            raise ValueError(f"resync: {self!r} is closed")
         if h is None:
             with Handle.open(netns=self._ns) as tmp:
+                self._same_netns(tmp, "the temporary handle")
                 return self._snapshot(tmp)
+        self._same_netns(_check.handle(h, "h"), f"h {h!r}")
         return self._snapshot(h)
+
+    def _same_netns(self, h: Handle, what: str) -> None:
+        if h.netns_ident != self._ident:
+            raise ValueError(
+                f"resync: {what} is a handle on {_where(h.netns_label)}, but this monitor "
+                f"follows {_where(self._label)}: use a handle on the monitor's namespace, "
+                "or none (a temporary one is opened there)"
+            )
 
     def _follows(self, *groups: int) -> bool:
         return any(g in self.groups for g in groups)
@@ -464,6 +536,10 @@ class Monitor:
         return snap
 
 
+def _where(label: str) -> str:
+    return "the caller's namespace" if label == "the caller's" else f"namespace {label!r}"
+
+
 def open(
     netns: _netns.Netns | str | None = None,
     groups: Iterable[str | int] = DEFAULT_GROUPS,
@@ -479,34 +555,50 @@ def open(
     IPv6; ``"ipv6-route"`` one family) or RTNLGRP numbers. ``rcvbuf``
     overrides the socket's receive buffer (large by default, so overruns are
     rare; small to test them). Raises :class:`ValueError` for an unknown
-    group, :class:`FileNotFoundError` for an unknown namespace name.
+    group, a bad namespace name, a closed Netns or an rcvbuf out of
+    ``1..2**31-1``, :class:`TypeError` for a wrong type (nothing opened),
+    :class:`FileNotFoundError` for an unknown namespace name.
     """
     ids = group_ids(groups)
-    if rcvbuf is not None and (isinstance(rcvbuf, bool) or not isinstance(rcvbuf, int)):
-        raise TypeError(f"rcvbuf must be an int, not {rcvbuf!r}")
-    if rcvbuf is not None and rcvbuf <= 0:
-        raise ValueError(f"rcvbuf must be positive, not {rcvbuf}")
+    if rcvbuf is not None:
+        rcvbuf = _check.integer(rcvbuf, "rcvbuf", 1, 0x7FFFFFFF)
+    strict = _check.boolean(strict, "strict")
     ns: _netns.Netns | None
     if netns is None:
         ns = None
     elif isinstance(netns, str):
-        ns = _netns.open(netns)
+        ns = _netns.open(_netns.validate_name(netns))
     elif isinstance(netns, _netns.Netns):
+        if netns.closed:
+            raise ValueError(f"netns {netns!r} is closed")
         ns = netns.dup()
     else:
-        raise TypeError(f"netns must be a Netns, a name or None, not {netns!r}")
-    try:
-        sock = _netns.run_in(ns, lambda: NetlinkSocket(NETLINK_ROUTE, groups=ids))
+        raise TypeError(
+            "netns must be a rawns.netns.Netns, a namespace name or None, "
+            f"not {type(netns).__name__}: {netns!r}"
+        )
+
+    def make() -> Monitor:
+        # In a helper thread (which entered ns): the socket, the eventfd and
+        # the Monitor owning them are made where no signal handler can raise
+        # between a descriptor's creation and its owner (see rawns.netns).
+        sock = NetlinkSocket(NETLINK_ROUTE, groups=ids)
         try:
             if rcvbuf is not None:
                 import socket as _socket
 
                 _set_buf(sock.sock, SO_RCVBUFFORCE, _socket.SO_RCVBUF, rcvbuf)
+            st = os.stat("/proc/thread-self/ns/net")
+            return Monitor(sock, ns, ids, strict=strict, netns_ident=(st.st_dev, st.st_ino))
         except BaseException:
             sock.close()
             raise
+
+    try:
+        # An interrupted caller never gets the Monitor: it is closed for them
+        # (ns with it; closing ns again below is harmless).
+        return _netns._run_inside(ns, make)
     except BaseException:
         if ns is not None:
             ns.close()
         raise
-    return Monitor(sock, ns, ids, strict=strict)

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 
+from . import _check
 from .netns import Netns, run_in
 
 __all__ = ["ProbeResult", "TcpServer", "tcp_check"]
@@ -39,6 +40,39 @@ def _family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
 
 
+def _host(host: object) -> str:
+    """An IP address as the socket takes it (a link-local IPv6 one may carry %zone:
+    a socket, unlike netlink, has a field for it)."""
+    if isinstance(host, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return str(host)
+    if not isinstance(host, str):
+        raise TypeError(
+            f"host must be an IP address (str or ipaddress), not {type(host).__name__}: {host!r}"
+        )
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"host must be an IP address, not {host!r}") from None
+    return host
+
+
+def _ns(ns: object) -> Netns | None:
+    if ns is None:
+        return None
+    if not isinstance(ns, Netns):
+        raise TypeError(f"ns must be a rawns.netns.Netns or None, not {type(ns).__name__}: {ns!r}")
+    if ns.closed:
+        raise ValueError(f"ns {ns!r} is closed")
+    return ns
+
+
+def _timeout(timeout: object) -> float:
+    t = _check.seconds(timeout, "timeout")
+    if t == 0:
+        raise ValueError("timeout must be more than 0 seconds (0 would not wait at all)")
+    return t
+
+
 class TcpServer:
     """A TCP server inside ``ns`` answering ``"<name> <peer-ip> <peer-port>\\n"``.
 
@@ -46,9 +80,11 @@ class TcpServer:
     """
 
     def __init__(self, ns: Netns | None, host: str, port: int, *, name: str) -> None:
-        if not 0 < port < 65536:
-            raise ValueError(f"port {port} is out of range 1..65535")
-        self.name = name
+        ns = _ns(ns)
+        host = _host(host)
+        port = _check.port(port, "port")
+        # One word: the answer is split on whitespace.
+        self.name = _check.text(name, "name", max_bytes=200, forbid=" \t\r\n")
         fam = _family(host)
 
         def listen() -> socket.socket:
@@ -104,8 +140,13 @@ def tcp_check(ns: Netns | None, host: str, port: int, *, timeout: float = 3.0) -
     """Connect from ``ns`` to ``host:port`` and return what the server saw.
 
     Raises :class:`OSError` (``ConnectionRefusedError``, ``TimeoutError``...) if
-    the connection cannot be made within ``timeout`` seconds.
+    the connection cannot be made within ``timeout`` seconds;
+    :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
+    ns = _ns(ns)
+    host = _host(host)
+    port = _check.port(port, "port")
+    timeout = _timeout(timeout)
     fam = _family(host)
     t0 = time.perf_counter()
 

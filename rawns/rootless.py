@@ -63,10 +63,12 @@ def enter(*, run_dir: str = "/run") -> None:
     only in this process. Idempotent.
 
     Raises :class:`RuntimeError` if the process already runs more than one
-    thread, and :class:`PermissionError` if the kernel does not allow
-    unprivileged user namespaces.
+    thread, :class:`PermissionError` if the kernel does not allow
+    unprivileged user namespaces, :class:`ValueError`/:class:`TypeError` for
+    a ``run_dir`` that is not an absolute path.
     """
     global _entered
+    run_dir = _netns._run_dir(run_dir)
     if _entered:
         return
     n = _threads()

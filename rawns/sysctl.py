@@ -10,9 +10,12 @@ values, are never touched.
 Keys are dotted names below ``net.`` (``net.ipv4.conf.veth0.forwarding``), or
 a sequence of components for interface names that contain a dot
 (``("net", "ipv4", "conf", "eth0.100", "forwarding")``). They are checked
-before anything is opened: no ``/``, no ``.``/``..`` component, no NUL, and
+before anything is opened: no ``/``, no ``.``/``..`` component, no NUL,
+whitespace or control character, no component longer than 255 bytes, and
 only the ``net`` tree, so a key can never name a path outside
-``/proc/sys/net``.
+``/proc/sys/net``. Values are checked too: a NUL or a newline inside would
+make the kernel read two values (or cut one), so they are refused, as is an
+empty value (a write of nothing changes nothing).
 
 >>> key_path("net.ipv4.ip_forward")
 '/proc/sys/net/ipv4/ip_forward'
@@ -29,6 +32,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from . import _check
 from . import netns as _netns
 from .errors import kernel_error
 
@@ -39,6 +43,7 @@ __all__ = ["Key", "dump", "get", "key_path", "set"]
 
 PROC_SYS = "/proc/sys"
 _MAX_VALUE = 4096  # a sysctl write is one page at most (proc_sys_call_handler)
+_MAX_COMPONENT = 255  # NAME_MAX: a device name is at most 15 bytes, a sysctl name shorter
 
 Key = str | Sequence[str]
 T = TypeVar("T")
@@ -49,17 +54,28 @@ def _components(key: Key) -> list[str]:
         if "/" in key:
             raise ValueError(f"sysctl key {key!r} contains '/'; use dots (net.ipv4.ip_forward)")
         parts = key.split(".")
-    elif isinstance(key, Sequence) and all(isinstance(p, str) for p in key):
+    elif isinstance(key, Sequence) and not isinstance(key, bytes | bytearray):
         parts = list(key)
+        for p in parts:
+            if not isinstance(p, str):
+                raise TypeError(
+                    f"sysctl key {key!r}: component {p!r} is a {type(p).__name__}, not a str"
+                )
     else:
-        raise TypeError(f"sysctl key must be a dotted str or a sequence of str, not {key!r}")
+        raise TypeError(
+            "sysctl key must be a dotted str or a sequence of str, "
+            f"not {type(key).__name__}: {_check._show(key)}"
+        )
     for p in parts:
         if not p or p in (".", ".."):
             raise ValueError(f"sysctl key {key!r} has an empty, '.' or '..' component")
         if "/" in p or "\0" in p:
             raise ValueError(f"sysctl key {key!r} component {p!r} contains '/' or NUL")
+        _check.text(p, f"sysctl key {_check._show(key)} component", max_bytes=_MAX_COMPONENT)
         if any(c.isspace() or not c.isprintable() for c in p):
-            raise ValueError(f"sysctl key {key!r} component {p!r} contains whitespace")
+            raise ValueError(
+                f"sysctl key {key!r} component {p!r} contains whitespace or a control character"
+            )
     if len(parts) < 2 or parts[0] != "net":
         raise ValueError(
             f"sysctl key {key!r} is not below net. (only network sysctls are per namespace)"
@@ -80,22 +96,37 @@ def _label(key: Key) -> str:
     return key if isinstance(key, str) else ".".join(key)
 
 
-def _run(where: Handle | _netns.Netns | str | None, fn: Callable[[], T]) -> T:
-    """Call ``fn`` in a helper thread inside ``where`` (``None``: right here)."""
+def _where(where: object) -> tuple[Callable[[Callable[[], T]], T], str | None]:
+    """Check ``where`` (nothing opened yet) and return how to run there, and its label.
+
+    The label names the namespace in errors when it is not the caller's.
+    """
     from .handle import Handle
 
     if where is None:
-        return fn()
+        return (lambda fn: fn()), None
     if isinstance(where, Handle):
-        if where.closed:
-            raise ValueError("sysctl: the handle is closed")
-        return _netns.run_in(where.netns, fn)
+        _check.handle(where, "where")
+        ns = where.netns
+        label = where.netns_label if ns is not None else None
+        return (lambda fn: _netns.run_in(ns, fn)), label
     if isinstance(where, _netns.Netns):
-        return _netns.run_in(where, fn)
+        if where.closed:
+            raise ValueError(f"where {where!r} is closed")
+        label = where.name or where.path
+        return (lambda fn: _netns.run_in(where, fn)), label
     if isinstance(where, str):
-        with _netns.open(where) as ns:
-            return _netns.run_in(ns, fn)
-    raise TypeError(f"sysctl: expected a Handle, a Netns, a namespace name or None, not {where!r}")
+        name = _netns.validate_name(where)
+
+        def by_name(fn: Callable[[], T]) -> T:
+            with _netns.open(name) as ns:
+                return _netns.run_in(ns, fn)
+
+        return by_name, name
+    raise TypeError(
+        "where must be a Handle, a Netns, a namespace name or None, "
+        f"not {type(where).__name__}: {_check._show(where)}"
+    )
 
 
 def _read(path: str) -> str:
@@ -111,20 +142,39 @@ def _write(path: str, value: bytes) -> None:
         os.close(fd)
 
 
-def _kernel(op: str, key: Key, fn: Callable[[], T]) -> Callable[[], T]:
-    """Wrap ``fn`` so that an OSError becomes the matching KernelError naming ``key``."""
+def _kernel(op: str, target: str, netns: str | None, fn: Callable[[], T]) -> Callable[[], T]:
+    """Wrap ``fn`` so that an OSError becomes the matching KernelError naming ``target``."""
 
     def call() -> T:
         try:
             return fn()
         except IsADirectoryError:
-            raise ValueError(f"sysctl key {_label(key)!r} is a directory") from None
+            raise ValueError(f"sysctl key {target!r} is a directory") from None
         except OSError as e:
             if e.errno is None:  # pragma: no cover - open/read/write always set errno
                 raise
-            raise kernel_error(e.errno, op=op, target=_label(key)) from None
+            raise kernel_error(e.errno, op=op, target=target, netns=netns) from None
 
     return call
+
+
+def _value(value: object) -> bytes:
+    """The bytes to write: an int, a bool (1/0) or a str, checked so that the kernel
+    reads exactly one value (no NUL or newline inside, not empty, one page at most)."""
+    if isinstance(value, bool):
+        return b"1" if value else b"0"
+    if isinstance(value, int):
+        # (3 bits per digit is about right; str() itself refuses above 4300 digits)
+        if value.bit_length() > 3 * _MAX_VALUE:
+            raise ValueError(f"sysctl value is an int of {value.bit_length()} bits: too long")
+        return str(value).encode()
+    if not isinstance(value, str):
+        raise TypeError(
+            "sysctl value must be a str, an int or a bool, "
+            f"not {type(value).__name__}: {_check._show(value)}"
+        )
+    text = _check.text(value, "sysctl value", max_bytes=_MAX_VALUE - 1, forbid="\n")
+    return text.encode()
 
 
 def get(where: Handle | _netns.Netns | str | None, key: Key) -> str:
@@ -135,11 +185,12 @@ def get(where: Handle | _netns.Netns | str | None, key: Key) -> str:
     ``None`` reads the calling thread's own namespace. Returns the value as
     the kernel prints it, without the trailing newline (``"1"``, or
     ``"4096\\t131072\\t6291456"`` for vectors). Raises :class:`ValueError` for
-    a bad key (nothing opened), :class:`~rawns.errors.NotFound` for an
-    unknown key or device.
+    a bad key or a closed ``where`` (nothing opened), :class:`TypeError` for
+    a wrong type, :class:`~rawns.errors.NotFound` for an unknown key or device.
     """
     path = key_path(key)
-    return _run(where, _kernel("sysctl read", key, lambda: _read(path)))
+    run, netns = _where(where)
+    return run(_kernel("sysctl read", _label(key), netns, lambda: _read(path)))
 
 
 def set(where: Handle | _netns.Netns | str | None, key: Key, value: str | int | bool) -> None:
@@ -148,24 +199,18 @@ def set(where: Handle | _netns.Netns | str | None, key: Key, value: str | int | 
     Equivalent to: ip netns exec NS sysctl -w KEY=VALUE
 
     ``value`` is an int, a bool (``1``/``0``) or a string (written as is).
-    Raises :class:`ValueError` for a bad key or value (nothing written),
-    :class:`~rawns.errors.NotFound` for an unknown key,
+    Raises :class:`ValueError` for a bad key or value (NUL or newline inside,
+    empty, a page or longer: nothing written), :class:`TypeError` for a wrong
+    type, :class:`~rawns.errors.NotFound` for an unknown key,
     :class:`~rawns.errors.InvalidArgument` if the kernel rejects the value,
-    :class:`~rawns.errors.PermissionDenied` for a read-only key.
+    :class:`~rawns.errors.PermissionDenied` for a read-only key. Errors name
+    the key and the value.
     """
-    if isinstance(value, bool):
-        text = "1" if value else "0"
-    elif isinstance(value, int):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value
-    else:
-        raise TypeError(f"sysctl value must be str, int or bool, not {value!r}")
-    raw = text.encode()
-    if b"\0" in raw or len(raw) >= _MAX_VALUE:
-        raise ValueError(f"sysctl value {text[:40]!r} contains NUL or is too long")
     path = key_path(key)
-    _run(where, _kernel("sysctl write", key, lambda: _write(path, raw)))
+    raw = _value(value)
+    run, netns = _where(where)
+    target = f"{_label(key)}={raw.decode()!r}"
+    run(_kernel("sysctl write", target, netns, lambda: _write(path, raw)))
 
 
 def dump(where: Handle | _netns.Netns | str | None, prefix: Key = "net") -> dict[str, str]:
@@ -179,7 +224,9 @@ def dump(where: Handle | _netns.Netns | str | None, prefix: Key = "net") -> dict
     :class:`ValueError` for a bad prefix, :class:`~rawns.errors.NotFound` if
     it does not exist.
     """
-    root = key_path(prefix)
+    # "net" itself is no key (nothing below it), but it is the whole tree.
+    root = PROC_SYS + "/net" if prefix == "net" else key_path(prefix)
+    run, netns = _where(where)
 
     def walk() -> dict[str, str]:
         out: dict[str, str] = {}
@@ -198,4 +245,4 @@ def dump(where: Handle | _netns.Netns | str | None, prefix: Key = "net") -> dict
                 out[rel.replace("/", ".")] = value
         return out
 
-    return _run(where, _kernel("sysctl read", prefix, walk))
+    return run(_kernel("sysctl read", _label(prefix), netns, walk))

@@ -153,6 +153,9 @@ class Channel:
         self._lock = threading.Lock()
         # seq of a dump left half-read (parse error, KeyboardInterrupt...)
         self._abandoned: int | None = None
+        #: The namespace the socket lives in, named in every KernelError when it
+        #: is not the caller's (set by Handle.open); read only on the error path.
+        self.netns_label: str | None = None
         self._pid = os.getpid()
         _CHANNELS.add(self)
 
@@ -185,7 +188,7 @@ class Channel:
         if self._abandoned is not None:
             self._drain_abandoned(self._abandoned)
         if _fault_plan:
-            _inject_fault(op)
+            _inject_fault(op, self.netns_label)
 
     def _drain_abandoned(self, seq: int) -> None:
         """Read and drop the rest of dump ``seq``, which its caller stopped reading.
@@ -232,7 +235,7 @@ class Channel:
                         elif isinstance(ev, Ack):
                             return replies
                         elif isinstance(ev, Error):
-                            raise _to_error(ev, op, target)
+                            raise _to_error(ev, op, target, self.netns_label)
                         elif isinstance(ev, Done):  # a request answered like a dump
                             return replies
             finally:
@@ -315,7 +318,7 @@ class Channel:
                                 return out, ev.interrupted
                         elif isinstance(ev, Error):
                             if ev.seq == seq:
-                                raise _to_error(ev, op, target)
+                                raise _to_error(ev, op, target, self.netns_label)
                         elif isinstance(ev, Ack) and ev.seq == seq:
                             return out, False
             finally:
@@ -386,11 +389,13 @@ class Channel:
                                     continue
                                 if isinstance(ev, Error):
                                     tgt = targets[idx] if targets is not None else f"#{idx}"
-                                    results[idx] = _to_error(ev, op, tgt)
+                                    results[idx] = _to_error(ev, op, tgt, self.netns_label)
                                 if ev.seq == last:
                                     done = True
                             elif isinstance(ev, Overrun):
-                                raise kernel_error(errno.ENOBUFS, op=op, target="pipeline")
+                                raise kernel_error(
+                                    errno.ENOBUFS, op=op, target="pipeline", netns=self.netns_label
+                                )
                 finally:
                     for seq in seqs:
                         conv.forget(seq)
@@ -461,7 +466,9 @@ class Channel:
                             if isinstance(ev, Error):
                                 errors += 1
                         elif isinstance(ev, Overrun):
-                            raise kernel_error(errno.ENOBUFS, op=op, target="batch acks")
+                            raise kernel_error(
+                                errno.ENOBUFS, op=op, target="batch acks", netns=self.netns_label
+                            )
             finally:
                 for seq in index:
                     conv.forget(seq)
@@ -501,12 +508,12 @@ class FaultPlan:
 _fault_plan: list[FaultPlan] = []  # non-empty while a plan is active
 
 
-def _inject_fault(op: str) -> None:
+def _inject_fault(op: str, netns: str | None = None) -> None:
     plan = _fault_plan[0]
     plan.count += 1
     if plan.count == plan.n:
         plan.fired = op
-        raise kernel_error(plan.err, op=op, target="(injected fault)")
+        raise kernel_error(plan.err, op=op, target="(injected fault)", netns=netns)
 
 
 @contextlib.contextmanager
@@ -527,7 +534,13 @@ def fail_nth_request(n: int, err: int = errno.EPERM) -> Iterator[FaultPlan]:
         _fault_plan.clear()
 
 
-def _to_error(ev: Error, op: str, target: str) -> KernelError:
+def _to_error(ev: Error, op: str, target: str, netns: str | None = None) -> KernelError:
     return kernel_error(
-        ev.errno, op=op, target=target, extack=ev.extack, seq=ev.seq, offset=ev.offset
+        ev.errno,
+        op=op,
+        target=target,
+        extack=ev.extack,
+        seq=ev.seq,
+        offset=ev.offset,
+        netns=netns,
     )

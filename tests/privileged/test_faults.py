@@ -366,6 +366,8 @@ def test_an_interrupted_entered_block_never_strands_the_thread(ns: Any) -> None:
     def boom(_sig: int, _frame: Any) -> None:
         raise _Stop
 
+    gc.collect()
+    fds_before = set(os.listdir("/proc/self/fd"))
     old = signal.signal(signal.SIGALRM, boom)
     hits = 0
     try:
@@ -385,6 +387,137 @@ def test_an_interrupted_entered_block_never_strands_the_thread(ns: Any) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     assert hits > 100
+    gc.collect()
+    leaked = set(os.listdir("/proc/self/fd")) - fds_before
+    assert leaked == set(), f"{len(leaked)} descriptors (home's) leaked after {hits} interruptions"
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_interrupting_the_other_openers_leaks_nothing(ns: Any) -> None:
+    """The same storm over the other calls that open a namespace fd or a socket in the
+    caller's thread: current(), dup(), open by path/pid/fd, monitor.open."""
+    rnd = random.Random(13)
+
+    def boom(_sig: int, _frame: Any) -> None:
+        raise _Stop
+
+    calls: list[Callable[[], object]] = [
+        lambda: netns.current().close(),
+        lambda: ns.dup().close(),
+        lambda: netns.open(path=ns.path).close(),
+        lambda: netns.open(pid=os.getpid()).close(),
+        lambda: netns.open(fd=ns.fd).close(),
+        lambda: monitor.open(netns=ns, groups=("link",)).close(),
+        lambda: monitor.open(groups=("link",)).close(),
+    ]
+    gc.collect()
+    before = set(os.listdir("/proc/self/fd"))
+    hits = 0
+    old = signal.signal(signal.SIGALRM, boom)
+    try:
+        for i in range(700):
+            try:
+                signal.setitimer(signal.ITIMER_REAL, rnd.uniform(0, 0.0006))
+                try:
+                    calls[i % len(calls)]()
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except _Stop:
+                hits += 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    gc.collect()
+    leaked = {}
+    for fd in set(os.listdir("/proc/self/fd")) - before:
+        with contextlib.suppress(OSError):
+            leaked[fd] = os.readlink(f"/proc/self/fd/{fd}")
+    assert hits > 50, f"only {hits} calls were interrupted"
+    assert leaked == {}, f"{len(leaked)} descriptors leaked after {hits} interruptions"
+
+
+class _Gate:
+    """A SIGALRM handler that raises _Stop, and lets a helper thread go on only after."""
+
+    def __init__(self) -> None:
+        self.raised = threading.Event()
+
+    def handler(self, _sig: int, _frame: Any) -> None:
+        self.raised.set()
+        raise _Stop
+
+
+def test_an_interrupted_create_removes_what_its_helper_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deterministic: the helper waits, after its bind mount, until the caller was
+    interrupted; the caller then waits for it and removes the name, mount and fd."""
+    gate = _Gate()
+    real_mount = netns._mount
+
+    def mount_then_wait(source: str, target: str, fstype: str, flags: int) -> None:
+        real_mount(source, target, fstype, flags)
+        if source == "/proc/thread-self/ns/net":
+            assert gate.raised.wait(30)
+
+    monkeypatch.setattr(netns, "_mount", mount_then_wait)
+    name = unique_name("rawns-int")
+    gc.collect()
+    before = set(os.listdir("/proc/self/fd"))
+    old = signal.signal(signal.SIGALRM, gate.handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.01)
+        with pytest.raises(_Stop):
+            netns.create(name)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert not netns.exists(name)
+    with open("/proc/self/mountinfo") as f:
+        assert f"/run/netns/{name}" not in f.read()
+    gc.collect()
+    assert set(os.listdir("/proc/self/fd")) - before == set()
+
+
+@pytest.mark.parametrize("who", ["caller first", "helper first"])
+def test_an_interruption_as_the_helper_thread_starts_loses_nothing(
+    monkeypatch: pytest.MonkeyPatch, ns: Any, who: str
+) -> None:
+    """The exception comes right as start_new_thread returns (where CPython runs
+    pending handlers): either the helper has not claimed the call yet (then it does
+    nothing) or it has (then the caller waits and discards its handle)."""
+    import _thread
+
+    real_start = _thread.start_new_thread
+    released = threading.Event()
+    finished = threading.Event()
+
+    def start_then_raise(fn: Callable[[], None], args: tuple[()]) -> int:
+        def run() -> None:
+            if who == "caller first":
+                released.wait(30)
+            try:
+                fn()
+            finally:
+                finished.set()
+
+        real_start(run, args)
+        if who == "helper first":
+            assert finished.wait(30)
+        raise _Stop
+
+    gc.collect()
+    before = set(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(netns._thread, "start_new_thread", start_then_raise)
+    try:
+        with pytest.raises(_Stop):
+            Handle.open(netns=ns)
+    finally:
+        monkeypatch.undo()
+    released.set()
+    assert finished.wait(30)
+    gc.collect()
+    assert set(os.listdir("/proc/self/fd")) - before == set()
 
 
 # ---------------------------------------------------------------------------

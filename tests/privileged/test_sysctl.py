@@ -134,3 +134,12 @@ def test_kernel_refusals_map_to_exceptions(ns: Any, h: Handle) -> None:
     with pytest.raises(FileNotFoundError):
         sysctl.get("rawns-no-such-namespace", "net.ipv4.ip_forward")
     assert sysctl.get(h, "net.ipv4.ip_forward") == "0"
+
+
+def test_dump_without_a_prefix_reads_the_whole_net_tree(ns: Any, h: Handle) -> None:
+    """The default prefix "net" is the whole tree (it used to be refused as a key)."""
+    sysctl.set(h, "net.ipv4.ip_forward", 1)
+    everything = sysctl.dump(h)
+    assert everything["net.ipv4.ip_forward"] == "1"
+    assert "net.core.somaxconn" in everything
+    assert all(k.startswith("net.") for k in everything)

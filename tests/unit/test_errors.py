@@ -124,6 +124,31 @@ def test_str_leaves_out_missing_parts(kw: dict[str, Any], text: str) -> None:
     assert str(kernel_error(errno.EEXIST, **kw)) == text
 
 
+@pytest.mark.parametrize(
+    ("kw", "text"),
+    [
+        (
+            {"op": "RTM_NEWLINK", "target": "v0", "netns": "red"},
+            "RTM_NEWLINK v0: File exists (EEXIST) (in netns 'red')",
+        ),
+        (
+            {"op": "RTM_NEWLINK", "target": "v0", "extack": "Link exists", "netns": "red"},
+            "RTM_NEWLINK v0: File exists (EEXIST): Link exists (in netns 'red')",
+        ),
+        (
+            {"op": "netns create", "target": "red", "hint": "run as root"},
+            "netns create red: File exists (EEXIST); run as root",
+        ),
+        ({"netns": "", "hint": ""}, "File exists (EEXIST)"),
+    ],
+)
+def test_str_names_the_namespace_and_the_hint_last(kw: dict[str, Any], text: str) -> None:
+    e = kernel_error(errno.EEXIST, **kw)
+    assert str(e) == text
+    assert (e.netns, e.hint) == (kw.get("netns"), kw.get("hint"))
+    assert str(repickle(e)) == text and repickle(e).netns == e.netns
+
+
 def test_str_of_an_errno_without_a_name() -> None:
     assert "(4000)" in str(kernel_error(4000, op="X"))
 
@@ -139,10 +164,20 @@ def test_attributes() -> None:
 
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
 def test_pickle_round_trip(cls: type[KernelError]) -> None:
-    e = cls(errno.EEXIST, op="RTM_NEWLINK", target="veth-red", extack="exists", seq=3, offset=20)
+    e = cls(
+        errno.EEXIST,
+        op="RTM_NEWLINK",
+        target="veth-red",
+        extack="exists",
+        seq=3,
+        offset=20,
+        netns="red",
+        hint="look",
+    )
     for proto in range(pickle.HIGHEST_PROTOCOL + 1):
         back = repickle(e, proto)
         assert type(back) is cls
+        assert (back.netns, back.hint) == ("red", "look")
         assert (back.errno, back.strerror) == (e.errno, e.strerror)
         assert (back.op, back.target, back.extack, back.seq, back.offset) == (
             "RTM_NEWLINK",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import struct
 import threading
@@ -283,3 +284,48 @@ def test_close_wakes_events_and_poll_raises_after() -> None:
     mon.close()
     t.join(2.0)
     assert not t.is_alive() and got == []
+
+
+@pytest.mark.parametrize(
+    ("timeout", "exc"),
+    [
+        (-1, ValueError),
+        (-1e-9, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        ("1", TypeError),
+        (True, TypeError),
+        ([1], TypeError),
+    ],
+    ids=repr,
+)
+def test_bad_timeouts_are_refused_naming_the_value(timeout: object, exc: type[Exception]) -> None:
+    mon, _ = _mon()
+    with mon:
+        for call in (lambda: mon.poll(timeout), lambda: mon.events(timeout)):  # type: ignore[arg-type]
+            with pytest.raises(exc) as ei:
+                call()
+            assert "timeout" in str(ei.value) and repr(timeout) in str(ei.value)
+
+
+def test_a_huge_timeout_is_waited_in_turns_not_an_overflow() -> None:
+    mon, s = _mon()
+    with mon:
+        s.feed(_link(RTM.NEWLINK, "late0"))
+        ev = mon.poll(1e300)  # more milliseconds than poll(2) takes
+        assert isinstance(ev, monitor.Event) and ev.obj.name == "late0"
+
+
+def test_resync_refuses_what_is_not_an_open_handle() -> None:
+    mon, _ = _mon()
+    with mon:
+        assert mon.netns_label == "the caller's"
+        assert mon.netns_ident == (
+            os.stat("/proc/thread-self/ns/net").st_dev,
+            os.stat("/proc/thread-self/ns/net").st_ino,
+        )
+        for bad in (5, "h", object()):
+            with pytest.raises(TypeError, match=r"h must be a rawns\.Handle"):
+                mon.resync(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="closed"):
+        mon.resync()

@@ -75,3 +75,31 @@ def test_umount2_of_a_missing_path(tmp_path: Path) -> None:
 
     ret = _native.lib.rawns_umount2(str(tmp_path / "missing").encode(), 0)
     assert ret in (-errno.ENOENT, -errno.EPERM)
+
+
+def test_without_the_extension_import_fails_at_once_with_the_fix() -> None:
+    """Not at the first namespace call: at ``import rawns.netns``, naming cause and fix."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['rawns._native'] = None  # as if it had never been built\n"
+        "import rawns\n"
+        "print(rawns.errors.KernelError.__name__)  # the package itself still imports\n"
+        "try:\n"
+        "    import rawns.netns\n"
+        "except ImportError as e:\n"
+        "    print(e.name)\n"
+        "    print(e)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    p = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False
+    )
+    lines = p.stdout.splitlines()
+    assert lines[:2] == ["KernelError", "rawns._native"], p.stdout + p.stderr
+    msg = lines[2]
+    assert "rawns._native" in msg and "not built" in msg
+    assert "pip install -e ." in msg
+    assert "import of rawns._native halted" in msg  # the cause, as Python said it

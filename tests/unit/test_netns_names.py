@@ -29,6 +29,9 @@ BAD_NAMES = [
     "red\x7f",
     "red\x1b[0m",
     "a\u2028b",  # Unicode line separator
+    "eth%d",  # '%' is refused, as in interface names
+    "%",
+    "\udc80",  # not encodable as UTF-8
 ]
 
 GOOD_NAMES = ["red", "v-net-0", "a.b", "...", "x" * 255, "é" * 127, "ns_1", "Ω"]

@@ -72,3 +72,34 @@ def test_bad_values_are_refused_before_opening() -> None:
         sysctl.set(None, "net.ipv4.ip_forward", 1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         sysctl.set(None, "kernel.hostname", "x")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("1\n0", "'1\\n0'"), ("1\0", "'1\\x00'"), ("", "empty"), ("\udc80", "'\\udc80'")],
+    ids=repr,
+)
+def test_a_value_the_kernel_would_read_as_two_or_none_is_refused(value: str, shown: str) -> None:
+    with pytest.raises(ValueError) as exc:
+        sysctl.set(None, "net.ipv4.ip_forward", value)
+    assert "sysctl value" in str(exc.value) and shown in str(exc.value)
+
+
+def test_tab_separated_vectors_are_values_as_get_returns_them() -> None:
+    assert sysctl._value("4096\t131072\t6291456") == b"4096\t131072\t6291456"
+    assert sysctl._value(True) == b"1" and sysctl._value(0) == b"0"
+
+
+@pytest.mark.parametrize(
+    "key", ["net.ipv4." + "x" * 256, ("net", "ipv4", "\udc80"), "net.ipv4.\u2028"], ids=repr
+)
+def test_components_too_long_or_not_text_are_refused(key: sysctl.Key) -> None:
+    with pytest.raises(ValueError, match="sysctl key"):
+        sysctl.key_path(key)
+
+
+@pytest.mark.parametrize("where", [5, b"red", "a/b", "", ["red"]], ids=repr)
+def test_where_is_checked_before_anything_is_opened(where: object) -> None:
+    with pytest.raises((TypeError, ValueError)) as exc:
+        sysctl.get(where, "net.ipv4.ip_forward")  # type: ignore[arg-type]
+    assert repr(where) in str(exc.value) or "empty" in str(exc.value)
