@@ -7,7 +7,10 @@ seed's red (192.168.15.1) and blue (192.168.15.2), and one plays the external
 network 192.168.1.0/24 (the host is 192.168.1.2 there, the far end
 192.168.1.3). The machine's own network namespace is never touched. Then it
 proves each claim with TCP connections and prints a report; everything is
-removed afterwards, also on Ctrl-C or SIGTERM.
+removed afterwards, also on Ctrl-C, SIGTERM or SIGHUP
+(:func:`rawns.netns.unwind_on_signals`). Each run's namespaces share a
+prefix, ``rawns-demo-<tag>-``, which :func:`rawns.netns.delete_stale` removes
+if a run was killed outright.
 
 Without root it first moves into a private user+network+mount namespace
 (:func:`rawns.rootless.enter`), so a plain user sees the whole scenario work.
@@ -17,15 +20,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import signal
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from types import FrameType
+from collections.abc import Callable
+from ipaddress import IPv4Interface
 
-from . import addr, link, netns, probe, rootless
-from .handle import Handle
+from . import compose, link, netns, probe, rootless
+from .compose import Step, run_steps
 from .topology import Applied, Forward, Member, Topology
 
 __all__ = ["main", "run_demo"]
@@ -66,57 +70,37 @@ class Report:
         print(f"  [FAIL] {what}: {type(e).__name__}: {e}{notes}", flush=True)
 
 
-class _Stop(BaseException):
-    """SIGTERM, turned into an exception so that cleanup runs."""
+_QUIET = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-@contextlib.contextmanager
-def _signals_to_exceptions() -> Iterator[None]:
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        raise _Stop(f"signal {signum}")
-
-    old = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+def _names(tag: str) -> dict[str, str]:
+    return {role: f"{PREFIX}{tag}-{role}" for role in ("host", "red", "blue", "ext")}
 
 
 def _cleanup(tag: str) -> list[str]:
-    """Remove every namespace this run made (found by its unique tag), uninterruptibly."""
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    old_term = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    """Remove every namespace this run made (they share one prefix), uninterruptibly."""
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in _QUIET}
     try:
-        for name in netns.dump():
-            if name.startswith(PREFIX) and name.endswith(tag):
-                with contextlib.suppress(FileNotFoundError):
-                    netns.delete(name)
-        return [n for n in netns.dump() if n.startswith(PREFIX) and n.endswith(tag)]
+        netns.delete_stale(f"{PREFIX}{tag}-")
+        return netns.dump(prefix=f"{PREFIX}{tag}-")
     finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)
+        for s, handler in old.items():
+            signal.signal(s, handler)
 
 
-def _build(tag: str) -> tuple[Applied, dict[str, netns.Netns]]:
-    names = {role: f"{PREFIX}{role}-{tag}" for role in ("host", "red", "blue", "ext")}
-    spaces: dict[str, netns.Netns] = {}
-    spaces["host"] = netns.create(names["host"], delete_on_exit=False)
-    spaces["ext"] = netns.create(names["ext"], delete_on_exit=False)
-    # The "external network": a veth between the host and the far end.
-    with Handle.open(netns=spaces["host"]) as host, Handle.open(netns=spaces["ext"]) as ext:
-        link.add(
-            host,
-            link.Veth(name="eth0", peer="eth0", peer_netns=spaces["ext"], up=True, peer_up=True),
-        )
-        addr.add(host, f"{HOST_UPLINK}/24", dev="eth0")
-        addr.add(ext, f"{EXTERNAL}/24", dev="eth0")
-        link.set(ext, "lo", up=True)
-    topo = Topology(
-        host=spaces["host"],
+def _topology(names: dict[str, str]) -> Topology:
+    """The seed's private network, with the seed's own NAT lines.
+
+    No uplink: the seed's ``-s 192.168.15.0/24 -j MASQUERADE`` names no
+    interface, so neither does the masquerade here (it skips only traffic
+    that stays on the bridge, see docs/nat.md), and its DNAT line names no
+    incoming interface either.
+    """
+    return Topology(
+        host=names["host"],
         subnet=SUBNET,
         bridge="v-net-0",
         gateway=GATEWAY,
-        uplink="eth0",
         members=[
             Member(netns=names["red"], address=RED, veth="veth-red", bridge_end="veth-red-br"),
             Member(
@@ -129,13 +113,94 @@ def _build(tag: str) -> tuple[Applied, dict[str, netns.Netns]]:
         ],
         forwards=[Forward(port=80, to=BLUE, to_port=80)],
     )
+
+
+def _build_steps(
+    names: dict[str, str], topo: Topology, inside: dict[str, compose._Inside], out: list[Applied]
+) -> list[Step]:
+    """The demo's own steps: the host and the external network, then the topology.
+
+    Only the two namespaces need an undo: what the later steps make inside
+    them goes with them.
+    """
+
+    def make_ns(role: str) -> Step:
+        def do() -> bool:
+            netns.create(names[role], delete_on_exit=False).close()
+            return True
+
+        def undo() -> None:
+            inside[role].close()  # our descriptors would keep it alive
+            with contextlib.suppress(FileNotFoundError):
+                netns.delete(names[role])
+
+        return Step(f"ip netns add {names[role]}", do, undo)
+
+    host, ext = inside["host"].handle, inside["ext"].handle
+    h_n, e_n = f"ip -n {names['host']}", f"ip -n {names['ext']}"
+
+    def veth() -> bool:
+        spec = link.Veth(name="eth0", peer="eth0", peer_netns=inside["ext"].netns(), up=True)
+        link.add(host(), spec)
+        return True
+
+    def apply() -> bool:
+        out.append(topo.apply())
+        return True
+
+    def teardown() -> None:
+        out.pop().teardown()
+
+    return [
+        make_ns("host"),
+        make_ns("ext"),
+        Step(f"{h_n} link add eth0 up type veth peer name eth0 netns {names['ext']}", veth),
+        _in_ns(compose._up_step(ext, "eth0", f"{e_n} link set eth0 up")),
+        _in_ns(compose._up_step(ext, "lo", f"{e_n} link set lo up")),
+        _in_ns(
+            compose._address_step(
+                host,
+                "eth0",
+                IPv4Interface(f"{HOST_UPLINK}/24"),
+                f"{h_n} addr add {HOST_UPLINK}/24 dev eth0",
+            )
+        ),
+        _in_ns(
+            compose._address_step(
+                ext,
+                "eth0",
+                IPv4Interface(f"{EXTERNAL}/24"),
+                f"{e_n} addr add {EXTERNAL}/24 dev eth0",
+            )
+        ),
+        Step("the seed's private network (the topology below)", apply, teardown),
+    ]
+
+
+def _in_ns(step: Step) -> Step:
+    """``step`` without its undo: the namespace it acts in is deleted instead."""
+    return dataclasses.replace(step, undo=None)
+
+
+def _build(tag: str) -> tuple[Applied, dict[str, netns.Netns]]:
+    """Build everything, or (if any step fails) nothing: the error names the step."""
+    names = _names(tag)
+    topo = _topology(names)  # checked here, before anything is made
+    inside = {role: compose._Inside(names[role]) for role in ("host", "ext")}
+    out: list[Applied] = []
+    steps = _build_steps(names, topo, inside, out)
     print("building the seed scenario (equivalent commands):")
-    for i, s in enumerate(topo.plan(), 1):
-        print(f"  {i:2}. {s}")
-    applied = topo.apply()
-    spaces["red"] = netns.open(names["red"])
-    spaces["blue"] = netns.open(names["blue"])
-    return applied, spaces
+    for i, s in enumerate(steps, 1):
+        print(f"  {i:2}. {s.description}")
+    for i, line in enumerate(topo.plan(), 1):
+        print(f"      {i:2}. {line}")
+    try:
+        run_steps(steps, "demo")
+    finally:
+        for opened in inside.values():
+            opened.close()
+    spaces = {role: netns.open(name) for role, name in names.items()}
+    return out[0], spaces
 
 
 def _prove(rep: Report, ns: dict[str, netns.Netns]) -> None:
@@ -193,7 +258,7 @@ def run_demo(*, keep: bool = False) -> bool:
         mode = "rootless (private user+network+mount namespace, uid mapped to 0)"
     tag = uuid.uuid4().hex[:6]
     print(
-        f"rawns demo, mode: {mode}; namespaces {PREFIX}*-{tag} "
+        f"rawns demo, mode: {mode}; namespaces {PREFIX}{tag}-* "
         "(the machine's own network namespace is not touched)"
     )
     rep = Report()
@@ -201,7 +266,7 @@ def run_demo(*, keep: bool = False) -> bool:
     spaces: dict[str, netns.Netns] = {}
     t0 = time.perf_counter()
     try:
-        with _signals_to_exceptions():
+        with netns.unwind_on_signals():
             try:
                 applied, spaces = _build(tag)
             except Exception as e:
@@ -216,7 +281,7 @@ def run_demo(*, keep: bool = False) -> bool:
         for ns in spaces.values():
             ns.close()
         if keep and rep.ok:
-            names = sorted(n for n in netns.dump() if n.endswith(tag))
+            names = netns.dump(prefix=f"{PREFIX}{tag}-")
             print(
                 "--keep: left in place for inspection, e.g. "
                 f"`ip -n {names[0]} -d link`; remove with: "
@@ -247,8 +312,9 @@ def main(argv: list[str]) -> int:
         except KeyboardInterrupt:
             print("interrupted; cleaned up", file=sys.stderr)
             return 130
-        except _Stop:
-            return 143
+        except netns.Terminated as e:
+            print(f"{e}; cleaned up", file=sys.stderr)
+            return 128 + e.signum
     return 2  # pragma: no cover - argparse enforces the choices
 
 

@@ -3,10 +3,20 @@
 :class:`Topology` describes the seed scenario's shape: namespaces on a
 bridge in a subnet, the bridge as their gateway, masquerade out of an
 uplink, and port forwards. :meth:`Topology.apply` builds it from the
-:mod:`rawns.compose` helpers and returns an :class:`Applied` that reports
-what was made and tears it down. If any step fails, everything made so far is
-removed (in reverse order) and the original exception is raised with a note
-naming the failed step; nothing is left in the kernel or under ``/run/netns``.
+:mod:`rawns.compose` steps and returns an :class:`Applied` that reports
+what was made and tears it down.
+
+The description is checked when it is made (and again by :meth:`validate`,
+:meth:`plan` and :meth:`apply`): a bad name, address, port, protocol or
+table, a member on the subnet's network, broadcast or gateway address, or
+two forwards of the same port raise :class:`ValueError`/:class:`TypeError`
+before anything is touched.
+
+The steps are data, built once (:meth:`Topology.plan` prints them,
+:meth:`Topology.apply` runs them): if any step fails, every step taken so far
+is undone, newest first (sysctls get their old values back), and the step's
+own exception is raised with a note naming it; nothing is left in the kernel
+or under ``/run/netns``.
 
 >>> t = Topology(members=[Member(netns="red", address="192.168.15.1")],
 ...              forwards=[Forward(port=80, to="192.168.15.1")])
@@ -23,19 +33,32 @@ fails is reported in the note and the rest still run).
 from __future__ import annotations
 
 import contextlib
-import ipaddress
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Interface, IPv6Interface
 from types import TracebackType
-from typing import Any
 
-from . import addr, compose, link, netns, nft, route, sysctl
-from .errors import NotFound
+from . import _check, compose, netns, nft
+from ._inet import IPAddress, IPInterface, IPNetwork
+from .compose import Step, run_steps
 from .handle import Handle
 from .netns import Netns
-from .nft.expr import Expr
 
 __all__ = ["Applied", "Forward", "Member", "Topology"]
+
+
+def _ns_name(value: object, what: str) -> str:
+    try:
+        return netns.validate_name(value)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{what}: {e}") from None
+
+
+def _tuple(value: object, what: str) -> tuple[object, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(f"{what} must be a list or tuple, not {_check._show(value)}")
+    return tuple(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,11 +73,27 @@ class Member:
     """
 
     netns: str
-    address: str
+    address: str | IPInterface | IPAddress
     veth: str | None = None
     bridge_end: str | None = None
-    routes: tuple[str, ...] = ()
+    routes: tuple[str | IPNetwork, ...] = ()
     default_route: bool = True
+
+    def __post_init__(self) -> None:
+        _ns_name(self.netns, "Member.netns")
+        compose._interface(self.address, "Member.address")
+        for what, value in (("Member.veth", self.veth), ("Member.bridge_end", self.bridge_end)):
+            compose._optional_ifname(value, what)
+        _check.ifname(self.veth_name, "Member.veth" if self.veth else "Member.veth (veth-<netns>)")
+        _check.ifname(
+            self.bridge_end_name,
+            "Member.bridge_end" if self.bridge_end else "Member.bridge_end (<veth>-br)",
+        )
+        routes = _tuple(self.routes, "Member.routes")
+        for r in routes:
+            compose._network(r, "Member.routes")
+        object.__setattr__(self, "routes", routes)
+        _check.boolean(self.default_route, "Member.default_route")
 
     @property
     def veth_name(self) -> str:
@@ -65,14 +104,25 @@ class Member:
         return self.bridge_end or f"{self.veth_name}-br"
 
 
+#: The protocols a port forward can match (nft: ``tcp dport``, ``udp dport`` ...).
+FORWARD_PROTOCOLS = ("tcp", "udp", "sctp", "dccp")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Forward:
     """A port forward: ``proto`` traffic to the host's ``port`` goes to ``to:to_port``."""
 
     port: int
-    to: str
+    to: str | IPAddress
     to_port: int | None = None
     proto: str = "tcp"
+
+    def __post_init__(self) -> None:
+        _check.port(self.port, "Forward.port")
+        if self.to_port is not None:
+            _check.port(self.to_port, "Forward.to_port")
+        _check.choice(self.proto, "Forward.proto", FORWARD_PROTOCOLS)
+        compose._address(self.to, "Forward.to")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,106 +132,166 @@ class Topology:
     ``host`` is the namespace that plays the host (a :class:`Netns` or a
     name); ``None`` means the caller's own namespace. ``uplink`` restricts
     masquerade to traffic leaving by that interface and port forwards to
-    traffic arriving on it.
+    traffic arriving on it; without it the masquerade covers every way out
+    but the bridge (``oifname != BRIDGE``) and the forwards any way in.
     """
 
     members: Sequence[Member]
-    subnet: str = "192.168.15.0/24"
+    subnet: str | IPNetwork = "192.168.15.0/24"
     bridge: str = "v-net-0"
-    gateway: str = "192.168.15.5"
+    gateway: str | IPAddress | IPInterface = "192.168.15.5"
     host: Netns | str | None = None
     uplink: str | None = None
     masquerade: bool = True
     forwards: Sequence[Forward] = ()
     nat_table: str = "nat"
 
-    # -- validation ---------------------------------------------------------
-    def _net(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-        try:
-            return ipaddress.ip_network(self.subnet)
-        except ValueError:
-            raise ValueError(f"subnet {self.subnet!r} is not a network prefix") from None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "members", _tuple(self.members, "Topology.members"))
+        object.__setattr__(self, "forwards", _tuple(self.forwards, "Topology.forwards"))
+        self.validate()
 
-    def _in_subnet(
-        self, what: str, value: str
-    ) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
+    # -- validation ---------------------------------------------------------
+    def _net(self) -> IPNetwork:
+        return compose._network(self.subnet, "subnet")
+
+    def _host_address(self, what: str, value: object) -> IPInterface:
+        """``value`` as an address of the subnet, with the subnet's prefix length."""
         net = self._net()
-        try:
-            ip = ipaddress.ip_interface(value)
-        except ValueError:
-            raise ValueError(f"{what} {value!r} is not an IP address") from None
-        if ip.ip not in net:
+        given = compose._interface(value, what)
+        if given.ip not in net:
             raise ValueError(f"{what} {value} is outside the subnet {net}")
-        if "/" not in value:
-            ip = ipaddress.ip_interface(f"{ip.ip}/{net.prefixlen}")
-        return ip
+        has_prefix = isinstance(value, IPv4Interface | IPv6Interface) or (
+            isinstance(value, str) and "/" in value
+        )
+        if has_prefix and given.network.prefixlen != net.prefixlen:
+            raise ValueError(
+                f"{what} {value} has prefix /{given.network.prefixlen}; the subnet {net} "
+                f"is /{net.prefixlen}"
+            )
+        if net.num_addresses > 2 and given.ip == net.network_address:
+            raise ValueError(f"{what} {value} is the network address of the subnet {net}")
+        if net.version == 4 and net.num_addresses > 2 and given.ip == net.broadcast_address:
+            raise ValueError(f"{what} {value} is the broadcast address of the subnet {net}")
+        return compose._interface(f"{given.ip}/{net.prefixlen}", what)
 
     def validate(self) -> None:
-        """Check every name and address before anything is touched (ValueError)."""
-        from ._rtnl import check_ifname
+        """Check every name, address, port and table (ValueError/TypeError; nothing touched).
 
-        self._in_subnet("gateway", self.gateway)
-        check_ifname(self.bridge)
+        Runs when the Topology is made, and again before :meth:`plan` and :meth:`apply`.
+        """
+        net = self._net()
+        gw = self._host_address("gateway", self.gateway)
+        _check.ifname(self.bridge, "bridge")
+        compose._optional_ifname(self.uplink, "uplink")
+        _check.boolean(self.masquerade, "masquerade")
+        _check.nft_name(self.nat_table, "nat_table")
+        if isinstance(self.host, str):
+            _ns_name(self.host, "host")
+        elif isinstance(self.host, Netns):
+            if self.host.closed:
+                raise ValueError(f"host {self.host!r} is closed")
+        elif self.host is not None:
+            raise TypeError(
+                f"host must be a Netns, a namespace name or None, not {_check._show(self.host)}"
+            )
+        # Every name and address that must be unique, and who holds it.
+        seen: dict[tuple[str, str], str] = {
+            ("host link", self.bridge): "the bridge",
+            ("address", str(gw.ip)): "the gateway",
+        }
         if self.uplink is not None:
-            check_ifname(self.uplink)
-        seen: dict[str, str] = {}
+            _claim(seen, ("host link", self.uplink), "the uplink")
+        host_name = self.host if isinstance(self.host, str) else getattr(self.host, "name", None)
+        if host_name:
+            _claim(seen, ("namespace", host_name), "the host")
+        fam = compose._af(net.version)
         for m in self.members:
-            netns.validate_name(m.netns)
-            for n in (m.veth_name, m.bridge_end_name):
-                check_ifname(n)
-            for key in (m.netns, m.bridge_end_name, str(self._in_subnet("address", m.address).ip)):
-                if key in seen:
-                    raise ValueError(f"{key!r} is used twice (members {seen[key]} and {m.netns})")
-                seen[key] = m.netns
+            if not isinstance(m, Member):
+                raise TypeError(f"Topology.members must hold Member, not {_check._show(m)}")
+            who = f"member {m.netns}"
+            iface = self._host_address(f"{who} address", m.address)
+            _claim(seen, ("namespace", m.netns), who)
+            _claim(seen, ("host link", m.bridge_end_name), who)
+            _claim(seen, ("address", str(iface.ip)), who)
             for r in m.routes:
-                ipaddress.ip_network(r, strict=False)
+                compose._network(r, f"{who} route", fam)
         for f in self.forwards:
-            self._in_subnet(f"port forward {f.proto}/{f.port} target", f.to)
-            for p in (f.port, f.to_port):
-                if p is not None and not 0 < p < 65536:
-                    raise ValueError(f"port {p} of forward to {f.to} is out of range 1..65535")
+            if not isinstance(f, Forward):
+                raise TypeError(f"Topology.forwards must hold Forward, not {_check._show(f)}")
+            self._host_address(f"port forward {f.proto}/{f.port} target", f.to)
+            _claim(seen, ("forward", f"{f.proto}/{f.port}"), f"the forward to {f.to}")
 
-    # -- the plan ---------------------------------------------------------------
-    def _gw(self) -> str:
-        return str(self._in_subnet("gateway", self.gateway))
+    # -- the steps ------------------------------------------------------------
+    def _steps(self, run: _Run) -> list[Step]:
+        """Every step of :meth:`apply`, as data: :meth:`plan` prints them, apply runs them."""
+        net = self._net()
+        fam = "ip6" if net.version == 6 else "ip"
+        gw = self._host_address("gateway", self.gateway)
+        steps = [_ns_step(m.netns, run) for m in self.members]
+        bridge, up, address, *sysctls = compose._gateway_steps(
+            run.host, bridge=self.bridge, address=gw, before=run.sysctl_before
+        )
+        bridge = _on_change(bridge, lambda: run.applied.links.append(self.bridge))
+        steps += [compose._group(_joined([bridge, up]), [bridge, up]), address, *sysctls]
+        for m in self.members:
+            inside = run.inside(m.netns)
+            plug = compose._connect_steps(
+                run.host,
+                inside.handle,
+                inside.netns,
+                ns_label=m.netns,
+                bridge=self.bridge,
+                veth=m.veth_name,
+                bridge_end=m.bridge_end_name,
+                address=self._host_address(f"member {m.netns} address", m.address),
+                gateway=gw.ip,
+                routes=[compose._network(r, "route", compose._af(net.version)) for r in m.routes],
+                default=m.default_route,
+            )
+            plug[0] = _on_change(
+                plug[0], functools.partial(run.applied.links.append, m.bridge_end_name)
+            )
+            steps.append(compose._group(_joined(plug), plug))
+        rules: list[tuple[str, list[nft.Expr]]] = []
+        if self.masquerade:
+            # Without an uplink, exclude the bridge itself: with br_netfilter
+            # loaded, bridged member-to-member traffic also meets this hook.
+            not_oif = None if self.uplink else self.bridge
+            rules.append(("postrouting", nft.masquerade(net, oif=self.uplink, not_oif=not_oif)))
+        for f in self.forwards:
+            to = compose._address(f.to, "to")
+            rules.append(
+                (
+                    "prerouting",
+                    nft.port_forward(
+                        f.port, to=to, to_port=f.to_port, proto=f.proto, iif=self.uplink
+                    ),
+                )
+            )
+        for hook, exprs in rules:
+            made: list[str] = []
+            step = compose._nat_rule_step(
+                run.host,
+                hook,
+                exprs,
+                family=fam,
+                table=self.nat_table,
+                description=compose._nat_description(hook, exprs, family=fam, table=self.nat_table),
+                made=made,
+            )
+
+            def table_made(made: list[str] = made) -> None:
+                if made == ["table"]:
+                    run.applied.tables.append(f"{fam} {self.nat_table}")
+
+            steps.append(_on_change(step, table_made))
+        return steps
 
     def plan(self) -> list[str]:
         """The steps :meth:`apply` takes, as the equivalent ``ip``/``nft`` commands."""
         self.validate()
-        fam = "ip6" if self._net().version == 6 else "ip"
-        steps = [f"ip netns add {m.netns}" for m in self.members]
-        steps.append(f"ip link add {self.bridge} type bridge; ip link set {self.bridge} up")
-        steps.append(f"ip addr add {self._gw()} dev {self.bridge}")
-        steps.append(
-            "sysctl -w "
-            + ("net.ipv6.conf.all.forwarding=1" if fam == "ip6" else "net.ipv4.ip_forward=1")
-        )
-        gw = self.gateway.split("/")[0]
-        for m in self.members:
-            steps.append(
-                f"ip link add {m.bridge_end_name} master {self.bridge} up type veth "
-                f"peer name {m.veth_name} netns {m.netns}; "
-                f"ip -n {m.netns} addr add {self._in_subnet('address', m.address)} "
-                f"dev {m.veth_name}"
-                + (f"; ip -n {m.netns} route add default via {gw}" if m.default_route else "")
-                + "".join(f"; ip -n {m.netns} route add {r} via {gw}" for r in m.routes)
-            )
-        if self.masquerade:
-            oif = f" oifname {self.uplink}" if self.uplink else f' oifname != "{self.bridge}"'
-            steps.append(
-                f"nft add rule {fam} {self.nat_table} postrouting {fam} saddr {self._net()}"
-                f"{oif} masquerade"
-            )
-        for f in self.forwards:
-            iif = f"iifname {self.uplink} " if self.uplink else ""
-            to = f.to if f.to_port is None else f"{f.to}:{f.to_port}"
-            if f.to_port is not None and fam == "ip6":
-                to = f"[{f.to}]:{f.to_port}"
-            steps.append(
-                f"nft add rule {fam} {self.nat_table} prerouting {iif}{f.proto} dport {f.port} "
-                f"dnat to {to}"
-            )
-        return steps
+        return [s.description for s in self._steps(_Run(self, Applied(self)))]
 
     # -- apply ----------------------------------------------------------------
     def apply(self) -> Applied:
@@ -189,273 +299,108 @@ class Topology:
 
         Equivalent to: the commands of :meth:`plan`, in order.
 
-        Raises :class:`ValueError` for a bad description (nothing touched),
-        or the original error of the failed step (with a note naming it)
-        after undoing everything made so far.
+        Raises :class:`ValueError`/:class:`TypeError` for a bad description
+        (nothing touched), :class:`FileNotFoundError` for a ``host`` name
+        that does not exist (nothing touched), or the original error of the
+        failed step (with a note naming it) after undoing everything made so
+        far.
         """
         self.validate()
         applied = Applied(self)
-        plan = self.plan()
-        fam = "ip6" if self._net().version == 6 else "ip"
-        step_no = 0
-
-        def step(fn: Callable[[], None]) -> None:
-            nonlocal step_no
-            desc = plan[step_no]
-            try:
-                fn()
-            except BaseException as e:
-                undo_errors = applied._undo_all()
-                e.add_note(
-                    f"rawns topology: step {step_no + 1}/{len(plan)} failed: {desc}; "
-                    f"undid {len(applied.steps)} earlier step(s)"
-                    + (f"; undo problems: {'; '.join(undo_errors)}" if undo_errors else "")
-                )
-                applied.steps.clear()
-                raise
-            applied.steps.append(desc)
-            step_no += 1
-
-        host_ns: Netns | None = None
+        run = _Run(self, applied)
+        steps = self._steps(run)
+        run.open()
         try:
-            if isinstance(self.host, str):
-                host_ns = netns.open(self.host)
-            elif isinstance(self.host, Netns):
-                host_ns = self.host.dup()
-            host = Handle.open(netns=host_ns)
+            applied._done = run_steps(steps, "topology")
         except BaseException:
-            if host_ns is not None:
-                host_ns.close()
+            run.close()
             raise
-        applied._host = host
-        member_ns: dict[str, Netns] = {}
-        try:
-            for m in self.members:
-
-                def make_ns(m: Member = m) -> None:
-                    if netns.exists(m.netns):
-                        member_ns[m.netns] = netns.open(m.netns)
-                    else:
-                        ns = netns.create(m.netns, delete_on_exit=False)
-                        member_ns[m.netns] = ns
-                        applied._undo.append((f"ip netns del {m.netns}", _del_ns(m.netns)))
-                        applied.namespaces.append(m.netns)
-
-                step(make_ns)
-
-            def bridge() -> None:
-                if compose.ensure_link(host, link.Bridge(name=self.bridge, up=True)):
-                    applied._undo.append(
-                        (
-                            f"ip link del {self.bridge}",
-                            lambda: _quiet(link.delete, host, self.bridge),
-                        )
-                    )
-                    applied.links.append(self.bridge)
-                elif not link.get(host, self.bridge).up:
-                    link.set(host, self.bridge, up=True)
-                    applied._undo.append(
-                        (
-                            f"ip link set {self.bridge} down",
-                            lambda: _quiet(link.set, host, self.bridge, up=False),
-                        )
-                    )
-
-            step(bridge)
-
-            def gateway_address() -> None:
-                gw_iface = self._gw()
-                if compose.ensure_address(host, self.bridge, gw_iface):
-                    applied._undo.append(
-                        (
-                            f"ip addr del {gw_iface} dev {self.bridge}",
-                            lambda: _quiet(addr.delete, host, gw_iface, dev=self.bridge),
-                        )
-                    )
-
-            step(gateway_address)
-
-            def forwarding() -> None:
-                before = compose.forwarding(host, ipv4=fam == "ip", ipv6=fam == "ip6")
-                for key, value in before.items():
-                    if value != "1":
-                        applied._undo.append(
-                            (f"sysctl -w {key}={value}", _restore_sysctl(host, key, value))
-                        )
-
-            step(forwarding)
-            gw = self.gateway.split("/")[0]
-            for m in self.members:
-
-                def plug(m: Member = m) -> None:
-                    ns = member_ns[m.netns]
-                    # A re-used veth (in a namespace that was already there) keeps its
-                    # old addresses and routes: record them so that teardown removes
-                    # only what this apply adds. A new veth or namespace takes its
-                    # addresses and routes with it when it is deleted.
-                    before: tuple[set[Any], set[Any]] | None = None
-                    if m.netns not in applied.namespaces and _has_link(host, m.bridge_end_name):
-                        with Handle.open(netns=ns) as h:
-                            before = _addresses_and_routes(h)
-                    created = compose.connect(
-                        host,
-                        ns,
-                        bridge=self.bridge,
-                        veth=m.veth_name,
-                        bridge_end=m.bridge_end_name,
-                        address=self._in_subnet("address", m.address),
-                        gateway=gw if m.default_route else None,
-                        routes=m.routes,
-                    )
-                    if created:
-                        applied._undo.append(
-                            (
-                                f"ip link del {m.bridge_end_name}",
-                                lambda: _quiet(link.delete, host, m.bridge_end_name),
-                            )
-                        )
-                        applied.links.append(m.bridge_end_name)
-                    elif before is not None:
-                        applied._undo.append(
-                            (f"remove what was added in {m.netns}", _undo_added(m.netns, before))
-                        )
-
-                step(plug)
-            chains = self._chains(host, fam)
-            if chains is None:
-                applied._undo.append(
-                    (f"nft delete table {fam} {self.nat_table}", self._drop_table(host, fam))
-                )
-            nat_rules: list[tuple[str, list[Expr]]] = []
-            if self.masquerade:
-                # Without an uplink, exclude the bridge itself: with br_netfilter
-                # loaded, bridged member-to-member traffic also meets this hook.
-                not_oif = None if self.uplink else self.bridge
-                exprs = nft.masquerade(str(self._net()), oif=self.uplink, not_oif=not_oif)
-                nat_rules.append(("postrouting", exprs))
-            for f in self.forwards:
-                exprs = nft.port_forward(
-                    f.port,
-                    to=f.to.split("/")[0],
-                    to_port=f.to_port,
-                    proto=f.proto,
-                    iif=self.uplink,
-                )
-                nat_rules.append(("prerouting", exprs))
-            for hook, exprs in nat_rules:
-
-                def nat(hook: str = hook, exprs: list[Expr] = exprs) -> None:
-                    chain = hook  # compose names the chain after its hook
-                    if chains is not None and chain not in chains:
-                        chains.add(chain)
-                        applied._undo.append(
-                            (
-                                f"nft delete chain {fam} {self.nat_table} {chain}",
-                                self._drop_chain(host, fam, chain),
-                            )
-                        )
-                    if compose.ensure_nat_rule(host, hook, exprs, family=fam, table=self.nat_table):
-                        applied._undo.append(
-                            (
-                                f"nft delete rule {fam} {self.nat_table} {chain} ...",
-                                self._drop_rule(host, fam, chain, exprs),
-                            )
-                        )
-
-                step(nat)
-            if chains is None:
-                applied.tables.append(f"{fam} {self.nat_table}")
-        except BaseException:
-            host.close()
-            applied._host = None
-            raise
-        finally:
-            for ns in member_ns.values():
-                ns.close()
-            if host_ns is not None:
-                host_ns.close()
+        run.close_members()
+        applied.steps = [s.description for s in steps]
+        applied._run = run
         return applied
 
-    def _chains(self, h: Handle, fam: str) -> set[str] | None:
-        """Names of the NAT table's chains, or None if there is no such table."""
-        if not any(t.name == self.nat_table for t in nft.dump_tables(h, family=fam)):
-            return None
-        return {c.name for c in nft.dump_chains(h, family=fam, table=self.nat_table)}
 
-    def _drop_table(self, h: Handle, fam: str) -> Callable[[], None]:
-        def drop() -> None:
-            with contextlib.suppress(NotFound), nft.transaction(h) as tx:
-                tx.delete_table(nft.Table(family=fam, name=self.nat_table))
-
-        return drop
-
-    def _drop_chain(self, h: Handle, fam: str, chain: str) -> Callable[[], None]:
-        def drop() -> None:
-            with contextlib.suppress(NotFound), nft.transaction(h) as tx:
-                tx.delete_chain(nft.Chain(family=fam, table=self.nat_table, name=chain))
-
-        return drop
-
-    def _drop_rule(self, h: Handle, fam: str, chain: str, exprs: list[Expr]) -> Callable[[], None]:
-        def drop() -> None:
-            try:
-                rules = nft.dump_rules(h, family=fam, table=self.nat_table, chain=chain)
-            except NotFound:
-                return
-            mine = [r for r in rules if r.exprs == tuple(exprs)]
-            if mine:
-                with nft.transaction(h) as tx:
-                    for r in mine:
-                        tx.delete_rule(r)
-
-        return drop
+def _claim(seen: dict[tuple[str, str], str], key: tuple[str, str], who: str) -> None:
+    if key in seen:
+        raise ValueError(f"{key[0]} {key[1]!r} is used twice ({seen[key]} and {who})")
+    seen[key] = who
 
 
-def _has_link(h: Handle, name: str) -> bool:
-    try:
-        link.get(h, name)
-    except NotFound:
-        return False
-    return True
+def _joined(steps: Sequence[Step]) -> str:
+    return "; ".join(s.description for s in steps)
 
 
-def _addresses_and_routes(h: Handle) -> tuple[set[Any], set[Any]]:
-    return set(addr.dump(h)), set(route.dump(h, family=0)) | set(route.dump(h, family=10))
+def _on_change(step: Step, record: Callable[[], None]) -> Step:
+    """``step``, calling ``record()`` after its do() changed something."""
+
+    def do() -> bool:
+        changed = step.do()
+        if changed:
+            record()
+        return changed
+
+    return Step(step.description, do, step.undo)
 
 
-def _undo_added(name: str, before: tuple[set[Any], set[Any]]) -> Callable[[], None]:
-    """Delete the addresses and routes that appeared in namespace ``name`` since ``before``."""
+def _ns_step(name: str, run: _Run) -> Step:
+    def do() -> bool:
+        if netns.exists(name):
+            return False
+        netns.create(name, delete_on_exit=False).close()
+        run.applied.namespaces.append(name)
+        return True
 
     def undo() -> None:
-        try:
-            h = Handle.open(netns=name)
-        except FileNotFoundError:
-            return
-        with h:
-            addrs, routes = _addresses_and_routes(h)
-            for r in routes - before[1]:
-                _quiet(route.delete, h, r)
-            for a in addrs - before[0]:
-                _quiet(addr.delete, h, a)
-
-    return undo
-
-
-def _quiet(fn: Callable[..., object], *args: object, **kw: object) -> None:
-    with contextlib.suppress(NotFound):
-        fn(*args, **kw)
-
-
-def _del_ns(name: str) -> Callable[[], None]:
-    def drop() -> None:
+        run.inside(name).close()  # our own descriptors first: they keep it alive
         with contextlib.suppress(FileNotFoundError):
             netns.delete(name)
 
-    return drop
+    return Step(f"ip netns add {name}", do, undo)
 
 
-def _restore_sysctl(h: Handle, key: str, value: str) -> Callable[[], None]:
-    return lambda: sysctl.set(h, key, value)
+class _Run:
+    """What the steps of one apply act on: the host handle and the member namespaces.
+
+    Opened when apply starts; member namespaces are opened when a step needs
+    them (by name, also when teardown comes much later) and closed after
+    apply; the host handle stays open until teardown.
+    """
+
+    def __init__(self, topo: Topology, applied: Applied) -> None:
+        self.topo = topo
+        self.applied = applied
+        self._host: Handle | None = None
+        self._inside: dict[str, compose._Inside] = {}
+        self.sysctl_before: dict[str, str] = {}
+
+    def host(self) -> Handle:
+        if self._host is None:
+            raise RuntimeError("the topology's host handle is not open")
+        return self._host
+
+    def inside(self, name: str) -> compose._Inside:
+        if name not in self._inside:
+            self._inside[name] = compose._Inside(name)
+        return self._inside[name]
+
+    def open(self) -> None:
+        where = self.topo.host
+        if isinstance(where, str):
+            with netns.open(where) as ns:
+                self._host = Handle.open(netns=ns)
+        else:
+            self._host = Handle.open(netns=where)
+
+    def close_members(self) -> None:
+        for inside in self._inside.values():
+            inside.close()
+
+    def close(self) -> None:
+        self.close_members()
+        if self._host is not None:
+            self._host.close()
+            self._host = None
 
 
 @dataclass(eq=False)
@@ -467,29 +412,21 @@ class Applied:
     namespaces: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
-    _undo: list[tuple[str, Callable[[], None]]] = field(default_factory=list, repr=False)
-    _host: Handle | None = field(default=None, repr=False)
-
-    def _undo_all(self) -> list[str]:
-        problems = []
-        while self._undo:
-            desc, fn = self._undo.pop()
-            try:
-                fn()
-            except Exception as e:  # keep undoing; report what failed
-                problems.append(f"{desc}: {e}")
-        if self._host is not None:
-            self._host.close()
-            self._host = None
-        return problems
+    _done: list[Step] = field(default_factory=list, repr=False)
+    _run: _Run | None = field(default=None, repr=False)
 
     def teardown(self) -> None:
         """Remove everything this apply made, newest first (best effort, see module doc).
 
-        Raises :class:`RuntimeError` listing the undo steps that failed, after
-        trying all of them.
+        Also reverts what apply changed on objects it found (a bridge set up,
+        an address or route added next to a re-used veth, a sysctl). Raises
+        :class:`RuntimeError` listing the undo steps that failed, after
+        trying all of them. A second call does nothing.
         """
-        problems = self._undo_all()
+        problems, _ = compose._unwind(self._done)
+        if self._run is not None:
+            self._run.close()
+            self._run = None
         if problems:
             raise RuntimeError("topology teardown left problems: " + "; ".join(problems))
 

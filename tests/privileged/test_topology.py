@@ -206,13 +206,13 @@ def test_clashing_link_name_midway_is_undone() -> None:
 def test_bad_description_is_refused_before_anything() -> None:
     with _namespaces("host", "red") as n:
         before = sorted(x for x in netns.dump() if x in n.values())
-        bad = Topology(
-            host=n["host"],
-            members=[Member(netns=n["red"], address="192.168.15.1", veth="veth-red")],
-            forwards=[Forward(port=80, to="10.9.9.9")],
-        )
+        # A Topology checks itself when it is made (a spec validates at construction).
         with pytest.raises(ValueError, match=r"10\.9\.9\.9 is outside the subnet"):
-            bad.apply()
+            Topology(
+                host=n["host"],
+                members=[Member(netns=n["red"], address="192.168.15.1", veth="veth-red")],
+                forwards=[Forward(port=80, to="10.9.9.9")],
+            ).apply()
         with pytest.raises(ValueError, match="veth-name-much-too-long"):
             Topology(
                 members=[
