@@ -76,6 +76,12 @@ class KernelError(RawnsError, OSError):
         netns: str | None = None,
         hint: str | None = None,
     ) -> None:
+        # An errno is a C int; checked here (errors.py imports nothing from rawns)
+        # so that a bad value is a ValueError naming it, not os.strerror's OverflowError.
+        if isinstance(err, bool) or not isinstance(err, int):
+            raise TypeError(f"err must be an int errno, not {type(err).__name__}: {err!r}")
+        if not 0 <= err <= 0x7FFFFFFF:
+            raise ValueError(f"err must be an errno in 0..2147483647, not {err}")
         strerror = os.strerror(err)
         OSError.__init__(self, err, strerror)
         self.extack = extack

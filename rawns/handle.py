@@ -47,6 +47,11 @@ class Handle:
     """rtnetlink (and, on first use, nfnetlink) sockets bound to one namespace."""
 
     def __init__(self, rtnl: Channel, ns: _netns.Netns | None) -> None:
+        # Normally made by open(); a direct call gets its arguments checked too.
+        if not isinstance(rtnl, Channel):
+            raise TypeError(f"rtnl must be a Channel, not {type(rtnl).__name__}: {rtnl!r}")
+        if ns is not None and not isinstance(ns, _netns.Netns):
+            raise TypeError(f"ns must be a Netns or None, not {type(ns).__name__}: {ns!r}")
         self._rtnl = rtnl
         self._nfnl: Channel | None = None
         self._ns = ns  # our own dup, or None for the caller's namespace
