@@ -48,7 +48,7 @@ class Handle:
 
     def __init__(self, rtnl: Channel, ns: _netns.Netns | None) -> None:
         # Normally made by open(); a direct call gets its arguments checked too.
-        if not isinstance(rtnl, Channel):
+        if not all(hasattr(rtnl, a) for a in ("request", "dump", "close", "closed")):
             raise TypeError(f"rtnl must be a Channel, not {type(rtnl).__name__}: {rtnl!r}")
         if ns is not None and not isinstance(ns, _netns.Netns):
             raise TypeError(f"ns must be a Netns or None, not {type(ns).__name__}: {ns!r}")

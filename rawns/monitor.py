@@ -292,7 +292,7 @@ class Monitor:
         netns_ident: tuple[int, int] | None = None,
     ) -> None:
         # Normally made by open(); a direct call gets its arguments checked too.
-        if not isinstance(sock, NetlinkSocket):
+        if not all(hasattr(sock, a) for a in ("fileno", "recv", "close")):
             raise TypeError(f"sock must be a NetlinkSocket, not {type(sock).__name__}: {sock!r}")
         if ns is not None and not isinstance(ns, _netns.Netns):
             raise TypeError(f"ns must be a Netns or None, not {type(ns).__name__}: {ns!r}")
