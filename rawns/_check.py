@@ -87,6 +87,8 @@ def _show(value: object) -> str:
 
 def integer(value: object, what: str, lo: int, hi: int) -> int:
     """An ``int`` (not a bool, not a float) in ``lo..hi``."""
+    if type(value) is int and lo <= value <= hi:  # the common case, in two tests
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int, not {type(value).__name__}: {_show(value)}")
     if not lo <= value <= hi:
@@ -188,6 +190,9 @@ def text(
     return value
 
 
+_SPACE = re.compile(r"\s")
+
+
 def ifname(value: object, what: str = "name") -> str:
     """An interface name the kernel takes literally (net/core/dev.c: dev_valid_name).
 
@@ -202,9 +207,9 @@ def ifname(value: object, what: str = "name") -> str:
     text(value, what, max_bytes=IFNAMSIZ - 1, forbid="/:%")
     if value in (".", ".."):
         raise ValueError(f"{what} {value!r} is not allowed as an interface name")
-    for c in value:
-        if c.isspace():
-            raise ValueError(f"{what} {_show(value)} contains whitespace {c!r}")
+    space = _SPACE.search(value)  # \s is str.isspace() (Py_UNICODE_ISSPACE), in C
+    if space:
+        raise ValueError(f"{what} {_show(value)} contains whitespace {space.group()!r}")
     return value
 
 
@@ -252,6 +257,14 @@ def seconds(value: object, what: str = "timeout") -> float:
 
 def nft_name(value: object, what: str = "name") -> str:
     """An nf_tables table, chain, set or jump-target name: 1..255 bytes, no NUL."""
+    # The common case first. ASCII: one byte per character, always encodable.
+    if (
+        type(value) is str
+        and 0 < len(value) < NFT_NAME_MAXLEN
+        and value.isascii()
+        and "\0" not in value
+    ):
+        return value
     return text(value, what, max_bytes=NFT_NAME_MAXLEN - 1)
 
 

@@ -77,6 +77,7 @@ PORT_PROTOCOLS: dict[str, int] = {
     "sctp": 132,
     "udplite": 136,
 }
+_PORT_NUMBERS = frozenset(PORT_PROTOCOLS.values())
 
 
 def family(value: object, what: str = "family") -> str:
@@ -195,12 +196,25 @@ def ifname_match(value: object, what: str = "name") -> str:
     the register up to it, so ``"eth0\\0x"`` would match ``eth0``), no
     ``%``, ``/``, ``:`` or whitespace, which no interface name can hold.
     """
+    if type(value) is str and value in _GOOD_IFNAMES:
+        return value
     if isinstance(value, str) and value.endswith("*"):
         if value == "*":
             raise ValueError(f"{what} '*' needs a prefix before the wildcard (e.g. 'eth*')")
         _check.ifname(value[:-1], what)
-        return value
-    return _check.ifname(value, what)
+    else:
+        _check.ifname(value, what)
+    if type(value) is str:  # only a plain str: a subclass may compare equal to another name
+        if len(_GOOD_IFNAMES) >= 1024:
+            _GOOD_IFNAMES.clear()
+        _GOOD_IFNAMES.add(value)
+    return value  # type: ignore[return-value]  # a str: checked above
+
+
+#: Names :func:`ifname_match` found valid. A ruleset names the same few
+#: interfaces in rule after rule; whether a name is valid depends on its
+#: characters alone, so each is checked in full once.
+_GOOD_IFNAMES: set[str] = set()
 
 
 def proto_number(value: object, what: str = "proto", *, ports: bool = False) -> int:
@@ -209,7 +223,11 @@ def proto_number(value: object, what: str = "proto", *, ports: bool = False) -> 
     With ``ports=True`` only protocols whose header starts with ports (tcp,
     udp, udplite, sctp, dccp), as ``tcp dport``/``udp sport`` need.
     """
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is str:
+        n = PROTOCOLS.get(value)
+        if n is None:
+            n = _name_number(value, what)
+    elif isinstance(value, int) and not isinstance(value, bool):
         n = _check.uint(value, 8, what)
     elif isinstance(value, str):
         n = _name_number(value, what)
@@ -218,7 +236,7 @@ def proto_number(value: object, what: str = "proto", *, ports: bool = False) -> 
             f"{what} must be a protocol name such as 'tcp' or a number 0..255, "
             f"not {type(value).__name__}: {_check._show(value)}"
         )
-    if ports and n not in PORT_PROTOCOLS.values():
+    if ports and n not in _PORT_NUMBERS:
         names = ", ".join(f"{k} ({v})" for k, v in PORT_PROTOCOLS.items())
         raise ValueError(
             f"{what} {_check._show(value)} is not a port protocol; expected one of {names}"

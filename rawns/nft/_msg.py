@@ -63,8 +63,10 @@ def message(
     msg: int, family: int, body: bytes, *, flags: int = 0, seq: int = 0, ack: bool = False
 ) -> bytes:
     """One nf_tables message: nlmsghdr, nfgenmsg, then ``body`` (padded attributes)."""
-    _check.uint(seq, 32, "seq")
-    _check.boolean(ack, "ack")
+    if not (type(seq) is int and 0 <= seq <= 0xFFFFFFFF):
+        _check.uint(seq, 32, "seq")
+    if ack is not True and ack is not False:
+        _check.boolean(ack, "ack")
     f = F_REQUEST | flags | (F_ACK if ack else 0)
     n = NLMSG_HDRLEN + _NFGEN_LEN + len(body)
     return _HDR.pack(n, NFT_TYPE_BASE | msg, f, seq, 0) + NFGENMSG.pack(family, 0, 0) + body

@@ -84,6 +84,14 @@ CT_STATES: dict[str, int] = {
 _ADDR_OFFSETS = {(4, "saddr"): 12, (4, "daddr"): 16, (6, "saddr"): 8, (6, "daddr"): 24}
 _PORT_OFFSETS = {"sport": 0, "dport": 2}
 _NFPROTO_OF = {4: int(NFPROTO.IPV4), 6: int(NFPROTO.IPV6)}
+# Plain ints for the expressions built per rule: they take the expressions'
+# fast check (see expr._match), and equal what a dump decodes, repr included.
+_NETWORK_HEADER = int(NFT_PAYLOAD.NETWORK_HEADER)
+_EQ, _NEQ = int(NFT_CMP.EQ), int(NFT_CMP.NEQ)
+_GTE, _LTE = int(NFT_CMP.GTE), int(NFT_CMP.LTE)
+_IFNAME_KEYS = {"iif": int(NFT_META.IIFNAME), "oif": int(NFT_META.OIFNAME)}
+_IFNAME_WHAT = {"iif": "iifname", "oif": "oifname"}
+_CT_STATE = int(NFT_CT.STATE)
 
 
 def proto_number(proto: str | int, what: str = "proto") -> int:
@@ -97,7 +105,7 @@ def nfproto(version: int) -> list[Expr]:
     if version not in _NFPROTO_OF:
         raise ValueError(f"version must be 4 or 6, not {version!r}")
     return [
-        Meta(key=NFT_META.NFPROTO),
+        Meta(key=int(NFT_META.NFPROTO)),
         Cmp(data=bytes((_NFPROTO_OF[version],))),
     ]
 
@@ -176,28 +184,35 @@ def ip_addr(
     _check.choice(which, "which", ("saddr", "daddr"))
     net = parse_net(value, which)
     _check.boolean(negate, "negate")
-    table_family = _table_family(table_family)
+    return _ip_match(which, net, negate, _table_family(table_family) == "inet")
+
+
+def _ip_match(which: str, net: Net, negate: bool, inet: bool) -> list[Expr]:
+    """:func:`ip_addr` for arguments already checked (``which`` a key of _ADDR_OFFSETS)."""
     plen = net.prefixlen
     if plen == 0:
         return []
-    out: list[Expr] = nfproto(net.version) if table_family == "inet" else []
-    op = NFT_CMP.NEQ if negate else NFT_CMP.EQ
+    out: list[Expr] = nfproto(net.version) if inet else []
+    op = _NEQ if negate else _EQ
     offset = _ADDR_OFFSETS[(net.version, which)]
     packed = net.packed
     if plen % 8 == 0:
         n = plen // 8
-        out += [
-            Payload(base=NFT_PAYLOAD.NETWORK_HEADER, offset=offset, len=n),
-            Cmp(data=packed[:n], op=op),
-        ]
+        out += [_network_load(offset, n), Cmp(data=packed[:n], op=op)]
     else:
         n = len(packed)
         out += [
-            Payload(base=NFT_PAYLOAD.NETWORK_HEADER, offset=offset, len=n),
+            _network_load(offset, n),
             Bitwise(len=n, mask=net.mask, xor=bytes(n)),
             Cmp(data=packed, op=op),
         ]
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _network_load(offset: int, n: int) -> Payload:
+    # shared, as below: an address match loads one of a few (offset, length) pairs
+    return Payload(base=_NETWORK_HEADER, offset=offset, len=n)
 
 
 def ifname(which: str, name: str, *, negate: bool = False) -> list[Expr]:
@@ -207,7 +222,7 @@ def ifname(which: str, name: str, *, negate: bool = False) -> list[Expr]:
     or whitespace), or such a prefix followed by ``*``.
     """
     _check.choice(which, "which", ("iif", "oif"))
-    _args.ifname_match(name, f"{which}name")
+    _args.ifname_match(name, _IFNAME_WHAT[which])
     _check.boolean(negate, "negate")
     return list(_ifname(which, name, negate))
 
@@ -216,12 +231,11 @@ def ifname(which: str, name: str, *, negate: bool = False) -> list[Expr]:
 # that each is built and encoded once (see Expr.encode); they are immutable.
 @functools.lru_cache(maxsize=1024)
 def _ifname(which: str, name: str, negate: bool) -> tuple[Expr, ...]:
-    # checked by ifname(): a valid interface name, or a valid prefix and "*"
-    keys = {"iif": NFT_META.IIFNAME, "oif": NFT_META.OIFNAME}
+    # checked by the caller: which "iif"/"oif", a valid interface name (or a
+    # valid prefix and "*"), negate a bool
     raw = name.encode()
     data = raw[:-1] if raw.endswith(b"*") else raw.ljust(16, b"\0")
-    op = NFT_CMP.NEQ if negate else NFT_CMP.EQ
-    return Meta(key=keys[which]), Cmp(data=data, op=op)
+    return Meta(key=_IFNAME_KEYS[which]), Cmp(data=data, op=_NEQ if negate else _EQ)
 
 
 def l4proto(proto: str | int) -> list[Expr]:
@@ -231,11 +245,11 @@ def l4proto(proto: str | int) -> list[Expr]:
 
 @functools.lru_cache(maxsize=64)
 def _l4proto(proto: int) -> tuple[Expr, ...]:
-    return Meta(key=NFT_META.L4PROTO), Cmp(data=bytes((proto,)))
+    return Meta(key=int(NFT_META.L4PROTO)), Cmp(data=bytes((proto,)))
 
 
 _PORT_LOADS = {
-    which: Payload(base=NFT_PAYLOAD.TRANSPORT_HEADER, offset=off, len=2)
+    which: Payload(base=int(NFT_PAYLOAD.TRANSPORT_HEADER), offset=off, len=2)
     for which, off in _PORT_OFFSETS.items()
 }
 
@@ -251,7 +265,6 @@ def port(
     _check.choice(which, "which", _PORT_OFFSETS)
     number = _args.proto_number(proto, "proto", ports=True)
     _check.boolean(negate, "negate")
-    out = [*_l4proto(number), _PORT_LOADS[which]]
     if isinstance(value, tuple | list):
         if len(value) != 2:
             raise ValueError(f"{which} must be a port or a (first, last) pair, not {value!r:.80}")
@@ -259,14 +272,20 @@ def port(
         last = _check.port(value[1], which, zero=True)
         if first > last:
             raise ValueError(f"{which} {value!r}: first port {first} is after last port {last}")
-        lo, hi = first.to_bytes(2, "big"), last.to_bytes(2, "big")
-        if negate:
-            out.append(Range(low=lo, high=hi, op=1))
-        else:
-            out += [Cmp(data=lo, op=NFT_CMP.GTE), Cmp(data=hi, op=NFT_CMP.LTE)]
+        return _port_match(which, number, first, last, negate)
+    return _port_match(which, number, _check.port(value, which, zero=True), None, negate)
+
+
+def _port_match(which: str, proto: int, first: int, last: int | None, negate: bool) -> list[Expr]:
+    """:func:`port` for arguments already checked: a port, or a ``first..last`` range."""
+    out = [*_l4proto(proto), _PORT_LOADS[which]]
+    lo = first.to_bytes(2, "big")
+    if last is None:
+        out.append(Cmp(data=lo, op=_NEQ if negate else _EQ))
+    elif negate:
+        out.append(Range(low=lo, high=last.to_bytes(2, "big"), op=1))
     else:
-        data = _check.port(value, which, zero=True).to_bytes(2, "big")
-        out.append(Cmp(data=data, op=NFT_CMP.NEQ if negate else NFT_CMP.EQ))
+        out += [Cmp(data=lo, op=_GTE), Cmp(data=last.to_bytes(2, "big"), op=_LTE)]
     return out
 
 
@@ -281,12 +300,12 @@ def ct_state(*states: str, negate: bool = False) -> list[Expr]:
     value = bits.to_bytes(4, sys.byteorder)
     if negate and len(states) == 1:
         # nft: "ct state != established" is a plain inequality, no mask
-        return [Ct(key=NFT_CT.STATE), Cmp(data=value, op=NFT_CMP.NEQ)]
+        return [Ct(key=_CT_STATE), Cmp(data=value, op=_NEQ)]
     mask = value
     return [
-        Ct(key=NFT_CT.STATE),
+        Ct(key=_CT_STATE),
         Bitwise(len=4, mask=mask, xor=bytes(4)),
-        Cmp(data=bytes(4), op=NFT_CMP.EQ if negate else NFT_CMP.NEQ),
+        Cmp(data=bytes(4), op=_EQ if negate else _NEQ),
     ]
 
 
@@ -295,8 +314,8 @@ def mark(value: int, *, negate: bool = False) -> list[Expr]:
     _check.uint(value, 32, "mark")
     _check.boolean(negate, "negate")
     return [
-        Meta(key=NFT_META.MARK),
-        Cmp(data=value.to_bytes(4, sys.byteorder), op=NFT_CMP.NEQ if negate else NFT_CMP.EQ),
+        Meta(key=int(NFT_META.MARK)),
+        Cmp(data=value.to_bytes(4, sys.byteorder), op=_NEQ if negate else _EQ),
     ]
 
 

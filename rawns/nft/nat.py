@@ -28,13 +28,14 @@ from . import _args
 from .expr import Counter, Expr, Immediate, Masq, Nat, Reject
 from .match import (
     IPValue,
+    Net,
+    _ifname,
+    _ip_match,
+    _l4proto,
+    _port_match,
     accept,
     ct_state,
     drop,
-    flatten,
-    ifname,
-    ip_addr,
-    l4proto,
     parse_net,
     port,
     verdict,
@@ -61,30 +62,49 @@ _IPV4, _IPV6 = int(NFPROTO.IPV4), int(NFPROTO.IPV6)
 _SNAT, _DNAT = int(NFT_NAT.SNAT), int(NFT_NAT.DNAT)
 
 
-def _version(*named: tuple[IPValue | None, str]) -> int | None:
-    """The IP version of the addresses given (each checked, named); they must agree."""
+def _nets(*named: tuple[IPValue | None, str]) -> tuple[list[Net | None], int | None]:
+    """Each address given, parsed once (errors name it), and their IP version.
+
+    The addresses must agree on the version (None if none is given).
+    """
+    nets: list[Net | None] = []
     v: int | None = None
     for x, what in named:
         if x is None:
+            nets.append(None)
             continue
-        ver = parse_net(x, what).version
-        if v is not None and ver != v:
+        net = parse_net(x, what)
+        if v is not None and net.version != v:
             values = tuple(x for x, _ in named)
             raise ValueError(f"addresses mix IPv4 and IPv6: {values!r:.120}")
-        v = ver
-    return v
+        v = net.version
+        nets.append(net)
+    return nets, v
+
+
+def _inet(table_family: object) -> bool:
+    """Whether the rule goes into an inet table (checked: a family, or None)."""
+    if table_family is None:
+        return False
+    return _args.optional_family(table_family, "table_family") == "inet"
 
 
 def _iface(iface: str | None, not_iface: str | None, which: str) -> list[Expr]:
+    """``iifname``/``oifname`` [!=] IF, each name checked once (named ``which``/``not_which``)."""
     if iface is not None and not_iface is not None:
         raise ValueError(f"give {which} or not_{which}, not both ({iface!r}, {not_iface!r})")
     if iface is not None:
-        _args.ifname_match(iface, which)
-        return ifname(which, iface)
+        return list(_ifname(which, _args.ifname_match(iface, which), False))
     if not_iface is not None:
-        _args.ifname_match(not_iface, f"not_{which}")
-        return ifname(which, not_iface, negate=True)
+        return list(_ifname(which, _args.ifname_match(not_iface, f"not_{which}"), True))
     return []
+
+
+def _ports(value: object, what: str) -> tuple[int, int | None]:
+    """A port to match (1..65535), or a ``(first, last)`` range: ``(first, None)`` for one."""
+    if isinstance(value, tuple | list):
+        return _check.port_range(value, what)
+    return _check.port(value, what), None
 
 
 def _nat_ports(ports: object, what: str) -> tuple[int, int | None] | None:
@@ -138,6 +158,8 @@ def _nat_expr(
 
 
 def _nat_flags(random: bool, fully_random: bool, persistent: bool) -> int:
+    if random is False and fully_random is False and persistent is False:
+        return 0  # the usual case, checked
     _check.boolean(random, "random")
     _check.boolean(fully_random, "fully_random")
     _check.boolean(persistent, "persistent")
@@ -181,17 +203,17 @@ def masquerade(
     A port range (``ports=(1024, 2000)``) needs ``proto`` ("tcp"/"udp").
     Every argument is checked first: TypeError/ValueError naming it.
     """
-    _version((source, "source"))
+    net = None if source is None else parse_net(source, "source")
     target = _nat_ports(ports, "ports")
     number = _proto(proto, ports, "masquerade")
     flags = _nat_flags(random, fully_random, persistent)
-    table_family = _args.optional_family(table_family, "table_family")
+    inet = _inet(table_family)
     out: list[Expr] = []
-    if source is not None:
-        out += ip_addr("saddr", source, table_family=table_family)
+    if net is not None:
+        out += _ip_match("saddr", net, False, inet)
     out += _iface(oif, not_oif, "oif")
     if number is not None:
-        out += l4proto(number)
+        out += _l4proto(number)
     regs, pmin, pmax = _port_regs(target, 1)
     out += regs
     if pmin is not None:
@@ -210,18 +232,26 @@ def _first(to: IPValue | tuple[IPValue, IPValue], what: str) -> IPValue:
 
 
 def _to_addrs(to: IPValue | tuple[IPValue, IPValue], what: str) -> tuple[list[bytes], int]:
-    vals = list(to) if isinstance(to, tuple) else [to]
+    """The NAT target: an address, or a ``(first, last)`` range of one IP version."""
+    vals = [_first(to, what), to[1]] if isinstance(to, tuple) else [to]
     nets = []
     for v in vals:
         net = parse_net(v, what)
         if net.prefixlen != len(net.packed) * 8:
             raise ValueError(f"{what} {v!r:.80} is a network, not an address")
         nets.append(net)
-    if len({n.version for n in nets}) != 1:
-        raise ValueError(f"{what} range {to!r:.80} mixes IPv4 and IPv6")
-    if len(nets) == 2 and nets[0].packed > nets[1].packed:
-        raise ValueError(f"{what} range {to!r:.80}: the first address is after the last")
+    if len(nets) == 2:
+        if nets[0].version != nets[1].version:
+            raise ValueError(f"{what} range {to!r:.80} mixes IPv4 and IPv6")
+        if nets[0].packed > nets[1].packed:
+            raise ValueError(f"{what} range {to!r:.80}: the first address is after the last")
     return [n.packed for n in nets], nets[0].version
+
+
+def _same_version(version: int, other: Net | None, named: tuple[object, object]) -> None:
+    """Refuse a match address (``other``) of another IP version than the NAT target."""
+    if other is not None and other.version != version:
+        raise ValueError(f"addresses mix IPv4 and IPv6: {named!r:.120}")
 
 
 def _nat(
@@ -262,17 +292,18 @@ def snat(
     Every argument is checked first: TypeError/ValueError naming it.
     """
     addrs = _to_addrs(to, "to")
-    _version((source, "source"), (_first(to, "to"), "to"))
+    net = None if source is None else parse_net(source, "source")
+    _same_version(addrs[1], net, (source, _first(to, "to")))
     target = _nat_ports(ports, "ports")
     number = _proto(proto, ports, "snat")
     flags = _nat_flags(random, fully_random, persistent)
-    table_family = _args.optional_family(table_family, "table_family")
+    inet = _inet(table_family)
     out: list[Expr] = []
-    if source is not None:
-        out += ip_addr("saddr", source, table_family=table_family)
+    if net is not None:
+        out += _ip_match("saddr", net, False, inet)
     out += _iface(oif, not_oif, "oif")
     if number is not None:
-        out += l4proto(number)
+        out += _l4proto(number)
     return out + _nat(_SNAT, addrs, target, flags)
 
 
@@ -294,19 +325,17 @@ def port_forward(
     --dport P -j DNAT --to-destination ADDR:PORT). IPv6 when the addresses are.
     Every argument is checked first: TypeError/ValueError naming it.
     """
-    _args.proto_number(proto, "proto", ports=True)
-    if isinstance(dport, tuple | list):
-        _check.port_range(dport, "dport")
-    else:
-        _check.port(dport, "dport")
+    number = _args.proto_number(proto, "proto", ports=True)
+    first, last = _ports(dport, "dport")
     addrs = _to_addrs(to, "to")
-    _version((daddr, "daddr"), (_first(to, "to"), "to"))
+    net = None if daddr is None else parse_net(daddr, "daddr")
+    _same_version(addrs[1], net, (daddr, _first(to, "to")))
     target = _nat_ports(to_port, "to_port")
-    table_family = _args.optional_family(table_family, "table_family")
+    inet = _inet(table_family)
     out = _iface(iif, not_iif, "iif")
-    if daddr is not None:
-        out += ip_addr("daddr", daddr, table_family=table_family)
-    out += port("dport", proto, dport)
+    if net is not None:
+        out += _ip_match("daddr", net, False, inet)
+    out += _port_match("dport", number, first, last, False)
     return out + _nat(_DNAT, addrs, target, 0)
 
 
@@ -343,13 +372,14 @@ def filter_rule(
     state or a tuple of them. Every argument is checked first.
     """
     _check.choice(action, "action", ACTIONS)
-    version = _version((saddr, "saddr"), (daddr, "daddr"))
+    (snet, dnet), version = _nets((saddr, "saddr"), (daddr, "daddr"))
     _check.boolean(counter, "counter")
     table_family = _args.optional_family(table_family, "table_family")
     if (sport is not None or dport is not None) and proto is None:
         raise ValueError("matching a port needs proto='tcp' or 'udp'")
+    number = None
     if proto is not None:
-        _args.proto_number(proto, "proto", ports=sport is not None or dport is not None)
+        number = _args.proto_number(proto, "proto", ports=sport is not None or dport is not None)
     states: tuple[str, ...] = ()
     if isinstance(state, str):
         states = (state,)
@@ -360,20 +390,23 @@ def filter_rule(
     out: list[Expr] = []
     out += _iface(iif, not_iif, "iif")
     out += _iface(oif, not_oif, "oif")
-    if saddr is not None:
-        out += ip_addr("saddr", saddr, table_family=table_family)
-    if daddr is not None:
-        guard = table_family if saddr is None else None  # one nfproto guard per statement
-        out += ip_addr("daddr", daddr, table_family=guard)
+    inet = table_family == "inet"
+    if snet is not None:
+        out += _ip_match("saddr", snet, False, inet)
+    if dnet is not None:
+        # one nfproto guard per statement
+        out += _ip_match("daddr", dnet, False, inet and snet is None)
     if sport is not None or dport is not None:
-        assert proto is not None
+        assert number is not None
         if sport is not None:
-            out += port("sport", proto, sport)
+            out += port("sport", number, sport)
         if dport is not None:
             # nft emits the l4proto dependency once per statement
-            out += port("dport", proto, dport) if sport is None else port("dport", proto, dport)[2:]
-    elif proto is not None:
-        out += l4proto(proto)
+            out += (
+                port("dport", number, dport) if sport is None else port("dport", number, dport)[2:]
+            )
+    elif number is not None:
+        out += _l4proto(number)
     if states:
         out += ct_state(*states)
     if counter:
@@ -382,7 +415,7 @@ def filter_rule(
         out.append(_reject(table_family, version))
     else:
         out.append(verdict(action) if action != "drop" else drop())
-    return flatten(out)
+    return out
 
 
 def _reject(table_family: str | None, version: int | None) -> Reject:

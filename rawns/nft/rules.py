@@ -22,8 +22,8 @@ from ._codec import attr, attrs_of, be64, get_be64, get_str, nest, strz
 from ._msg import F_APPEND, F_CREATE, F_REPLACE, comment_tlv, message, parse_header, udata_comment
 from ._msg import dump as _dump
 from .chains import Chain
-from .expr import Expr, check_exprs, decode_exprs
-from .expr._base import encode_checked
+from .expr import Expr, check_exprs
+from .expr._base import decode_span, encode_checked
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -63,19 +63,32 @@ class Rule:
     origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        fam = _args.family(self.family, "Rule.family")
-        if fam is not self.family:
-            object.__setattr__(self, "family", fam)
+        # Every rule a transaction queues or a dump decodes comes through here:
+        # the usual values are tested inline, the rest by the named checks.
+        fam = self.family
+        if not (type(fam) is str and fam in FAMILIES):  # a family number becomes its keyword
+            fam = _args.family(fam, "Rule.family")
+            if fam is not self.family:
+                object.__setattr__(self, "family", fam)
         _check.nft_name(self.table, "Rule.table")
         _check.nft_name(self.chain, "Rule.chain")
-        exprs = check_exprs(self.exprs, "Rule.exprs")
-        if exprs is not self.exprs:
-            object.__setattr__(self, "exprs", exprs)
-        _args.comment_matches(self.comment, self.userdata, 0, "Rule")
-        _check.optional(self.handle, _check.uint, 64, "Rule.handle")
-        _check.optional(self.position, _check.uint, 64, "Rule.position")
-        _args.expect(self.attrs, tuple, "Rule.attrs")
-        _args.origin(self.origin, "Rule.origin")
+        exprs = self.exprs
+        if type(exprs) is tuple:
+            for e in exprs:
+                if not isinstance(e, Expr):
+                    check_exprs(exprs, "Rule.exprs")  # raises, naming the expression
+        else:
+            object.__setattr__(self, "exprs", check_exprs(exprs, "Rule.exprs"))
+        if self.comment is not None or self.userdata is not None:
+            _args.comment_matches(self.comment, self.userdata, 0, "Rule")
+        if self.handle is not None:
+            _check.uint(self.handle, 64, "Rule.handle")
+        if self.position is not None:
+            _check.uint(self.position, 64, "Rule.position")
+        if type(self.attrs) is not tuple:
+            _args.expect(self.attrs, tuple, "Rule.attrs")
+        if self.origin is not None:
+            _args.origin(self.origin, "Rule.origin")
 
     @property
     def chain_ref(self) -> Chain:
@@ -117,7 +130,8 @@ def build_add(rule: Rule, *, after: int | None = None, seq: int = 0, ack: bool =
     Equivalent to: nft add rule FAMILY TABLE CHAIN [position H] EXPR... [comment "..."]
     """
     _args.expect(rule, Rule, "rule")
-    _check.optional(after, _check.uint, 64, "after")
+    if after is not None:
+        _check.uint(after, 64, "after")
     body = _head(rule) + _exprs(rule)
     if after is not None:
         body += be64(NFTA_RULE.POSITION, after)
@@ -133,7 +147,8 @@ def build_insert(
     Equivalent to: nft insert rule FAMILY TABLE CHAIN [position H] EXPR...
     """
     _args.expect(rule, Rule, "rule")
-    _check.optional(before, _check.uint, 64, "before")
+    if before is not None:
+        _check.uint(before, 64, "before")
     body = _head(rule) + _exprs(rule)
     if before is not None:
         body += be64(NFTA_RULE.POSITION, before)
@@ -187,7 +202,7 @@ def parse_rule(payload: bytes, origin: tuple[int, int] | None = None) -> Rule:
             position = get_be64(data, a, b)
         elif kind == NFTA_RULE.EXPRESSIONS:
             try:
-                exprs = decode_exprs(data, a, b)
+                exprs = decode_span(data, a, b)
             except DecodeError as e:
                 e.add_note(f"in rule {table} {chain} handle {handle}")
                 raise

@@ -295,7 +295,8 @@ class Transaction:
 
         Equivalent to: nft add rule FAMILY TABLE CHAIN [position H] ... [comment "..."]
         """
-        _check.optional(after, _check.uint, 64, "after")
+        if after is not None:
+            _check.uint(after, 64, "after")
         r = self._rule(chain, exprs, comment)
         self._queue(r, _rules.build_add(r, after=after, ack=False))
         return r
@@ -312,7 +313,8 @@ class Transaction:
 
         Equivalent to: nft insert rule FAMILY TABLE CHAIN [position H] ...
         """
-        _check.optional(before, _check.uint, 64, "before")
+        if before is not None:
+            _check.uint(before, 64, "before")
         r = self._rule(chain, exprs, comment)
         self._queue(r, _rules.build_insert(r, before=before, ack=False))
         return r

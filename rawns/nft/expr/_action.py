@@ -55,11 +55,13 @@ from .._codec import (
     u8,
 )
 from ._base import Expr, Unrecognised
-from ._match import _U32, _opt_u32, hexwords
+from ._match import _U32, _VALUE_MAX, _opt_u32, hexwords
 
 __all__ = ["Counter", "Immediate", "Limit", "Log", "Masq", "Nat", "Redir", "Reject"]
 
 _NAT_FAMILIES = {int(NFPROTO.IPV4): "ip", int(NFPROTO.IPV6): "ip6", int(NFPROTO.INET): "inet"}
+_U64 = (1 << 64) - 1
+_MAP_IPS = int(NF_NAT_RANGE.MAP_IPS)  # a plain int: flags stay ints (IntFlag & would not)
 _LOGLEVEL_MAX = 8  # NFT_LOGLEVEL_AUDIT (include/uapi/linux/netfilter/nf_tables.h)
 _LIMIT_UNITS = {1: "second", 60: "minute", 3600: "hour", 86400: "day", 604800: "week"}
 
@@ -74,6 +76,16 @@ class Immediate(Expr):
     dreg: int = 0
 
     def __post_init__(self) -> None:
+        # The fast path first, as in _match (plain ints; the Verdict checked itself).
+        d, r = self.data, self.dreg
+        if not (
+            (type(d) is Verdict or (type(d) is bytes and 0 < len(d) <= _VALUE_MAX))
+            and type(r) is int
+            and 0 <= r <= _U32
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         if not isinstance(self.data, Verdict):
             _args.data(self.data, "Immediate.data")
         _check.integer(self.dreg, "Immediate.dreg", 0, _U32)
@@ -123,6 +135,11 @@ class Counter(Expr):
     bytes: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
+        p, b = self.packets, self.bytes
+        if not (type(p) is int and type(b) is int and 0 <= p <= _U64 and 0 <= b <= _U64):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _check.uint(self.packets, 64, "Counter.packets")
         _check.uint(self.bytes, 64, "Counter.bytes")
 
@@ -172,6 +189,23 @@ class Nat(Expr):
     flags: int = 0
 
     def __post_init__(self) -> None:
+        t, f, fl = self.type, self.family, self.flags
+        a, b, c, d = self.reg_addr_min, self.reg_addr_max, self.reg_proto_min, self.reg_proto_max
+        if not (
+            type(t) is int
+            and type(f) is int
+            and type(fl) is int
+            and 0 <= t <= _U32
+            and 0 <= f <= _U32
+            and 0 <= fl <= _U32
+            and (a is None or (type(a) is int and 0 <= a <= _U32))
+            and (b is None or (type(b) is int and 0 <= b <= _U32))
+            and (c is None or (type(c) is int and 0 <= c <= _U32))
+            and (d is None or (type(d) is int and 0 <= d <= _U32))
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _check.integer(self.type, "Nat.type", 0, _U32)
         _check.integer(self.family, "Nat.family", 0, _U32)
         _opt_u32(self.reg_addr_min, "Nat.reg_addr_min")
@@ -209,7 +243,7 @@ class Nat(Expr):
         pmax = v.get(NFTA_NAT.REG_PROTO_MAX)
         flags = v.get(NFTA_NAT.FLAGS, 0)
         if amin is not None:
-            flags &= ~NF_NAT_RANGE.MAP_IPS  # set by the kernel itself (nft_nat_init)
+            flags &= ~_MAP_IPS  # set by the kernel itself (nft_nat_init)
         return cls(
             type=v[NFTA_NAT.TYPE],
             family=v[NFTA_NAT.FAMILY],
@@ -245,6 +279,16 @@ class Masq(Expr):
     reg_proto_max: int | None = None
 
     def __post_init__(self) -> None:
+        f, c, d = self.flags, self.reg_proto_min, self.reg_proto_max
+        if not (
+            type(f) is int
+            and 0 <= f <= _U32
+            and (c is None or (type(c) is int and 0 <= c <= _U32))
+            and (d is None or (type(d) is int and 0 <= d <= _U32))
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _check.integer(self.flags, "Masq.flags", 0, _U32)
         _opt_u32(self.reg_proto_min, "Masq.reg_proto_min")
         _opt_u32(self.reg_proto_max, "Masq.reg_proto_max")

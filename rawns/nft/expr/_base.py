@@ -237,6 +237,11 @@ def _decode_elem(payload: bytes, whole: bytes) -> Expr:
 def decode_exprs(data: bytes, start: int = 0, end: int | None = None) -> tuple[Expr, ...]:
     """Decode an NFTA_RULE_EXPRESSIONS payload into typed expressions."""
     start, end = _span(data, start, end, "data")
+    return decode_span(data, start, end)
+
+
+def decode_span(data: bytes, start: int, end: int) -> tuple[Expr, ...]:
+    """:func:`decode_exprs` of ``data[start:end]``, offsets already known good (a parser's)."""
     out: list[Expr] = []
     for t, a, b in iter_attrs(data, start, end):
         if t & NLA_TYPE_MASK != NFTA_LIST.ELEM:
@@ -270,14 +275,19 @@ def check_exprs(exprs: Iterable[object], what: str = "exprs") -> tuple[Expr, ...
 
     A tuple of expressions is returned as it is (rules share them).
     """
-    if isinstance(exprs, Expr | str | bytes) or not isinstance(exprs, Iterable):
+    kind = type(exprs)
+    if kind is tuple or kind is list:  # the usual containers, without the ABC test
+        items = exprs if kind is tuple else tuple(exprs)
+    elif isinstance(exprs, Expr | str | bytes) or not isinstance(exprs, Iterable):
         raise TypeError(
             f"{what} must be a list or tuple of nft expressions, not "
             f"{type(exprs).__name__}: {exprs!r:.80}"
         )
-    items = exprs if isinstance(exprs, tuple) else tuple(exprs)
-    for i, e in enumerate(items):
+    else:
+        items = exprs if isinstance(exprs, tuple) else tuple(exprs)
+    for e in items:
         if not isinstance(e, Expr):
+            i = next(n for n, x in enumerate(items) if not isinstance(x, Expr))
             raise TypeError(
                 f"{what}: expression #{i} is {type(e).__name__}, not an nft expression: {e!r:.80}"
             )

@@ -80,9 +80,17 @@ def _need_value(v: bytes | Verdict, what: str) -> bytes:
 
 
 #: A u32 attribute (registers, offsets, lengths, keys, ops) is refused outside
-#: 0..2**32-1, never masked: ``_check.integer(v, what, 0, _U32)`` (one call, as
-#: these run for every expression a dump decodes).
+#: 0..2**32-1, never masked: ``_check.integer(v, what, 0, _U32)``.
+#:
+#: Every expression a dump decodes, and most a helper builds, holds plain ints
+#: in range and 1..64 value bytes. So each ``__post_init__`` first tests just
+#: that, inline (``type(v) is int and 0 <= v <= _U32``: a strict subset of what
+#: the checks accept); anything else (an IntEnum member, None where a number belongs,
+#: 2**32, a bool, a bytearray) goes to ``_check_fields``, the named checks,
+#: which raise or accept. Defaults are plain ints too.
 _U32 = 0xFFFFFFFF
+_VALUE_MAX = _args.NFT_DATA_VALUE_MAXLEN
+_MASK_XOR = int(NFT_BITWISE.MASK_XOR)
 
 
 def _opt_u32(value: object, what: str) -> None:
@@ -110,6 +118,23 @@ class Payload(Expr):
     csum_flags: int | None = None
 
     def __post_init__(self) -> None:
+        b, o, n, d, s = self.base, self.offset, self.len, self.dreg, self.sreg
+        if not (
+            type(b) is int
+            and type(o) is int
+            and type(n) is int
+            and 0 <= b <= _U32
+            and 0 <= o <= _U32
+            and 0 <= n <= _U32
+            and (d is None or (type(d) is int and 0 <= d <= _U32))
+            and (s is None or (type(s) is int and 0 <= s <= _U32))
+            and self.csum_type is None
+            and self.csum_offset is None
+            and self.csum_flags is None
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _check.integer(self.base, "Payload.base", 0, _U32)
         _check.integer(self.offset, "Payload.offset", 0, _U32)
         _check.integer(self.len, "Payload.len", 0, _U32)
@@ -184,10 +209,22 @@ class Cmp(Expr):
     NAME = "cmp"
     MEMO = False  # values are mostly unique; the template below is cheaper than a lookup
     data: bytes
-    op: int = NFT_CMP.EQ
+    op: int = int(NFT_CMP.EQ)
     sreg: int = 1
 
     def __post_init__(self) -> None:
+        d, o, s = self.data, self.op, self.sreg
+        if not (
+            type(d) is bytes
+            and 0 < len(d) <= _VALUE_MAX
+            and type(o) is int
+            and type(s) is int
+            and 0 <= o <= _U32
+            and 0 <= s <= _U32
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _args.data(self.data, "Cmp.data")
         _check.integer(self.op, "Cmp.op", 0, _U32)
         _check.integer(self.sreg, "Cmp.sreg", 0, _U32)
@@ -234,10 +271,24 @@ class Range(Expr):
     NAME = "range"
     low: bytes
     high: bytes
-    op: int = NFT_RANGE.EQ
+    op: int = int(NFT_RANGE.EQ)
     sreg: int = 1
 
     def __post_init__(self) -> None:
+        lo, hi, o, s = self.low, self.high, self.op, self.sreg
+        if not (
+            type(lo) is bytes
+            and type(hi) is bytes
+            and 0 < len(lo) <= _VALUE_MAX
+            and 0 < len(hi) <= _VALUE_MAX
+            and type(o) is int
+            and type(s) is int
+            and 0 <= o <= _U32
+            and 0 <= s <= _U32
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _args.data(self.low, "Range.low")
         _args.data(self.high, "Range.high")
         _check.integer(self.op, "Range.op", 0, _U32)
@@ -288,6 +339,16 @@ class Meta(Expr):
     sreg: int | None = None
 
     def __post_init__(self) -> None:
+        k, d, s = self.key, self.dreg, self.sreg
+        if not (
+            type(k) is int
+            and 0 <= k <= _U32
+            and (d is None or (type(d) is int and 0 <= d <= _U32))
+            and (s is None or (type(s) is int and 0 <= s <= _U32))
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _check.integer(self.key, "Meta.key", 0, _U32)
         _opt_u32(self.dreg, "Meta.dreg")
         _opt_u32(self.sreg, "Meta.sreg")
@@ -336,10 +397,29 @@ class Bitwise(Expr):
     xor: bytes = b""
     sreg: int = 1
     dreg: int = 1
-    op: int = NFT_BITWISE.MASK_XOR
+    op: int = _MASK_XOR
     data: bytes | None = None
 
     def __post_init__(self) -> None:
+        n, s, d, o, m, x = self.len, self.sreg, self.dreg, self.op, self.mask, self.xor
+        if not (
+            type(n) is int
+            and type(s) is int
+            and type(d) is int
+            and type(o) is int
+            and 0 <= n <= _U32
+            and 0 <= s <= _U32
+            and 0 <= d <= _U32
+            and o == _MASK_XOR
+            and type(m) is bytes
+            and type(x) is bytes
+            and 0 < len(m) <= _VALUE_MAX
+            and 0 < len(x) <= _VALUE_MAX
+            and self.data is None
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _check.integer(self.len, "Bitwise.len", 0, _U32)
         _check.integer(self.sreg, "Bitwise.sreg", 0, _U32)
         _check.integer(self.dreg, "Bitwise.dreg", 0, _U32)
@@ -393,7 +473,7 @@ class Bitwise(Expr):
             xor=xor,
             sreg=v.get(NFTA_BITWISE.SREG, 1),
             dreg=v.get(NFTA_BITWISE.DREG, 1),
-            op=v.get(NFTA_BITWISE.OP, NFT_BITWISE.MASK_XOR),
+            op=v.get(NFTA_BITWISE.OP, _MASK_XOR),
             data=extra,
         )
 
@@ -424,6 +504,17 @@ class Ct(Expr):
     sreg: int | None = None
 
     def __post_init__(self) -> None:
+        k, d, s = self.key, self.dreg, self.sreg
+        if not (
+            type(k) is int
+            and 0 <= k <= _U32
+            and (d is None or (type(d) is int and 0 <= d <= _U32))
+            and s is None
+            and self.direction is None
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _check.integer(self.key, "Ct.key", 0, _U32)
         _opt_u32(self.dreg, "Ct.dreg")
         _check.optional(self.direction, _check.uint, 8, "Ct.direction")
@@ -487,7 +578,19 @@ class Lookup(Expr):
     set_id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        r, d, f, i = self.sreg, self.dreg, self.flags, self.set_id
         _check.nft_name(self.set, "Lookup.set")
+        if not (
+            type(r) is int
+            and type(f) is int
+            and 0 <= r <= _U32
+            and 0 <= f <= _U32
+            and (d is None or (type(d) is int and 0 <= d <= _U32))
+            and (i is None or (type(i) is int and 0 <= i <= _U32))
+        ):
+            self._check_fields()
+
+    def _check_fields(self) -> None:
         _check.integer(self.sreg, "Lookup.sreg", 0, _U32)
         _opt_u32(self.dreg, "Lookup.dreg")
         _check.integer(self.flags, "Lookup.flags", 0, _U32)
