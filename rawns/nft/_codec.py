@@ -198,6 +198,14 @@ class Verdict:
 
     @classmethod
     def from_code(cls, code: int, chain: str | None = None) -> Verdict:
+        """The verdict a kernel code stands for (NF_ACCEPT, NFT_JUMP ...).
+
+        Raises :class:`~rawns.errors.DecodeError` for a code or chain that no
+        verdict has (this is how decoded bytes are read); a ``code`` that is not
+        an int is a caller's :class:`TypeError`.
+        """
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise TypeError(f"code must be an int, not {type(code).__name__}: {code!r}")
         try:
             return cls(_VERDICT_NAMES[code], chain)
         except KeyError:

@@ -198,7 +198,7 @@ def _items(values: object) -> list[object]:
     """The values of an ``elements=`` argument: a mapping's items, or any other iterable."""
     if isinstance(values, Mapping):
         return list(values.items())
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    if isinstance(values, str | bytes | bytearray | memoryview) or not isinstance(values, Iterable):
         raise TypeError(
             f"elements must be a list of values (or a mapping for a map), "
             f"not {type(values).__name__}: {values!r:.80}"

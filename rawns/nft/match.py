@@ -361,11 +361,11 @@ def drop() -> Immediate:
 
 
 def jump(chain: str) -> Immediate:
-    return verdict("jump", chain)
+    return verdict("jump", _check.nft_name(chain, "chain"))
 
 
 def goto(chain: str) -> Immediate:
-    return verdict("goto", chain)
+    return verdict("goto", _check.nft_name(chain, "chain"))
 
 
 def return_() -> Immediate:

@@ -388,12 +388,15 @@ class Transaction:
             policy=policy,
             comment=comment,
         )
+        # The elements are checked before anything is queued: a refused call
+        # leaves the transaction as it was (no set without its elements).
+        elems = None if elements is None else _sets.elements_for(s, elements, new_set=True)
         sid = self._set_id()
         self._set_ids[(s.family, s.table, s.name)] = sid
         s = dataclasses.replace(s, id=sid)
         self._queue(s, _sets.build_add(s, ack=False))
-        if elements is not None:
-            self.add_elements(s, elements)
+        if elems is not None:
+            self._add_elements_raw(s, elems)
         return s
 
     def _set_id(self) -> int:

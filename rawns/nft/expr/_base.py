@@ -163,8 +163,10 @@ class Unknown(Expr):
     MEMO = False
 
     def __post_init__(self) -> None:
-        # Not a name check: an Unknown keeps whatever the kernel sent, verbatim.
-        _args.expect(self.name, str, "Unknown.name")
+        # ``raw`` is sent verbatim; ``name`` labels it, and is an expression name
+        # like any other (the decoder builds it from the kernel's NFTA_EXPR_NAME,
+        # which get_str has already refused if it held a NUL or bad UTF-8).
+        _check.nft_name(self.name, "Unknown.name")
         _args.expect(self.raw, bytes, "Unknown.raw")
 
     def encode_data(self) -> bytes:
@@ -199,6 +201,14 @@ def decode_expr(raw: bytes, start: int = 0, end: int | None = None) -> Expr:
     return _decode_elem(payload, attr(NFTA_LIST.ELEM | NLA_F_NESTED, payload))
 
 
+def _unknown(name: str, whole: bytes) -> Unknown:
+    """An Unknown from the kernel's bytes: a name it cannot hold is a DecodeError."""
+    try:
+        return Unknown(name, whole)
+    except ValueError as e:
+        raise DecodeError(f"expression name {name!r}: {e}") from None
+
+
 def _decode_elem(payload: bytes, whole: bytes) -> Expr:
     name: str | None = None
     data: bytes | None = None
@@ -213,25 +223,25 @@ def _decode_elem(payload: bytes, whole: bytes) -> Expr:
             data = payload[a:b]
             dump_form = not t & NLA_F_NESTED
         else:
-            return Unknown(name or "?", whole)
-    if name is None:
+            return _unknown(name or "?", whole)
+    if not name:
         raise DecodeError("expression without NFTA_EXPR_NAME")
     cls = REGISTRY.get(name)
     if cls is None:
-        return Unknown(name, whole)
+        return _unknown(name, whole)
     try:
         if dump_form:
             return cls.decode_dump(data or b"")
         return cls.decode_data(data or b"")
     except Unrecognised:
-        return Unknown(name, whole)
+        return _unknown(name, whole)
     except DecodeError as e:
         e.add_note(f"in expression {name!r}")
         raise
     except (ValueError, TypeError):
         # Well-formed, but a value the typed expression refuses to build (a
         # log prefix that is not UTF-8, an empty cmp value): keep it verbatim.
-        return Unknown(name, whole)
+        return _unknown(name, whole)
 
 
 def decode_exprs(data: bytes, start: int = 0, end: int | None = None) -> tuple[Expr, ...]:
