@@ -98,8 +98,15 @@ def _pton(text: str) -> bytes | None:
 
 def to_address(value: object, what: str, family: int | None = None) -> IPAddress:
     """``str`` or ipaddress object to an address; ``ValueError`` names ``what``."""
-    if isinstance(value, IPv4Address | IPv6Address):
-        a: IPAddress = value
+    if isinstance(value, IPv4Interface | IPv6Interface):  # (subclasses of the address types)
+        if value.network.prefixlen != value.max_prefixlen:
+            # Taking its address would silently drop the prefix length the caller gave.
+            raise ValueError(
+                f"{what} {value} has a prefix length: an address is wanted here, without one"
+            )
+        a: IPAddress = value.ip
+    elif isinstance(value, IPv4Address | IPv6Address):
+        a = value
     elif isinstance(value, str) and (packed := _pton(value)) is not None:
         a = addr_from_bytes(packed)
     elif isinstance(value, str):
@@ -107,8 +114,6 @@ def to_address(value: object, what: str, family: int | None = None) -> IPAddress
             a = ip_address(value)
         except ValueError:
             raise ValueError(f"{what} must be an IP address, not {value!r}") from None
-    elif isinstance(value, IPv4Interface | IPv6Interface):
-        a = value.ip
     else:
         raise TypeError(f"{what} must be a str or an ipaddress address, not {value!r}")
     _want(family, a, what)
@@ -128,12 +133,12 @@ def to_network(value: object, what: str, family: int | None = None) -> IPNetwork
             return fast
     if isinstance(value, IPv4Network | IPv6Network):
         n: IPNetwork = value
-    elif isinstance(value, IPv4Address | IPv6Address):
-        n = ip_network(value)
-    elif isinstance(value, IPv4Interface | IPv6Interface):
+    elif isinstance(value, IPv4Interface | IPv6Interface):  # before their base, the address
         n = value.network
         if value.ip != n.network_address:
             raise ValueError(f"{what} {value} has host bits set below /{n.prefixlen}")
+    elif isinstance(value, IPv4Address | IPv6Address):
+        n = ip_network(value)
     elif isinstance(value, str):
         if value in ("default", "all", "any"):
             return IPv6Network("::/0") if family == AF_INET6 else IPv4Network("0.0.0.0/0")

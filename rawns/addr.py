@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Interface, IPv6Interface
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 from typing import TYPE_CHECKING, overload
 
 from . import _check, link
@@ -35,7 +35,8 @@ from ._rtnl import IFA, IFA_F, IFADDRMSG, NLM_F, RT_SCOPE, RTM
 from ._wire import NLA_TYPE_MASK, Attr, Writer, attr_str, attr_u32, iter_attrs
 from .errors import DecodeError, KernelError, NotFound
 from .link import Link, LinkRef, resolve_index
-from .link._base import check_here
+from .link._base import check_here, check_origin
+from .route._types import check_attrs
 
 if TYPE_CHECKING:
     from .handle import Handle
@@ -95,7 +96,10 @@ class Address:
     ``broadcast`` (IPv4 only) takes an address, ``"+"`` (all host bits set,
     like ``brd +``) or ``"-"`` (host bits clear). Lifetimes are seconds,
     ``None`` meaning forever. IPv6 values in IPv4-only fields and mixed
-    families raise :class:`ValueError`.
+    families raise :class:`ValueError`, as do values the kernel would keep
+    differently: an IPv6 ``scope`` other than the address's own (the kernel
+    derives it: ``fe80::/10`` is link), a ``preferred_lft`` on an IPv4 address
+    valid forever, a ``0.0.0.0`` broadcast.
     """
 
     family: int
@@ -123,7 +127,8 @@ class Address:
     proto: int | None
     """IFA_PROTO: who added the address (IFAPROT_*), when set."""
     attrs: tuple[Attr, ...] = field(compare=False, repr=False)
-    """Attributes not decoded above (IFA_MULTICAST, IFA_ANYCAST...), raw."""
+    """Attributes not decoded above (IFA_MULTICAST, IFA_ANYCAST...), raw; reported
+    only: requests do not send them."""
     origin: tuple[int, int] | None = field(compare=False, repr=False)
     """The namespace the address was dumped from (:attr:`Handle.netns_ident
     <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse
@@ -155,8 +160,11 @@ class Address:
         fam = family_of(local)
         p = None
         if peer is not None:
-            if isinstance(peer, str) and "/" in peer:
-                # ip addr add LOCAL peer PEER/LEN: the peer's prefix length wins.
+            if (isinstance(peer, str) and "/" in peer) or isinstance(
+                peer, IPv4Interface | IPv6Interface
+            ):
+                # ip addr add LOCAL peer PEER/LEN: the peer's prefix length wins
+                # (given as a string or as an interface value alike).
                 pi = to_interface(peer, "address peer", fam)
                 p = pi.ip
                 local = type(local)((local.ip, pi.network.prefixlen))
@@ -173,15 +181,32 @@ class Address:
             else:
                 b = to_address(broadcast, "broadcast", AF_INET)
                 assert isinstance(b, IPv4Address)
+                if b.is_unspecified:
+                    # IFA_BROADCAST 0 is the kernel's "none": it would not be stored.
+                    raise ValueError(
+                        f"broadcast {b} is the unspecified address (none): leave it unset"
+                    )
                 brd = b
         if label is not None:
             # IFA_LABEL is an IFNAMSIZ string: NUL inside would cut it, more is refused.
             _check.text(label, "label", max_bytes=_check.IFNAMSIZ - 1)
             if fam != AF_INET:
                 raise ValueError(f"label is IPv4-only; {local} is IPv6")
-        if scope is None:
+        if fam == AF_INET6:
+            # The kernel takes an IPv6 address's scope from the address and ignores
+            # ifa_scope (net/ipv6/addrconf.c: ipv6_addr_scope), so the only scope
+            # that can be asked is that one.
+            derived = _v6_scope(local.ip)
+            if scope is not None and check_scope(scope, "address scope") != derived:
+                raise ValueError(
+                    f"address scope {scope!r}: the kernel gives IPv6 address {local.ip} "
+                    f"scope {_SCOPE_NAMES.get(derived, derived)} from the address itself "
+                    "and ignores another one"
+                )
+            scope = derived
+        elif scope is None:
             # iproute2 default_scope(): 127.0.0.0/8 is host scope, the rest global.
-            scope = int(RT_SCOPE.HOST) if fam == AF_INET and local.ip.packed[0] == 127 else 0
+            scope = int(RT_SCOPE.HOST) if local.ip.packed[0] == 127 else 0
         scope = check_scope(scope, "address scope")
         for name, v in (("valid_lft", valid_lft), ("preferred_lft", preferred_lft)):
             _check.optional(v, _check.uint, 32, name)
@@ -199,6 +224,13 @@ class Address:
             )
         if valid_lft == 0:
             raise ValueError("valid_lft must not be zero")
+        if fam == AF_INET and valid_lft is None and preferred_lft is not None:
+            # set_ifa_lifetime: an IPv4 address valid forever is permanent, and
+            # its preferred lifetime is dropped (IPv6 keeps it).
+            raise ValueError(
+                f"preferred_lft={preferred_lft} on an IPv4 address valid forever would be "
+                "ignored by the kernel; give valid_lft too"
+            )
         _set = object.__setattr__
         _set(self, "family", fam)
         _set(self, "index", index)
@@ -212,10 +244,8 @@ class Address:
         _set(self, "preferred_lft", preferred_lft)
         _set(self, "metric", metric)
         _set(self, "proto", proto)
-        if not isinstance(attrs, tuple | list):
-            raise TypeError(f"address attrs must be a tuple of Attr, not {_check._show(attrs)}")
-        _set(self, "attrs", tuple(attrs))
-        _set(self, "origin", origin)
+        _set(self, "attrs", check_attrs(attrs, "address attrs"))
+        _set(self, "origin", check_origin(origin, "address origin"))
 
     @property
     def local(self) -> IPAddress:
@@ -261,6 +291,21 @@ SCOPES = {
     "host": int(RT_SCOPE.HOST),
     "nowhere": int(RT_SCOPE.NOWHERE),
 }
+
+
+_SCOPE_NAMES = {int(RT_SCOPE.UNIVERSE): "global", int(RT_SCOPE.SITE): "site"}
+_SCOPE_NAMES.update({int(RT_SCOPE.LINK): "link", int(RT_SCOPE.HOST): "host"})
+
+
+def _v6_scope(ip: IPAddress) -> int:
+    """The scope the kernel gives an IPv6 address (addrconf: ipv6_addr_scope, rt_scope)."""
+    if ip.is_loopback:
+        return int(RT_SCOPE.HOST)
+    if ip.is_link_local:
+        return int(RT_SCOPE.LINK)
+    if isinstance(ip, IPv6Address) and ip.is_site_local:
+        return int(RT_SCOPE.SITE)
+    return int(RT_SCOPE.UNIVERSE)
 
 
 def _family(value: object, what: str) -> int:
@@ -477,6 +522,8 @@ def _spec(
     """The verb's Address, every value checked before any request; and the device's name
     when the caller gave one (for error messages)."""
     _check.handle(h)
+    if "flags" in kw:  # defaults to 0, not None: None is no value here
+        _check.uint(kw["flags"], 32, "flags")
     if isinstance(address, Address):
         extra = {
             k: v
@@ -702,6 +749,18 @@ def add_many(
             if a.index not in names:
                 names[a.index] = _dev_name(h, None, a.index)
             _check_label(names[a.index], a.label)
+    if not replace:
+        # An address given twice: the second add would fail (EEXIST) after the
+        # first was made. The kernel keys an address by device, local address and
+        # prefix length (and peer).
+        first: dict[tuple[object, ...], int] = {}
+        for i, a in enumerate(addrs):
+            j = first.setdefault((a.index, a.address, a.peer), i)
+            if j != i:
+                raise ValueError(
+                    f"addresses[{i}] ({label_of(a)}) repeats addresses[{j}]: the second add "
+                    "would fail with File exists after the first (use replace=True to allow it)"
+                )
     build = build_replace if replace else build_add
     return h.rtnl.pipeline(
         [build(a) for a in addrs], op="RTM_NEWADDR", targets=_Labels(addrs), check=check

@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 
 from . import _check, link
 from ._inet import to_address
-from ._rtnl import NDA, NDMSG, NLM_F, NTF, NUD, RTM
+from ._rtnl import IFF, NDA, NDMSG, NLM_F, NTF, NUD, RTM
 from ._wire import NLA_TYPE_MASK, Attr, Writer, attr_be16, attr_s32, attr_u8, attr_u16, attr_u32
 from ._wire import iter_attrs as _iter_attrs
 from .errors import AlreadyExists, DecodeError, KernelError, NotFound, kernel_error
 from .link import Link, LinkRef, resolve_index
-from .link._base import check_here
+from .link._base import check_here, check_origin
+from .route._types import check_attrs
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -86,6 +87,7 @@ _NDA_NH_ID = int(NDA.NH_ID)
 _NDA_FLAGS_EXT = int(NDA.FLAGS_EXT)
 
 _CACHEINFO = struct.Struct("=IIII")
+_NEIGH_FAMILIES = (0, int(socket.AF_INET), int(socket.AF_INET6), 7)  # 7: AF_BRIDGE, the FDB
 _MAX_LLADDR = 32  # MAX_ADDR_LEN in linux/netdevice.h
 
 IPAddress = IPv4Address | IPv6Address
@@ -119,13 +121,17 @@ NUD_VALID = NUD.PERMANENT | NUD.NOARP | NUD.REACHABLE | NUD.PROBE | NUD.STALE | 
 
 
 def _state(value: object, what: str = "state") -> NUD:
-    """A NUD value (an int, 0..0xFFFF as ndm_state) or its name, any case (``"permanent"``)."""
+    """A NUD value (NUD_* bits, 0..0xFF) or its name, any case (``"permanent"``).
+
+    ndm_state is a u16, but the kernel's states are the eight NUD_* bits
+    (neigh->nud_state is a u8): a higher bit would be dropped.
+    """
     if isinstance(value, str):
         key = value.lower()
         if key in _STATES:
             return _STATES[key]
         _check.choice(value, what, _STATES)  # raises, naming the value
-    return NUD(_check.uint(value, 16, what))
+    return NUD(_check.uint(value, 8, what))
 
 
 def _ip(value: object, what: str) -> IPAddress:
@@ -174,7 +180,7 @@ class Neighbour:
     probes: int | None = field(default=None, compare=False)
     cacheinfo: CacheInfo | None = field(default=None, compare=False)
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
-    """Attributes not decoded above, kept verbatim."""
+    """Attributes not decoded above, kept verbatim (reported only: not sent)."""
     origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
     """The namespace the entry was dumped or got from (:attr:`Handle.netns_ident
     <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse
@@ -182,10 +188,15 @@ class Neighbour:
 
     def __post_init__(self) -> None:
         _set = object.__setattr__
-        # 0 is "no device": a proxy entry for every device can be reported so.
-        # Requests need a device (build_* check it with _check.ifindex).
-        _check.integer(self.index, "neighbour index", 0, 0x7FFFFFFF)  # ndm_ifindex is an s32
+        # A request needs a device. (The kernel can report a proxy entry of no
+        # device, index 0: parse_neighbour makes that one past this check.)
+        _check.ifindex(self.index, "neighbour index")
         fam = _check.uint(self.family, 8, "neighbour family")
+        if fam not in _NEIGH_FAMILIES:
+            raise ValueError(
+                f"neighbour family must be 0, AF_INET (2), AF_INET6 (10) or AF_BRIDGE (7), "
+                f"not {fam}"
+            )
         if self.dst is not None:
             _set(self, "dst", _ip(self.dst, "neighbour dst"))
         if self.lladdr is not None:
@@ -222,6 +233,8 @@ class Neighbour:
             raise TypeError(
                 f"neighbour attrs must be a tuple of Attr, not {_check._show(self.attrs)}"
             )
+        check_attrs(self.attrs, "neighbour attrs")
+        check_origin(self.origin, "neighbour origin")
         if fam in (socket.AF_INET, socket.AF_INET6) and self.dst is not None:
             want = 4 if fam == socket.AF_INET else 6
             if self.dst.version != want:
@@ -316,8 +329,8 @@ def parse_neighbour(payload: bytes, origin: tuple[int, int] | None = None) -> Ne
         if dst.version != (4 if family == socket.AF_INET else 6):
             raise DecodeError(f"NDA_DST {dst} does not match ndm_family {family}")
     try:
-        return Neighbour(
-            index=index,
+        n = Neighbour(
+            index=index or 1,  # 0, a proxy entry of no device, is set below
             family=family,
             state=NUD(state),
             flags=NTF(flags),
@@ -326,6 +339,9 @@ def parse_neighbour(payload: bytes, origin: tuple[int, int] | None = None) -> Ne
             origin=origin,
             **kw,  # type: ignore[arg-type]  # kw holds exactly Neighbour's optional fields
         )
+        if not index:
+            object.__setattr__(n, "index", 0)
+        return n
     except (ValueError, TypeError) as e:  # a value no request could carry
         raise DecodeError(f"neighbour: {e}") from e
 
@@ -394,9 +410,23 @@ def _check_spec(n: Neighbour) -> None:
         raise ValueError("an IP neighbour needs a destination address (dst)")
 
 
+#: The nlmsghdr flags an RTM_NEWNEIGH may add to REQUEST|ACK (ip neigh add/replace/change,
+#: bridge fdb add/append/replace).
+_NEW_FLAGS = int(NLM_F.CREATE | NLM_F.EXCL | NLM_F.REPLACE | NLM_F.APPEND)
+
+
 def build_add(n: Neighbour, *, flags: int = NLM_F.CREATE | NLM_F.EXCL) -> bytes:
-    """RTM_NEWNEIGH creating ``n`` (``ip neigh add``, ``bridge fdb add``); seq 0."""
+    """RTM_NEWNEIGH creating ``n`` (``ip neigh add``, ``bridge fdb add``); seq 0.
+
+    ``flags`` are the NLM_F_* of the request besides REQUEST|ACK: CREATE,
+    EXCL, REPLACE, APPEND (:class:`ValueError` for any other bit).
+    """
     _check_spec(n)
+    _check.uint(flags, 16, "flags")
+    if flags & ~_NEW_FLAGS:
+        raise ValueError(
+            f"flags {flags:#x}: an RTM_NEWNEIGH takes NLM_F_CREATE, EXCL, REPLACE and APPEND only"
+        )
     w = Writer()
     w.begin(RTM.NEWNEIGH, flags=NLM_F.REQUEST | NLM_F.ACK | flags)
     _body(w, n)
@@ -504,6 +534,8 @@ def _ip_spec(
     h: Handle,
     dev: LinkRef,
     dst: IPAddress | str,
+    new: bool,
+    /,
     *,
     lladdr: str | bytes | None = None,
     state: NUD | int | str = NUD.PERMANENT,
@@ -516,6 +548,8 @@ def _ip_spec(
     With an ``lladdr`` the device is asked for (one read-only get) so that the
     address has exactly the device's length: the kernel keeps ``addr_len``
     bytes of a longer one (an lladdr of 7 or 20 bytes on Ethernet became 6).
+    A ``new`` IPv4 entry's device is asked for too: on a loopback or
+    point-to-point device the kernel would store the entry as 0.0.0.0.
     """
     check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
     _check.boolean(proxy, "proxy")
@@ -532,12 +566,31 @@ def _ip_spec(
         flags=flags,
         protocol=_check.optional(protocol, _check.uint, 8, "protocol"),
     )
-    if spec.lladdr is None:
+    if proxy and spec.state != NUD.PERMANENT:
+        # pneigh entries have no state either.
+        raise ValueError(f"a proxy entry takes no state (got {_check._show(state)})")
+    if spec.lladdr is not None and not spec.state & NUD_VALID:
+        # __neigh_update drops the address of an entry in such a state.
+        raise ValueError(
+            f"lladdr {_check._show(lladdr)} with state {_check._show(state)}: "
+            "the kernel keeps no link-layer address in that state (use permanent, "
+            "reachable, stale, noarp...)"
+        )
+    assert spec.dst is not None
+    v4 = spec.dst.version == 4 and not spec.dst.is_unspecified
+    if spec.lladdr is None and not (new and v4 and not proxy):
         index = resolve_index(h, dev, "dev")
     else:
         found = link.get(h, dev)
         index = found.index
-        _fits_device(spec.lladdr, lladdr, found)
+        if spec.lladdr is not None:
+            _fits_device(spec.lladdr, lladdr, found)
+        if new and v4 and not proxy and found.flags & (IFF.LOOPBACK | IFF.POINTOPOINT):
+            # arp_constructor keys every IPv4 entry of such a device as 0.0.0.0.
+            raise ValueError(
+                f"dst {spec.dst}: device {found.name} is loopback or point-to-point, where "
+                "the kernel stores every IPv4 neighbour as 0.0.0.0"
+            )
     return Neighbour(
         index=index,
         dst=spec.dst,
@@ -605,10 +658,12 @@ def add(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFiel
     Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
     :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
     :class:`TypeError` for a bad address, state or lladdr (an lladdr must have
-    the device's length), or a Link from another namespace (nothing sent).
+    the device's length, and a state that keeps one), an IPv4 entry on a
+    loopback or point-to-point device (the kernel would store it as 0.0.0.0),
+    or a Link from another namespace (nothing sent).
     """
     _check.handle(h)
-    n = _ip_spec(h, dev, dst, **kw)
+    n = _ip_spec(h, dev, dst, True, **kw)
     _new(h, n, build_add(n), _label(dev, n.dst), replace=False)
 
 
@@ -622,7 +677,7 @@ def replace(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[Neigh
     (nothing sent).
     """
     _check.handle(h)
-    n = _ip_spec(h, dev, dst, **kw)
+    n = _ip_spec(h, dev, dst, True, **kw)
     _new(h, n, build_replace(n), _label(dev, n.dst), replace=True)
 
 
@@ -648,7 +703,7 @@ def delete(
     if neighbour is None:
         if dev is None or dst is None:
             raise TypeError("neigh.delete() needs a Neighbour, or dev= and dst=")
-        neighbour = _ip_spec(h, dev, dst, proxy=proxy)
+        neighbour = _ip_spec(h, dev, dst, False, proxy=proxy)
         label = _label(dev, neighbour.dst)
     else:
         if dev is not None or dst is not None or proxy:
@@ -782,6 +837,8 @@ def _fdb_spec(
     h: Handle,
     dev: LinkRef,
     lladdr: str | bytes,
+    fits: bool,
+    /,
     *,
     dst: IPAddress | str | None = None,
     vni: int | None = None,
@@ -794,7 +851,11 @@ def _fdb_spec(
     sticky: bool = False,
     extern_learn: bool = False,
 ) -> Neighbour:
-    """The request's FDB entry, every value checked before any device is looked up."""
+    """The request's FDB entry, every value checked before any device is looked up.
+
+    With ``fits``, fields the target table would drop (see :func:`_fits_fdb`)
+    are refused, the device asked for first (one read-only get) when any is given.
+    """
     check_here(h, dev, "dev")
     if via is not None:
         check_here(h, via, "via")
@@ -816,11 +877,73 @@ def _fdb_spec(
         "src_vni": _check.optional(src_vni, _check.uint, 24, "src_vni"),
     }
     Neighbour(index=1, **fields)  # type: ignore[arg-type]  # the rest, checked as a whole
+    remote: dict[str, object] = {
+        k: v
+        for k, v in (("dst", dst), ("vni", vni), ("port", port), ("via", via), ("src_vni", src_vni))
+        if v is not None
+    }
+    selfward = on != "master"
+    index: int | None = None
+    if fits and (remote or (selfward and (vlan is not None or sticky or extern_learn))):
+        # Fields the target table would drop without a word: look the device up
+        # and refuse them where they mean nothing.
+        found = link.get(h, dev)
+        _fits_fdb(found, on, remote, vlan, sticky, extern_learn)
+        index = found.index
     return Neighbour(
-        index=resolve_index(h, dev, "dev"),
+        index=resolve_index(h, dev, "dev") if index is None else index,
         via=None if via is None else resolve_index(h, via, "via"),
         **fields,  # type: ignore[arg-type]  # Neighbour's fields, checked above
     )
+
+
+def _fits_fdb(
+    found: Link,
+    on: str,
+    remote: dict[str, object],
+    vlan: int | None,
+    sticky: bool,
+    extern_learn: bool,
+) -> None:
+    """Refuse FDB fields the entry's table would silently drop.
+
+    Remotes (``dst``, ``vni``, ``port``, ``via``, ``src_vni``) exist only in a
+    vxlan device's own table (drivers/net/vxlan: vxlan_fdb_add); a bridge's
+    table (``on="master"``) and a plain device's address list ignore them.
+    ``src_vni`` selects an entry only on an external (collect-metadata) vxlan.
+    A vxlan device's own table has no vlans; a plain device's address list
+    (ndo_dflt_fdb_add) keeps no flags.
+    """
+    kind = found.kind or "plain"
+    vxlan_self = found.kind == "vxlan" and on != "master"
+    for name, value in remote.items():
+        if not vxlan_self:
+            where = (
+                f"on={on!r} is the bridge's table"
+                if on == "master"
+                else f"{found.name} is a {kind} device"
+            )
+            raise ValueError(
+                f"{name}={_check._show(value)} sets a vxlan remote, which only a vxlan "
+                f"device's own table (on='self') has; {where} (the kernel would drop it)"
+            )
+    if "src_vni" in remote and not getattr(found.data, "external", False):
+        raise ValueError(
+            f"src_vni={remote['src_vni']!r}: vxlan {found.name} is not external (collect "
+            "metadata), whose entries have no source vni (the kernel would drop it)"
+        )
+    if vlan is not None and on == "self" and found.kind == "vxlan":
+        raise ValueError(
+            f"vlan={vlan}: a vxlan device's own table has no vlans (the kernel would drop it)"
+        )
+    if on == "self" and found.kind not in ("vxlan", "bridge"):
+        for name, value in (("sticky", sticky), ("extern_learn", extern_learn)):
+            if value:
+                raise ValueError(
+                    f"{name}=True: {found.name} is a {kind} device, whose own address list "
+                    "keeps no entry flags (the kernel would drop it); on='master' sets "
+                    "it in the bridge's table"
+                )
 
 
 def fdb_add(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
@@ -831,10 +954,14 @@ def fdb_add(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFie
     Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
     :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
     :class:`TypeError` for a bad MAC (not 6 bytes), address, vlan (1..4094)
-    or number, or a Link from another namespace (nothing sent).
+    or number, a field the entry's table would drop (a remote ``dst``/``vni``/
+    ``port``/``via`` anywhere but a vxlan device's own table, a ``vlan`` there,
+    ``src_vni`` on a non-external vxlan, ``sticky`` on a plain device's own
+    list: the device is looked up first), or a Link from another namespace
+    (nothing sent).
     """
     _check.handle(h)
-    n = _fdb_spec(h, dev, lladdr, **kw)
+    n = _fdb_spec(h, dev, lladdr, True, **kw)
     h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
 
 
@@ -853,7 +980,7 @@ def fdb_append(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[Fdb
     (nothing sent).
     """
     _check.handle(h)
-    n = _fdb_spec(h, dev, lladdr, **kw)
+    n = _fdb_spec(h, dev, lladdr, False, **kw)  # the device is checked below
     label = _label(dev, n.lladdr)
     if n.dst is None:
         raise ValueError("fdb_append needs dst= (the vxlan remote to add)")
@@ -868,6 +995,11 @@ def fdb_append(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[Fdb
             target=label,
             extack=f"fdb_append adds a remote to a vxlan device's own table, not to {where}",
         )
+    remote: dict[str, object] = {"dst": n.dst}
+    remote.update(
+        {k: getattr(n, k) for k in ("vni", "port", "via", "src_vni") if getattr(n, k) is not None}
+    )
+    _fits_fdb(found, "self", remote, n.vlan, bool(n.flags & NTF.STICKY), False)
     h.rtnl.request(build_append(n), op="RTM_NEWNEIGH", target=label)
 
 
@@ -880,7 +1012,7 @@ def fdb_replace(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[Fd
     :class:`ValueError`/:class:`TypeError` for bad values, as :func:`fdb_add`.
     """
     _check.handle(h)
-    n = _fdb_spec(h, dev, lladdr, **kw)
+    n = _fdb_spec(h, dev, lladdr, True, **kw)
     h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
 
 
@@ -906,7 +1038,7 @@ def fdb_delete(
     if entry is None:
         if dev is None or lladdr is None:
             raise TypeError("neigh.fdb_delete() needs an entry, or dev= and lladdr=")
-        n = _fdb_spec(h, dev, lladdr, **kw)
+        n = _fdb_spec(h, dev, lladdr, True, **kw)
         label = _label(dev, n.lladdr)
     else:
         if dev is not None or lladdr is not None or kw:

@@ -43,6 +43,8 @@ from ._wire import (
     iter_attrs,
 )
 from .errors import DecodeError
+from .link._base import check_origin
+from .route._types import check_attrs
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -136,14 +138,15 @@ def _plen(p: Prefix) -> int:
     return p.network.prefixlen if isinstance(p, IPv4Interface | IPv6Interface) else p.prefixlen
 
 
-def _range(value: object, bits: int, what: str) -> tuple[int, int] | None:
-    """An inclusive ``(start, end)`` pair of ``bits``-bit values, start <= end."""
+def _range(value: object, bits: int, what: str, hi: int | None = None) -> tuple[int, int] | None:
+    """An inclusive ``(start, end)`` pair of ``bits``-bit values (at most ``hi``), start <= end."""
     if value is None:
         return None
     if not isinstance(value, tuple | list) or len(value) != 2:
         raise TypeError(f"rule {what} must be a (start, end) pair, not {_check._show(value)}")
-    lo = _check.uint(value[0], bits, f"rule {what} start")
-    hi = _check.uint(value[1], bits, f"rule {what} end")
+    top = (1 << bits) - 1 if hi is None else hi
+    lo = _check.integer(value[0], f"rule {what} start", 0, top)
+    hi = _check.integer(value[1], f"rule {what} end", 0, top)
     if lo > hi:
         raise ValueError(f"rule {what} {_check._show(value)}: start is after end")
     return (lo, hi)
@@ -224,7 +227,7 @@ class Rule:
     sport_range: tuple[int, int] | None = None
     dport_range: tuple[int, int] | None = None
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
-    """Attributes not decoded above, kept verbatim."""
+    """Attributes not decoded above, kept verbatim (reported only: not sent)."""
     origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
     """The namespace the rule was dumped from (:attr:`Handle.netns_ident
     <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse a
@@ -242,7 +245,7 @@ class Rule:
         fam = _family(self.family, "rule family")
         if fam == 0:
             fam = 10 if versions == {6} else 2
-        elif versions and fam in (2, 10) and versions != {4 if fam == 2 else 6}:
+        elif versions and versions != {4 if fam in (2, RTNL_FAMILY_IPMR) else 6}:
             raise ValueError(f"rule prefixes from {src} to {dst} do not match family {fam}")
         _set(self, "family", fam)
         table = self.table
@@ -282,13 +285,16 @@ class Rule:
         _check.optional(self.ip_proto, _check.uint, 8, "rule ip_proto")
         _check.boolean(self.invert, "rule invert")
         _check.boolean(self.l3mdev, "rule l3mdev")
-        _set(self, "uid_range", _range(self.uid_range, 32, "uid_range"))
+        # (uid_t)-1 is no uid: the kernel refuses a range that reaches it.
+        _set(self, "uid_range", _range(self.uid_range, 32, "uid_range", hi=_UNSET32 - 1))
         _set(self, "sport_range", _ports(self.sport_range, "sport_range"))
         _set(self, "dport_range", _ports(self.dport_range, "dport_range"))
         for what, dev in (("iif", self.iif), ("oif", self.oif)):
             _check.optional(dev, _check.ifname, f"rule {what}")
         if not isinstance(self.attrs, tuple):
             raise TypeError(f"rule attrs must be a tuple of Attr, not {_check._show(self.attrs)}")
+        check_attrs(self.attrs, "rule attrs")
+        check_origin(self.origin, "rule origin")
         if action == FR_ACT.GOTO and self.goto is None:
             raise ValueError("a goto rule needs goto= (the target priority)")
         if action != FR_ACT.GOTO and self.goto is not None:
@@ -447,6 +453,13 @@ def parse_rule(
 
 
 def _body(w: Writer, r: Rule) -> None:
+    if r.fwmark == 0 and r.fwmask is None:
+        # fib_nl2rule sets a mask only for a non-zero mark: "fwmark 0" would match
+        # every packet (and, to delete, every rule), not the unmarked ones.
+        raise ValueError(
+            "rule fwmark=0 without fwmask would match every packet (the kernel sets no "
+            "mask for mark 0); give fwmask=0xFFFFFFFF to match unmarked packets"
+        )
     # iproute2 (ip/iprule.c) puts a table below 256 in the header and a larger
     # one in FRA_TABLE (header RT_TABLE_UNSPEC); the kernel reports both.
     table_hdr = r.table if r.table < 256 else int(RT_TABLE.UNSPEC)
@@ -517,6 +530,9 @@ def _check_rule(r: object) -> None:
         raise TypeError(f"rule must be a Rule, not {type(r).__name__}: {_check._show(r)}")
 
 
+_NEW_FLAGS = int(NLM_F.CREATE | NLM_F.EXCL | NLM_F.REPLACE)
+
+
 def build_add(r: Rule, *, flags: int = NLM_F.CREATE | NLM_F.EXCL) -> bytes:
     """RTM_NEWRULE for ``r`` (``ip rule add``); seq 0.
 
@@ -524,6 +540,11 @@ def build_add(r: Rule, *, flags: int = NLM_F.CREATE | NLM_F.EXCL) -> bytes:
     identical to an existing one.
     """
     _check_rule(r)
+    _check.uint(flags, 16, "flags")
+    if flags & ~_NEW_FLAGS:
+        raise ValueError(
+            f"flags {flags:#x}: an RTM_NEWRULE takes NLM_F_CREATE, EXCL and REPLACE only"
+        )
     if r.action == FR_ACT.TO_TBL and r.table == 0:
         raise ValueError("a rule that looks up a table needs table= (e.g. 'main' or 100)")
     w = Writer()
@@ -599,12 +620,24 @@ def delete(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> 
 
     Equivalent to: ip rule del [from PREFIX] [to PREFIX] [pref N] [table T] ...
 
-    Raises :class:`~rawns.errors.NotFound` if no rule matches.
+    Raises :class:`~rawns.errors.NotFound` if no rule matches;
+    :class:`ValueError`/:class:`TypeError` for a bad field, for no field at
+    all (``ip rule del`` refuses that too: the kernel would delete the first
+    rule, ``0: from all lookup local``), or a dumped Rule used on another
+    namespace's handle (nothing sent).
     """
     r = _spec(h, rule, kw, "delete")
     if rule is None and "action" not in kw:
         # ip rule del sends FR_ACT_UNSPEC unless an action was named: match any action.
         r = _replace_action(r)
+        if r == _replace_action(Rule(family=r.family)):
+            # ip rule del refuses no arguments too: the kernel would delete the
+            # first rule of the family, 0: from all lookup local.
+            raise ValueError(
+                f"rule.delete() with no field to match ({_check._show(kw)}): the kernel "
+                "would delete the first rule, '0: from all lookup local'; give a Rule "
+                "or a field (priority=, src=, table=...)"
+            )
     h.rtnl.request(build_delete(r), op="RTM_DELRULE", target=_label(r))
 
 

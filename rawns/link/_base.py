@@ -697,6 +697,23 @@ def header(w: Writer, index: int = 0, flags: int = 0, change: int = 0) -> None:
     w.put_bytes_raw(IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, flags, change))
 
 
+def check_origin(value: object, what: str) -> tuple[int, int] | None:
+    """An object's :attr:`~Link.origin`: ``None`` or a ``(st_dev, st_ino)`` pair, as
+    :attr:`Handle.netns_ident <rawns.Handle.netns_ident>` gives (Route, Address,
+    Neighbour and Rule check theirs with this)."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, tuple)
+        or len(value) != 2
+        or not all(isinstance(x, int) and not isinstance(x, bool) for x in value)
+    ):
+        raise TypeError(
+            f"{what} must be None or a Handle.netns_ident pair, not {_check._show(value)}"
+        )
+    return value
+
+
 def check_ref(ref: object, what: str = "ref") -> LinkRef:
     """A link reference as given: an interface name, an ifindex, or a :class:`Link`.
 
@@ -705,6 +722,7 @@ def check_ref(ref: object, what: str = "ref") -> LinkRef:
     """
     if isinstance(ref, Link):
         _check.ifindex(ref.index, f"{what} (Link {ref.name!r}) index")
+        check_origin(ref.origin, f"{what} (Link {ref.name!r}) origin")
     elif isinstance(ref, str):
         _check.ifname(ref, what)
     elif isinstance(ref, int) and not isinstance(ref, bool):
@@ -922,13 +940,28 @@ def delete_many(
     Returns one entry per link: ``None`` or the :class:`~rawns.errors.KernelError`.
     With ``check`` (the default) the first error is raised once every ack is in.
     Every reference is checked first: :class:`ValueError`/:class:`TypeError`
-    for a bad one (nothing sent).
+    for a bad one, or for one link named twice (nothing sent).
     """
     _check.handle(h)
     _check.boolean(check, "check")
     refs = listed(refs, "refs")
+    seen: dict[tuple[str, object], int] = {}
     for i, r in enumerate(refs):
         check_here(h, r, f"refs[{i}]")
+        # The same link twice: the second delete would fail (ENODEV) after the
+        # first. (A name and an index of one link cannot be told apart here.)
+        keys = (
+            [("name", r.name), ("index", r.index)]
+            if isinstance(r, Link)
+            else [("name" if isinstance(r, str) else "index", r)]
+        )
+        for key in keys:
+            j = seen.setdefault(key, i)
+            if j != i:
+                raise ValueError(
+                    f"refs[{i}] ({ref_label(r)!r}) names the link refs[{j}] names: the "
+                    "second delete would fail after the first"
+                )
     msgs = [build_delete(r) for r in refs]
     return pipeline(h, msgs, [ref_label(r) for r in refs], "RTM_DELLINK", check)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -62,6 +63,23 @@ class Macvlan(LinkSpec):
 
     def refs(self) -> tuple[tuple[str, LinkRef], ...]:
         return (*super(Macvlan, self).refs(), ("link", self.link))
+
+    def _replace_conflict(
+        self, existing: Link, index_of: Callable[[LinkRef], int | None]
+    ) -> str | None:
+        # macvlan_changelink does not read IFLA_LINK: the lower device stays.
+        want = index_of(self.link)
+        if (
+            existing.link is not None
+            and existing.link_netnsid is None
+            and want is not None
+            and want != existing.link
+        ):
+            return (
+                f"macvlan {self.name} is on lower device ifindex {existing.link}; replace "
+                f"cannot move it to {self.link!r} (ifindex {want}): the kernel would ignore it"
+            )
+        return super(Macvlan, self)._replace_conflict(existing, index_of)
 
     def _put_top(self, w: Writer, resolve: Resolver) -> None:
         w.put_u32(IFLA.LINK, resolve(self.link, "link"))

@@ -146,6 +146,7 @@ class LinkChange:
     def check_here(self, h: Handle, what: str = "") -> None:
         """The links this change names were dumped in ``h``'s namespace; its
         ``netns`` is still open (verbs call this before their first request)."""
+        _check.handle(h)
         at = f"{what}." if what else ""
         check_here(h, self.ref, f"{at}ref")
         if self.master is not None:

@@ -196,13 +196,39 @@ class LinkSpec:
         """How errors of this spec's requests name it (a veth names both ends)."""
         return self.name
 
+    def _creates(self) -> tuple[tuple[NetnsRef | None, str], ...]:
+        """The links this spec makes: (namespace, or ``None`` for the handle's; name)."""
+        return ((self.netns, self.name),)
+
+    def _replace_conflict(
+        self, existing: Link, index_of: Callable[[LinkRef], int | None]
+    ) -> str | None:
+        """Why ``replace`` cannot make ``existing`` (of this spec's kind) match the spec,
+        or None. The kernel ignores what it cannot change in place rather than
+        refusing it: the queue counts are fixed for a link's life."""
+        for field_name, want, have in (
+            ("num_tx_queues", self.num_tx_queues, existing.num_tx_queues),
+            ("num_rx_queues", self.num_rx_queues, existing.num_rx_queues),
+        ):
+            if want is not None and have is not None and want != have:
+                return (
+                    f"{self.name} has {field_name}={have}, fixed for a link's life; "
+                    f"replace cannot make it {want} (the kernel would ignore it)"
+                )
+        return None
+
     def same_kind(self, existing: Link) -> bool:
         """Whether ``existing`` (a link of this spec's name) is of this spec's kind."""
+        if not isinstance(existing, Link):
+            raise TypeError(
+                f"existing must be a Link, not {type(existing).__name__}: {_check._show(existing)}"
+            )
         return existing.kind == self.kind
 
     def check_here(self, h: Handle, what: str = "spec") -> None:
         """What a spec can only be checked against at send time: links it names
         were dumped in ``h``'s namespace, namespaces it names are still open."""
+        _check.handle(h)
         for field_name, ref in self.refs():
             check_here(h, ref, f"{what}.{field_name}")
         for field_name, ns in self.namespaces():
@@ -369,8 +395,10 @@ def replace(h: Handle, spec: LinkSpec) -> None:
     link of another kind in place, ignoring the kind asked for, when the spec
     carries no kind options (``Bridge(name="veth0")``). Raises
     :class:`~rawns.errors.NotSupported` naming both kinds if the link exists
-    with another kind (nothing changed), or if the kernel cannot change its
-    kind's settings (a veth's peer); plus what :func:`add` raises.
+    with another kind, or if the spec asks what the kernel would leave as it
+    is (another queue count, a macvlan's lower device) (nothing sent), or if
+    the kernel cannot change its kind's settings (a veth's peer); plus what
+    :func:`add` raises.
     """
     _add_many(h, [spec], ["spec"], True, True)
 
@@ -388,7 +416,8 @@ def add_many(
     ``check`` (the default) the first error is raised once every ack is in.
     Follow-ups (an alias, a veth peer brought up) are sent only for links
     whose create succeeded. Raises :class:`ValueError`/:class:`TypeError` for
-    a bad spec, handle or flag before anything is sent. With ``replace``,
+    a bad spec, handle or flag, or (without ``replace``) two specs making a
+    link of the same name in the same namespace, before anything is sent. With ``replace``,
     every name is looked up first (one dump): a link of another kind is
     :class:`~rawns.errors.NotSupported`, raised before anything is sent (with
     ``check=False``: that spec's entry, and the spec is skipped).
@@ -411,6 +440,8 @@ def _add_many(
         whats = [f"specs[{i}]" for i in range(len(specs))]
     for spec, what in zip(specs, whats, strict=True):
         check_spec(spec, what).check_here(h, what)
+    if not replace:
+        _refuse_repeats(specs, whats)
     results: list[KernelError | None] = [None] * len(specs)
     if replace:
         for i, err in _kind_conflicts(h, specs, whats):
@@ -475,6 +506,27 @@ def _add_many(
     return results
 
 
+def _where(ns: NetnsRef | None) -> object:
+    """A key for the namespace a link is made in (the handle's: None)."""
+    if isinstance(ns, Netns):
+        return ("netns", ns.inode())
+    return None if ns is None else ("pid", ns)
+
+
+def _refuse_repeats(specs: list[LinkSpec], whats: list[str]) -> None:
+    """Two specs making a link of the same name in the same namespace: the second
+    create would fail (EEXIST) after the first; a caller mistake, refused first."""
+    made: dict[tuple[object, str], str] = {}
+    for spec, what in zip(specs, whats, strict=True):
+        for ns, name in spec._creates():
+            by = made.setdefault((_where(ns), name), what)
+            if by != what:
+                raise ValueError(
+                    f"{what} makes a link named {name!r} where {by} makes one too: the "
+                    "second create would fail with File exists after the first"
+                )
+
+
 def _send(
     h: Handle,
     msgs: list[bytes],
@@ -518,6 +570,22 @@ def _kind_conflicts(
         existing = {lk.name: lk for lk in dump(h)}
     made: dict[str, tuple[str, str]] = {}
     out: list[tuple[int, KernelError]] = []
+
+    def index_of(ref: LinkRef) -> int | None:
+        """A reference's index for comparing with an existing link (None: unknown)."""
+        if isinstance(ref, Link):
+            return ref.index
+        if isinstance(ref, int):
+            return ref
+        if ref in existing:
+            return existing[ref].index
+        if len(specs) == 1:
+            try:
+                return _get(h, ref).index
+            except NotFound:
+                return None
+        return None
+
     for i, spec in enumerate(specs):
         if spec.name in made:
             have, by = made[spec.name]
@@ -527,11 +595,14 @@ def _kind_conflicts(
         elif spec.name in existing:
             lk = existing[spec.name]
             kind = existing_kind(lk)
-            there = (
-                None
-                if kind == spec.kind
-                else (f"a {kind} link" if kind else "a device of no kind (lo, a NIC...)")
-            )
+            if kind == spec.kind:
+                why = spec._replace_conflict(lk, index_of)
+                if why is not None:
+                    out.append((i, _not_supported(spec, f"{why}; nothing was sent")))
+                    continue
+                there = None
+            else:
+                there = f"a {kind} link" if kind else "a device of no kind (lo, a NIC...)"
         else:
             there = None
         if there is None:
@@ -540,18 +611,18 @@ def _kind_conflicts(
         out.append(
             (
                 i,
-                NotSupported(
-                    errno.EOPNOTSUPP,
-                    op="RTM_NEWLINK",
-                    target=spec.target(),
-                    extack=(
-                        f"{spec.name} exists as {there}; replace keeps a link's kind and "
-                        f"cannot make it a {spec.kind} (delete it first); nothing was sent"
-                    ),
+                _not_supported(
+                    spec,
+                    f"{spec.name} exists as {there}; replace keeps a link's kind and "
+                    f"cannot make it a {spec.kind} (delete it first); nothing was sent",
                 ),
             )
         )
     return out
+
+
+def _not_supported(spec: LinkSpec, extack: str) -> KernelError:
+    return NotSupported(errno.EOPNOTSUPP, op="RTM_NEWLINK", target=spec.target(), extack=extack)
 
 
 def _run_elsewhere(

@@ -74,6 +74,9 @@ class Veth(LinkSpec):
         own = super(Veth, self).namespaces()
         return own if self.peer_netns is None else (*own, ("peer_netns", self.peer_netns))
 
+    def _creates(self) -> tuple[tuple[NetnsRef | None, str], ...]:
+        return (*super(Veth, self)._creates(), (self.peer_netns, self.peer))
+
     def target(self) -> str:
         # The kernel's EEXIST does not say which end's name is taken
         # (veth_newlink registers the peer first, then this end).

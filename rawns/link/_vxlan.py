@@ -45,7 +45,11 @@ def _addr(value: object, what: str) -> IPAddress:
             f"not {type(value).__name__}: {_check._show(value)}"
         )
     _check.no_zone(value, what)  # fe80::1%eth0: the zone would be dropped
-    return to_address(value, what)
+    addr = to_address(value, what)
+    if addr.is_unspecified:
+        # The kernel reads 0.0.0.0 and :: as "none" and would not store it.
+        raise ValueError(f"vxlan {what} {addr} is the unspecified address (none): leave it unset")
+    return addr
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,7 +65,9 @@ class Vxlan(LinkSpec):
     ``tos`` 0..255; ``learning`` defaults to on (off with ``external``);
     ``ageing`` (seconds) and ``limit`` are u32. Addresses may be given as str
     and come back as :mod:`ipaddress` objects; an IPv6 zone id (``%eth0``) is
-    refused, as netlink has no field for it (give the lower device as ``dev``).
+    refused, as netlink has no field for it (give the lower device as ``dev``),
+    and so is ``0.0.0.0`` or ``::`` (the kernel's "none"). A ``port_range``
+    starts at 1 unless it is ``(0, 0)``.
     """
 
     kind: ClassVar[str] = "vxlan"
@@ -128,6 +134,12 @@ class Vxlan(LinkSpec):
                 raise ValueError(f"port_range {self.port_range} has low > high")
             if low == high == 0:
                 set_field(self, "port_range", None)  # "srcport 0 0": none sent, as iproute2
+            elif low == 0:
+                # The kernel takes it, and would then send from source port 0.
+                raise ValueError(
+                    f"port_range {self.port_range}: source ports start at 1 ((0, 0) leaves "
+                    "the kernel's default range)"
+                )
         if self.ttl is not None:
             _check.uint(self.ttl, 8, "ttl")
         if self.tos is not None:

@@ -77,6 +77,8 @@ def _spec(
     error messages that name a device as the caller did.
     """
     _check.handle(h)
+    if "onlink" in kw:  # defaults to False, not None: None is no value here
+        _check.boolean(kw["onlink"], "onlink")
     given = {k: v for k, v in kw.items() if v is not None and not (k == "onlink" and v is False)}
     if route is not None:
         if given:
@@ -396,7 +398,23 @@ def add_many(
             _check.same_netns(r.origin, h, "route", label(r))
             msgs.append(build(r))
             labels.append(r)
+    if not replace:
+        _refuse_repeats(msgs, labels)
     return h.rtnl.pipeline(msgs, op="RTM_NEWROUTE", targets=_Labels(labels), check=check)
+
+
+def _refuse_repeats(msgs: Sequence[bytes], labels: Sequence[Route | str]) -> None:
+    """A route given twice to add: the second add would fail (EEXIST) after the first
+    was made; a caller mistake, refused before anything is sent."""
+    first: dict[bytes, int] = {}
+    for i, m in enumerate(msgs):
+        j = first.setdefault(m, i)
+        if j != i:
+            text = _Labels(labels)
+            raise ValueError(
+                f"routes[{i}] ({text[i]}) repeats routes[{j}]: the second add would fail "
+                "with File exists after the first (use replace=True to allow it)"
+            )
 
 
 class _Template:

@@ -12,7 +12,7 @@ from .._inet import (
     family_of,
     to_address,
 )
-from .._rtnl import NLM_F, RTM, RTM_F, RTMSG
+from .._rtnl import NLM_F, RTM, RTM_F, RTMSG, RTNH_F
 from .._wire import Writer
 from ._types import (
     _NLA,
@@ -53,6 +53,7 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
     """
     if not isinstance(route, Route):
         raise TypeError(f"route must be a Route, not {type(route).__name__}: {_check._show(route)}")
+    _check_request(route, mtype)
     table = route.table
     dst = route.dst
     src = route.src
@@ -100,6 +101,37 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
         w.put(_RTA_MULTIPATH, _encode_nexthops(route.nexthops))
     w.end()
     return w.data()
+
+
+#: rtm_flags a request may carry: RTNH_F_ONLINK. The kernel sets the others
+#: itself (RTM_F_CLONED, RTM_F_OFFLOAD...), refuses DEAD and LINKDOWN, and
+#: ignores the rest, so a route asked with them would be made without.
+_REQUEST_FLAGS = int(RTNH_F.ONLINK)
+
+
+def _check_request(route: Route, mtype: int) -> None:
+    """What a Route can hold but a request cannot carry: refused, not dropped.
+
+    A :class:`Route` is also what a lookup (:func:`~rawns.route.get`) returns,
+    whose ``iif`` and (IPv4) ``src`` are the lookup's inputs; the kernel reads
+    neither when adding or deleting a route, so it would silently make or
+    match another route than the one given.
+    """
+    if route.iif is not None:
+        raise ValueError(
+            f"route iif {route.iif} is a lookup's input interface (route.get(iif=...)); "
+            "a route request has none and the kernel would ignore it"
+        )
+    if route.src is not None and route.family == AF_INET:
+        raise ValueError(
+            f"route src (from) {route.src} on an IPv4 route: the kernel has no source "
+            "prefix for IPv4 routes and would ignore it (use a rule: rule.add(src=...))"
+        )
+    if mtype == _RTM_NEWROUTE and route.flags & ~_REQUEST_FLAGS:
+        raise ValueError(
+            f"route flags {route.flags:#x}: a request may set only RTNH_F_ONLINK "
+            f"({_REQUEST_FLAGS:#x}, onlink=True); the kernel sets or ignores the others"
+        )
 
 
 def _encode_nexthops(hops: Sequence[Nexthop]) -> bytes:

@@ -18,6 +18,7 @@ from .._inet import (
 )
 from .._rtnl import RT_SCOPE, RT_TABLE, RTA, RTAX, RTMSG, RTN, RTNH_F, RTPROT
 from .._wire import NLA_TYPE_MASK, Attr
+from ..link._base import check_origin
 
 # Plain ints for the hot loop: comparing against IntEnum members costs a
 # method call each time.
@@ -83,11 +84,14 @@ class Nexthop:
         gw = None
         if gateway is not None:
             _check.no_zone(gateway, "nexthop gateway")
-            gw = to_address(gateway, "nexthop gateway")
+            gw = _specified(to_address(gateway, "nexthop gateway"), "nexthop gateway")
         _check.optional(oif, _check.ifindex, "nexthop oif")
         _check.integer(weight, "nexthop weight", 1, 256)
         _check.uint(flags, 8, "nexthop flags")  # rtnh_flags is an unsigned char
         _check.boolean(onlink, "nexthop onlink")
+        if gw is None and oif is None:
+            # The kernel refuses it only as "No such device".
+            raise ValueError("a nexthop needs a gateway, an oif, or both")
         _set = object.__setattr__
         _set(self, "gateway", gw)
         _set(self, "oif", oif)
@@ -115,8 +119,11 @@ class Route:
         >>> Route(dst="10.2.0.0/24", oif=2).scope  # no gateway: link scope, as ip
         253
 
-    Mixed families (an IPv4 destination via an IPv6 gateway) and IPv6-only
-    fields on IPv4 routes raise :class:`ValueError`.
+    Mixed families (an IPv4 destination via an IPv6 gateway), IPv6-only
+    fields on IPv4 routes (``pref``, ``src``) and the reverse (``tos``), and
+    values the kernel would store differently (``table=0``, an IPv6
+    ``metric=0``, a ``0.0.0.0`` gateway, an MTU above 65520, ``onlink``
+    without a gateway) raise :class:`ValueError`.
     """
 
     family: int
@@ -153,7 +160,8 @@ class Route:
     pref: int | None
     """RTA_PREF: IPv6 router preference (0 medium, 1 high, 3 low)."""
     attrs: tuple[Attr, ...] = field(compare=False, repr=False)
-    """Attributes not decoded above (RTA_CACHEINFO, RTA_UID, RTA_EXPIRES...), raw."""
+    """Attributes not decoded above (RTA_CACHEINFO, RTA_UID, RTA_EXPIRES...), raw;
+    reported only: requests do not send them."""
     origin: tuple[int, int] | None = field(compare=False, repr=False)
     """The namespace the route was dumped or got from (:attr:`Handle.netns_ident
     <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse a
@@ -202,10 +210,10 @@ class Route:
             d_norm = to_network(dst, "route dst", fam or None)
             fam = family_of(d_norm)
         if gateway is not None:
-            gw = to_address(gateway, "route gateway", fam or None)
+            gw = _specified(to_address(gateway, "route gateway", fam or None), "route gateway")
             fam = family_of(gw)
         if prefsrc is not None:
-            prs = to_address(prefsrc, "route prefsrc", fam or None)
+            prs = _specified(to_address(prefsrc, "route prefsrc", fam or None), "route prefsrc")
             fam = family_of(prs)
         s_norm = None
         if src is not None:
@@ -222,12 +230,29 @@ class Route:
         _check.optional(oif, _check.ifindex, "route oif")
         _check.optional(iif, _check.ifindex, "route iif")
         _check.optional(metric, _check.uint, 32, "route metric")
-        _check.optional(table, _check.uint, 32, "route table")
+        if metric == 0 and fam == AF_INET6:
+            # ip6_route_add: a metric of 0 becomes IP6_RT_PRIO_USER (1024).
+            raise ValueError(
+                "route metric 0 on an IPv6 route would be stored as 1024 (the kernel's "
+                "default); give 1024, or leave metric unset"
+            )
+        _check.optional(table, _check.integer, "route table", 1, 0xFFFFFFFF)
         _check.uint(protocol, 8, "route protocol")
         rtype = _check.uint(type, 8, "route type")
         _check.uint(tos, 8, "route tos")
+        if tos and fam == AF_INET6:
+            raise ValueError(f"route tos ({tos}) is IPv4-only; {d_norm} is IPv6")
         _check.uint(flags, 32, "route flags")
         _check.boolean(onlink, "route onlink")
+        if onlink and gw is None and not hops:
+            # The kernel refuses it only as "PERVASIVE and ONLINK can not be set".
+            raise ValueError("route onlink needs a gateway (onlink says the gateway is on dev)")
+        if s_norm is not None and fam == AF_INET:
+            # rtm_to_fib_config has no RTA_SRC: an IPv4 route would be made without it.
+            raise ValueError(
+                f"route src (from) {s_norm} on an IPv4 route: the kernel has no source "
+                "prefix for IPv4 routes and would drop it (use a rule: rule.add(src=...))"
+            )
         if pref is not None:
             _check.uint(pref, 8, "route pref")
             if pref not in _PREFS:
@@ -260,7 +285,7 @@ class Route:
         _set(self, "nexthops", hops)
         _set(self, "pref", pref)
         _set(self, "attrs", check_attrs(attrs, "route attrs"))
-        _set(self, "origin", origin)
+        _set(self, "origin", check_origin(origin, "route origin"))
 
     @property
     def mtu(self) -> int | None:
@@ -307,29 +332,57 @@ def _nexthops(value: object) -> tuple[Nexthop, ...]:
     return hops
 
 
+#: Metric values the kernel clamps instead of refusing (net/ipv4/metrics.c:
+#: ip_metrics_convert, shared by IPv6): a larger value would be stored as this.
+_METRIC_MAX = {_RTAX_MTU: 65535 - 15, int(RTAX.ADVMSS): 65535 - 40, int(RTAX.HOPLIMIT): 255}
+
+
 def _metrics(value: object, mtu: object) -> tuple[tuple[int, int | bytes], ...]:
-    """RTA_METRICS pairs, checked (u32 values, or raw bytes for RTAX_CC_ALGO), sorted like ip."""
-    mtu_v = None if mtu is None else _check.integer(mtu, "route mtu", 1, 0xFFFFFFFF)
-    if not isinstance(value, Iterable) or isinstance(value, str | bytes):
+    """RTA_METRICS pairs, checked (u32 values, or raw bytes for RTAX_CC_ALGO), sorted like ip.
+
+    Each metric once; values the kernel would clamp (an MTU above 65520...) are
+    refused, so what is stored is what was asked.
+    """
+    mtu_v = None if mtu is None else _check.integer(mtu, "route mtu", 1, _METRIC_MAX[_RTAX_MTU])
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes | bytearray):
         raise TypeError(f"route metrics must be (RTAX_*, value) pairs, not {_check._show(value)}")
     out: list[tuple[int, int | bytes]] = []
     for m in value:
         if not isinstance(m, tuple | list) or len(m) != 2:
-            raise TypeError(f"route metrics must be (RTAX_*, value) pairs, not {_check._show(m)}")
+            raise TypeError(
+                f"route metrics must be (RTAX_*, value) pairs, not {_check._show(m)} "
+                f"(in {_check._show(value)})"
+            )
         t, v = m
         t = _check.integer(t, "route metrics type (RTAX_*)", 1, _NLA_TYPE_MASK)
         if isinstance(v, bytes | bytearray):
             if len(v) > 0xFFFF - 4:
                 raise ValueError(f"route metric {t} value of {len(v)} bytes is too long")
             v = bytes(v)
+            if t == _RTAX_CC_ALGO and b"\0" in v.rstrip(b"\0"):
+                raise ValueError(
+                    f"route metric {t} (congestion control) {v!r} contains a NUL byte "
+                    "(the kernel would cut the name there)"
+                )
         else:
-            v = _check.uint(v, 32, f"route metric {t} value")
-        if t != _RTAX_MTU or mtu_v is None:
-            out.append((t, v))
+            # 0 is the kernel's "unset": such a metric would not be stored at all.
+            v = _check.integer(v, f"route metric {t} value", 1, _METRIC_MAX.get(t, 0xFFFFFFFF))
+        if any(t == seen for seen, _v in out):
+            raise ValueError(f"route metrics give metric {t} twice ({_check._show(value)})")
+        if t == _RTAX_MTU and mtu_v is not None:
+            raise ValueError(f"route mtu={mtu_v} and metrics ({t}, {v!r}) both set the MTU")
+        out.append((t, v))
     if mtu_v is not None:
         out.append((_RTAX_MTU, mtu_v))
         out.sort(key=lambda m: m[0])
     return tuple(out)
+
+
+def _specified(addr: IPAddress, what: str) -> IPAddress:
+    """Refuse 0.0.0.0 and ::: the kernel reads them as "none" and would drop the field."""
+    if addr.is_unspecified:
+        raise ValueError(f"{what} {addr} is the unspecified address (none): leave it unset")
+    return addr
 
 
 def _default_scope(family: int, rtype: int, has_gateway: bool, *, delete: bool) -> int:

@@ -95,7 +95,7 @@ def test_parse_build_round_trip(
     a = Address(
         index=index,
         address=iface,
-        scope=scope,
+        scope=scope if isinstance(iface, IPv4Interface) else None,  # IPv6: from the address
         flags=flags,
         valid_lft=None if lft is None else lft[0],
         preferred_lft=None if lft is None else lft[1],

@@ -220,7 +220,7 @@ def vxlans(draw: Any) -> Vxlan:
         kw["remote"] = "2001:db8::2" if v6 else "10.0.0.2"
     elif dst == "group" and dev is not None:
         kw["group"] = "ff05::100" if v6 else "239.1.1.1"
-    low = draw(st.integers(0, 0xFFFF))
+    low = draw(st.integers(1, 0xFFFF))  # a source port range starts at 1
     return Vxlan(
         **draw(common()),
         **kw,

@@ -105,7 +105,8 @@ def test_get_request_v6_has_no_lookup_table_flag() -> None:
     assert struct.unpack_from("=I", route.build_get("10.0.0.1", fibmatch=True), 24)[0] == 0x3000
 
 
-addresses4 = st.integers(0, 2**32 - 1).map(IPv4Address)
+# 0.0.0.0 is "no address" to the kernel: refused as a gateway or prefsrc.
+addresses4 = st.integers(1, 2**32 - 1).map(IPv4Address)
 prefixes4 = st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32)).map(
     lambda t: IPv4Network(t, strict=False)
 )
@@ -137,7 +138,7 @@ def routes(draw: st.DrawFn) -> Route:
         scope=draw(st.integers(0, 255)),
         type=draw(st.integers(0, 11)),
         tos=draw(st.integers(0, 255)),
-        mtu=draw(st.none() | st.integers(1, 2**32 - 1)),
+        mtu=draw(st.none() | st.integers(1, 65520)),  # the kernel clamps an MTU above 65520
         nexthops=hops,
     )
 

@@ -64,7 +64,7 @@ def test_fast_path_bytes_equal_the_route_path(
     v6 = ":" in str(common.get("gateway", "")) or (
         "gateway" not in common and data.draw(st.booleans())
     )
-    dsts = data.draw(st.lists(_dsts(v6), min_size=1, max_size=5))
+    dsts = data.draw(st.lists(_dsts(v6), min_size=1, max_size=5, unique=True))
     h = _Recorder()
     route.add_many(h, dsts, replace=replace, **common)
     build = build_replace if replace else build_add

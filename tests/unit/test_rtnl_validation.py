@@ -603,3 +603,132 @@ def test_a_missing_device_is_not_found_only_when_looked_up() -> None:
     with pytest.raises(KernelError) as e:
         route.add(h, dst="10.0.0.0/8", dev="v0")
     assert not isinstance(e.value, NotFound) and h.sent[0][0] == "RTM_GETLINK"
+
+
+# ---------------------------------------------------------------------------
+# red team (tests/privileged/test_rtnl_redteam.py has the kernel side): values the
+# kernel would store differently from what was asked are refused, not sent
+
+
+V4_IFACE = ipaddress.IPv4Interface("10.0.0.254/24")
+
+
+def test_an_interface_value_with_a_prefix_is_refused_where_an_address_goes() -> None:
+    # IPv4Interface is an IPv4Address subclass: its prefix used to vanish silently.
+    for call in (
+        lambda: Route(dst="10.1.0.0/16", gateway=V4_IFACE),
+        lambda: Route(dst="10.1.0.0/16", oif=2, prefsrc=V4_IFACE),
+        lambda: Nexthop(gateway=V4_IFACE),
+        lambda: Neighbour(index=2, dst=V4_IFACE),
+        lambda: Address(index=2, address="10.0.0.1/24", broadcast=V4_IFACE),
+        lambda: route.build_get(V4_IFACE),
+    ):
+        refused(call, "10.0.0.254/24 has a prefix length")
+    # a full-length one is an address; a peer given as an interface sets the prefix
+    assert Route(dst="10.1.0.0/16", gateway=ipaddress.IPv4Interface("10.0.0.254/32")).gateway
+    a = Address(index=2, address="10.9.0.1", peer=ipaddress.IPv4Interface("10.9.0.2/30"))
+    assert a.prefixlen == 30 and str(a.peer) == "10.9.0.2"
+    refused(lambda: Route(dst=ipaddress.IPv4Interface("10.1.2.3/16"), oif=2), "route dst")
+
+
+def test_unspecified_addresses_are_refused_not_dropped() -> None:
+    for call, needle in (
+        (lambda: Route(dst="10.1.0.0/16", gateway="0.0.0.0"), "route gateway 0.0.0.0"),
+        (lambda: Route(dst="fd00::/64", gateway="::"), "route gateway ::"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, prefsrc="0.0.0.0"), "route prefsrc 0.0.0.0"),
+        (lambda: Nexthop(gateway="0.0.0.0"), "nexthop gateway 0.0.0.0"),
+        (lambda: Address(index=2, address="10.0.0.1/24", broadcast="0.0.0.0"), "0.0.0.0"),
+    ):
+        refused(call, needle)
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda: Route(dst="10.1.0.0/16", oif=2, table=0), "route table"),
+        (lambda: Route(dst="fd00::/64", oif=2, metric=0), "stored as 1024"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, mtu=65521), "65521"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, metrics=[(2, 1400), (2, 1300)]), "twice"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, mtu=1400, metrics=[(2, 1300)]), "both"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, metrics=[(3, 0)]), "metric 3 value"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, metrics=[(10, 256)]), "256"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, metrics=[(16, b"cubic\0x")]), "NUL"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, onlink=True), "onlink needs a gateway"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, src="10.2.0.0/16"), "10.2.0.0/16"),
+        (lambda: Route(dst="fd00::/64", oif=2, tos=4), "IPv4-only"),
+        (lambda: Nexthop(weight=2), "a nexthop needs a gateway"),
+        (lambda: Route(dst="10.1.0.0/16", oif=2, metrics=bytearray(b"x")), "bytearray"),
+    ],
+)
+def test_route_values_the_kernel_would_store_differently_are_refused(
+    make: Callable[[], object], needle: str
+) -> None:
+    refused(make, needle, (ValueError, TypeError))
+
+
+def test_route_requests_refuse_what_only_a_lookup_or_the_kernel_sets() -> None:
+    h = Recorder()
+    looked_up = Route(dst="10.1.2.3/32", oif=2, iif=3)
+    cloned = Route(dst="10.1.2.3/32", oif=2, flags=0x200)  # RTM_F_CLONED, as get reports
+    for build in (route.build_add, route.build_replace, route.build_delete):
+        refused(lambda: build(looked_up), "iif 3")  # noqa: B023
+    refused(lambda: route.build_add(cloned), "0x200")
+    nothing_sent(h, lambda: route.add(h, looked_up), "iif")
+    nothing_sent(h, lambda: route.add_many(h, [cloned]), "flags")
+    assert route.build_delete(cloned)  # a delete carries no flag the kernel acts on
+
+
+def test_ipv6_address_scope_comes_from_the_address() -> None:
+    assert Address(index=2, address="fe80::1/64").scope == 253
+    assert Address(index=2, address="::1/128").scope == 254
+    assert Address(index=2, address="fec0::1/64").scope == 200
+    assert Address(index=2, address="2001:db8::1/64", scope="global").scope == 0
+    refused(lambda: Address(index=2, address="2001:db8::1/64", scope="link"), "'link'")
+    refused(lambda: Address(index=2, address="fe80::1/64", scope=0), "scope link")
+
+
+def test_an_ipv4_preferred_lifetime_needs_a_valid_one() -> None:
+    refused(lambda: Address(index=2, address="10.0.0.1/24", preferred_lft=100), "100")
+    assert Address(index=2, address="fd00::1/64", preferred_lft=100).preferred_lft == 100
+    assert Address(index=2, address="10.0.0.1/24", valid_lft=200, preferred_lft=100)
+
+
+def test_neighbour_values_past_what_the_kernel_keeps_are_refused() -> None:
+    refused(lambda: Neighbour(index=2, dst="10.0.0.2", state=0x100), "256")
+    refused(lambda: Neighbour(index=2, family=1, dst="10.0.0.2"), "family")
+    refused(lambda: Neighbour(index=0, dst="10.0.0.2"), "index")
+    n = Neighbour(index=2, dst="10.0.0.2", lladdr="02:00:00:00:00:02", state="permanent")
+    refused(lambda: neigh.build_add(n, flags=2**32), str(2**32))
+    refused(lambda: neigh.build_add(n, flags=0x8), "0x8")  # NLM_F_ECHO is no create flag
+    # a proxy entry of no device, as the kernel can report one, still decodes
+    raw = struct.pack("=BxxxiHBB", 2, 0, 0, 0x08, 0) + struct.pack("=HH4s", 8, 1, bytes(4))
+    assert neigh.parse_neighbour(raw).index == 0
+
+
+def test_rule_values_the_kernel_would_read_otherwise_are_refused() -> None:
+    refused(lambda: rule.build_add(Rule(priority=5, table=5, fwmark=0)), "fwmark=0")
+    refused(lambda: rule.build_delete(Rule(priority=5, fwmark=0)), "fwmask")
+    assert rule.build_add(Rule(priority=5, table=5, fwmark=0, fwmask=0xFFFFFFFF))
+    refused(lambda: Rule(table=5, uid_range=(5, 2**32 - 1)), "4294967295")
+    refused(lambda: Rule(table=5, family=128, src="fd00::/64"), "do not match family 128")
+    refused(lambda: rule.build_add(Rule(priority=5, table=5), flags=2**32), str(2**32))
+    refused(lambda: rule.build_add(Rule(priority=5, table=5), flags=-1), "-1")
+
+
+def test_rule_delete_needs_a_field() -> None:
+    h = Recorder()
+    nothing_sent(h, lambda: rule.delete(h), "no field")
+    nothing_sent(h, lambda: rule.delete(h, family="inet6"), "no field")
+    nothing_sent(h, lambda: rule.delete(h, priority=None), "no field")
+
+
+def test_an_origin_is_a_namespace_identity() -> None:
+    refused(lambda: Route(dst="10.0.0.0/8", oif=2, origin="x"), "'x'", (TypeError,))  # type: ignore[arg-type]
+    refused(
+        lambda: Address(index=2, address="10.0.0.1/24", origin=(1, 2, 3)), "(1, 2, 3)", (TypeError,)
+    )  # type: ignore[arg-type]
+    refused(lambda: Neighbour(index=2, dst="10.0.0.2", origin=(1, True)), "(1, True)", (TypeError,))  # type: ignore[arg-type]
+    refused(lambda: Rule(table=5, origin=[1, 2]), "[1, 2]", (TypeError,))  # type: ignore[arg-type]
+    h = Recorder()
+    fake = Link(index=2, name="v0", origin="here")  # type: ignore[arg-type]
+    nothing_sent(h, lambda: route.add(h, dst="10.0.0.0/8", dev=fake), "'here'")

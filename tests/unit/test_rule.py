@@ -188,7 +188,7 @@ def _rules(draw: st.DrawFn) -> Rule:
         action=action,
         goto=draw(_u(0, 2**32 - 1)) if action == FR_ACT.GOTO else None,
         tos=draw(_u(0, 255)),
-        fwmark=draw(st.one_of(_opt(), _u(0, 2**32 - 1))),
+        fwmark=draw(st.one_of(_opt(), _u(1, 2**32 - 1))),  # 0 needs a mask: see below
         fwmask=draw(st.one_of(_opt(), _u(0, 2**32 - 1))),
         iif=draw(st.one_of(_opt(), st.sampled_from(["lo", "veth-red", "eth0.100"]))),
         oif=draw(st.one_of(_opt(), st.sampled_from(["lo", "br0"]))),
