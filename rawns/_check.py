@@ -63,6 +63,7 @@ __all__ = [
     "same_netns",
     "seconds",
     "sint",
+    "span",
     "text",
     "uint",
 ]
@@ -104,6 +105,27 @@ def uint(value: object, bits: int, what: str) -> int:
 def sint(value: object, bits: int, what: str) -> int:
     """A signed field of ``bits`` bits (an s32 chain priority, say)."""
     return integer(value, what, -(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+
+
+def span(payload: object, start: object, end: object, what: str = "payload") -> tuple[int, int]:
+    """``start``/``end`` offsets into the bytes ``payload`` (``end`` None: its length).
+
+    For the public ``parse_*(payload, start, end)`` functions: offsets are a
+    caller's arguments, so a float is a TypeError and an offset outside the
+    bytes a :class:`~rawns.errors.DecodeError` (a ValueError), not a
+    ``struct.error`` from the decoder.
+    """
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise TypeError(f"{what} must be bytes, not {type(payload).__name__}: {_show(payload)}")
+    n = len(payload)
+    try:
+        lo = integer(start, "start", 0, n)
+        hi = n if end is None else integer(end, "end", lo, n)
+    except ValueError as e:  # an int, but outside the bytes: as for truncated input
+        from .errors import DecodeError
+
+        raise DecodeError(f"{what}: {e}") from None
+    return lo, hi
 
 
 def optional(value: T | None, check: Any, *args: Any) -> T | None:

@@ -347,12 +347,7 @@ def parse_address(
     :class:`~rawns.errors.DecodeError` on malformed input or a family other
     than IPv4/IPv6.
     """
-    if end is None:
-        end = len(payload)
-    elif end > len(payload):
-        raise DecodeError(f"address payload ends at {end}, past the buffer ({len(payload)})")
-    if start < 0:
-        raise DecodeError(f"address payload start {start} is before the buffer")
+    start, end = _check.span(payload, start, end)
     if end - start < IFADDRMSG.size:
         raise DecodeError(f"ifaddrmsg needs {IFADDRMSG.size} bytes, got {end - start}")
     family, plen, hflags, scope, index = IFADDRMSG.unpack_from(payload, start)

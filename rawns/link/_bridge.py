@@ -326,7 +326,7 @@ class BridgePort:
         if all(getattr(self, f) is None for f, _t, _s in _PORT_FIELDS):
             raise ValueError("BridgePort() with no setting would change nothing")
 
-    def put(self, w: Writer) -> None:
+    def _put(self, w: Writer) -> None:
         """The attributes inside IFLA_INFO_SLAVE_DATA."""
         for name, atype, size in _PORT_FIELDS:
             value = getattr(self, name)
@@ -340,8 +340,8 @@ class BridgePort:
                 w.put_u8(atype, int(value))
 
     @classmethod
-    def parse(cls, payload: bytes, start: int, end: int) -> BridgePort:
-        """The reverse of :meth:`put`."""
+    def _parse(cls, payload: bytes, start: int, end: int) -> BridgePort:
+        """The reverse of :meth:`_put` (for :func:`rawns.link.parse_set`)."""
         kw: dict[str, Any] = {}
         for t, a, _b in iter_attrs(payload, start, end):
             hit = _PORT_BY_TYPE.get(t & NLA_TYPE_MASK)

@@ -224,7 +224,7 @@ def _put_port(w: Writer, port: BridgePort) -> None:
     with w.nest_noflag(IFLA.LINKINFO):
         w.put_str(IFLA_INFO.KIND, port.slave_kind)
         with w.nest_noflag(IFLA_INFO.SLAVE_DATA):
-            port.put(w)
+            port._put(w)
 
 
 def _change(ref: LinkRef | LinkChange, kw: dict[str, Any]) -> LinkChange:
@@ -433,7 +433,7 @@ def _parse_set(msg: bytes) -> LinkChange:
         elif t == IFLA.LINKINFO:
             for it, c, d in iter_attrs(msg, a, b):
                 if it & NLA_TYPE_MASK == IFLA_INFO.SLAVE_DATA:
-                    kw["port"] = BridgePort.parse(msg, c, d)
+                    kw["port"] = BridgePort._parse(msg, c, d)
         else:
             raise DecodeError(f"IFLA attribute {t} is not a LinkChange field", offset=a)
     ref: LinkRef

@@ -60,14 +60,14 @@ class Vxlan(LinkSpec):
     unicast peer or ``group`` a multicast group (which needs ``dev``);
     ``local`` the source address; ``dev`` the lower device; ``port`` the UDP
     destination port (default 4789, the IANA port; ``None`` sends none and
-    the kernel uses 8472); ``port_range`` the source port range, a
-    ``(low, high)`` tuple of ports (``(0, 0)`` sends none); ``ttl`` and
+    the kernel uses 8472; ``0`` is refused); ``port_range`` the source port
+    range, a ``(low, high)`` tuple of ports 1..65535 (``None`` sends none: the
+    kernel's default range); ``ttl`` and
     ``tos`` 0..255; ``learning`` defaults to on (off with ``external``);
     ``ageing`` (seconds) and ``limit`` are u32. Addresses may be given as str
     and come back as :mod:`ipaddress` objects; an IPv6 zone id (``%eth0``) is
     refused, as netlink has no field for it (give the lower device as ``dev``),
-    and so is ``0.0.0.0`` or ``::`` (the kernel's "none"). A ``port_range``
-    starts at 1 unless it is ``(0, 0)``.
+    and so is ``0.0.0.0`` or ``::`` (the kernel's "none").
     """
 
     kind: ClassVar[str] = "vxlan"
@@ -122,24 +122,21 @@ class Vxlan(LinkSpec):
             raise ValueError(f"vxlan: local {self.local} and {dst} are different IP versions")
         if self.dev is not None:
             check_ref(self.dev, "dev")
-        if self.port is not None and _check.port(self.port, "port", zero=True) == 0:
-            set_field(self, "port", None)  # "dstport 0": none sent, as iproute2
+        # 0 is never a port: the kernel reads a 0 destination port as "its default"
+        # (8472) and (0, 0) as "its default source range"; None says that plainly.
+        if self.port is not None:
+            _check.port(self.port, "port (None leaves the kernel's default, 8472)")
         if self.port_range is not None:
             if not isinstance(self.port_range, tuple) or len(self.port_range) != 2:
                 raise TypeError(
                     f"port_range must be a (low, high) tuple, not {_check._show(self.port_range)}"
                 )
-            low, high = (_check.port(p, "port_range", zero=True) for p in self.port_range)
+            low, high = (
+                _check.port(p, f"port_range {self.port_range} (None: the kernel's default range)")
+                for p in self.port_range
+            )
             if low > high:
                 raise ValueError(f"port_range {self.port_range} has low > high")
-            if low == high == 0:
-                set_field(self, "port_range", None)  # "srcport 0 0": none sent, as iproute2
-            elif low == 0:
-                # The kernel takes it, and would then send from source port 0.
-                raise ValueError(
-                    f"port_range {self.port_range}: source ports start at 1 ((0, 0) leaves "
-                    "the kernel's default range)"
-                )
         if self.ttl is not None:
             _check.uint(self.ttl, 8, "ttl")
         if self.tos is not None:

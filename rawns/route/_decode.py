@@ -14,6 +14,7 @@ from itertools import islice
 from struct import Struct
 from typing import Any, cast
 
+from .. import _check
 from .._inet import (
     AF_INET,
     AF_INET6,
@@ -319,12 +320,7 @@ def parse_route(
     :class:`~rawns.errors.DecodeError` on malformed input or a family other
     than IPv4/IPv6.
     """
-    if end is None:
-        end = len(payload)
-    elif end > len(payload):
-        raise DecodeError(f"route payload ends at {end}, past the buffer ({len(payload)})")
-    if start < 0:
-        raise DecodeError(f"route payload start {start} is before the buffer")
+    start, end = _check.span(payload, start, end)
     if end - start < _RTMSG_SIZE:
         raise DecodeError(f"rtmsg needs {_RTMSG_SIZE} bytes, got {end - start}", offset=start)
     shapes = _SHAPES.get(end - start)

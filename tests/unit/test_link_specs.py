@@ -111,7 +111,7 @@ def test_bad_input_is_refused_naming_the_value(
 
 
 def test_inputs_are_normalised() -> None:
-    v = Vxlan(name="vx0", vni=1, remote="2001:DB8::2", port=0)
+    v = Vxlan(name="vx0", vni=1, remote="2001:DB8::2", port=None)
     assert v.remote == ipaddress.ip_address("2001:db8::2")
     assert v.port is None and v.learning is True
     assert Vxlan(name="vx0", external=True).learning is False

@@ -169,7 +169,7 @@ SPECS: list[tuple[str, Callable[..., object], dict[str, Any], dict[str, tuple[An
         {
             "vni": ("int", 0, (1 << 24) - 1),
             "dev": REF,
-            "port": PORT0,
+            "port": ("int", 1, 0xFFFF),
             "ttl": U8,
             "tos": U8,
             "ageing": U32,
@@ -408,8 +408,12 @@ def test_valid_names_and_macs_still_pass() -> None:
     assert Ifb(name="a", mac=b"\x02\x00\x00\x00\x00\x01").mac == "02:00:00:00:00:01"
     assert Ifb(name="a", alias="").alias == ""  # an empty alias clears it
     assert LinkChange(ref="a", alias="é" * 127).alias == "é" * 127
-    v = Vxlan(name="v", vni=1, remote=ipaddress.IPv6Address("fe80::1"), port=0, port_range=(0, 0))
+    v = Vxlan(name="v", vni=1, remote=ipaddress.IPv6Address("fe80::1"), port=None)
     assert v.remote == ipaddress.IPv6Address("fe80::1") and v.port is None and v.port_range is None
+    # 0 is not a port: the kernel would read it as "its default" (8472 / its range)
+    for bad in ({"port": 0}, {"port_range": (0, 0)}, {"port_range": (0, 80)}):
+        with pytest.raises(ValueError, match="the kernel's default"):
+            Vxlan(name="v", vni=1, **bad)
 
 
 # ---------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from typing import Any
 import pytest
 
 from rawns import Handle, compose, errors, link, monitor, neigh, netns, nft, probe, topology
-from rawns._wire import Writer
 from rawns.errors import DecodeError
 from rawns.nft import expr as nft_expr
 from rawns.nft import sets as nft_sets
@@ -155,8 +154,6 @@ BASES: dict[str, Make] = {
     "link.TunInfo": _c(link.TunInfo),
     "link.VethInfo": _c(link.VethInfo),
     "link.VxlanInfo": _c(link.VxlanInfo),
-    "link.BridgePort.put": _c(link.BridgePort(learning=True).put, Writer()),
-    "link.BridgePort.parse": _c(link.BridgePort.parse, b"", 0, 0),
     "neigh.CacheInfo": _c(neigh.CacheInfo, 1, 2, 3, 4),
     "nft.GenerationChanged": _c(nft.GenerationChanged, 1),
     "nft.Ruleset": _c(nft.Ruleset),
