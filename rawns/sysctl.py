@@ -213,10 +213,14 @@ def set(where: Handle | _netns.Netns | str | None, key: Key, value: str | int | 
     run(_kernel("sysctl write", target, netns, lambda: _write(path, raw)))
 
 
-def dump(where: Handle | _netns.Netns | str | None, prefix: Key = "net") -> dict[str, str]:
+def dump(where: Handle | _netns.Netns | str | None, prefix: Key | None = None) -> dict[str, str]:
     """Every readable sysctl below ``prefix`` inside ``where``, by dotted key.
 
     Equivalent to: ip netns exec NS sysctl net.ipv4.conf.all
+
+    ``prefix=None`` (the default) is the whole ``net.`` tree; otherwise it is a
+    key or a subtree such as ``"net.ipv4.conf.all"`` (``"net"`` alone is no key
+    and is refused, as by :func:`get`).
 
     Keys are dotted, so an interface name with a dot (``eth0.100``) is
     ambiguous here; read such keys with a component sequence. Unreadable
@@ -224,14 +228,13 @@ def dump(where: Handle | _netns.Netns | str | None, prefix: Key = "net") -> dict
     :class:`ValueError` for a bad prefix, :class:`~rawns.errors.NotFound` if
     it does not exist.
     """
-    # "net" itself is no key (nothing below it), but it is the whole tree.
-    root = PROC_SYS + "/net" if prefix == "net" else key_path(prefix)
+    root = PROC_SYS + "/net" if prefix is None else key_path(prefix)
     run, netns = _where(where)
 
     def walk() -> dict[str, str]:
         out: dict[str, str] = {}
         if not os.path.isdir(root):
-            out[_label(prefix)] = _read(root)  # a single key, or ENOENT
+            out[_label(prefix or "net")] = _read(root)  # a single key, or ENOENT
             return out
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
@@ -245,4 +248,4 @@ def dump(where: Handle | _netns.Netns | str | None, prefix: Key = "net") -> dict
                 out[rel.replace("/", ".")] = value
         return out
 
-    return run(_kernel("sysctl read", _label(prefix), netns, walk))
+    return run(_kernel("sysctl read", _label(prefix or "net"), netns, walk))
