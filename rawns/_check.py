@@ -226,7 +226,12 @@ def ifname(value: object, what: str = "name") -> str:
         raise TypeError(f"{what} must be a str, not {type(value).__name__}: {_show(value)}")
     if not value:
         raise ValueError(f"{what} (an interface name) must not be empty")
-    text(value, what, max_bytes=IFNAMSIZ - 1, forbid="/:%")
+    text(value, what, max_bytes=IFNAMSIZ - 1, forbid="/:")
+    if "%" in value:
+        raise ValueError(
+            f"{what} {_show(value)} contains '%': the kernel would expand it (eth%d -> eth0) "
+            "into a name rawns could not report; give the exact name"
+        )
     if value in (".", ".."):
         raise ValueError(f"{what} {value!r} is not allowed as an interface name")
     space = _SPACE.search(value)  # \s is str.isspace() (Py_UNICODE_ISSPACE), in C
