@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (class, base, header, how, prefix): how is "enum:FIRST" (the enum block that
 # holds FIRST) or "define:REGEX" (#define lines whose name matches REGEX).
 RTNL: list[tuple[str, str, str, str, str]] = [
-    ("NLM_F", "IntFlag", "linux/netlink.h", r"define:NLM_F_\w+", "NLM_F_"),
+    # NLM_F (linux/netlink.h) is rawns._wire.NLM_F: the netlink layer owns it.
     ("NLMSGERR_ATTR", "IntEnum", "linux/netlink.h", "enum:NLMSGERR_ATTR_UNUSED", "NLMSGERR_ATTR_"),
     ("RTM", "IntEnum", "linux/rtnetlink.h", "enum:RTM_NEWLINK", "RTM_"),
     ("RTN", "IntEnum", "linux/rtnetlink.h", "enum:RTN_UNSPEC", "RTN_"),

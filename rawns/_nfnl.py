@@ -21,6 +21,7 @@ import struct
 from ._nfnl_consts import *  # noqa: F403 - re-export the generated enums
 from ._nfnl_consts import NFNL_SUBSYS, NFPROTO, NFT_MSG
 from ._nfnl_consts import __all__ as _consts_all
+from ._wire import NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END
 
 __all__ = [
     *_consts_all,
@@ -40,10 +41,6 @@ __all__ = [
 #: struct nfgenmsg: family, version, res_id (big-endian)
 NFGENMSG = struct.Struct("!BBH")
 NFNETLINK_V0 = 0
-
-# linux/netfilter/nfnetlink.h: NLMSG_MIN_TYPE and NLMSG_MIN_TYPE + 1
-NFNL_MSG_BATCH_BEGIN = 0x10
-NFNL_MSG_BATCH_END = 0x11
 
 NFT_TYPE_BASE = int(NFNL_SUBSYS.NFTABLES) << 8
 

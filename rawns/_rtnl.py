@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import struct
 
+from . import _check
 from ._rtnl_consts import *  # noqa: F403 - re-export the generated enums
 from ._rtnl_consts import __all__ as _consts_all
+from ._wire import NLM_F  # netlink's own flags, re-exported beside the rtnetlink enums
 
 __all__ = [
     *_consts_all,
@@ -19,6 +21,7 @@ __all__ = [
     "IFINFOMSG",
     "IFNAMSIZ",
     "NDMSG",
+    "NLM_F",
     "RTGENMSG",
     "RTMSG",
     "check_ifname",
@@ -42,6 +45,4 @@ IFNAMSIZ = 16
 
 def check_ifname(name: object, what: str = "interface name") -> str:
     """Refuse a name the kernel would refuse or rewrite (:func:`rawns._check.ifname`)."""
-    from ._check import ifname
-
-    return ifname(name, what)
+    return _check.ifname(name, what)

@@ -22,7 +22,13 @@ Pure: no sockets, no syscalls. Everything here runs without root.
 
 Vocabulary (after libmnl): a :class:`Writer` with ``put_u32(type, value)``,
 ``put_strz``, ``put_be32``, ``with w.nest(type):`` ...; reading with
-:func:`iter_attrs` and an explicit ``parse_*`` per object. The raw layer is
+:func:`iter_attrs` and an explicit ``parse_*`` per object. Code that builds
+by concatenation (the nf_tables encoders) uses the same vocabulary as
+functions returning one attribute: ``nla(type, payload)``, ``nla_be32``,
+``nla_strz``, ``nla_nest`` ... Byte order is chosen at the call site, as
+with libmnl's ``mnl_attr_put_u32(nlh, type, htonl(v))``. This module also
+owns the one ``nlmsghdr`` :data:`NLMSGHDR` struct and the :class:`NLM_F`
+flags; every other module takes them from here. The raw layer is
 lossless: :class:`Attr` keeps type bits and payload verbatim, so
 ``build_attrs(parse_attrs(raw)) == raw`` for any well-formed ``raw``.
 """
@@ -33,14 +39,21 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import IntFlag
 
 from .errors import DecodeError
 
 __all__ = [
+    "BE16",
+    "BE32",
+    "BE64",
     "NLA_F_NESTED",
     "NLA_F_NET_BYTEORDER",
     "NLA_TYPE_MASK",
+    "NLMSGHDR",
     "NLMSG_HDRLEN",
+    "NLM_F",
+    "SBE32",
     "Attr",
     "Message",
     "Writer",
@@ -59,6 +72,13 @@ __all__ = [
     "build_messages",
     "iter_attrs",
     "iter_messages",
+    "nla",
+    "nla_be16",
+    "nla_be32",
+    "nla_be64",
+    "nla_nest",
+    "nla_strz",
+    "nla_u8",
     "parse_attrs",
     "parse_messages",
 ]
@@ -69,22 +89,58 @@ NLA_F_NESTED = 0x8000
 NLA_F_NET_BYTEORDER = 0x4000
 NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xFFFF
 
-# nfnetlink batch framing (linux/netfilter/nfnetlink.h)
+# nfnetlink batch framing (linux/netfilter/nfnetlink.h: NLMSG_MIN_TYPE and
+# NLMSG_MIN_TYPE + 1); rawns._nfnl re-exports them.
 NFNL_MSG_BATCH_BEGIN = 0x10
 NFNL_MSG_BATCH_END = 0x11
 NFNL_SUBSYS_NFTABLES = 10
 NFNL_BATCH_GENID = 1
 
-_HDR = struct.Struct("=IHHII")
+
+class NLM_F(IntFlag):
+    """<linux/netlink.h> NLM_F_REQUEST...: nlmsg_flags (aliases share values by design:
+    the GET flags ROOT/MATCH/ATOMIC and the NEW flags REPLACE/EXCL/CREATE/APPEND)."""
+
+    REQUEST = 1
+    MULTI = 2
+    ACK = 4
+    ECHO = 8
+    DUMP_INTR = 16
+    DUMP_FILTERED = 32
+    ROOT = 256
+    MATCH = 512
+    ATOMIC = 1024
+    DUMP = 768
+    REPLACE = 256
+    EXCL = 512
+    CREATE = 1024
+    APPEND = 2048
+    NONREC = 256
+    BULK = 512
+    CAPPED = 256
+    ACK_TLVS = 512
+
+
+#: struct nlmsghdr: len, type, flags, seq, pid (host order). The only copy.
+NLMSGHDR = struct.Struct("=IHHII")
+_HDR = NLMSGHDR
 _NLA = struct.Struct("=HH")
 _U8 = struct.Struct("=B")
 _U16 = struct.Struct("=H")
 _U32 = struct.Struct("=I")
 _S32 = struct.Struct("=i")
 _U64 = struct.Struct("=Q")
-_BE16 = struct.Struct(">H")
-_BE32 = struct.Struct(">I")
-_BE64 = struct.Struct(">Q")
+BE16 = struct.Struct(">H")
+BE32 = struct.Struct(">I")
+BE64 = struct.Struct(">Q")
+SBE32 = struct.Struct(">i")  # nf_tables priorities and verdict codes
+_PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
+# Prebuilt headers of the fixed-size attributes: nf_tables types are small
+# (every NFTA_* enum has fewer than 32 members), and one rule has dozens.
+_HDR5 = tuple(_NLA.pack(5, t) for t in range(32))
+_HDR6 = tuple(_NLA.pack(6, t) for t in range(32))
+_HDR8 = tuple(_NLA.pack(8, t) for t in range(32))
+_HDR12 = tuple(_NLA.pack(12, t) for t in range(32))
 _NFGEN_NFTABLES = bytes((0, 0)) + struct.pack(">H", NFNL_SUBSYS_NFTABLES)  # nfgenmsg
 
 
@@ -223,13 +279,13 @@ class Writer:
         self.put(atype, _U64.pack(value))
 
     def put_be16(self, atype: int, value: int) -> None:
-        self.put(atype, _BE16.pack(value))
+        self.put(atype, BE16.pack(value))
 
     def put_be32(self, atype: int, value: int) -> None:
-        self.put(atype, _BE32.pack(value))
+        self.put(atype, BE32.pack(value))
 
     def put_be64(self, atype: int, value: int) -> None:
-        self.put(atype, _BE64.pack(value))
+        self.put(atype, BE64.pack(value))
 
     def put_str(self, atype: int, value: str) -> None:
         """A string without its NUL terminator (NLA_STRING that allows it)."""
@@ -265,6 +321,49 @@ class Writer:
         _U16.pack_into(self._buf, start, n)
 
 
+# One attribute as bytes, for encoders that build by concatenation. Same layout
+# as Writer.put; an out-of-range value raises struct.error, so a caller with
+# its own message checks first (rawns.nft._codec).
+
+
+def nla(atype: int, payload: bytes) -> bytes:
+    """One attribute: header, ``payload`` verbatim, padding to 4 bytes."""
+    n = NLA_HDRLEN + len(payload)
+    if n > 0xFFFF:
+        raise ValueError(f"attribute {atype} payload of {len(payload)} bytes is too long")
+    return _NLA.pack(n, atype) + payload + _PAD[n & 3]
+
+
+def nla_nest(atype: int, payload: bytes) -> bytes:
+    """A nested attribute around an already-built run of attributes (sets NLA_F_NESTED)."""
+    return nla(atype | NLA_F_NESTED, payload)
+
+
+def nla_u8(atype: int, value: int) -> bytes:
+    hdr = _HDR5[atype] if atype < 32 else _NLA.pack(5, atype)
+    return hdr + _U8.pack(value) + b"\0\0\0"
+
+
+def nla_be16(atype: int, value: int) -> bytes:
+    hdr = _HDR6[atype] if atype < 32 else _NLA.pack(6, atype)
+    return hdr + BE16.pack(value) + b"\0\0"
+
+
+def nla_be32(atype: int, value: int) -> bytes:
+    hdr = _HDR8[atype] if atype < 32 else _NLA.pack(8, atype)
+    return hdr + BE32.pack(value)
+
+
+def nla_be64(atype: int, value: int) -> bytes:
+    hdr = _HDR12[atype] if atype < 32 else _NLA.pack(12, atype)
+    return hdr + BE64.pack(value)
+
+
+def nla_strz(atype: int, value: str) -> bytes:
+    """A NUL-terminated string (NLA_NUL_STRING, and what iproute2 and libnftnl send)."""
+    return nla(atype, value.encode() + b"\0")
+
+
 def build_attrs(attrs: list[Attr]) -> bytes:
     """Encode a run of raw attributes (each padded to 4 bytes)."""
     w = Writer()
@@ -295,8 +394,8 @@ def batch_marker(mtype: int, seq: int = 0, *, genid: int | None = None, ack: boo
     ERESTART if the ruleset changed since)."""
     body = _NFGEN_NFTABLES
     if genid is not None:
-        body += _NLA.pack(8, NFNL_BATCH_GENID) + _BE32.pack(genid)
-    flags = 1 | (4 if ack else 0)  # NLM_F_REQUEST [| NLM_F_ACK]
+        body += _NLA.pack(8, NFNL_BATCH_GENID) + BE32.pack(genid)
+    flags = NLM_F.REQUEST | (NLM_F.ACK if ack else 0)
     return _HDR.pack(NLMSG_HDRLEN + len(body), mtype, flags, seq, 0) + body
 
 
@@ -310,14 +409,14 @@ def batch(messages: list[bytes], *, seq_begin: int, seq_end: int) -> bytes:
 # Parsing
 
 
-def iter_messages(data: bytes) -> Iterator[tuple[int, int, int, int, int, int]]:
+def iter_messages(data: bytes, off: int = 0) -> Iterator[tuple[int, int, int, int, int, int]]:
     """Yield ``(type, flags, seq, pid, start, end)`` for each message in ``data``.
 
     ``data[start:end]`` is the payload after the 16-byte header. Every length
     is checked against the buffer: a truncated or overlong message raises
-    :class:`DecodeError` rather than being silently cut.
+    :class:`DecodeError` rather than being silently cut. ``off``: where the
+    first message starts (a message boundary).
     """
-    off = 0
     n = len(data)
     unpack = _HDR.unpack_from
     while off < n:
@@ -414,17 +513,17 @@ def attr_u64(data: bytes, start: int, end: int) -> int:
 
 def attr_be16(data: bytes, start: int, end: int) -> int:
     _need(data, start, end, 2, "be16")
-    return int(_BE16.unpack_from(data, start)[0])
+    return int(BE16.unpack_from(data, start)[0])
 
 
 def attr_be32(data: bytes, start: int, end: int) -> int:
     _need(data, start, end, 4, "be32")
-    return int(_BE32.unpack_from(data, start)[0])
+    return int(BE32.unpack_from(data, start)[0])
 
 
 def attr_be64(data: bytes, start: int, end: int) -> int:
     _need(data, start, end, 8, "be64")
-    return int(_BE64.unpack_from(data, start)[0])
+    return int(BE64.unpack_from(data, start)[0])
 
 
 def attr_str(data: bytes, start: int, end: int) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .. import _check
 from .._nfnl import FAMILIES, FAMILY_NAMES
+from ._udata import udata_comment
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -150,8 +151,6 @@ def comment_matches(comment_value: object, userdata_value: object, utype: int, w
             f"{what}.comment must be a str, not {type(comment_value).__name__}: "
             f"{_check._show(comment_value)}"
         )
-    from ._msg import udata_comment
-
     stored = udata_comment(raw, utype)
     if stored != comment_value:
         raise ValueError(

@@ -1,9 +1,12 @@
 """Attribute encoders and decoders shared by the nf_tables objects and expressions.
 
-Pure and allocation-light on purpose: a ruleset of a few hundred rules is a few
-thousand expressions, and each is a handful of attributes. Building them with
-``struct`` and ``bytes`` concatenation directly (rather than a :class:`Writer`
-per expression) keeps one rule's encoding in the microseconds.
+The vocabulary is :mod:`rawns._wire`'s (``nla``, ``nla_be32``, ``nla_strz``,
+``nla_nest`` ..., one attribute as bytes): :func:`attr` and :func:`nest` are
+re-exports, and the typed helpers below only add nf_tables' refusals (a value
+that does not fit, a NUL inside a name) with messages that name the attribute.
+Expressions build by ``bytes`` concatenation rather than a :class:`Writer`
+per expression: a ruleset is thousands of small expressions (see
+docs/benchmarks.md).
 
 Byte order (STYLE 4): nf_tables numbers are big-endian on the wire
 (``NLA_U32`` attributes go through ``ntohl`` in net/netfilter/nf_tables_api.c),
@@ -20,7 +23,21 @@ from dataclasses import dataclass
 
 from .. import _check
 from .._nfnl import NF_VERDICT, NFT_VERDICT, NFTA_DATA, NFTA_VERDICT
-from .._wire import NLA_F_NESTED, NLA_TYPE_MASK, attr_str, iter_attrs
+from .._wire import (
+    BE32,
+    BE64,
+    NLA_TYPE_MASK,
+    SBE32,
+    attr_str,
+    iter_attrs,
+    nla_be16,
+    nla_be32,
+    nla_be64,
+    nla_strz,
+    nla_u8,
+)
+from .._wire import nla as attr
+from .._wire import nla_nest as nest
 from ..errors import DecodeError
 
 __all__ = [
@@ -42,27 +59,6 @@ __all__ = [
     "u8",
 ]
 
-_NLA = struct.Struct("=HH")
-_BE32 = struct.Struct(">I")
-_BE64 = struct.Struct(">Q")
-_SBE32 = struct.Struct(">i")
-_PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
-_HDR8 = [_NLA.pack(8, t) for t in range(32)]
-_HDR12 = [_NLA.pack(12, t) for t in range(32)]
-
-
-def attr(atype: int, payload: bytes) -> bytes:
-    """One attribute: header, payload, padding to 4 bytes."""
-    n = 4 + len(payload)
-    if n > 0xFFFF:
-        raise ValueError(f"attribute {atype} payload of {len(payload)} bytes is too long")
-    return _NLA.pack(n, atype) + payload + _PAD[n & 3]
-
-
-def nest(atype: int, payload: bytes) -> bytes:
-    """A nested attribute with NLA_F_NESTED set, as libnftnl writes every nest."""
-    return attr(atype | NLA_F_NESTED, payload)
-
 
 def be32(atype: int, value: int) -> bytes:
     """A 32-bit big-endian attribute; negative values (priorities, verdicts) as s32.
@@ -72,27 +68,30 @@ def be32(atype: int, value: int) -> bytes:
     """
     if not -0x80000000 <= value <= 0xFFFFFFFF:
         raise ValueError(f"nf_tables attribute {atype}: {value!r} does not fit 32 bits")
-    return _HDR8[atype] + _BE32.pack(value & 0xFFFFFFFF)
+    return nla_be32(atype, value & 0xFFFFFFFF)
 
 
 def be64(atype: int, value: int) -> bytes:
     try:
-        return _HDR12[atype] + _BE64.pack(value)
+        return nla_be64(atype, value)
     except struct.error:  # a caller's value (a counter, a rate): name it
         raise ValueError(f"nf_tables attribute {atype}: {value!r} is not a u64") from None
 
 
 def be16(atype: int, value: int) -> bytes:
     try:
-        return _NLA.pack(6, atype) + value.to_bytes(2, "big") + b"\0\0"
-    except (OverflowError, AttributeError):
+        return nla_be16(atype, value)
+    except struct.error:
         raise ValueError(f"nf_tables attribute {atype}: {value!r} is not a u16") from None
 
 
 def u8(atype: int, value: int) -> bytes:
     if not 0 <= value <= 0xFF:
         raise ValueError(f"nf_tables attribute {atype}: {value!r} is not a u8")
-    return _NLA.pack(5, atype) + bytes((value,)) + b"\0\0\0"
+    try:
+        return nla_u8(atype, value)
+    except struct.error:  # in range but not an int (a float)
+        raise TypeError(f"nf_tables attribute {atype}: {value!r} is not an int") from None
 
 
 def strz(atype: int, value: str) -> bytes:
@@ -105,7 +104,7 @@ def strz(atype: int, value: str) -> bytes:
         raise TypeError(f"nf_tables attribute {atype}: expected a str, not {value!r}")
     if "\0" in value:
         raise ValueError(f"nf_tables attribute {atype}: {value!r} contains a NUL byte")
-    return attr(atype, value.encode() + b"\0")
+    return nla_strz(atype, value)
 
 
 # ---------------------------------------------------------------------------
@@ -134,19 +133,19 @@ def _size(data: bytes, a: int, b: int, n: int, what: str) -> None:
 def get_be32(data: bytes, a: int, b: int, what: str = "be32") -> int:
     if b - a != 4:
         _size(data, a, b, 4, what)
-    return _BE32.unpack_from(data, a)[0]  # type: ignore[no-any-return]  # ">I" is an int
+    return BE32.unpack_from(data, a)[0]  # type: ignore[no-any-return]  # ">I" is an int
 
 
 def get_s32(data: bytes, a: int, b: int, what: str = "be32") -> int:
     if b - a != 4:
         _size(data, a, b, 4, what)
-    return _SBE32.unpack_from(data, a)[0]  # type: ignore[no-any-return]  # ">i" is an int
+    return SBE32.unpack_from(data, a)[0]  # type: ignore[no-any-return]  # ">i" is an int
 
 
 def get_be64(data: bytes, a: int, b: int, what: str = "be64") -> int:
     if b - a != 8:
         _size(data, a, b, 8, what)
-    return _BE64.unpack_from(data, a)[0]  # type: ignore[no-any-return]  # ">Q" is an int
+    return BE64.unpack_from(data, a)[0]  # type: ignore[no-any-return]  # ">Q" is an int
 
 
 def get_str(data: bytes, a: int, b: int) -> str:

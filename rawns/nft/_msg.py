@@ -6,21 +6,21 @@ so that their output is byte-identical to what ``nft`` sends (nft asks for no
 per-message acks); :mod:`rawns.nft.transaction` sets NLM_F_ACK.
 
 Userdata (``NFTA_*_USERDATA``) is opaque to the kernel; nft stores comments
-and a few hints in it as libnftnl TLVs: ``u8 type, u8 len, value``.
+and a few hints in it as libnftnl TLVs (:mod:`rawns.nft._udata`, re-exported
+here): ``u8 type, u8 len, value``.
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import _check
 from .._nfnl import FAMILY_NAMES, NFGENMSG, NFT_TYPE_BASE, family_name, family_number, msg_name
-from .._rtnl_consts import NLM_F
-from .._wire import NLMSG_HDRLEN
+from .._wire import NLM_F, NLMSG_HDRLEN, NLMSGHDR
 from ..errors import DecodeError
 from . import _args
+from ._udata import udata_comment, udata_get, udata_tlv, udata_tlvs
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -53,7 +53,6 @@ F_APPEND = int(NLM_F.APPEND)
 F_REPLACE = int(NLM_F.REPLACE)
 F_DUMP = int(NLM_F.DUMP)
 
-_HDR = struct.Struct("=IHHII")
 _NFGEN_LEN = NFGENMSG.size
 
 T = TypeVar("T")
@@ -69,7 +68,7 @@ def message(
         _check.boolean(ack, "ack")
     f = F_REQUEST | flags | (F_ACK if ack else 0)
     n = NLMSG_HDRLEN + _NFGEN_LEN + len(body)
-    return _HDR.pack(n, NFT_TYPE_BASE | msg, f, seq, 0) + NFGENMSG.pack(family, 0, 0) + body
+    return NLMSGHDR.pack(n, NFT_TYPE_BASE | msg, f, seq, 0) + NFGENMSG.pack(family, 0, 0) + body
 
 
 def parse_header(payload: bytes) -> tuple[str, int]:
@@ -109,49 +108,7 @@ def get(h: Handle, msg: int, family: str | int, body: bytes, target: str) -> byt
 
 
 # ---------------------------------------------------------------------------
-# libnftnl userdata TLVs
-
-
-def udata_tlv(utype: int, value: bytes) -> bytes:
-    if len(value) > 255:
-        raise ValueError(f"userdata value of {len(value)} bytes is too long (max 255)")
-    return bytes((utype, len(value))) + value
-
-
-def udata_tlvs(data: bytes) -> list[tuple[int, bytes]]:
-    """Split userdata into ``(type, value)``; malformed data raises DecodeError."""
-    out: list[tuple[int, bytes]] = []
-    i = 0
-    while i < len(data):
-        if i + 2 > len(data):
-            raise DecodeError("truncated userdata TLV", offset=i)
-        t, n = data[i], data[i + 1]
-        if i + 2 + n > len(data):
-            raise DecodeError("userdata TLV runs past the end", offset=i)
-        out.append((t, data[i + 2 : i + 2 + n]))
-        i += 2 + n
-    return out
-
-
-def udata_get(data: bytes | None, utype: int) -> bytes | None:
-    """The value of the first TLV of ``utype``, or None (also for malformed userdata)."""
-    if not data:
-        return None
-    try:
-        for t, v in udata_tlvs(data):
-            if t == utype:
-                return v
-    except DecodeError:
-        return None
-    return None
-
-
-def udata_comment(data: bytes | None, utype: int = 0) -> str | None:
-    """A comment TLV (NUL-terminated string) decoded, or None."""
-    v = udata_get(data, utype)
-    if v is None:
-        return None
-    return v.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+# userdata: the TLVs are rawns.nft._udata's; a comment is checked here first
 
 
 def comment_tlv(comment: str, utype: int = 0, what: str = "comment") -> bytes:

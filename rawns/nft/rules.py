@@ -9,7 +9,7 @@ in the rule's userdata. Equivalent nft commands: ``nft add rule ...``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from .._wire import Attr
 from ..errors import DecodeError
 from . import _args
 from ._codec import attr, attrs_of, be64, get_be64, get_str, nest, strz
+from ._exprtext import render_exprs
 from ._msg import F_APPEND, F_CREATE, F_REPLACE, comment_tlv, message, parse_header, udata_comment
 from ._msg import dump as _dump
 from .chains import Chain
@@ -104,9 +105,28 @@ class Rule:
         return "\n".join([head, *(f"  {e.debug()}" for e in self.exprs)])
 
     def __str__(self) -> str:
-        from .render import render_rule
-
         return render_rule(self)
+
+
+# text (rawns.nft.render gathers these with the chain, set and ruleset layouts)
+
+
+def render_rule_body(rule: Rule, inline: Mapping[str, str] | None = None) -> str:
+    """The rule's statements and comment, as after ``nft add rule FAMILY TABLE CHAIN``."""
+    _args.expect(rule, Rule, "rule")
+    text = render_exprs(rule.exprs, rule.family, inline)
+    if rule.comment is not None:
+        text += f' comment "{rule.comment}"'
+    return text
+
+
+def render_rule(rule: Rule) -> str:
+    """``add rule FAMILY TABLE CHAIN ...`` (a line ``nft -f`` accepts for nft's patterns)."""
+    _args.expect(rule, Rule, "rule")
+    return f"add rule {rule.family} {rule.table} {rule.chain} {render_rule_body(rule)}"
+
+
+# Named priorities that nft only uses on some hooks (src/rule.c: std_prio_family_hook_compat).
 
 
 def _userdata(rule: Rule) -> bytes:

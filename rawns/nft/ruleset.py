@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .. import _check
-from .._nfnl import NFT_MSG, NFTA_GEN
+from .._nfnl import NFT_MSG, NFT_SET, NFTA_GEN
 from ..errors import DecodeError
 from . import _args
 from . import chains as _chains
@@ -19,6 +19,7 @@ from . import rules as _rules
 from . import sets as _sets
 from . import tables as _tables
 from ._codec import attrs_of, get_be32
+from ._listing import elements_text, render_chain, render_set
 from ._msg import get as _get
 from .chains import Chain
 from .rules import Rule
@@ -64,8 +65,6 @@ class Ruleset:
         _check.optional(self.generation, _check.uint, 32, "Ruleset.generation")
 
     def __str__(self) -> str:
-        from .render import render_ruleset
-
         return render_ruleset(self)
 
     def table(self, family: str, name: str) -> Table:
@@ -143,3 +142,33 @@ def dump_ruleset(h: Handle, *, family: str | None = None) -> Ruleset:
         elements=elements,
         generation=gen,
     )
+
+
+def render_ruleset(rs: Ruleset) -> str:
+    """A :class:`~rawns.nft.Ruleset` in nft's ``list ruleset`` layout."""
+    rs = _args.expect(rs, Ruleset, "rs")
+    out: list[str] = []
+    for t in rs.tables:
+        out.append(f"table {t.family} {t.name} {{")
+        flags = [n for bit, n in ((1, "dormant"), (2, "owner")) if t.flags & bit]
+        if flags:
+            out.append(f"\tflags {','.join(flags)}")
+        if t.comment is not None:
+            out.append(f'\tcomment "{t.comment}"')
+        body: list[str] = []
+        inline: dict[str, str] = {}
+        for s in rs.sets:
+            if (s.family, s.table) != (t.family, t.name):
+                continue
+            elems = rs.elements.get((s.family, s.table, s.name), ())
+            if s.flags & NFT_SET.ANONYMOUS:
+                inline[s.name] = "{ " + elements_text(s, elems) + " }"
+            else:
+                body.append(render_set(s, elems))
+        for c in rs.chains:
+            if (c.family, c.table) == (t.family, t.name):
+                body.append(render_chain(c, rs.rules_of(c), inline=inline))
+        if body:
+            out.append("\n\n".join(body))
+        out.append("}")
+    return "\n".join(out)

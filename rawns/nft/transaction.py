@@ -28,68 +28,34 @@ ruleset in between, the kernel refuses the whole batch with ERESTART and
 from __future__ import annotations
 
 import dataclasses
-import errno
-import struct
 from collections.abc import Iterable, Mapping, Sequence
-from enum import IntEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import _check
-from .._conversation import Error
-from .._nfnl import (
-    NFNL_MSG_BATCH_BEGIN,
-    NFNL_MSG_BATCH_END,
-    NFT_MSG,
-    NFT_SET,
-    NFT_SET_ELEM,
-    NFTA_CHAIN,
-    NFTA_RULE,
-    NFTA_SET,
-    NFTA_SET_ELEM_LIST,
-    NFTA_TABLE,
-    msg_name,
-)
-from .._wire import NLA_F_NESTED, NLA_TYPE_MASK, NLMSG_HDRLEN, batch_marker, iter_attrs
-from ..errors import DecodeError, KernelError, kernel_error
+from .._nfnl import NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFT_SET, NFT_SET_ELEM
+from .._wire import batch_marker
 from . import _args
 from . import chains as _chains
 from . import rules as _rules
 from . import sets as _sets
 from . import tables as _tables
-from ._msg import F_ACK
+from ._batch import GenerationChanged, Obj, refusal, stamp, with_ack
+from ._batch import attribute_at as attribute_at  # public path since issue 4
+from ._batch import describe as describe
 from .chains import Chain
 from .expr import Expr, Lookup, check_exprs
 from .rules import Rule
+from .ruleset import Ruleset, generation
 from .sets import Element, Set
 from .tables import Table
 
 if TYPE_CHECKING:
     from ..handle import Handle
-    from .ruleset import Ruleset
 
 __all__ = ["GenerationChanged", "Transaction", "transaction"]
 
-_HDR = struct.Struct("=IHHII")
 T = TypeVar("T")
-
-Obj = Table | Chain | Rule | Set | tuple[Set, tuple[Element, ...]] | str
-
-
-class GenerationChanged(KernelError):
-    """The ruleset changed after the transaction read its generation (ERESTART).
-
-    Nothing was applied; dump again, rebuild and retry.
-    """
-
-
-def _with_ack(msg: bytes) -> bytes:
-    flags = struct.unpack_from("=H", msg, 6)[0] | F_ACK
-    return msg[:6] + struct.pack("=H", flags) + msg[8:]
-
-
-def _stamp(msg: bytes, seq: int) -> bytes:
-    return msg[:8] + struct.pack("=I", seq) + msg[12:]
 
 
 class Transaction:
@@ -129,8 +95,6 @@ class Transaction:
         if check_generation is True:
             if handle is None:
                 raise ValueError("check_generation=True needs a handle to read the generation")
-            from .ruleset import generation
-
             self.generation = generation(handle)
         elif check_generation is not False:
             self.generation = check_generation
@@ -535,8 +499,6 @@ class Transaction:
         byte for byte. Equivalent to: nft list ruleset > FILE; nft -f FILE.
         The ruleset may come from another namespace: this copies it.
         """
-        from .ruleset import Ruleset
-
         _args.expect(rs, Ruleset, "rs")
         end = NFT_SET_ELEM.INTERVAL_END
 
@@ -585,10 +547,10 @@ class Transaction:
         if not ack or not n:
             acked = [False] * n
         elif self.ack_every:
-            objs = [_with_ack(m) for m in objs]
+            objs = [with_ack(m) for m in objs]
             acked = [True] * n
         else:
-            objs = [*objs[:-1], _with_ack(objs[-1])]
+            objs = [*objs[:-1], with_ack(objs[-1])]
             acked = [False] * (n - 1) + [True]
         begin = batch_marker(NFNL_MSG_BATCH_BEGIN, genid=self.generation)
         end = batch_marker(NFNL_MSG_BATCH_END)
@@ -605,7 +567,7 @@ class Transaction:
         if first_seq + len(self._msgs) + 1 > 0xFFFFFFFF:
             raise ValueError(f"first_seq {first_seq}: the batch's sequence numbers pass 2**32 - 1")
         msgs, _ = self._framed(ack)
-        return b"".join(_stamp(m, first_seq + i) for i, m in enumerate(msgs))
+        return b"".join(stamp(m, first_seq + i) for i, m in enumerate(msgs))
 
     def commit(self, h: Handle | None = None) -> None:
         """Send the batch and check the kernel's answer.
@@ -651,142 +613,14 @@ class Transaction:
         channel = hh.nfnl
         results = channel.batch(msgs, acked=acked, op="nf_tables batch")
         # Errors name the namespace when it is not the caller's (as the channel's own do).
-        self._check(msgs, results, acked, getattr(channel, "netns_label", None))
-
-    def _check(
-        self,
-        msgs: list[bytes],
-        results: Sequence[object],
-        acked: Sequence[bool],
-        netns: str | None = None,
-    ) -> None:
-        errors = [(i, r) for i, r in enumerate(results) if isinstance(r, Error)]
-        if not errors:
-            missing = [i for i, r in enumerate(results) if acked[i] and r is None]
-            if missing:
-                raise kernel_error(
-                    errno.EPROTO,
-                    op="nf_tables batch",
-                    target=f"no acknowledgement for {len(missing)} of {sum(acked)} messages",
-                    netns=netns,
-                )
-            return
-        i, ev = errors[0]
-        assert isinstance(ev, Error)
-        mtype = struct.unpack_from("=H", msgs[i], 4)[0]
-        if 0 < i < len(msgs) - 1:
-            self.failed_index = i - 1
-            self.failed = self._objs[i - 1]
-            target = f"#{i} {describe(self._objs[i - 1])}"
-        else:
-            target = "batch begin" if i == 0 else "batch end"
-        if ev.errno == errno.ERESTART and self.generation is not None:
-            err: KernelError = GenerationChanged(
-                ev.errno,
-                op=msg_name(mtype),
-                target=f"{target}: the ruleset changed since generation {self.generation}",
-                extack=ev.extack,
-                seq=ev.seq,
-                offset=ev.offset,
-                netns=netns,
-            )
-        else:
-            err = kernel_error(
-                ev.errno,
-                op=msg_name(mtype),
-                target=target,
-                extack=ev.extack,
-                seq=ev.seq,
-                offset=ev.offset,
-                netns=netns,
-            )
-        if ev.offset is not None:
-            where = attribute_at(msgs[i], ev.offset)
-            if where:
-                err.add_note(f"the kernel points at {where}")
-        for j, other in errors[1:4]:
-            assert isinstance(other, Error)
-            what = describe(self._objs[j - 1]) if 0 < j < len(msgs) - 1 else "batch"
-            err.add_note(f"also refused: #{j} {what}: errno {other.errno} {other.extack or ''}")
-        raise err
-
-
-_TOP: dict[int, type[IntEnum]] = {
-    NFT_MSG.NEWTABLE: NFTA_TABLE,
-    NFT_MSG.DELTABLE: NFTA_TABLE,
-    NFT_MSG.NEWCHAIN: NFTA_CHAIN,
-    NFT_MSG.DELCHAIN: NFTA_CHAIN,
-    NFT_MSG.NEWRULE: NFTA_RULE,
-    NFT_MSG.DELRULE: NFTA_RULE,
-    NFT_MSG.NEWSET: NFTA_SET,
-    NFT_MSG.DELSET: NFTA_SET,
-    NFT_MSG.NEWSETELEM: NFTA_SET_ELEM_LIST,
-    NFT_MSG.DELSETELEM: NFTA_SET_ELEM_LIST,
-}
-
-
-def attribute_at(msg: bytes, offset: int) -> str:
-    """Name the attribute at byte ``offset`` of ``msg`` (NLMSGERR_ATTR_OFFS), as a path.
-
-    ``NFTA_RULE_EXPRESSIONS > #1 immediate > attribute 2 > ...``: top-level
-    attributes by their kernel names, expressions by position and name.
-    """
-    mtype = struct.unpack_from("=H", msg, 4)[0] & 0xFF
-    names = _TOP.get(mtype)
-    path: list[str] = []
-    start, end = NLMSG_HDRLEN + 4, len(msg)
-    depth = 0
-    try:
-        while start < end:
-            for n, (t, a, b) in enumerate(iter_attrs(msg, start, end), 1):
-                if not a - 4 <= offset < b:
-                    continue
-                kind = t & NLA_TYPE_MASK
-                if depth == 0 and names is not None:
-                    try:
-                        path.append(f"{names.__name__}_{names(kind).name}")
-                    except ValueError:
-                        path.append(f"attribute {kind}")
-                elif path and path[-1] == "NFTA_RULE_EXPRESSIONS" and depth == 1:
-                    name = _expr_name(msg[a:b])
-                    path.append(f"expression #{n} ({name})")
-                else:
-                    path.append(f"attribute {kind}")
-                if offset == a - 4 or (not t & NLA_F_NESTED and depth > 0):
-                    return " > ".join(path)
-                start, end, depth = a, b, depth + 1
-                break
-            else:
-                break
-    except DecodeError:
-        pass
-    return " > ".join(path)
-
-
-def _expr_name(elem: bytes) -> str:
-    for t, a, b in iter_attrs(elem):
-        if t & NLA_TYPE_MASK == 1:  # NFTA_EXPR_NAME
-            return elem[a:b].split(b"\0", 1)[0].decode("ascii", "replace")
-    return "?"
-
-
-def describe(obj: Obj) -> str:
-    """A short human name for a queued object (used in error messages)."""
-    if isinstance(obj, str):
-        return obj
-    if isinstance(obj, tuple):
-        s, elems = obj
-        return f"{len(elems)} elements of {s}"
-    if isinstance(obj, Rule):
-        if not obj.exprs:
-            return f"rule {obj.family} {obj.table} {obj.chain} handle {obj.handle}"
-        from .render import render_rule_body
-
-        text = render_rule_body(obj)
-        if len(text) > 120:
-            text = text[:117] + "..."
-        return f"rule {obj.family} {obj.table} {obj.chain}: {text}"
-    return str(obj)
+        netns = getattr(channel, "netns_label", None)
+        found = refusal(msgs, results, acked, self._objs, self.generation, netns)
+        if found is not None:
+            index, err = found
+            if index is not None:
+                self.failed_index = index
+                self.failed = self._objs[index]
+            raise err
 
 
 def transaction(

@@ -530,3 +530,50 @@ def test_put_attr_copies_raw_attribute() -> None:
 def test_header_length_constant() -> None:
     assert NLMSG_HDRLEN == 16
     assert NLA_TYPE_MASK == 0x3FFF
+
+
+# ---------------------------------------------------------------------------
+# One vocabulary: the bytes-returning nla_* and Writer.put_* write the same
+# attribute, and rawns.nft._codec builds with them (re-exports, thin wrappers).
+
+
+@given(st.integers(0, 0x3FFF), st.binary(max_size=300))
+def test_nla_is_writer_put(atype: int, payload: bytes) -> None:
+    w = Writer()
+    w.put(atype, payload)
+    assert _wire.nla(atype, payload) == w.data()
+    w = Writer()
+    with w.nest(atype):
+        w.put_bytes_raw(_wire.nla(1, payload))
+    assert _wire.nla_nest(atype, _wire.nla(1, payload)) == w.data()
+
+
+@pytest.mark.parametrize("atype", [0, 1, 31, 32, 0x3FFF])
+@given(
+    value=st.integers(0, 2**64 - 1),
+    text=st.text(alphabet=st.characters(min_codepoint=1, blacklist_categories=("Cs",))),
+)
+def test_nla_typed_helpers_are_writer_put(atype: int, value: int, text: str) -> None:
+    cases = [
+        (_wire.nla_u8, Writer.put_u8, value & 0xFF),
+        (_wire.nla_be16, Writer.put_be16, value & 0xFFFF),
+        (_wire.nla_be32, Writer.put_be32, value & 0xFFFFFFFF),
+        (_wire.nla_be64, Writer.put_be64, value),
+    ]
+    for nla, put, v in cases:
+        w = Writer()
+        put(w, atype, v)
+        assert nla(atype, v) == w.data(), nla.__name__
+    w = Writer()
+    w.put_strz(atype, text)
+    assert _wire.nla_strz(atype, text) == w.data()
+
+
+def test_one_header_struct_and_one_nlm_f() -> None:
+    from rawns import _conversation, _rtnl
+    from rawns.nft import _codec, _msg
+
+    assert _conversation._HDR is _wire.NLMSGHDR
+    assert _rtnl.NLM_F is _wire.NLM_F
+    assert _msg.F_ACK == _wire.NLM_F.ACK and _msg.F_DUMP == _wire.NLM_F.DUMP
+    assert _codec.attr is _wire.nla and _codec.nest is _wire.nla_nest
