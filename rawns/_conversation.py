@@ -29,7 +29,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
-from ._wire import NLMSG_HDRLEN, align, attr_str, attr_u32, iter_attrs, iter_messages
+from ._wire import (
+    NLM_F,
+    NLMSG_HDRLEN,
+    NLMSGHDR,
+    align,
+    attr_str,
+    attr_u32,
+    iter_attrs,
+    iter_messages,
+)
 from .errors import DecodeError
 
 T = TypeVar("T")
@@ -42,10 +51,10 @@ NLMSG_DONE = 3
 NLMSG_OVERRUN = 4
 NLMSG_MIN_TYPE = 0x10  # below this, control messages (linux/netlink.h)
 
-NLM_F_MULTI = 0x2
-NLM_F_DUMP_INTR = 0x10
-NLM_F_CAPPED = 0x100
-NLM_F_ACK_TLVS = 0x200
+NLM_F_MULTI = int(NLM_F.MULTI)
+NLM_F_DUMP_INTR = int(NLM_F.DUMP_INTR)
+NLM_F_CAPPED = int(NLM_F.CAPPED)
+NLM_F_ACK_TLVS = int(NLM_F.ACK_TLVS)
 
 NLMSGERR_ATTR_MSG = 1
 NLMSGERR_ATTR_OFFS = 2
@@ -56,7 +65,7 @@ NLMSGERR_ATTR_MISS_TYPE = 5
 MAX_ERRNO = 4095
 
 _S32 = struct.Struct("=i")
-_HDR = struct.Struct("=IHHII")
+_HDR = NLMSGHDR
 
 
 class Reply(NamedTuple):
@@ -181,46 +190,28 @@ class Conversation:
         port = self.port
         append = out.append
         p = self._pending.get(seq)
-        # iter_messages, inlined: at ~100,000 messages a dump, the generator's
-        # resume and tuple per message cost as much as a small decode. The
-        # checks are the same (and raise the same DecodeError).
         off = 0
-        n = len(datagram)
-        unpack = _HDR.unpack_from
-        while off < n:
-            if n - off < NLMSG_HDRLEN:
-                raise DecodeError(f"truncated nlmsghdr: {n - off} bytes left", offset=off)
-            mlen, mtype, flags, mseq, pid = unpack(datagram, off)
-            if mlen < NLMSG_HDRLEN:
-                raise DecodeError(f"nlmsg_len {mlen} shorter than the header", offset=off)
-            end = off + mlen
-            if end > n:
-                raise DecodeError(
-                    f"nlmsg_len {mlen} runs past the end of the buffer ({n - off} bytes)",
-                    offset=off,
-                )
-            start = off + NLMSG_HDRLEN
-            if (
-                mseq == seq
-                and mtype >= NLMSG_MIN_TYPE
-                and p is not None
-                and (not port or not pid or pid == port)
-            ):
-                if flags & NLM_F_DUMP_INTR:
-                    p.interrupted = True
-                elif parse_run is not None:
-                    taken = parse_run(datagram, off, out)
-                    if taken > off:
-                        off = taken
-                        continue
-                off = (end + 3) & ~3
-                obj = parse_at(datagram, start, end)
-                if obj is not None:
-                    append(obj)
+        while True:
+            for mtype, flags, mseq, pid, start, end in iter_messages(datagram, off):
+                if (
+                    mseq == seq
+                    and mtype >= NLMSG_MIN_TYPE
+                    and p is not None
+                    and (not port or not pid or pid == port)
+                ):
+                    if flags & NLM_F_DUMP_INTR:
+                        p.interrupted = True
+                    elif parse_run is not None:
+                        off = parse_run(datagram, start - NLMSG_HDRLEN, out)
+                        if off > start:
+                            break  # a run was decoded: walk on from its end
+                    obj = parse_at(datagram, start, end)
+                    if obj is not None:
+                        append(obj)
+                else:
+                    self._handle(datagram, mtype, flags, mseq, pid, start, end, events)
             else:
-                off = (end + 3) & ~3
-                self._handle(datagram, mtype, flags, mseq, pid, start, end, events)
-        return events
+                return events
 
     def _handle(
         self,

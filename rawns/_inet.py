@@ -84,7 +84,7 @@ def _want(family: int | None, value: IPAddress | IPNetwork | IPInterface, what: 
 
 
 def _pton(text: str) -> bytes | None:
-    """Packed form of a plain address string, via the C parser (20x faster), or None.
+    """Packed form of a plain address string, via the C parser, or None.
 
     inet_pton is at least as strict as ipaddress for these forms (no leading
     zeros, no scope ids); anything it refuses goes through ipaddress, which

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from ._conversation import Ack, Conversation, Done, Error, Overrun, Reply
+from ._wire import NLM_F
 from .errors import DecodeError, DumpInterrupted, KernelError, kernel_error
 
 __all__ = [
@@ -61,12 +62,11 @@ SNDBUF = 32 << 20
 RECV_SIZE = 1 << 20  # a dump datagram is at most ~32 KiB; one message may be larger
 PIPELINE_WINDOW = 2048  # requests per send (only the last asks for an ACK)
 PIPELINE_BYTES = 256 << 10  # and at most this many bytes per send
-NLM_F_ACK = 0x4
 BATCH_WAIT = 5.0  # seconds Channel.batch waits for acks that were not queued by send()
 
 _SEQ = struct.Struct("=I")
 _FLAGS = struct.Struct("=H")
-_HDR = struct.Struct("=IHHII")
+_F_ACK = int(NLM_F.ACK)
 
 T = TypeVar("T")
 
@@ -266,10 +266,12 @@ class Channel:
         walked), the whole dump is retried, up to :data:`DUMP_RETRIES` times;
         then :class:`DumpInterrupted` is raised carrying the last partial result.
 
-        The cyclic garbage collector is paused while a dump is decoded (and
-        restored after): decoding allocates many small acyclic objects, and
-        left on, the collector rescans the growing result again and again
-        (it doubled the time of a 100k-route dump).
+        The cyclic garbage collector is paused while the dump is decoded,
+        and only when this is the process's only thread: decoding allocates
+        a few objects per item, and the collector would rescan the growing
+        result again and again (docs/benchmarks.md, W4). The switch is
+        process-wide, so with another thread alive (which could see it, or
+        flip it meanwhile) it is left alone. It is restored before returning.
         """
         if parse_at is None:
             if parse is None:
@@ -281,15 +283,16 @@ class Channel:
 
         attempts = (DUMP_RETRIES if retries is None else retries) + 1
         out: list[T] = []
-        gc_was_on = gc.isenabled()
-        gc.disable()
+        pause_gc = threading.active_count() == 1 and gc.isenabled()
+        if pause_gc:
+            gc.disable()
         try:
             for _ in range(attempts):
                 out, interrupted = self._dump_once(msg, parse_at, parse_run, op, target)
                 if not interrupted:
                     return out
         finally:
-            if gc_was_on:
+            if pause_gc:
                 gc.enable()
         raise DumpInterrupted(op, attempts, out)
 
@@ -373,7 +376,7 @@ class Channel:
                     _SEQ.pack_into(buf, off + 8, seq)
                     if i != hi - 1:
                         (flags,) = _FLAGS.unpack_from(buf, off + 6)
-                        _FLAGS.pack_into(buf, off + 6, flags & ~NLM_F_ACK)
+                        _FLAGS.pack_into(buf, off + 6, flags & ~_F_ACK)
                     conv.expect(seq)
                     seqs[seq] = i
                     off += len(msgs[i])

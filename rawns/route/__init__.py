@@ -6,11 +6,11 @@ defaults ``ip route add`` uses (table main, protocol boot, type unicast, and
 scope link for a route without a gateway). Each verb has a pure twin
 (:func:`build_add`, :func:`build_delete`, ...) that returns the request bytes.
 
-Decoding is the hot path of big dumps (100,000 routes should take well under
-half a second), so :func:`parse_route` makes one pass over the attributes with
-module-level int constants and ``unpack_from`` at offsets, shares gateway and
-source address objects through a cache, and fills the frozen result without
-going through its validating constructor.
+Rooms: values in ``_types.py``, requests in ``_encode.py``, the plain decoder
+(:func:`parse_route`) in ``_decode.py``, verbs here. :func:`dump` decodes with
+``_runs.py`` instead, the speed machinery for big tables (runs of alike IPv4
+routes, and a faster twin of parse_route for the rest), which gives the same
+routes as the plain decoder (see docs/benchmarks.md, W4).
 """
 
 from __future__ import annotations
@@ -22,15 +22,16 @@ from typing import TYPE_CHECKING, Any, cast, overload
 
 from .. import _check
 from .._check import _show
-from .._inet import IPAddress, IPNetwork
-from .._rtnl import RT_SCOPE, RTA, RTM, RTMSG
+from .._inet import AF_INET6, IPAddress, IPNetwork
+from .._rtnl import RT_SCOPE, RT_TABLE, RTA, RTM, RTMSG
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError, KernelError, NotFound
 from ..link import Link, LinkRef, resolve_index
-from ..link._base import check_here
-from ._decode import _SHAPES, _parse_route_general, _parse_shaped, parse_route, parse_run
+from ..link._types import check_here
+from . import _runs
+from ._decode import parse_route
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace, check_get
-from ._types import _RT_TABLE_MAIN, Nexthop, Route, label
+from ._types import Nexthop, Route, label
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -53,9 +54,8 @@ __all__ = [
     "replace",
 ]
 
-_RTM_NEWROUTE = int(RTM.NEWROUTE)
-_RTA_DST = int(RTA.DST)
 AF_INET = socket.AF_INET
+_UNICAST_FAMILIES = (int(AF_INET), AF_INET6)
 
 
 def _resolve(h: Handle, ref: LinkRef | None, what: str, names: dict[int, str]) -> int | None:
@@ -212,7 +212,7 @@ def dump(
     h: Handle,
     *,
     family: int = 0,
-    table: int | None = _RT_TABLE_MAIN,
+    table: int | None = int(RT_TABLE.MAIN),
     dev: LinkRef | None = None,
     protocol: int | None = None,
     type: int | None = None,
@@ -238,14 +238,12 @@ def dump(
     oif = _resolve(h, dev, "dev", {})
     msg = build_dump(family=family, table=table, oif=oif, protocol=protocol, type=type)
     origin = h.netns_ident
-
-    def run(data: bytes, off: int, out: list[Route]) -> int:
-        return parse_run(data, off, out, origin)
-
+    if _runs.ENABLED:
+        parse_at, runs = _dumped_parser(origin, _runs.parse_message), _runs.RouteRuns(origin)
+    else:
+        parse_at, runs = _dumped_parser(origin), None
     try:
-        return h.rtnl.dump(
-            msg, op="RTM_GETROUTE", target="dump", parse_at=_dumped_parser(origin), parse_run=run
-        )
+        return h.rtnl.dump(msg, op="RTM_GETROUTE", target="dump", parse_at=parse_at, parse_run=runs)
     except NotFound as e:
         if table and e.extack and "table does not exist" in e.extack:
             return []
@@ -254,30 +252,20 @@ def dump(
 
 def _dumped_parser(
     origin: tuple[int, int] | None,
+    decode: Callable[[bytes, int, int, tuple[int, int] | None], Route] = parse_route,
 ) -> Callable[[bytes, int, int], Route | None]:
     """The per-message decoder of a dump whose routes remember ``origin`` (Route.origin).
 
-    One function per dump, with the origin bound, rather than a wrapper that
-    passes it along: a call level less on the hot path of big dumps.
+    ``decode`` is :func:`parse_route`, or the dump's faster twin
+    (``_runs.parse_message``, tested against it).
     """
 
     def parse_at(data: bytes, start: int, end: int) -> Route | None:
         # AF_UNSPEC dumps also walk the multicast (RTNL_FAMILY_IPMR...) tables:
-        # those are not unicast routes and are skipped. The common IPv4 shapes
-        # are tried here first, one call level less on the hot path of big
-        # dumps. (The GC pause that makes big dumps fast is the channel's.)
-        if start >= end:
+        # those are not unicast routes and are skipped.
+        if start >= end or data[start] not in _UNICAST_FAMILIES:
             return None
-        family = data[start]
-        if family == 2:
-            shapes = _SHAPES.get(end - start)
-            if shapes is not None:
-                r = _parse_shaped(data, start, shapes, origin)
-                if r is not None:
-                    return r
-        elif family != 10:
-            return None
-        return _parse_route_general(data, start, end, origin)
+        return decode(data, start, end, origin)
 
     return parse_at
 
@@ -322,7 +310,7 @@ def get(
     )
     replies = h.rtnl.request(msg, op="RTM_GETROUTE", target=str(dst))
     for r in replies:
-        if r.type == _RTM_NEWROUTE:
+        if r.type == RTM.NEWROUTE:
             return parse_route(r.payload, origin=h.netns_ident)
     raise DecodeError(f"RTM_GETROUTE {dst}: the kernel sent no route")
 
@@ -427,7 +415,7 @@ class _Template:
         probe = Route(dst="ffff::/128" if v6 else "255.255.255.255/32", **kw)
         self.alen = 4 if probe.family == AF_INET else 16
         raw = build(probe)
-        needle = struct.pack("=HH", 4 + self.alen, _RTA_DST) + probe.dst.network_address.packed
+        needle = struct.pack("=HH", 4 + self.alen, RTA.DST) + probe.dst.network_address.packed
         pos = raw.find(needle, NLMSG_HDRLEN + RTMSG.size)
         if pos < 0:  # pragma: no cover - build_add always writes RTA_DST for a full prefix
             raise AssertionError("route template lost its RTA_DST")

@@ -12,36 +12,15 @@ from .._inet import (
     family_of,
     to_address,
 )
-from .._rtnl import NLM_F, RTM, RTM_F, RTMSG, RTNH_F
+from .._rtnl import NLM_F, RT_TABLE, RTA, RTM, RTM_F, RTMSG, RTNH_F
 from .._wire import Writer
-from ._types import (
-    _NLA,
-    _RT_TABLE_MAIN,
-    _RTA_DST,
-    _RTA_GATEWAY,
-    _RTA_IIF,
-    _RTA_MARK,
-    _RTA_METRICS,
-    _RTA_MULTIPATH,
-    _RTA_OIF,
-    _RTA_PREF,
-    _RTA_PREFSRC,
-    _RTA_PRIORITY,
-    _RTA_SRC,
-    _RTA_TABLE,
-    _RTNEXTHOP,
-    Nexthop,
-    Route,
-)
+from ._types import _NLA, _RTNEXTHOP, Nexthop, Route
 
 _F_ADD = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL)
 _F_REPLACE = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.REPLACE)
 _F_DELETE = int(NLM_F.REQUEST | NLM_F.ACK)
 _F_GET = int(NLM_F.REQUEST | NLM_F.ACK)
 _F_DUMP = int(NLM_F.REQUEST | NLM_F.DUMP)
-_RTM_NEWROUTE = int(RTM.NEWROUTE)
-_RTM_DELROUTE = int(RTM.DELROUTE)
-_RTM_GETROUTE = int(RTM.GETROUTE)
 
 
 def _build(route: Route, mtype: int, flags: int) -> bytes:
@@ -73,32 +52,32 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
         )
     )
     if dst.prefixlen:
-        w.put(_RTA_DST, dst.network_address.packed)
+        w.put(RTA.DST, dst.network_address.packed)
     if src is not None and src.prefixlen:
-        w.put(_RTA_SRC, src.network_address.packed)
+        w.put(RTA.SRC, src.network_address.packed)
     if route.gateway is not None:
-        w.put(_RTA_GATEWAY, route.gateway.packed)
+        w.put(RTA.GATEWAY, route.gateway.packed)
     if route.prefsrc is not None:
-        w.put(_RTA_PREFSRC, route.prefsrc.packed)
+        w.put(RTA.PREFSRC, route.prefsrc.packed)
     if route.metric is not None:
-        w.put_u32(_RTA_PRIORITY, route.metric)
+        w.put_u32(RTA.PRIORITY, route.metric)
     if table >= 256:
-        w.put_u32(_RTA_TABLE, table)
+        w.put_u32(RTA.TABLE, table)
     if route.pref is not None:
-        w.put_u8(_RTA_PREF, route.pref)
+        w.put_u8(RTA.PREF, route.pref)
     if route.iif is not None:
-        w.put_u32(_RTA_IIF, route.iif)
+        w.put_u32(RTA.IIF, route.iif)
     if route.oif is not None:
-        w.put_u32(_RTA_OIF, route.oif)
+        w.put_u32(RTA.OIF, route.oif)
     if route.metrics:
-        with w.nest_noflag(_RTA_METRICS):  # ip sends RTA_METRICS without NLA_F_NESTED
+        with w.nest_noflag(RTA.METRICS):  # ip sends RTA_METRICS without NLA_F_NESTED
             for t, v in route.metrics:
                 if isinstance(v, int):
                     w.put_u32(t, v)
                 else:
                     w.put(t, v)
     if route.nexthops:
-        w.put(_RTA_MULTIPATH, _encode_nexthops(route.nexthops))
+        w.put(RTA.MULTIPATH, _encode_nexthops(route.nexthops))
     w.end()
     return w.data()
 
@@ -127,7 +106,7 @@ def _check_request(route: Route, mtype: int) -> None:
             f"route src (from) {route.src} on an IPv4 route: the kernel has no source "
             "prefix for IPv4 routes and would ignore it (use a rule: rule.add(src=...))"
         )
-    if mtype == _RTM_NEWROUTE and route.flags & ~_REQUEST_FLAGS:
+    if mtype == RTM.NEWROUTE and route.flags & ~_REQUEST_FLAGS:
         raise ValueError(
             f"route flags {route.flags:#x}: a request may set only RTNH_F_ONLINK "
             f"({_REQUEST_FLAGS:#x}, onlink=True); the kernel sets or ignores the others"
@@ -139,7 +118,7 @@ def _encode_nexthops(hops: Sequence[Nexthop]) -> bytes:
     for nh in hops:
         body = b""
         if nh.gateway is not None:
-            body = _NLA.pack(4 + len(nh.gateway.packed), _RTA_GATEWAY) + nh.gateway.packed
+            body = _NLA.pack(4 + len(nh.gateway.packed), RTA.GATEWAY) + nh.gateway.packed
             body += b"\0" * (-len(body) & 3)
         for a in nh.attrs:
             body += _NLA.pack(4 + len(a.value), a.type) + a.value + b"\0" * (-len(a.value) & 3)
@@ -150,23 +129,23 @@ def _encode_nexthops(hops: Sequence[Nexthop]) -> bytes:
 
 def build_add(route: Route) -> bytes:
     """RTM_NEWROUTE with NLM_F_CREATE|NLM_F_EXCL (``ip route add``)."""
-    return _build(route, _RTM_NEWROUTE, _F_ADD)
+    return _build(route, RTM.NEWROUTE, _F_ADD)
 
 
 def build_replace(route: Route) -> bytes:
     """RTM_NEWROUTE with NLM_F_CREATE|NLM_F_REPLACE (``ip route replace``)."""
-    return _build(route, _RTM_NEWROUTE, _F_REPLACE)
+    return _build(route, RTM.NEWROUTE, _F_REPLACE)
 
 
 def build_delete(route: Route) -> bytes:
     """RTM_DELROUTE (``ip route del``); zero protocol/type and scope 255 match any."""
-    return _build(route, _RTM_DELROUTE, _F_DELETE)
+    return _build(route, RTM.DELROUTE, _F_DELETE)
 
 
 def build_dump(
     *,
     family: int = 0,
-    table: int | None = _RT_TABLE_MAIN,
+    table: int | None = int(RT_TABLE.MAIN),
     oif: int | None = None,
     protocol: int | None = None,
     type: int | None = None,
@@ -178,12 +157,12 @@ def build_dump(
     proto = _check.optional(protocol, _check.uint, 8, "route dump protocol") or 0
     rtype = _check.optional(type, _check.uint, 8, "route dump type") or 0
     w = Writer()
-    w.begin(_RTM_GETROUTE, flags=_F_DUMP)
+    w.begin(RTM.GETROUTE, flags=_F_DUMP)
     w.put_bytes_raw(RTMSG.pack(family, 0, 0, 0, t if t < 256 else 0, proto, 0, rtype, 0))
     if t >= 256:
-        w.put_u32(_RTA_TABLE, t)
+        w.put_u32(RTA.TABLE, t)
     if oif is not None:
-        w.put_u32(_RTA_OIF, oif)
+        w.put_u32(RTA.OIF, oif)
     w.end()
     return w.data()
 
@@ -256,20 +235,20 @@ def build_get(
         # its socket is not strict.
         flags |= int(RTM_F.LOOKUP_TABLE)
     w = Writer()
-    w.begin(_RTM_GETROUTE, flags=_F_GET)
+    w.begin(RTM.GETROUTE, flags=_F_GET)
     w.put_bytes_raw(
         RTMSG.pack(
             fam, d.max_prefixlen, 0 if s is None else s.max_prefixlen, tos, 0, 0, 0, 0, flags
         )
     )
-    w.put(_RTA_DST, d.packed)
+    w.put(RTA.DST, d.packed)
     if s is not None:
-        w.put(_RTA_SRC, s.packed)
+        w.put(RTA.SRC, s.packed)
     if iif is not None:
-        w.put_u32(_RTA_IIF, iif)
+        w.put_u32(RTA.IIF, iif)
     if oif is not None:
-        w.put_u32(_RTA_OIF, oif)
+        w.put_u32(RTA.OIF, oif)
     if mark is not None:
-        w.put_u32(_RTA_MARK, mark)
+        w.put_u32(RTA.MARK, mark)
     w.end()
     return w.data()

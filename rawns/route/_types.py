@@ -16,35 +16,12 @@ from .._inet import (
     to_address,
     to_network,
 )
-from .._rtnl import RT_SCOPE, RT_TABLE, RTA, RTAX, RTMSG, RTN, RTNH_F, RTPROT
+from .._rtnl import RT_SCOPE, RT_TABLE, RTAX, RTN, RTNH_F, RTPROT
 from .._wire import NLA_TYPE_MASK, Attr
-from ..link._base import check_origin
+from ..link._types import check_origin
 
-# Plain ints for the hot loop: comparing against IntEnum members costs a
-# method call each time.
-_RTA_DST = int(RTA.DST)
-_RTA_SRC = int(RTA.SRC)
-_RTA_IIF = int(RTA.IIF)
-_RTA_OIF = int(RTA.OIF)
-_RTA_GATEWAY = int(RTA.GATEWAY)
-_RTA_PRIORITY = int(RTA.PRIORITY)
-_RTA_PREFSRC = int(RTA.PREFSRC)
-_RTA_METRICS = int(RTA.METRICS)
-_RTA_MULTIPATH = int(RTA.MULTIPATH)
-_RTA_TABLE = int(RTA.TABLE)
-_RTA_PREF = int(RTA.PREF)
-_RTA_MARK = int(RTA.MARK)
-_RTAX_MTU = int(RTAX.MTU)
-_RTAX_CC_ALGO = int(RTAX.CC_ALGO)
-_RTNH_F_ONLINK = int(RTNH_F.ONLINK)
-_RT_TABLE_MAIN = int(RT_TABLE.MAIN)
-_RT_TABLE_LOCAL = int(RT_TABLE.LOCAL)
-_NLA_TYPE_MASK = NLA_TYPE_MASK
-
-_RTMSG_SIZE = RTMSG.size
 _NLA = struct.Struct("=HH")
 _U32 = struct.Struct("=I")
-_BE32 = struct.Struct(">I")
 _RTNEXTHOP = struct.Struct("=HBBi")  # rtnh_len, rtnh_flags, rtnh_hops, rtnh_ifindex
 
 _V4_HOST_ROUTE_TYPES = (int(RTN.LOCAL), int(RTN.NAT))
@@ -96,12 +73,12 @@ class Nexthop:
         _set(self, "gateway", gw)
         _set(self, "oif", oif)
         _set(self, "weight", weight)
-        _set(self, "flags", flags | (_RTNH_F_ONLINK if onlink else 0))
+        _set(self, "flags", flags | (int(RTNH_F.ONLINK) if onlink else 0))
         _set(self, "attrs", check_attrs(attrs, "nexthop attrs"))
 
     @property
     def onlink(self) -> bool:
-        return bool(self.flags & _RTNH_F_ONLINK)
+        return bool(self.flags & RTNH_F.ONLINK)
 
 
 @dataclass(init=False, frozen=True, slots=True)
@@ -203,30 +180,7 @@ class Route:
             ("route src (from)", src),
         ):
             _check.no_zone(v, what)
-        # Infer the family from whatever addresses are given, checking they agree.
-        gw = prs = None
-        d_norm: IPNetwork | None = None
-        if not (isinstance(dst, str) and dst in ("default", "all", "any")):
-            d_norm = to_network(dst, "route dst", fam or None)
-            fam = family_of(d_norm)
-        if gateway is not None:
-            gw = _specified(to_address(gateway, "route gateway", fam or None), "route gateway")
-            fam = family_of(gw)
-        if prefsrc is not None:
-            prs = _specified(to_address(prefsrc, "route prefsrc", fam or None), "route prefsrc")
-            fam = family_of(prs)
-        s_norm = None
-        if src is not None:
-            s_norm = to_network(src, "route src (from)", fam or None)
-            fam = family_of(s_norm)
-        hops = _nexthops(nexthops)
-        for nh in hops:
-            if nh.gateway is not None:
-                to_address(nh.gateway, "nexthop gateway", fam or None)
-                fam = family_of(nh.gateway)
-        fam = fam or AF_INET  # ip's default family
-        if d_norm is None:
-            d_norm = to_network(dst, "route dst", fam)
+        fam, d_norm, gw, prs, s_norm, hops = _addresses(fam, dst, gateway, prefsrc, src, nexthops)
         _check.optional(oif, _check.ifindex, "route oif")
         _check.optional(iif, _check.ifindex, "route iif")
         _check.optional(metric, _check.uint, 32, "route metric")
@@ -261,7 +215,7 @@ class Route:
             if fam != AF_INET6:
                 raise ValueError(f"route pref (RTA_PREF) is IPv6-only; {d_norm} is IPv4")
         if table is None:
-            table = _RT_TABLE_LOCAL if rtype in _LOCAL_TABLE_TYPES else _RT_TABLE_MAIN
+            table = RT_TABLE.LOCAL if rtype in _LOCAL_TABLE_TYPES else RT_TABLE.MAIN
         if scope is None:
             scope = _default_scope(fam, rtype, gw is not None or bool(hops), delete=False)
         _check.uint(scope, 8, "route scope")
@@ -277,7 +231,7 @@ class Route:
         _set(self, "protocol", int(protocol))
         _set(self, "scope", int(scope))
         _set(self, "type", rtype)
-        _set(self, "flags", int(flags) | (_RTNH_F_ONLINK if onlink else 0))
+        _set(self, "flags", int(flags) | (int(RTNH_F.ONLINK) if onlink else 0))
         _set(self, "tos", int(tos))
         _set(self, "src", s_norm)
         _set(self, "iif", iif)
@@ -291,17 +245,50 @@ class Route:
     def mtu(self) -> int | None:
         """RTAX_MTU from :attr:`metrics` (``ip route add ... mtu N``)."""
         for t, v in self.metrics:
-            if t == _RTAX_MTU and isinstance(v, int):
+            if t == RTAX.MTU and isinstance(v, int):
                 return v
         return None
 
     @property
     def onlink(self) -> bool:
-        return bool(self.flags & _RTNH_F_ONLINK)
+        return bool(self.flags & RTNH_F.ONLINK)
 
     @property
     def is_default(self) -> bool:
         return self.dst.prefixlen == 0
+
+
+def _addresses(
+    fam: int, dst: object, gateway: object, prefsrc: object, src: object, nexthops: object
+) -> tuple[
+    int, IPNetwork, IPAddress | None, IPAddress | None, IPNetwork | None, tuple[Nexthop, ...]
+]:
+    """A route's addresses, normalised, and the family they agree on (``fam`` 0: any)."""
+    # Infer the family from whatever addresses are given, checking they agree.
+    gw = prs = None
+    d_norm: IPNetwork | None = None
+    if not (isinstance(dst, str) and dst in ("default", "all", "any")):
+        d_norm = to_network(dst, "route dst", fam or None)
+        fam = family_of(d_norm)
+    if gateway is not None:
+        gw = _specified(to_address(gateway, "route gateway", fam or None), "route gateway")
+        fam = family_of(gw)
+    if prefsrc is not None:
+        prs = _specified(to_address(prefsrc, "route prefsrc", fam or None), "route prefsrc")
+        fam = family_of(prs)
+    s_norm = None
+    if src is not None:
+        s_norm = to_network(src, "route src (from)", fam or None)
+        fam = family_of(s_norm)
+    hops = _nexthops(nexthops)
+    for nh in hops:
+        if nh.gateway is not None:
+            to_address(nh.gateway, "nexthop gateway", fam or None)
+            fam = family_of(nh.gateway)
+    fam = fam or AF_INET  # ip's default family
+    if d_norm is None:
+        d_norm = to_network(dst, "route dst", fam)
+    return fam, d_norm, gw, prs, s_norm, hops
 
 
 _PREFS = (0, 1, 3)  # ICMPV6_ROUTER_PREF_MEDIUM, _HIGH, _LOW
@@ -334,7 +321,7 @@ def _nexthops(value: object) -> tuple[Nexthop, ...]:
 
 #: Metric values the kernel clamps instead of refusing (net/ipv4/metrics.c:
 #: ip_metrics_convert, shared by IPv6): a larger value would be stored as this.
-_METRIC_MAX = {_RTAX_MTU: 65535 - 15, int(RTAX.ADVMSS): 65535 - 40, int(RTAX.HOPLIMIT): 255}
+_METRIC_MAX = {int(RTAX.MTU): 65535 - 15, int(RTAX.ADVMSS): 65535 - 40, int(RTAX.HOPLIMIT): 255}
 
 
 def _metrics(value: object, mtu: object) -> tuple[tuple[int, int | bytes], ...]:
@@ -343,7 +330,7 @@ def _metrics(value: object, mtu: object) -> tuple[tuple[int, int | bytes], ...]:
     Each metric once; values the kernel would clamp (an MTU above 65520...) are
     refused, so what is stored is what was asked.
     """
-    mtu_v = None if mtu is None else _check.integer(mtu, "route mtu", 1, _METRIC_MAX[_RTAX_MTU])
+    mtu_v = None if mtu is None else _check.integer(mtu, "route mtu", 1, _METRIC_MAX[RTAX.MTU])
     if not isinstance(value, Iterable) or isinstance(value, str | bytes | bytearray):
         raise TypeError(f"route metrics must be (RTAX_*, value) pairs, not {_check._show(value)}")
     out: list[tuple[int, int | bytes]] = []
@@ -354,12 +341,12 @@ def _metrics(value: object, mtu: object) -> tuple[tuple[int, int | bytes], ...]:
                 f"(in {_check._show(value)})"
             )
         t, v = m
-        t = _check.integer(t, "route metrics type (RTAX_*)", 1, _NLA_TYPE_MASK)
+        t = _check.integer(t, "route metrics type (RTAX_*)", 1, NLA_TYPE_MASK)
         if isinstance(v, bytes | bytearray):
             if len(v) > 0xFFFF - 4:
                 raise ValueError(f"route metric {t} value of {len(v)} bytes is too long")
             v = bytes(v)
-            if t == _RTAX_CC_ALGO and b"\0" in v.rstrip(b"\0"):
+            if t == RTAX.CC_ALGO and b"\0" in v.rstrip(b"\0"):
                 raise ValueError(
                     f"route metric {t} (congestion control) {v!r} contains a NUL byte "
                     "(the kernel would cut the name there)"
@@ -369,11 +356,11 @@ def _metrics(value: object, mtu: object) -> tuple[tuple[int, int | bytes], ...]:
             v = _check.integer(v, f"route metric {t} value", 1, _METRIC_MAX.get(t, 0xFFFFFFFF))
         if any(t == seen for seen, _v in out):
             raise ValueError(f"route metrics give metric {t} twice ({_check._show(value)})")
-        if t == _RTAX_MTU and mtu_v is not None:
+        if t == RTAX.MTU and mtu_v is not None:
             raise ValueError(f"route mtu={mtu_v} and metrics ({t}, {v!r}) both set the MTU")
         out.append((t, v))
     if mtu_v is not None:
-        out.append((_RTAX_MTU, mtu_v))
+        out.append((int(RTAX.MTU), mtu_v))
         out.sort(key=lambda m: m[0])
     return tuple(out)
 
@@ -428,7 +415,7 @@ def label(route: Route, names: Mapping[int, str] | None = None) -> str:
             + (f" dev {_dev_text(nh.oif, names)}" if nh.oif is not None else "")
             + (f" weight {nh.weight}" if nh.weight != 1 else "")
         )
-    if route.table not in (_RT_TABLE_MAIN, 0):
+    if route.table not in (RT_TABLE.MAIN, 0):
         parts.append(f"table {route.table}")
     if route.metric is not None:
         parts.append(f"metric {route.metric}")

@@ -159,7 +159,7 @@ def feed_route_dump(data: bytes) -> None:
     the same routes and events, or fail with the same DecodeError.
     """
     from rawns import route
-    from rawns.route._decode import parse_run
+    from rawns.route._runs import parse_run
 
     seq = struct.unpack_from("=I", data, 8)[0] if len(data) >= 12 else 1
     outcomes: list[tuple[object, ...]] = []
@@ -323,7 +323,7 @@ def _receive_dump_target() -> Target | None:
     route = _optional("rawns.route")
     if not hasattr(Conversation, "receive_dump") or not hasattr(route, "_parse_dumped"):
         return None
-    from rawns.route._decode import parse_run
+    from rawns.route._runs import parse_run
 
     return Target(
         "rawns._conversation.Conversation.receive_dump+route",

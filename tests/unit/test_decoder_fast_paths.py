@@ -1,14 +1,16 @@
-"""Decoder fast paths agree with the general code: route shapes, Link without its init."""
+"""Fast paths agree with the plain decoders: route runs of every shape, Link without its init."""
 
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rawns.route import _decode, parse_route
+from rawns.route import parse_route
+from rawns.route._runs import parse_run
 
 TABLE, DST, PRIORITY, PREFSRC, GATEWAY, OIF = 15, 1, 6, 7, 5, 4
 SHAPES = [
@@ -28,18 +30,19 @@ def _message(shape: tuple[int, ...], hdr: tuple[int, ...], values: list[int]) ->
 
 
 def _general(payload: bytes) -> object:
-    saved = _decode._SHAPES
-    _decode._SHAPES = {}
-    try:
+    """The same message decoded from a run of eight (the speed path), as one route."""
+    msg = struct.pack("=IHHII", 16 + len(payload), 24, 2, 1, 0) + payload
+    out: list[Any] = []
+    if parse_run(msg * 8, 0, out) == 0:  # not a run (a bad prefix, src_len): plain path
         return parse_route(payload)
-    finally:
-        _decode._SHAPES = saved
+    assert all(r == out[0] and repr(r) == repr(out[0]) for r in out)
+    return out[0]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
-def test_shaped_and_general_decoders_agree(shape: tuple[int, ...], data: st.DataObject) -> None:
+def test_run_and_plain_decoders_agree(shape: tuple[int, ...], data: st.DataObject) -> None:
     dst_len = data.draw(st.integers(0, 33))
     hdr = (
         dst_len,
@@ -72,13 +75,13 @@ def test_shaped_and_general_decoders_agree(shape: tuple[int, ...], data: st.Data
 
 
 def test_link_shadow_layout_matches_link() -> None:
-    """link._base._LinkSlots must have Link's slots, in order (the decoder relies on it)."""
+    """link._layout._LinkSlots must have Link's slots, in order (the decoder relies on it)."""
     import dataclasses
 
-    from rawns.link import Link, _base
+    from rawns.link import Link, _layout
 
-    assert tuple(f.name for f in dataclasses.fields(Link)) == _base._LINK_FIELDS
-    assert _base._LinkSlots.__slots__ == Link.__slots__
+    assert tuple(f.name for f in dataclasses.fields(Link)) == _layout._LINK_FIELDS
+    assert _layout._LinkSlots.__slots__ == Link.__slots__
 
 
 def test_decoded_route_reads_as_an_ipaddress_network_everywhere() -> None:

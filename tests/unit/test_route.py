@@ -14,23 +14,22 @@ from hypothesis import strategies as st
 from rawns import route
 from rawns._rtnl import RT_SCOPE, RT_TABLE, RTN, RTPROT
 from rawns.errors import DecodeError
-from rawns.route import Nexthop, Route, _decode
+from rawns.route import Nexthop, Route, _runs
 
 
 def test_fast_constructor_covers_every_field() -> None:
     names = tuple(f.name for f in dataclasses.fields(Route))
-    assert names == _decode._FAST_FIELDS == _decode._RouteSlots.__slots__
+    assert names == _runs._FAST_FIELDS == _runs._RouteSlots.__slots__
 
 
 def test_fast_networks_are_active_and_equal_to_public_ones() -> None:
-    assert _decode._fast_networks_work()
-    assert _decode._net4 is _decode._net4_fast
+    assert _runs._fast_networks_work()
+    assert _runs.ENABLED
     for n, p in ((0, 0), (0x0A000000, 8), (0x0A010203, 32), (0x0A010202, 31)):
-        fast, public = _decode._net4_fast(n, p), IPv4Network((n, p))
+        fast, public = _runs._net4(n, p), IPv4Network((n, p))
         assert fast == public and hash(fast) == hash(public)
         assert list(islice(fast.hosts(), 3)) == list(islice(public.hosts(), 3))
         assert fast.broadcast_address == public.broadcast_address
-    assert _decode._net6_fast(1 << 127, 1) == IPv6Network("8000::/1")
 
 
 def test_ip_defaults() -> None:

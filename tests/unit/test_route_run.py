@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from rawns._conversation import Conversation
 from rawns.errors import DecodeError
-from rawns.route import _decode, _parse_dumped
-from rawns.route._decode import parse_run
+from rawns.route import _parse_dumped, _runs
+from rawns.route._runs import parse_run
 
 from .test_decoder_fast_paths import DST, SHAPES
 
@@ -68,7 +68,7 @@ def test_a_run_decodes_in_one_call_like_message_by_message(shape: tuple[int, ...
 
 
 def test_short_runs_are_left_to_the_message_path() -> None:
-    msgs = _run(SHAPES[0], _decode._RUN_MIN - 1)
+    msgs = _run(SHAPES[0], _runs._RUN_MIN - 1)
     assert parse_run(b"".join(msgs), 0, []) == 0
     assert _same(b"".join(msgs))[0] == "ok"
 
@@ -128,5 +128,5 @@ def test_runs_of_any_length_keep_few_structs() -> None:
     shape = SHAPES[2]
     for n in range(1, 700, 7):
         _same(b"".join(_run(shape, n)))
-    (run,) = _decode._RUNS[16 + 12 + 8 * len(shape)][:1]
+    (run,) = _runs._RUNS[16 + 12 + 8 * len(shape)][:1]
     assert set(run.structs) <= {8, 16, 32, 64, 128, 256, 512}

@@ -477,7 +477,7 @@ def test_objects_from_this_namespace_are_used() -> None:
 
 
 def test_decoders_fill_origin_on_every_path() -> None:
-    from rawns.route import _decode, _dumped_parser
+    from rawns.route import _dumped_parser, _runs
 
     raw = route.build_add(Route(dst="10.1.0.0/16", gateway="10.0.0.5", oif=3))
     assert route.parse_route(raw, 16).origin is None
@@ -493,7 +493,7 @@ def test_decoders_fill_origin_on_every_path() -> None:
         body += struct.pack("=HH4B", 8, 5, 10, 0, 0, 1) + struct.pack("=HHI", 8, 4, 3)
         msgs.append(struct.pack("=IHHII", 16 + len(body), RTM.NEWROUTE, 2, 1, 0) + body)
     out: list[Route] = []
-    assert _decode.parse_run(b"".join(msgs), 0, out, HERE) == sum(map(len, msgs))
+    assert _runs.parse_run(b"".join(msgs), 0, out, HERE) == sum(map(len, msgs))
     assert len(out) == 16 and {r.origin for r in out} == {HERE}
     (m,) = parse_messages(addr.build_add(Address(index=2, address="10.0.0.1/24")))
     assert addr.parse_address(m.payload, origin=HERE).origin == HERE
