@@ -9,6 +9,13 @@ what the kernel reports, its :attr:`Link.data` typed per kind
 has a pure ``build_*`` twin; ``add_many``/``set_many``/``delete_many``
 pipeline many requests per send.
 
+Where is what: ``_types`` (Link, references), ``_spec`` (LinkSpec,
+LinkChange), ``_encode`` (every ``build_*``), ``_decode`` (the plain
+``parse_*``), ``_layout`` (the layout cache in front of the plain
+``parse_link``), ``_verbs`` (the verbs), and a module per kind (``_veth``,
+``_bridge``, ``_macvlan``, ``_vxlan``, ``_tuntap``, ``_simple``) with its
+spec, its typed view and their encode/decode hooks.
+
 >>> from rawns import link
 >>> spec = link.Veth(name="veth-red", peer="veth-red-br")
 >>> link.parse_add(link.build_add(spec)) == spec
@@ -18,36 +25,36 @@ True
 from __future__ import annotations
 
 from . import _bridge, _macvlan, _simple, _tuntap, _veth, _vxlan
-from ._base import (
-    Link,
-    LinkInfo,
-    LinkRef,
-    PortInfo,
+from ._bridge import PORT_STATES, Bridge, BridgeInfo, BridgePort, BridgePortInfo
+from ._decode import parse_add, parse_set
+from ._encode import (
+    build_add,
     build_delete,
     build_dump,
     build_get,
+    build_replace,
+    build_set,
+    build_set_group,
+)
+from ._layout import parse_link
+from ._macvlan import MACVLAN_MODES, Macvlan, MacvlanInfo
+from ._simple import Dummy, Ifb
+from ._spec import LinkChange, LinkSpec, NetnsRef
+from ._tuntap import Tap, Tun, TunInfo, build_ifreq, open_tuntap
+from ._types import Link, LinkInfo, LinkRef, PortInfo
+from ._verbs import (
+    add,
+    add_many,
     delete,
     delete_many,
     dump,
     get,
-    parse_link,
-    resolve_index,
-)
-from ._bridge import PORT_STATES, Bridge, BridgeInfo, BridgePort, BridgePortInfo
-from ._macvlan import MACVLAN_MODES, Macvlan, MacvlanInfo
-from ._set import LinkChange, build_set, build_set_group, parse_set, set, set_group, set_many
-from ._simple import Dummy, Ifb
-from ._spec import (
-    LinkSpec,
-    NetnsRef,
-    add,
-    add_many,
-    build_add,
-    build_replace,
-    parse_add,
     replace,
+    resolve_index,
+    set,
+    set_group,
+    set_many,
 )
-from ._tuntap import Tap, Tun, TunInfo, build_ifreq, open_tuntap
 from ._veth import Veth, VethInfo
 from ._vxlan import VXLAN_PORT, Vxlan, VxlanInfo
 

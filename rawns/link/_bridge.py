@@ -15,8 +15,9 @@ from .. import _check
 from .._rtnl import IFLA_BR, IFLA_BRPORT
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import Link, LinkInfo, PortInfo, Resolver, mac_str, register_info, register_port
-from ._spec import LinkSpec, set_field
+from ._decode import register_info, register_port, register_port_settings
+from ._spec import LinkSpec, PortSettings, Resolve, set_field
+from ._types import Link, LinkInfo, PortInfo, mac_str
 
 __all__ = ["Bridge", "BridgeInfo", "BridgePort", "BridgePortInfo"]
 
@@ -95,7 +96,7 @@ class Bridge(LinkSpec):
             )
         )
 
-    def _put_data(self, w: Writer, resolve: Resolver) -> None:
+    def _put_data(self, w: Writer, resolve: Resolve) -> None:
         # iproute2 writes these in the order given on the command line;
         # rawns uses IFLA_BR_* number order (the golden command does too).
         if self.forward_delay is not None:
@@ -281,7 +282,7 @@ _PORT_BY_TYPE = {int(t): (f, size) for f, t, size in _PORT_FIELDS}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BridgePort:
+class BridgePort(PortSettings):
     """Bridge-port settings to change on a port (``None`` leaves one as it is).
 
     Used as ``link.set(h, "veth0", port=BridgePort(hairpin=True, isolated=True))``,
@@ -434,3 +435,4 @@ def parse_bridge_port(payload: bytes, start: int, end: int) -> BridgePortInfo:
 
 register_info("bridge", parse_bridge_info)
 register_port("bridge", parse_bridge_port)
+register_port_settings(BridgePort._parse)

@@ -11,8 +11,9 @@ from .. import _check
 from .._rtnl import IFLA, IFLA_MACVLAN, MACVLAN_MODE
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import Link, LinkInfo, LinkRef, Resolver, check_ref, register_info
-from ._spec import LinkSpec, set_field
+from ._decode import register_info
+from ._spec import LinkSpec, Resolve, set_field
+from ._types import Link, LinkInfo, LinkRef, check_ref
 
 __all__ = ["MACVLAN_MODES", "Macvlan", "MacvlanInfo"]
 
@@ -81,13 +82,13 @@ class Macvlan(LinkSpec):
             )
         return super(Macvlan, self)._replace_conflict(existing, index_of)
 
-    def _put_top(self, w: Writer, resolve: Resolver) -> None:
+    def _put_top(self, w: Writer, resolve: Resolve) -> None:
         w.put_u32(IFLA.LINK, resolve(self.link, "link"))
 
     def _has_data(self) -> bool:
         return self.mode is not None or self.nopromisc is not None or self.bc_queue_len is not None
 
-    def _put_data(self, w: Writer, resolve: Resolver) -> None:
+    def _put_data(self, w: Writer, resolve: Resolve) -> None:
         if self.mode is not None:
             w.put_u32(IFLA_MACVLAN.MODE, MACVLAN_MODES[self.mode])
         if self.nopromisc is not None:

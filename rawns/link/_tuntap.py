@@ -23,10 +23,11 @@ from .._rtnl import IFLA_TUN, NLM_F
 from .._wire import NLA_TYPE_MASK, iter_attrs
 from ..errors import KernelError, NotSupported, kernel_error
 from ..netns import run_in
-from ._base import Link, LinkInfo, register_info
-from ._base import delete as delete_link
-from ._set import set as set_link
+from ._decode import register_info
 from ._spec import LinkSpec
+from ._types import Link, LinkInfo
+from ._verbs import delete as delete_link
+from ._verbs import set as set_link
 
 if TYPE_CHECKING:
     from ..handle import Handle

@@ -9,18 +9,19 @@ from .. import _check
 from .._rtnl import IFLA, VETH_INFO
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import Link, LinkInfo, Resolver, header, register_info
+from ._decode import parse_common, register_info
+from ._encode import build_set, header, put_netns, put_queues
 from ._spec import (
+    LinkChange,
     LinkSpec,
     NetnsRef,
+    Resolve,
     check_mac,
     check_netns,
     check_queues,
-    parse_common,
-    put_netns,
-    put_queues,
     set_field,
 )
+from ._types import Link, LinkInfo
 
 __all__ = ["Veth", "VethInfo"]
 
@@ -40,8 +41,8 @@ class Veth(LinkSpec):
     ``numtxqueues``/``numrxqueues``. Left unset, the kernel allocates one
     queue per possible CPU for each end and then trims the queues in use to
     one, which waits for an RCU grace period per end while holding the RTNL
-    lock (``veth_init_queues``); setting all four to 1 skips that, and makes
-    1,000 pairs about a third faster to create. The price: the queue count
+    lock (``veth_init_queues``); setting all four to 1 skips that, which
+    makes many pairs faster to create (docs/benchmarks.md). The price: the queue count
     cannot be raised later (``ethtool -L``), as for any link.
     """
 
@@ -85,15 +86,13 @@ class Veth(LinkSpec):
     def _has_data(self) -> bool:
         return True
 
-    def followups(self) -> list[tuple[NetnsRef | None, bytes, str]]:
+    def followups(self) -> list[tuple[NetnsRef | None, LinkChange]]:
         more = super(Veth, self).followups()
         if not self.peer_up:
             return more
-        from ._set import build_set
+        return [*more, (self.peer_netns, LinkChange(ref=self.peer, up=True))]
 
-        return [*more, (self.peer_netns, build_set(self.peer, up=True), self.peer)]
-
-    def _put_data(self, w: Writer, resolve: Resolver) -> None:
+    def _put_data(self, w: Writer, resolve: Resolve) -> None:
         # VETH_INFO_PEER holds a whole ifinfomsg and its attributes
         # (drivers/net/veth.c: veth_newlink), nested without NLA_F_NESTED.
         with w.nest_noflag(VETH_INFO.PEER):
@@ -111,15 +110,14 @@ class Veth(LinkSpec):
             w.put_strz(IFLA.IFNAME, self.peer)
 
     @classmethod
-    def _parse_followups(cls, kw: dict[str, Any], rest: bytes) -> dict[str, Any]:
-        from ._set import build_set
-
+    def _followup_fields(
+        cls, kw: dict[str, Any], followups: list[tuple[LinkChange, bytes]]
+    ) -> dict[str, Any]:
         up = build_set(kw.get("peer", ""), up=True)
-        if rest.endswith(up):
-            rest = rest[: -len(up)]
-            out = super(Veth, cls)._parse_followups(kw, rest) if rest else {}
+        if followups and followups[-1][1] == up:
+            out = super(Veth, cls)._followup_fields(kw, followups[:-1])
             return {**out, "peer_up": True}
-        return super(Veth, cls)._parse_followups(kw, rest)
+        return super(Veth, cls)._followup_fields(kw, followups)
 
     @classmethod
     def _parse_data(
@@ -164,8 +162,9 @@ _setattr = object.__setattr__
 
 def parse_veth_info(payload: bytes, start: int, end: int, top: Link) -> VethInfo:
     # veth reports no IFLA_INFO_DATA; its peer is the top-level IFLA_LINK.
-    # Filled as the frozen __init__ does, without its keyword call: 40% less,
-    # once per veth of a dump. A unit test checks these are all of its fields.
+    # Filled as the frozen __init__ does (object.__setattr__), without its
+    # keyword call: this runs once per veth of a dump (docs/benchmarks.md).
+    # A unit test checks these are all of its fields.
     info = _new(VethInfo)
     _setattr(info, "peer", top.link)
     _setattr(info, "peer_netnsid", top.link_netnsid)

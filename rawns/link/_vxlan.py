@@ -12,8 +12,9 @@ from .._inet import to_address
 from .._rtnl import IFLA_VXLAN
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._base import Link, LinkInfo, LinkRef, Resolver, check_ref, register_info
-from ._spec import LinkSpec, set_field
+from ._decode import register_info
+from ._spec import LinkSpec, Resolve, set_field
+from ._types import Link, LinkInfo, LinkRef, check_ref
 
 __all__ = ["VXLAN_PORT", "Vxlan", "VxlanInfo"]
 
@@ -156,7 +157,7 @@ class Vxlan(LinkSpec):
     def _has_data(self) -> bool:
         return True
 
-    def _put_data(self, w: Writer, resolve: Resolver) -> None:
+    def _put_data(self, w: Writer, resolve: Resolve) -> None:
         # iproute2 (ip/iplink_vxlan.c) writes options as it meets them, then
         # ID, LOCAL, GROUP, LEARNING and PORT last; rawns keeps that shape.
         if self.dev is not None:

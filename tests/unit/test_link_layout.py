@@ -1,4 +1,4 @@
-"""Link layouts (``link._base._LAYOUTS``): what parse_link decodes from one is what a scan decodes.
+"""Link layouts (``_layout._LAYOUTS``): what parse_link decodes from one is what a scan decodes.
 
 parse_link keeps, per payload length, the layout of a message it decoded (the
 header of every attribute, IFLA_LINKINFO's kinds) and decodes a message that
@@ -12,6 +12,7 @@ same length, so the cached layout is tried), and generated messages.
 from __future__ import annotations
 
 import dataclasses
+import math
 import struct
 import threading
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from rawns import link
 from rawns._rtnl import IFLA, IFLA_INFO
 from rawns._wire import iter_attrs
 from rawns.errors import DecodeError
-from rawns.link import Link, VethInfo, _base
+from rawns.link import Link, VethInfo, _layout
 
 from .link_golden import load_replies
 
@@ -33,15 +34,19 @@ REPLIES: list[bytes] = load_replies()["raw"]
 
 
 @pytest.fixture(autouse=True)
-def _empty_caches() -> Iterator[None]:
-    saved = dict(_base._LAYOUTS), dict(_base._SCANNED)
-    _base._LAYOUTS.clear()
-    _base._SCANNED.clear()
+def _empty_caches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Layouts built whenever the policy allows one, to test them on every
+    # input (tests/unit/test_link_layout_budget.py tests the real budget).
+    monkeypatch.setattr(_layout, "_FREE", math.inf)
+    monkeypatch.setattr(_layout, "_credit", math.inf)
+    saved = dict(_layout._LAYOUTS), dict(_layout._SCANNED)
+    _layout._LAYOUTS.clear()
+    _layout._SCANNED.clear()
     yield
-    _base._LAYOUTS.clear()
-    _base._LAYOUTS.update(saved[0])
-    _base._SCANNED.clear()
-    _base._SCANNED.update(saved[1])
+    _layout._LAYOUTS.clear()
+    _layout._LAYOUTS.update(saved[0])
+    _layout._SCANNED.clear()
+    _layout._SCANNED.update(saved[1])
 
 
 def outcome(payload: bytes) -> tuple[Any, ...]:
@@ -58,23 +63,23 @@ def outcome(payload: bytes) -> tuple[Any, ...]:
 
 def scanned(payload: bytes) -> tuple[Any, ...]:
     """:func:`outcome` with empty caches (and the caches left as they were)."""
-    saved = dict(_base._LAYOUTS), dict(_base._SCANNED)
-    _base._LAYOUTS.clear()
-    _base._SCANNED.clear()
+    saved = dict(_layout._LAYOUTS), dict(_layout._SCANNED)
+    _layout._LAYOUTS.clear()
+    _layout._SCANNED.clear()
     try:
         return outcome(payload)
     finally:
-        _base._LAYOUTS.clear()
-        _base._LAYOUTS.update(saved[0])
-        _base._SCANNED.clear()
-        _base._SCANNED.update(saved[1])
+        _layout._LAYOUTS.clear()
+        _layout._LAYOUTS.update(saved[0])
+        _layout._SCANNED.clear()
+        _layout._SCANNED.update(saved[1])
 
 
-def learn(payload: bytes) -> _base._Layout:
+def learn(payload: bytes) -> _layout._Layout:
     """Decode until parse_link keeps the layout of ``payload``; return it."""
     for _ in range(2):  # the first decode of a length notes its scan, the second builds
         link.parse_link(payload)
-    lay = _base._LAYOUTS[len(payload)]
+    lay = _layout._LAYOUTS[len(payload)]
     assert link.parse_link(payload).offsets is lay.offsets  # decoded from it
     return lay
 
@@ -94,15 +99,15 @@ def test_every_reply_decodes_the_same_from_its_layout() -> None:
         want = scanned(raw)
         learn(raw)
         assert outcome(raw) == want
-    assert {len(r) for r in REPLIES} <= set(_base._LAYOUTS)
+    assert {len(r) for r in REPLIES} <= set(_layout._LAYOUTS)
 
 
 def test_a_layout_is_built_on_the_second_scan_of_a_length() -> None:
     raw = REPLIES[3]
     link.parse_link(raw)
-    assert not _base._LAYOUTS  # one-off lengths cost no layout
+    assert not _layout._LAYOUTS  # one-off lengths cost no layout
     link.parse_link(raw)
-    assert len(raw) in _base._LAYOUTS
+    assert len(raw) in _layout._LAYOUTS
 
 
 def test_same_length_other_layout_is_not_decoded_from_the_cached_one() -> None:
@@ -112,7 +117,7 @@ def test_same_length_other_layout_is_not_decoded_from_the_cached_one() -> None:
     pairs = [(a, b) for same in by_len.values() for a in same for b in same if a != b]
     assert pairs, "the captured replies have two links of one length (veth-c and tun0)"
     for a, b in pairs:
-        _base._LAYOUTS.clear()
+        _layout._LAYOUTS.clear()
         lay = learn(a)
         assert outcome(b) == scanned(b)
         if headers(a) != headers(b):
@@ -275,7 +280,7 @@ def test_generated_messages_decode_from_layouts_as_scanned(
         assert outcome(a) == want[0]
     assert outcome(b) == want[1]
     if want[0][0] == "link" and want[1][0] == "link":  # a's layout was kept: b is read from it
-        assert link.parse_link(b).offsets is _base._LAYOUTS[len(a)].offsets
+        assert link.parse_link(b).offsets is _layout._LAYOUTS[len(a)].offsets
     assert outcome(c) == want[2]
     for msg, w in zip((c, b, a, c), (want[2], want[1], want[0], want[2]), strict=True):
         assert outcome(msg) == w  # in any order, whatever is cached
@@ -283,12 +288,12 @@ def test_generated_messages_decode_from_layouts_as_scanned(
 
 def test_the_caches_stay_bounded() -> None:
     name = struct.pack("=HH", 8, IFLA.IFNAME) + b"abc\0"
-    for i in range(3 * _base._LAYOUTS_MAX):
+    for i in range(3 * _layout._LAYOUTS_MAX):
         msg = bytes(16) + name + attr(300, bytes(4 * i))
         link.parse_link(msg)
         link.parse_link(msg)
-        assert len(_base._LAYOUTS) <= _base._LAYOUTS_MAX
-        assert len(_base._SCANNED) <= _base._LAYOUTS_MAX
+        assert len(_layout._LAYOUTS) <= _layout._LAYOUTS_MAX
+        assert len(_layout._SCANNED) <= _layout._LAYOUTS_MAX
 
 
 def test_threads_share_layouts() -> None:
@@ -304,7 +309,7 @@ def test_threads_share_layouts() -> None:
                 if outcome(msgs[j]) != want[j]:
                     bad.append(f"thread {k}: message {j}")
             if k == 0 and rep % 7 == 0:
-                _base._LAYOUTS.clear()
+                _layout._LAYOUTS.clear()
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
     for t in threads:

@@ -40,8 +40,8 @@ from rawns.link import (
     Veth,
     Vxlan,
 )
-from rawns.link._base import RTEXT_FILTER_SKIP_STATS
 from rawns.link._bridge import bridge_id
+from rawns.link._encode import RTEXT_FILTER_SKIP_STATS
 
 # ---------------------------------------------------------------------------
 # the handle

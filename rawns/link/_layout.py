@@ -1,0 +1,317 @@
+"""The layout cache: RTM_NEWLINK look-alikes decoded from a cached layout.
+
+Speed machinery, behind the plain decoder (``_decode.parse_link``) and
+tested against it (tests/unit/test_link_layout.py): whatever is cached,
+:func:`parse_link` gives the plain decoder's Link or its DecodeError. The
+kernel encodes links of one kind with the same attributes in the same order,
+so once a dump has shown a layout twice, the next messages laid out the same
+are read without scanning their attributes or checking their lengths one by
+one: one ``unpack_from`` checks the layout, another reads the fixed-size
+values. How much this saves is in docs/benchmarks.md.
+
+Two rules keep it from costing more than it saves on any input:
+
+* Names vary in length on any real host. A string attribute's exact length
+  (IFLA_IFNAME, IFLA_IFALIAS, IFLA_QDISC...) is not part of a layout, only
+  its padded length, which is all the offsets of the attributes after it
+  depend on; its span is read from the message.
+* Building a layout costs several plain decodes, so builds are paid for by
+  hits: each build spends one credit, each hit earns :data:`_REFILL`, and the
+  credit never exceeds :data:`_FREE`. Over any run of messages the builds are
+  at most ``_FREE`` plus the hits over ``1 / _REFILL``; with no credit left, a
+  layout that keeps missing is dropped so that its check stops costing.
+  Struct formats are compiled once each (:func:`_compile`).
+
+:data:`layouts_built` and :data:`structs_compiled` count that work (tests
+bound it). Caches and counters are read and written without a lock: dict
+operations are atomic, a _Layout is never changed once built, and a lost
+update of the credit only moves a build by a message.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import struct
+from typing import Any
+
+from .._rtnl import IFINFOMSG, IFLA, IFLA_INFO
+from .._wire import NLA_TYPE_MASK
+from ..errors import DecodeError
+from . import _decode
+from ._types import Link, text
+
+__all__ = ["parse_link"]
+
+_NLA = struct.Struct("=HH").unpack_from
+_new = object.__new__
+_OPERSTATES = _decode.OPERSTATES
+_views = _decode.views
+
+#: Link's fields in order; _LinkSlots must have exactly these (a unit test checks).
+_LINK_FIELDS = (
+    "index", "name", "kind", "flags", "mtu", "mac", "broadcast", "operstate", "master",
+    "link", "link_netnsid", "txqlen", "alias", "type", "slave_kind", "data", "port", "raw",
+    "offsets", "origin",
+)  # fmt: skip
+
+
+class _LinkSlots:
+    """Link's slot layout without the frozen guard: a hit fills one and turns it
+    into a Link by ``__class__`` assignment (same slots, so allowed), skipping
+    the frozen ``__init__``'s ``object.__setattr__`` per field. The result is
+    a genuine Link (``type(lk) is Link``); nothing of the swap is visible to a
+    caller. A unit test keeps the two layouts equal."""
+
+    __slots__ = _LINK_FIELDS
+
+
+#: The top-level attributes whose fixed-size value a _Layout reads, with its
+#: size and struct code, in the order of _Layout.pick's output (after
+#: ifinfomsg's type, index and flags).
+_FIXED = (
+    (int(IFLA.MTU), 4, "I"),
+    (int(IFLA.MASTER), 4, "I"),
+    (int(IFLA.LINK), 4, "I"),
+    (int(IFLA.LINK_NETNSID), 4, "i"),
+    (int(IFLA.TXQLEN), 4, "I"),
+    (int(IFLA.OPERSTATE), 1, "B"),
+)
+_ABSENT = (None,)  # what _Layout.pick gives for an absent attribute
+
+#: String attributes whose length follows their content: a layout fixes their
+#: padded length only (unless one is the last attribute, whose exact length
+#: the plain decoder checks against the message's end).
+_VARIABLE = frozenset(
+    int(t)
+    for t in (
+        IFLA.IFNAME, IFLA.IFALIAS, IFLA.QDISC, IFLA.PHYS_PORT_NAME,
+        IFLA.PARENT_DEV_NAME, IFLA.PARENT_DEV_BUS_NAME,
+    )
+)  # fmt: skip
+_KIND_TYPES = (int(IFLA_INFO.KIND), int(IFLA_INFO.SLAVE_KIND))
+_IFNAME = int(IFLA.IFNAME)
+_IFALIAS = int(IFLA.IFALIAS)
+_ADDRESS = int(IFLA.ADDRESS)
+_BROADCAST = int(IFLA.BROADCAST)
+_LINKINFO = int(IFLA.LINKINFO)
+
+_FREE = 8.0  # builds allowed with no hit yet, and the most credit ever banked
+_REFILL = 1 / 16  # credit a hit earns: a build must be paid for by 16 hits
+
+layouts_built = 0
+structs_compiled = 0
+_credit = _FREE
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(fmt: str) -> Any:
+    global structs_compiled
+    structs_compiled += 1
+    return struct.Struct(fmt).unpack_from
+
+
+def _struct(items: list[tuple[int, int, str]]) -> Any:
+    """``unpack_from`` of a Struct reading each (offset, size, code), in that order."""
+    fmt = ["="]
+    at = 0
+    for off, size, code in items:
+        fmt.append(f"{off - at}x{code}")
+        at = off + size
+    return _compile("".join(fmt))
+
+
+class _Layout:
+    """What a decoded message's attribute layout fixes, to decode its look-alikes.
+
+    ``check(payload)`` unpacks, in one call, the header of every top-level
+    attribute at the offsets the scan found in that message, the headers of
+    IFLA_LINKINFO's attributes and the bytes of its kind strings; ``expect``
+    is what it gave there. Where it differs only in the lengths of string
+    attributes of :data:`_VARIABLE`, :meth:`fits` accepts it if their padded
+    lengths are the layout's. A message of the same length that passes scans
+    to the same ``offsets`` (each step of the scan depends only on the padded
+    length at the current offset, and the walk ends at the same total
+    length), passes the same length checks, and has the same kinds: only
+    values differ, and ``fixed`` reads those of fixed size in one call.
+    Headers are read as two u16 rather than one u32: small ints are shared
+    objects, so the tuple holds no new ints and compares by identity. Never
+    changed once built.
+    """
+
+    __slots__ = (
+        "alias", "alias_var", "broadcast", "check", "data", "expect", "fixed", "kind",
+        "mac", "name", "name_var", "offsets", "pads", "pick", "slave", "slave_kind",
+        "views",
+    )  # fmt: skip
+
+    def __init__(self, payload: bytes, lk: Link) -> None:
+        offsets = tuple(lk.offsets)
+        # The scan's walk again (the message is known good), expanding the
+        # IFLA_LINKINFO it decoded as _decode.linkinfo does.
+        checked = []
+        var: dict[int, int] = {}  # a string attribute's offset: where check gives its length
+        at = 0  # how many values check gives for the items so far
+        info = offsets[_LINKINFO]
+        off = IFINFOMSG.size
+        n = len(payload)
+        while off < n:
+            alen, atype = _NLA(payload, off)
+            step = (alen + 3) & ~3
+            if atype & NLA_TYPE_MASK in _VARIABLE and off + step < n:
+                var[off] = at
+            checked.append((off, 4, "HH"))
+            at += 2
+            if off == info:
+                c = off + 4
+                while c < off + alen:
+                    clen, ctype = _NLA(payload, c)
+                    checked.append((c, 4, "HH"))
+                    at += 2
+                    if ctype & NLA_TYPE_MASK in _KIND_TYPES:
+                        checked.append((c + 4, clen - 4, f"{clen - 4}s"))
+                        at += 1
+                    c += (clen + 3) & ~3
+            off += step
+        self.views = bool(info)
+        self.data = self.slave = (0, 0)
+        if info:
+            end = info + _NLA(payload, info)[0]
+            _kind, self.data, _slave_kind, self.slave = _decode.linkinfo(payload, info + 4, end)
+        self.check = _struct(checked)
+        self.expect = self.check(payload)
+        self.pads = tuple((i, (self.expect[i] + 3) & ~3) for i in var.values())
+        self.offsets = offsets
+        fixed = [(2, 2, "H"), (4, 4, "i"), (8, 4, "I")]  # ifinfomsg's type, index, flags
+        fixed += sorted((o + 4, size, code) for t, size, code in _FIXED if (o := offsets[t]))
+        order = [o for o, _s, _c in fixed]
+        absent = len(order)  # the index of _ABSENT's None after the values
+        pick = [0, 1, 2] + [
+            order.index(o + 4) if (o := offsets[t]) else absent for t, _s, _c in _FIXED
+        ]
+        self.fixed = _struct(fixed)
+        self.pick = operator.itemgetter(*pick)
+        o = offsets[_IFNAME]
+        self.name = (o + 4, o + _NLA(payload, o)[0]) if o else (0, 0)
+        self.name_var = var.get(o, -1)
+        self.mac = self._span(payload, offsets[_ADDRESS])
+        self.broadcast = self._span(payload, offsets[_BROADCAST])
+        o = offsets[_IFALIAS]
+        self.alias = self._span(payload, o)
+        self.alias_var = var.get(o, -1)
+        self.kind = lk.kind
+        self.slave_kind = lk.slave_kind
+
+    @staticmethod
+    def _span(payload: bytes, o: int) -> slice | None:
+        return slice(o + 4, o + _NLA(payload, o)[0]) if o else None
+
+    def fits(self, got: tuple[Any, ...]) -> bool:
+        """Whether ``check`` gave this for a look-alike whose strings differ in length
+        only: each string of the same padded length, everything else the same."""
+        if not self.pads:
+            return False
+        same = list(got)
+        for i, pad in self.pads:
+            x = got[i]
+            if x < 4 or (x + 3) & ~3 != pad:
+                return False
+            same[i] = self.expect[i]
+        return bool(tuple(same) == self.expect)
+
+
+#: Layouts by payload length, at most _LAYOUTS_MAX (then all are dropped).
+_LAYOUTS: dict[int, _Layout] = {}
+_LAYOUTS_MAX = 64
+
+#: The scan of the last message of each length decoded without a layout: a
+#: layout is built only when a length's next miss scans the same (a dump of
+#: many links of one kind), not for one-off lengths or for two layouts of one
+#: length taking turns.
+_SCANNED: dict[int, tuple[int, ...]] = {}
+
+
+def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
+    """Decode an RTM_NEWLINK payload (ifinfomsg + attributes) into a :class:`Link`.
+
+    ``origin`` is the :attr:`~rawns.Handle.netns_ident` of the namespace the
+    message came from (:func:`dump` and :func:`get` pass their handle's), kept
+    in :attr:`Link.origin`. Raises :class:`~rawns.errors.DecodeError` for
+    truncated or malformed input. (The plain decoder's result, read from a
+    cached layout when the message has one: see :mod:`rawns.link._layout`.)
+    """
+    global _credit
+    lay = _LAYOUTS.get(len(payload))
+    if lay is None:
+        return _learn(payload, origin)
+    got = lay.check(payload)
+    if got != lay.expect and not lay.fits(got):
+        return _learn(payload, origin)
+    _credit += _REFILL
+    # Every offset, length and kind is known, only values are read. Filled
+    # slot by slot (see _LinkSlots).
+    lk: Any = _new(_LinkSlots)
+    (
+        lk.type,
+        lk.index,
+        lk.flags,
+        lk.mtu,
+        lk.master,
+        lk.link,
+        lk.link_netnsid,
+        lk.txqlen,
+        operstate,
+    ) = lay.pick(lay.fixed(payload) + _ABSENT)
+    lk.operstate = _OPERSTATES.get(operstate, "UNKNOWN")
+    a, b = lay.name
+    if lay.name_var >= 0:
+        b = a - 4 + got[lay.name_var]
+    nul = payload.find(0, a, b)
+    lk.name = payload[a : b if nul < 0 else nul].decode("utf-8", "surrogateescape")
+    lk.mac = None if (s := lay.mac) is None else payload[s].hex(":")
+    lk.broadcast = None if (s := lay.broadcast) is None else payload[s].hex(":")
+    if (s := lay.alias) is None:
+        lk.alias = None
+    elif lay.alias_var >= 0:
+        lk.alias = text(payload, s.start, s.start - 4 + got[lay.alias_var])
+    else:
+        lk.alias = text(payload, s.start, s.stop)
+    lk.raw = payload
+    lk.offsets = lay.offsets
+    lk.origin = origin
+    lk.kind = lay.kind
+    lk.slave_kind = lay.slave_kind
+    lk.data = lk.port = None
+    if lay.views:
+        try:
+            lk.data, lk.port = _views(lk, payload, lay.data, lay.slave)
+        except (struct.error, IndexError):
+            raise DecodeError(
+                "an attribute is shorter than its value", offset=lay.offsets[_LINKINFO]
+            ) from None
+    lk.__class__ = Link  # same slots; see _LinkSlots
+    done: Link = lk
+    return done
+
+
+def _learn(payload: bytes, origin: tuple[int, int] | None) -> Link:
+    """The plain decoder's Link; note its layout, and maybe keep it."""
+    global _credit, layouts_built
+    lk = _decode.parse_link(payload, origin)
+    n = len(payload)
+    pos = tuple(lk.offsets)
+    if _SCANNED.get(n) != pos:
+        if len(_SCANNED) >= _LAYOUTS_MAX:
+            _SCANNED.clear()
+        _SCANNED[n] = pos
+        return lk
+    _credit = min(_credit, _FREE)
+    if _credit < 1:
+        _LAYOUTS.pop(n, None)  # it missed twice in a row: stop paying its check
+        return lk
+    _credit -= 1
+    if len(_LAYOUTS) >= _LAYOUTS_MAX:
+        _LAYOUTS.clear()
+    _LAYOUTS[n] = _Layout(payload, lk)
+    layouts_built += 1
+    return lk
