@@ -60,6 +60,7 @@ __all__ = [
     "optional",
     "port",
     "port_range",
+    "register_handle",
     "same_netns",
     "seconds",
     "sint",
@@ -363,11 +364,22 @@ def no_zone(value: object, what: str) -> None:
 # handles
 
 
+#: The Handle class, registered by rawns.handle as it is defined (see
+#: :func:`register_handle`): this layer imports nothing above rawns.errors, and
+#: no Handle can exist before that module has run.
+_handle_class: type[Handle] | None = None
+
+
+def register_handle(cls: type[Handle]) -> None:
+    """Make :func:`handle` accept instances of ``cls`` (called once, by rawns.handle)."""
+    global _handle_class
+    _handle_class = cls
+
+
 def handle(value: object, what: str = "h") -> Handle:
     """An open :class:`~rawns.Handle` (not a Netns, not None, not closed)."""
-    from .handle import Handle
-
-    if not isinstance(value, Handle):
+    cls = _handle_class
+    if cls is None or not isinstance(value, cls):
         raise TypeError(
             f"{what} must be a rawns.Handle (Handle.open(netns=...)), "
             f"not {type(value).__name__}: {_show(value)}"

@@ -28,8 +28,10 @@ import uuid
 from collections.abc import Callable
 from ipaddress import IPv4Interface
 
-from . import compose, link, netns, probe, rootless
+from . import link, netns, probe, rootless
 from .compose import Step, run_steps
+from .compose._ensure import _address_step, _up_step
+from .compose._steps import _Inside
 from .topology import Applied, Forward, Member, Topology
 
 __all__ = ["main", "run_demo"]
@@ -116,7 +118,7 @@ def _topology(names: dict[str, str]) -> Topology:
 
 
 def _build_steps(
-    names: dict[str, str], topo: Topology, inside: dict[str, compose._Inside], out: list[Applied]
+    names: dict[str, str], topo: Topology, inside: dict[str, _Inside], out: list[Applied]
 ) -> list[Step]:
     """The demo's own steps: the host and the external network, then the topology.
 
@@ -155,10 +157,10 @@ def _build_steps(
         make_ns("host"),
         make_ns("ext"),
         Step(f"{h_n} link add eth0 up type veth peer name eth0 netns {names['ext']}", veth),
-        _in_ns(compose._up_step(ext, "eth0", f"{e_n} link set eth0 up")),
-        _in_ns(compose._up_step(ext, "lo", f"{e_n} link set lo up")),
+        _in_ns(_up_step(ext, "eth0", f"{e_n} link set eth0 up")),
+        _in_ns(_up_step(ext, "lo", f"{e_n} link set lo up")),
         _in_ns(
-            compose._address_step(
+            _address_step(
                 host,
                 "eth0",
                 IPv4Interface(f"{HOST_UPLINK}/24"),
@@ -166,7 +168,7 @@ def _build_steps(
             )
         ),
         _in_ns(
-            compose._address_step(
+            _address_step(
                 ext,
                 "eth0",
                 IPv4Interface(f"{EXTERNAL}/24"),
@@ -186,7 +188,7 @@ def _build(tag: str) -> tuple[Applied, dict[str, netns.Netns]]:
     """Build everything, or (if any step fails) nothing: the error names the step."""
     names = _names(tag)
     topo = _topology(names)  # checked here, before anything is made
-    inside = {role: compose._Inside(names[role]) for role in ("host", "ext")}
+    inside = {role: _Inside(names[role]) for role in ("host", "ext")}
     out: list[Applied] = []
     steps = _build_steps(names, topo, inside, out)
     print("building the seed scenario (equivalent commands):")

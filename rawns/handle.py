@@ -18,6 +18,7 @@ import threading
 import weakref
 from types import TracebackType
 
+from . import _check
 from . import netns as _netns
 from .transport import NETLINK_NETFILTER, NETLINK_ROUTE, Channel, NetlinkSocket
 
@@ -168,3 +169,6 @@ class Handle:
         where = repr(self._ns) if self._ns is not None else f"pid {os.getpid()} namespace"
         state = "closed" if self.closed else "open"
         return f"<Handle {where} {state}>"
+
+
+_check.register_handle(Handle)

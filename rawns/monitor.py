@@ -314,7 +314,7 @@ class Monitor:
         # close() from another thread must wake a blocked poll(): closing the
         # socket alone does not (Linux keeps the file alive inside poll), so
         # an eventfd sits in the same poll set.
-        # The eventfd goes into its list within one C call (see rawns.netns._owning):
+        # The eventfd goes into its list within one C call (see rawns._netns_fd._owning):
         # an interruption here leaves it owned, and __del__ closes it.
         self._wakes: list[int] = []
         self._wakes.extend(starmap(os.eventfd, ((0, os.EFD_CLOEXEC | os.EFD_NONBLOCK),)))

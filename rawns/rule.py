@@ -43,7 +43,7 @@ from ._wire import (
     iter_attrs,
 )
 from .errors import DecodeError
-from .link._base import check_origin
+from .link._types import check_origin
 from .route._types import check_attrs
 
 if TYPE_CHECKING:
@@ -71,25 +71,6 @@ Prefix = IPNetwork | IPInterface
 RTNL_FAMILY_IPMR = 128
 RTNL_FAMILY_IP6MR = 129
 
-_FRA_DST = int(FRA.DST)
-_FRA_SRC = int(FRA.SRC)
-_FRA_IIFNAME = int(FRA.IIFNAME)
-_FRA_GOTO = int(FRA.GOTO)
-_FRA_PRIORITY = int(FRA.PRIORITY)
-_FRA_FWMARK = int(FRA.FWMARK)
-_FRA_FLOW = int(FRA.FLOW)
-_FRA_TUN_ID = int(FRA.TUN_ID)
-_FRA_SUPPRESS_IFGROUP = int(FRA.SUPPRESS_IFGROUP)
-_FRA_SUPPRESS_PREFIXLEN = int(FRA.SUPPRESS_PREFIXLEN)
-_FRA_TABLE = int(FRA.TABLE)
-_FRA_FWMASK = int(FRA.FWMASK)
-_FRA_OIFNAME = int(FRA.OIFNAME)
-_FRA_L3MDEV = int(FRA.L3MDEV)
-_FRA_UID_RANGE = int(FRA.UID_RANGE)
-_FRA_PROTOCOL = int(FRA.PROTOCOL)
-_FRA_IP_PROTO = int(FRA.IP_PROTO)
-_FRA_SPORT_RANGE = int(FRA.SPORT_RANGE)
-_FRA_DPORT_RANGE = int(FRA.DPORT_RANGE)
 
 _UID_RANGE = struct.Struct("=II")
 _PORT_RANGE = struct.Struct("=HH")
@@ -372,54 +353,54 @@ def parse_rule(
     rest: list[Attr] = []
     for atype, a, b in iter_attrs(payload, FIB_RULE_HDR.size):
         t = atype & NLA_TYPE_MASK
-        if t == _FRA_SRC:
+        if t == FRA.SRC:
             src = _prefix(payload, a, b, src_len, family, "FRA_SRC")
             if src is not None:
                 kw["src"] = src
-        elif t == _FRA_DST:
+        elif t == FRA.DST:
             dst = _prefix(payload, a, b, dst_len, family, "FRA_DST")
             if dst is not None:
                 kw["dst"] = dst
-        elif t == _FRA_PRIORITY:
+        elif t == FRA.PRIORITY:
             kw["priority"] = attr_u32(payload, a, b)
-        elif t == _FRA_TABLE:
+        elif t == FRA.TABLE:
             table = attr_u32(payload, a, b)  # overrides the 8-bit header field
-        elif t == _FRA_FWMARK:
+        elif t == FRA.FWMARK:
             kw["fwmark"] = attr_u32(payload, a, b)
-        elif t == _FRA_FWMASK:
+        elif t == FRA.FWMASK:
             kw["fwmask"] = attr_u32(payload, a, b)
-        elif t == _FRA_IIFNAME:
+        elif t == FRA.IIFNAME:
             kw["iif"] = attr_str(payload, a, b)
-        elif t == _FRA_OIFNAME:
+        elif t == FRA.OIFNAME:
             kw["oif"] = attr_str(payload, a, b)
-        elif t == _FRA_GOTO:
+        elif t == FRA.GOTO:
             kw["goto"] = attr_u32(payload, a, b)
-        elif t == _FRA_FLOW:
+        elif t == FRA.FLOW:
             kw["realms"] = attr_u32(payload, a, b)
-        elif t == _FRA_TUN_ID:
+        elif t == FRA.TUN_ID:
             kw["tun_id"] = attr_be64(payload, a, b)
-        elif t == _FRA_SUPPRESS_PREFIXLEN:
+        elif t == FRA.SUPPRESS_PREFIXLEN:
             v = attr_u32(payload, a, b)
             if v != _UNSET32:
                 kw["suppress_prefixlen"] = v
-        elif t == _FRA_SUPPRESS_IFGROUP:
+        elif t == FRA.SUPPRESS_IFGROUP:
             v = attr_u32(payload, a, b)
             if v != _UNSET32:
                 kw["suppress_ifgroup"] = v
-        elif t == _FRA_L3MDEV:
+        elif t == FRA.L3MDEV:
             kw["l3mdev"] = bool(attr_u8(payload, a, b))
-        elif t == _FRA_UID_RANGE:
+        elif t == FRA.UID_RANGE:
             if b - a != _UID_RANGE.size:
                 raise DecodeError(f"FRA_UID_RANGE of {b - a} bytes", offset=a)
             kw["uid_range"] = _UID_RANGE.unpack_from(payload, a)
-        elif t == _FRA_PROTOCOL:
+        elif t == FRA.PROTOCOL:
             kw["protocol"] = attr_u8(payload, a, b)
-        elif t == _FRA_IP_PROTO:
+        elif t == FRA.IP_PROTO:
             kw["ip_proto"] = attr_u8(payload, a, b)
-        elif t in (_FRA_SPORT_RANGE, _FRA_DPORT_RANGE):
+        elif t in (FRA.SPORT_RANGE, FRA.DPORT_RANGE):
             if b - a != _PORT_RANGE.size:
                 raise DecodeError(f"FRA port range of {b - a} bytes", offset=a)
-            key = "sport_range" if t == _FRA_SPORT_RANGE else "dport_range"
+            key = "sport_range" if t == FRA.SPORT_RANGE else "dport_range"
             kw[key] = _PORT_RANGE.unpack_from(payload, a)
         else:
             rest.append(Attr(atype, payload[a:b]))
@@ -486,43 +467,43 @@ def _body(w: Writer, r: Rule) -> None:
     # sport A-B dport A-B tun_id N table T suppress_prefixlength N
     # suppress_ifgroup G goto N protocol P pref N
     if r.src is not None:
-        w.put(_FRA_SRC, _addr(r.src))
+        w.put(FRA.SRC, _addr(r.src))
     if r.dst is not None:
-        w.put(_FRA_DST, _addr(r.dst))
+        w.put(FRA.DST, _addr(r.dst))
     if r.fwmark is not None:
-        w.put_u32(_FRA_FWMARK, r.fwmark)
+        w.put_u32(FRA.FWMARK, r.fwmark)
     if r.fwmask is not None:
-        w.put_u32(_FRA_FWMASK, r.fwmask)
+        w.put_u32(FRA.FWMASK, r.fwmask)
     if r.realms is not None:
-        w.put_u32(_FRA_FLOW, r.realms)
+        w.put_u32(FRA.FLOW, r.realms)
     if r.iif is not None:
-        w.put_strz(_FRA_IIFNAME, r.iif)
+        w.put_strz(FRA.IIFNAME, r.iif)
     if r.oif is not None:
-        w.put_strz(_FRA_OIFNAME, r.oif)
+        w.put_strz(FRA.OIFNAME, r.oif)
     if r.l3mdev:
-        w.put_u8(_FRA_L3MDEV, 1)
+        w.put_u8(FRA.L3MDEV, 1)
     if r.uid_range is not None:
-        w.put(_FRA_UID_RANGE, _UID_RANGE.pack(*r.uid_range))
+        w.put(FRA.UID_RANGE, _UID_RANGE.pack(*r.uid_range))
     if r.ip_proto is not None:
-        w.put_u8(_FRA_IP_PROTO, r.ip_proto)
+        w.put_u8(FRA.IP_PROTO, r.ip_proto)
     if r.sport_range is not None:
-        w.put(_FRA_SPORT_RANGE, _PORT_RANGE.pack(*r.sport_range))
+        w.put(FRA.SPORT_RANGE, _PORT_RANGE.pack(*r.sport_range))
     if r.dport_range is not None:
-        w.put(_FRA_DPORT_RANGE, _PORT_RANGE.pack(*r.dport_range))
+        w.put(FRA.DPORT_RANGE, _PORT_RANGE.pack(*r.dport_range))
     if r.tun_id is not None:
-        w.put_be64(_FRA_TUN_ID, r.tun_id)
+        w.put_be64(FRA.TUN_ID, r.tun_id)
     if r.table >= 256:
-        w.put_u32(_FRA_TABLE, r.table)
+        w.put_u32(FRA.TABLE, r.table)
     if r.suppress_prefixlen is not None:
-        w.put_u32(_FRA_SUPPRESS_PREFIXLEN, r.suppress_prefixlen)
+        w.put_u32(FRA.SUPPRESS_PREFIXLEN, r.suppress_prefixlen)
     if r.suppress_ifgroup is not None:
-        w.put_u32(_FRA_SUPPRESS_IFGROUP, r.suppress_ifgroup)
+        w.put_u32(FRA.SUPPRESS_IFGROUP, r.suppress_ifgroup)
     if r.goto is not None:
-        w.put_u32(_FRA_GOTO, r.goto)
+        w.put_u32(FRA.GOTO, r.goto)
     if r.protocol is not None:
-        w.put_u8(_FRA_PROTOCOL, r.protocol)
+        w.put_u8(FRA.PROTOCOL, r.protocol)
     if r.priority is not None:
-        w.put_u32(_FRA_PRIORITY, r.priority)
+        w.put_u32(FRA.PRIORITY, r.priority)
 
 
 def _check_rule(r: object) -> None:

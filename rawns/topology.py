@@ -42,6 +42,9 @@ from types import TracebackType
 from . import _check, compose, netns, nft
 from ._inet import IPAddress, IPInterface, IPNetwork
 from .compose import Step, run_steps
+from .compose._args import _address, _af, _interface, _network, _optional_ifname
+from .compose._nat import _nat_description, _nat_rule_step
+from .compose._steps import _group, _Inside, _unwind
 from .handle import Handle
 from .netns import Netns
 
@@ -81,9 +84,9 @@ class Member:
 
     def __post_init__(self) -> None:
         _ns_name(self.netns, "Member.netns")
-        compose._interface(self.address, "Member.address")
+        _interface(self.address, "Member.address")
         for what, value in (("Member.veth", self.veth), ("Member.bridge_end", self.bridge_end)):
-            compose._optional_ifname(value, what)
+            _optional_ifname(value, what)
         _check.ifname(self.veth_name, "Member.veth" if self.veth else "Member.veth (veth-<netns>)")
         _check.ifname(
             self.bridge_end_name,
@@ -91,7 +94,7 @@ class Member:
         )
         routes = _tuple(self.routes, "Member.routes")
         for r in routes:
-            compose._network(r, "Member.routes")
+            _network(r, "Member.routes")
         object.__setattr__(self, "routes", routes)
         _check.boolean(self.default_route, "Member.default_route")
 
@@ -122,7 +125,7 @@ class Forward:
         if self.to_port is not None:
             _check.port(self.to_port, "Forward.to_port")
         _check.choice(self.proto, "Forward.proto", FORWARD_PROTOCOLS)
-        compose._address(self.to, "Forward.to")
+        _address(self.to, "Forward.to")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,12 +156,12 @@ class Topology:
 
     # -- validation ---------------------------------------------------------
     def _net(self) -> IPNetwork:
-        return compose._network(self.subnet, "subnet")
+        return _network(self.subnet, "subnet")
 
     def _host_address(self, what: str, value: object) -> IPInterface:
         """``value`` as an address of the subnet, with the subnet's prefix length."""
         net = self._net()
-        given = compose._interface(value, what)
+        given = _interface(value, what)
         if given.ip not in net:
             raise ValueError(f"{what} {value} is outside the subnet {net}")
         has_prefix = isinstance(value, IPv4Interface | IPv6Interface) or (
@@ -173,7 +176,7 @@ class Topology:
             raise ValueError(f"{what} {value} is the network address of the subnet {net}")
         if net.version == 4 and net.num_addresses > 2 and given.ip == net.broadcast_address:
             raise ValueError(f"{what} {value} is the broadcast address of the subnet {net}")
-        return compose._interface(f"{given.ip}/{net.prefixlen}", what)
+        return _interface(f"{given.ip}/{net.prefixlen}", what)
 
     def validate(self) -> None:
         """Check every name, address, port and table (ValueError/TypeError; nothing touched).
@@ -183,7 +186,7 @@ class Topology:
         net = self._net()
         gw = self._host_address("gateway", self.gateway)
         _check.ifname(self.bridge, "bridge")
-        compose._optional_ifname(self.uplink, "uplink")
+        _optional_ifname(self.uplink, "uplink")
         _check.boolean(self.masquerade, "masquerade")
         _check.nft_name(self.nat_table, "nat_table")
         if isinstance(self.host, str):
@@ -205,7 +208,7 @@ class Topology:
         host_name = self.host if isinstance(self.host, str) else getattr(self.host, "name", None)
         if host_name:
             _claim(seen, ("namespace", host_name), "the host")
-        fam = compose._af(net.version)
+        fam = _af(net.version)
         for m in self.members:
             if not isinstance(m, Member):
                 raise TypeError(f"Topology.members must hold Member, not {_check._show(m)}")
@@ -215,7 +218,7 @@ class Topology:
             _claim(seen, ("host link", m.bridge_end_name), who)
             _claim(seen, ("address", str(iface.ip)), who)
             for r in m.routes:
-                compose._network(r, f"{who} route", fam)
+                _network(r, f"{who} route", fam)
         for f in self.forwards:
             if not isinstance(f, Forward):
                 raise TypeError(f"Topology.forwards must hold Forward, not {_check._show(f)}")
@@ -233,7 +236,7 @@ class Topology:
             run.host, bridge=self.bridge, address=gw, before=run.sysctl_before
         )
         bridge = _on_change(bridge, lambda: run.applied.links.append(self.bridge))
-        steps += [compose._group(_joined([bridge, up]), [bridge, up]), address, *sysctls]
+        steps += [_group(_joined([bridge, up]), [bridge, up]), address, *sysctls]
         for m in self.members:
             inside = run.inside(m.netns)
             plug = compose._connect_steps(
@@ -246,13 +249,13 @@ class Topology:
                 bridge_end=m.bridge_end_name,
                 address=self._host_address(f"member {m.netns} address", m.address),
                 gateway=gw.ip,
-                routes=[compose._network(r, "route", compose._af(net.version)) for r in m.routes],
+                routes=[_network(r, "route", _af(net.version)) for r in m.routes],
                 default=m.default_route,
             )
             plug[0] = _on_change(
                 plug[0], functools.partial(run.applied.links.append, m.bridge_end_name)
             )
-            steps.append(compose._group(_joined(plug), plug))
+            steps.append(_group(_joined(plug), plug))
         rules: list[tuple[str, list[nft.Expr]]] = []
         if self.masquerade:
             # Without an uplink, exclude the bridge itself: with br_netfilter
@@ -260,7 +263,7 @@ class Topology:
             not_oif = None if self.uplink else self.bridge
             rules.append(("postrouting", nft.masquerade(net, oif=self.uplink, not_oif=not_oif)))
         for f in self.forwards:
-            to = compose._address(f.to, "to")
+            to = _address(f.to, "to")
             rules.append(
                 (
                     "prerouting",
@@ -271,13 +274,13 @@ class Topology:
             )
         for hook, exprs in rules:
             made: list[str] = []
-            step = compose._nat_rule_step(
+            step = _nat_rule_step(
                 run.host,
                 hook,
                 exprs,
                 family=fam,
                 table=self.nat_table,
-                description=compose._nat_description(hook, exprs, family=fam, table=self.nat_table),
+                description=_nat_description(hook, exprs, family=fam, table=self.nat_table),
                 made=made,
             )
 
@@ -371,7 +374,7 @@ class _Run:
         self.topo = topo
         self.applied = applied
         self._host: Handle | None = None
-        self._inside: dict[str, compose._Inside] = {}
+        self._inside: dict[str, _Inside] = {}
         self.sysctl_before: dict[str, str] = {}
 
     def host(self) -> Handle:
@@ -379,9 +382,9 @@ class _Run:
             raise RuntimeError("the topology's host handle is not open")
         return self._host
 
-    def inside(self, name: str) -> compose._Inside:
+    def inside(self, name: str) -> _Inside:
         if name not in self._inside:
-            self._inside[name] = compose._Inside(name)
+            self._inside[name] = _Inside(name)
         return self._inside[name]
 
     def open(self) -> None:
@@ -423,7 +426,7 @@ class Applied:
         :class:`RuntimeError` listing the undo steps that failed, after
         trying all of them. A second call does nothing.
         """
-        problems, _ = compose._unwind(self._done)
+        problems, _ = _unwind(self._done)
         if self._run is not None:
             self._run.close()
             self._run = None

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rawns import netns
+from rawns import _netns_fd, _netns_native, _netns_paths, netns
 
 BAD_NAMES = [
     "",
@@ -70,8 +70,11 @@ def untouchable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     def touched(*args: object, **kw: object) -> None:
         raise AssertionError(f"touched the system before validating: {args!r}")
 
-    for fn in ("_mount", "_umount2", "_unshare", "_setns", "_ensure_run_dir", "_in_new_thread"):
-        monkeypatch.setattr(netns, fn, touched)
+    # Each module of netns that calls one of them holds its own reference.
+    for mod in (netns, _netns_fd, _netns_native, _netns_paths):
+        for fn in ("_mount", "_umount2", "_unshare", "_setns", "_ensure_run_dir", "_in_new_thread"):
+            if hasattr(mod, fn):
+                monkeypatch.setattr(mod, fn, touched)
     return tmp_path / "netns"
 
 

@@ -1,0 +1,300 @@
+"""The thread/fd machinery: :class:`Netns`, helper threads, and owning an fd without a window.
+
+Namespaces belong to threads: rawns moves only short-lived helper threads
+(:func:`_in_new_thread`, :func:`run_in`), or the caller's thread inside
+:meth:`Netns.entered`, which always moves it back. A syscall's fd goes
+straight into its owner (:func:`_owning`), so that no asynchronous exception
+can orphan it. :mod:`rawns.netns` re-exports :class:`Netns` and :func:`run_in`.
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import errno
+import fcntl
+import os
+import stat
+from collections.abc import Callable, Iterator
+from itertools import starmap
+from types import TracebackType
+from typing import Any, TypeVar
+
+from . import _check
+from ._netns_native import CLONE_NEWNET, NS_GET_NSTYPE, _lib, _raise_on_errno, _setns
+from ._netns_paths import NETNS_RUN_DIR, PATH_MAX, _remove, delete, validate_name
+
+FD_MAX = 0x7FFFFFFF
+
+_O_NS = os.O_RDONLY | os.O_CLOEXEC
+_THREAD_SELF = "/proc/thread-self/ns/net"
+
+T = TypeVar("T")
+
+
+def _netns_arg(ns: object, what: str) -> Netns:
+    """An open :class:`Netns` (not None, not a name, not closed)."""
+    if not isinstance(ns, Netns):
+        raise TypeError(
+            f"{what} must be a rawns.netns.Netns, not {type(ns).__name__}: {_check._show(ns)}"
+        )
+    if ns.closed:
+        raise ValueError(f"{what} {ns!r} is closed")
+    return ns
+
+
+def _check_is_netns(fd: int, what: str, advice: str = "") -> None:
+    """Refuse an fd that is not a network namespace (a file, another kind of namespace).
+
+    Checked at open, so that the mistake is named here, not by a later
+    ``setns: Invalid argument``. NS_GET_NSTYPE (Linux 4.11) asks nsfs itself;
+    nsfs inodes are regular files, so anything else is refused without it.
+    """
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as e:
+        if e.errno == errno.EBADF:
+            raise ValueError(f"{what} is not an open descriptor") from None
+        raise
+    if stat.S_ISDIR(mode):
+        kind = "a directory"
+    elif not stat.S_ISREG(mode):
+        kind = "not a regular file"
+    else:
+        try:
+            nstype = fcntl.ioctl(fd, NS_GET_NSTYPE)
+        except OSError as e:
+            if e.errno not in (errno.ENOTTY, errno.EINVAL):
+                raise
+            kind = "a plain file"
+        else:
+            if nstype == CLONE_NEWNET:
+                return
+            kind = f"a namespace of another type ({nstype:#x})"
+    raise ValueError(f"{what} is not a network namespace: it is {kind}{advice}")
+
+
+class Netns:
+    """An open network namespace: owns ``fd`` until :meth:`close`.
+
+    Use as a context manager; a named namespace from :func:`create` is also
+    deleted on exit when ``delete_on_exit`` is true (the default for
+    :func:`create`). ``Netns(fd)`` takes ownership of ``fd``, which must be a
+    network namespace (:class:`ValueError` otherwise).
+    """
+
+    # The fd lives in a list (empty when closed) so that a syscall's result can
+    # go into it within the same C call (see _owning): there is no moment when
+    # the number is held by nobody.
+    __slots__ = ("__weakref__", "_delete_on_exit", "_fds", "name", "path")
+
+    def __init__(
+        self,
+        fd: int = -1,
+        *,
+        name: str | None = None,
+        path: str | None = None,
+        delete_on_exit: bool = False,
+    ) -> None:
+        self._fds: list[int] = []
+        fd = _check.integer(fd, "fd", -1, FD_MAX)
+        self.name = None if name is None else validate_name(name)
+        self.path = None if path is None else _check.text(path, "path", max_bytes=PATH_MAX - 1)
+        self._delete_on_exit = _check.boolean(delete_on_exit, "delete_on_exit")
+        if fd >= 0:
+            _check_is_netns(fd, f"fd {fd}")
+            self._fds.append(fd)
+
+    @property
+    def fd(self) -> int:
+        fds = self._fds
+        if not fds:
+            raise ValueError(f"{self!r} is closed")
+        return fds[0]
+
+    @property
+    def closed(self) -> bool:
+        return not self._fds
+
+    def close(self) -> None:
+        """Close the fd (the namespace lives on while mounted or used). Idempotent."""
+        # One swap, no call in between: neither a signal handler nor another
+        # thread can run between taking the fd and forgetting it.
+        fds, self._fds = self._fds, []
+        if fds:
+            os.close(fds[0])
+
+    def delete(self) -> None:
+        """Close the fd and remove the name from ``/run/netns`` (``ip netns del``)."""
+        if self.name is None:
+            raise ValueError(f"{self!r} is anonymous: it has no name to delete")
+        self.close()
+        delete(self.name, run_dir=os.path.dirname(self.path) if self.path else NETNS_RUN_DIR)
+
+    def __enter__(self) -> Netns:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+        if self._delete_on_exit and self.name is not None and self.path is not None:
+            _remove(self.path)
+
+    def __del__(self) -> None:
+        # Last resort against fd leaks; an explicit close() is the norm.
+        fds = getattr(self, "_fds", None)
+        if fds:
+            with contextlib.suppress(OSError):
+                os.close(fds[0])
+
+    def __repr__(self) -> str:
+        what = self.name or self.path or "anonymous"
+        fds = getattr(self, "_fds", None)
+        return f"<Netns {what} fd={fds[0] if fds else -1}>"
+
+    def inode(self) -> int:
+        """The namespace's inode number: equal for two fds on the same namespace."""
+        return os.fstat(self.fd).st_ino
+
+    def dup(self) -> Netns:
+        """A second, independent fd on the same namespace."""
+        return _owning(os.dup, self.fd, name=self.name, path=self.path)
+
+    @contextlib.contextmanager
+    def entered(self) -> Iterator[Netns]:
+        """Move the *current thread* into this namespace for the block.
+
+        The thread's previous namespace is restored in ``finally``, whatever
+        the block raises. Other threads are not affected. Use it for work that
+        must run inside (binding a socket, a sysctl); netlink handles don't
+        need it (see :meth:`rawns.Handle.open`).
+        """
+        target = self.fd
+        home: list[int] = []
+        try:
+            # The fd of home goes straight into `home` (see _owning).
+            home.extend(starmap(os.open, ((_THREAD_SELF, _O_NS),)))
+            try:
+                # Inside the try whose finally restores: an exception raised by
+                # a signal handler just after setns() returns still brings the
+                # thread home (restoring where it never left is harmless).
+                _setns(target, CLONE_NEWNET)
+                yield self
+            finally:
+                # Straight into C, no Python frame first (a signal handler
+                # could raise at a frame's start and skip the restore).
+                _raise_on_errno(_lib.rawns_setns(home[0], CLONE_NEWNET), "setns")
+        finally:
+            if home:
+                os.close(home[0])
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """Call ``fn()`` in a helper thread that has entered this namespace."""
+        return run_in(self, fn)
+
+
+def _owning(opener: Callable[..., int], *args: Any, **kw: Any) -> Netns:
+    """A :class:`Netns` owning the fd that ``opener(*args)`` returns.
+
+    The Netns exists first, and the fd goes from the syscall into it within
+    one C call (``list.extend`` driving ``starmap``): no bytecode runs in
+    between, so an exception from a signal handler (Ctrl-C, a test timeout)
+    can come before the open or after the fd is owned, never in between.
+    (``ns.fd = os.open(...)`` leaves a window: CPython runs pending handlers
+    as the call returns, before the store.)
+    """
+    ns = Netns(**kw)
+    try:
+        ns._fds.extend(starmap(opener, (args,)))
+    except BaseException:
+        ns.close()
+        raise
+    return ns
+
+
+def run_in(ns: Netns | None, fn: Callable[[], T]) -> T:
+    """Run ``fn`` in a short-lived thread inside ``ns`` and return its result.
+
+    ``None`` runs ``fn()`` right here. The caller's thread never changes
+    namespace; exceptions propagate. Raises :class:`TypeError` for an ``ns``
+    that is not a Netns or a ``fn`` that is not callable, :class:`ValueError`
+    for a closed Netns.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, not {type(fn).__name__}: {_check._show(fn)}")
+    if ns is None:
+        return fn()
+    return _run_inside(_netns_arg(ns, "ns"), fn)
+
+
+def _run_inside(
+    ns: Netns | None, fn: Callable[[], T], discard: Callable[[T], object] | None = None
+) -> T:
+    """``fn()`` in a helper thread that entered ``ns`` first (None: the thread stays
+    in the caller's namespace). ``discard`` releases a result the caller, being
+    interrupted, will never get (default: its ``close()``)."""
+    fd = -1 if ns is None else ns.fd
+
+    def inside() -> T:
+        if fd >= 0:
+            _setns(fd, CLONE_NEWNET)
+        return fn()
+
+    return _in_new_thread(inside, discard or _close_result)
+
+
+def _close_result(result: object) -> None:
+    close = getattr(result, "close", None)
+    if callable(close):
+        close()
+
+
+def _in_new_thread(fn: Callable[[], T], discard: Callable[[T], object] = _close_result) -> T:
+    """Call ``fn`` in a fresh thread (which may change namespace and then dies).
+
+    If the caller is interrupted meanwhile (KeyboardInterrupt, an exception
+    from a signal handler), the helper is still let finish, and what it made
+    is released with ``discard`` (a socket or an fd closed, a name removed)
+    before the exception goes on: nothing leaks, and the caller's cleanup
+    sees the helper's syscalls complete. The interruption may come even as
+    the thread starts (a handler runs when ``start_new_thread`` returns):
+    then caller and helper agree through one atomic ``dict.setdefault`` on
+    whether the helper runs at all. ``_thread``, not ``threading``, because
+    ``Thread.start()`` waits in Python code, where an interruption would
+    lose track of a thread that runs anyway.
+    """
+    box: list[T] = []
+    err: list[BaseException] = []
+    finished: list[bool] = []
+    claim: dict[str, str] = {}
+    done = _thread.allocate_lock()
+    done.acquire()
+
+    def body() -> None:
+        try:
+            if claim.setdefault("by", "helper") == "helper":
+                box.append(fn())
+        except BaseException as e:  # re-raised in the caller
+            err.append(e)
+        finally:
+            finished.append(True)
+            done.release()
+
+    try:
+        _thread.start_new_thread(body, ())
+        done.acquire()
+    except BaseException:
+        if claim.setdefault("by", "caller") == "helper":
+            # The helper runs (briefly): wait on its flag, not the lock (the
+            # interruption may have come after acquire() returned).
+            while not finished:
+                with contextlib.suppress(BaseException):
+                    done.acquire(timeout=0.05)
+            if box:
+                with contextlib.suppress(Exception):
+                    discard(box.pop())
+        raise
+    if err:
+        raise err[0]
+    return box[0]

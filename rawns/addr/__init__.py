@@ -1,0 +1,321 @@
+"""Addresses (``ip addr``): add, replace, delete, dump, flush and bulk add.
+
+:class:`Address` is both what the kernel reports and what you ask for. Its
+constructor takes ``str`` or :mod:`ipaddress` values; ``"192.168.15.1"``
+without a prefix length means /32 (or /128), as with ``ip``. Each verb has
+a pure twin (:func:`build_add`, ...) returning the request bytes.
+
+The kernel's two address attributes are easy to mix up (linux/if_addr.h):
+``IFA_LOCAL`` is the interface's own address and ``IFA_ADDRESS`` the peer
+on a point-to-point link; without a peer both hold the local address (IPv6
+then sends only ``IFA_ADDRESS``). Here :attr:`Address.address` is always the
+local address with its prefix length, and :attr:`Address.peer` the peer.
+
+:class:`Address` lives in ``_types``, the ``build_*`` twins in ``_encode``,
+:func:`parse_address` in ``_decode``, and the verbs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from ipaddress import IPv4Address
+from typing import TYPE_CHECKING, overload
+
+from .. import _check, link
+from .._inet import IPAddress, IPInterface
+from ..errors import KernelError, NotFound
+from ..link import Link, LinkRef, resolve_index
+from ..link._types import check_here
+from ._decode import parse_address
+from ._encode import build_add, build_delete, build_dump, build_replace
+from ._types import INFINITY_LIFE_TIME, Address, _family, check_scope, label_of
+from ._types import SCOPES as SCOPES
+
+if TYPE_CHECKING:
+    from ..handle import Handle
+
+__all__ = [
+    "INFINITY_LIFE_TIME",
+    "Address",
+    "add",
+    "add_many",
+    "build_add",
+    "build_delete",
+    "build_dump",
+    "build_replace",
+    "delete",
+    "dump",
+    "flush",
+    "parse_address",
+    "replace",
+]
+
+
+def _dev_name(h: Handle, dev: LinkRef | None, index: int) -> str:
+    """The device's name: as given, from a Link, or asked of the kernel (a read-only get)."""
+    if isinstance(dev, str):
+        return dev
+    if isinstance(dev, Link):
+        return dev.name
+    return link.get(h, index).name
+
+
+def _check_label(name: str, label: str) -> None:
+    # ip refuses a label that is not DEV or DEV:something; the kernel would
+    # accept it, and `ip addr` would then show it under a confusing name.
+    if label != name and not label.startswith(name + ":"):
+        raise ValueError(f"label {label!r} must be {name!r} or start with {name + ':'!r}")
+
+
+def _spec(
+    h: Handle,
+    dev: LinkRef | None,
+    address: str | IPInterface | IPAddress | Address | None,
+    kw: dict[str, object],
+) -> tuple[Address, str | None]:
+    """The verb's Address, every value checked before any request; and the device's name
+    when the caller gave one (for error messages)."""
+    _check.handle(h)
+    if "flags" in kw:  # defaults to 0, not None: None is no value here
+        _check.uint(kw["flags"], 32, "flags")
+    if isinstance(address, Address):
+        extra = {
+            k: v
+            for k, v in kw.items()
+            if v is not None and not (k == "flags" and type(v) is int and v == 0)
+        }
+        if dev is not None or extra:
+            raise TypeError("pass either an Address or dev=/address= keywords, not both")
+        _check.same_netns(address.origin, h, "address", label_of(address))
+        if address.label is not None and address.origin is None:
+            _check_label(_dev_name(h, None, address.index), address.label)
+        return address, None
+    if dev is None or address is None:
+        raise TypeError("an address needs dev= and address=")
+    check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
+    given = {k: v for k, v in kw.items() if v is not None}
+    named = isinstance(dev, str)
+    index = 1 if named else resolve_index(h, dev, "dev")  # 1: a stand-in until the lookup
+    a = Address(index=index, address=address, **given)  # type: ignore[arg-type]
+    if named:
+        a = Address(index=resolve_index(h, dev, "dev"), address=address, **given)  # type: ignore[arg-type]
+    if a.label is not None:
+        _check_label(_dev_name(h, dev, a.index), a.label)
+    return a, _dev_name_given(dev)
+
+
+def _dev_name_given(dev: LinkRef | None) -> str | None:
+    if isinstance(dev, str):
+        return dev
+    return dev.name if isinstance(dev, Link) else None
+
+
+def _verb_kw(scope: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in scope.items() if k not in ("h", "dev", "address")}
+
+
+def add(
+    h: Handle,
+    address: str | IPInterface | IPAddress | Address | None = None,
+    *,
+    dev: LinkRef | None = None,
+    peer: str | IPAddress | None = None,
+    broadcast: str | IPv4Address | None = None,
+    label: str | None = None,
+    scope: int | str | None = None,
+    flags: int = 0,
+    valid_lft: int | None = None,
+    preferred_lft: int | None = None,
+    metric: int | None = None,
+    proto: int | None = None,
+) -> None:
+    """Add an address to an interface (an :class:`Address`, or ``dev=`` and ``address=``).
+
+    Equivalent to: ip addr add ADDRESS[/LEN] [peer P] [brd B|+|-] [label L]
+    [scope S] [metric M] [valid_lft S] [preferred_lft S] [nodad...] dev DEV
+
+    Raises :class:`~rawns.errors.NotFound` naming the device if it does not
+    exist, :class:`~rawns.errors.AlreadyExists` if the address is there,
+    :class:`ValueError`/:class:`TypeError` for bad or mixed-family values, a
+    zone id, a label that is not ``DEV`` or ``DEV:...``, or an Address or
+    Link from another namespace (nothing sent).
+    """
+    a, name = _spec(h, dev, address, _verb_kw(locals()))
+    h.rtnl.request(build_add(a), op="RTM_NEWADDR", target=label_of(a, name))
+
+
+def replace(
+    h: Handle,
+    address: str | IPInterface | IPAddress | Address | None = None,
+    *,
+    dev: LinkRef | None = None,
+    peer: str | IPAddress | None = None,
+    broadcast: str | IPv4Address | None = None,
+    label: str | None = None,
+    scope: int | str | None = None,
+    flags: int = 0,
+    valid_lft: int | None = None,
+    preferred_lft: int | None = None,
+    metric: int | None = None,
+    proto: int | None = None,
+) -> None:
+    """Add an address, or update the one already there (lifetimes, flags, metric).
+
+    Equivalent to: ip addr replace ADDRESS[/LEN] ... dev DEV
+
+    Raises :class:`~rawns.errors.NotFound` if the device does not exist,
+    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`
+    (nothing sent).
+    """
+    a, name = _spec(h, dev, address, _verb_kw(locals()))
+    h.rtnl.request(build_replace(a), op="RTM_NEWADDR", target=label_of(a, name))
+
+
+def delete(
+    h: Handle,
+    address: str | IPInterface | IPAddress | Address | None = None,
+    *,
+    dev: LinkRef | None = None,
+    peer: str | IPAddress | None = None,
+) -> None:
+    """Remove an address from an interface.
+
+    Equivalent to: ip addr del ADDRESS[/LEN] [peer P] dev DEV
+
+    Raises :class:`~rawns.errors.NotFound` (EADDRNOTAVAIL) if the address is
+    not there, or if the device does not exist; :class:`ValueError`/
+    :class:`TypeError` for bad values or an Address from another namespace
+    (nothing sent).
+    """
+    a, name = _spec(h, dev, address, {"peer": peer})
+    h.rtnl.request(build_delete(a), op="RTM_DELADDR", target=label_of(a, name))
+
+
+def dump(h: Handle, *, dev: LinkRef | None = None, family: int = 0) -> list[Address]:
+    """Addresses of the handle's namespace, or of one interface (filtered by the kernel).
+
+    Equivalent to: ip [-4|-6] addr show [dev DEV]
+
+    Each :class:`Address` remembers the handle's namespace (:attr:`Address.origin`).
+    Raises :class:`~rawns.errors.NotFound` if ``dev`` does not exist,
+    :class:`~rawns.errors.DumpInterrupted` if the list kept changing (see
+    docs/dumps.md), :class:`ValueError`/:class:`TypeError` for a bad argument.
+    """
+    _check.handle(h)
+    if dev is not None:
+        check_here(h, dev, "dev")
+    _family(family, "family")
+    index = 0 if dev is None else resolve_index(h, dev, "dev")
+    origin = h.netns_ident
+
+    def parse(payload: bytes) -> Address | None:
+        if payload[:1] not in (b"\x02", b"\x0a"):
+            return None
+        return parse_address(payload, origin=origin)
+
+    return h.rtnl.dump(
+        build_dump(family=family, index=index), parse, op="RTM_GETADDR", target="dump"
+    )
+
+
+def flush(
+    h: Handle,
+    *,
+    dev: LinkRef | None = None,
+    family: int = 0,
+    scope: int | str | None = None,
+) -> list[Address]:
+    """Remove every address (of one interface, family or scope); returns what was removed.
+
+    Equivalent to: ip [-4|-6] addr flush [dev DEV] [scope S]
+
+    ``scope`` is a name as ``ip`` takes it (``"global"``, ``"site"``,
+    ``"link"``, ``"host"``, ``"nowhere"``) or a number. Deleting a primary
+    IPv4 address also removes its secondaries (unless ``promote_secondaries``
+    is set); those vanish on their own and are not an error. Raises
+    :class:`~rawns.errors.NotFound` if ``dev`` does not exist,
+    :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
+    """
+    _check.handle(h)
+    want = None if scope is None else check_scope(scope, "scope")
+    if dev is not None:
+        check_here(h, dev, "dev")
+    _family(family, "family")
+    addrs = [a for a in dump(h, dev=dev, family=family) if want is None or a.scope == want]
+    # Secondaries first, so deleting a primary does not take them away under us.
+    addrs.sort(key=lambda a: not a.secondary)
+    name = _dev_name_given(dev)
+    results = h.rtnl.pipeline(
+        [build_delete(a) for a in addrs],
+        op="RTM_DELADDR",
+        targets=[label_of(a, name) for a in addrs],
+        check=False,
+    )
+    for r in results:
+        if r is not None and not isinstance(r, NotFound):
+            raise r
+    return addrs
+
+
+class _Labels(Sequence[str]):
+    def __init__(self, addrs: Sequence[Address]) -> None:
+        self._addrs = addrs
+
+    def __len__(self) -> int:
+        return len(self._addrs)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [label_of(a) for a in self._addrs[i]]
+        return label_of(self._addrs[i])
+
+
+def add_many(
+    h: Handle, addresses: Iterable[Address], *, replace: bool = False, check: bool = True
+) -> list[KernelError | None]:
+    """Add many addresses, pipelined (many requests per send, acks collected in bulk).
+
+    Equivalent to: ip -batch FILE (one ``addr add`` line per address)
+
+    Returns one entry per address, ``None`` or its :class:`~rawns.errors.KernelError`;
+    with ``check`` the first error is raised once every ack is in.
+    :class:`ValueError`/:class:`TypeError` for a value that is not an
+    :class:`Address`, one from another namespace, or a label that does not
+    match its device (nothing sent).
+    """
+    _check.handle(h)
+    _check.boolean(replace, "replace")
+    _check.boolean(check, "check")
+    if not isinstance(addresses, Iterable) or isinstance(addresses, str | bytes):
+        raise TypeError(f"addresses must be an iterable of Address, not {_check._show(addresses)}")
+    addrs = list(addresses)
+    names: dict[int, str] = {}
+    for a in addrs:
+        if not isinstance(a, Address):
+            raise TypeError(f"addresses must hold Address values, not {_check._show(a)}")
+        _check.same_netns(a.origin, h, "address", label_of(a))
+    for a in addrs:  # the labels, once every value is known to be good
+        if a.label is not None and a.origin is None:
+            if a.index not in names:
+                names[a.index] = _dev_name(h, None, a.index)
+            _check_label(names[a.index], a.label)
+    if not replace:
+        # An address given twice: the second add would fail (EEXIST) after the
+        # first was made. The kernel keys an address by device, local address and
+        # prefix length (and peer).
+        first: dict[tuple[object, ...], int] = {}
+        for i, a in enumerate(addrs):
+            j = first.setdefault((a.index, a.address, a.peer), i)
+            if j != i:
+                raise ValueError(
+                    f"addresses[{i}] ({label_of(a)}) repeats addresses[{j}]: the second add "
+                    "would fail with File exists after the first (use replace=True to allow it)"
+                )
+    build = build_replace if replace else build_add
+    return h.rtnl.pipeline(
+        [build(a) for a in addrs], op="RTM_NEWADDR", targets=_Labels(addrs), check=check
+    )

@@ -1,0 +1,94 @@
+"""Decoding RTM_NEWADDR/RTM_DELADDR payloads: :func:`parse_address`."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Interface, IPv6Interface
+
+from .. import _check
+from .._inet import AF_INET, AF_INET6, addr_from_bytes
+from .._rtnl import IFA, IFADDRMSG
+from .._wire import NLA_TYPE_MASK, Attr, attr_str, attr_u32, iter_attrs
+from ..errors import DecodeError
+from ._types import _CACHEINFO, INFINITY_LIFE_TIME, Address
+
+
+def parse_address(
+    payload: bytes,
+    start: int = 0,
+    end: int | None = None,
+    origin: tuple[int, int] | None = None,
+) -> Address:
+    """Decode an RTM_NEWADDR/DELADDR payload (ifaddrmsg + attributes) into an :class:`Address`.
+
+    ``origin`` is kept in :attr:`Address.origin` (:func:`dump` passes its
+    handle's :attr:`~rawns.Handle.netns_ident`). Raises
+    :class:`~rawns.errors.DecodeError` on malformed input or a family other
+    than IPv4/IPv6.
+    """
+    start, end = _check.span(payload, start, end)
+    if end - start < IFADDRMSG.size:
+        raise DecodeError(f"ifaddrmsg needs {IFADDRMSG.size} bytes, got {end - start}")
+    family, plen, hflags, scope, index = IFADDRMSG.unpack_from(payload, start)
+    if family == AF_INET:
+        alen = 4
+    elif family == AF_INET6:
+        alen = 16
+    else:
+        raise DecodeError(f"address family {family} is not IPv4 or IPv6", offset=start)
+    if plen > alen * 8:
+        raise DecodeError(f"prefix length {plen} exceeds {alen * 8} bits", offset=start + 1)
+    local = addr = brd = None
+    lbl = metric = proto = None
+    flags = hflags
+    valid = preferred = None
+    rest: list[Attr] = []
+    for atype, a, b in iter_attrs(payload, start + IFADDRMSG.size, end):
+        t = atype & NLA_TYPE_MASK
+        if t in (IFA.LOCAL, IFA.ADDRESS, IFA.BROADCAST):
+            if b - a != alen:
+                raise DecodeError(
+                    f"address attribute {t} is {b - a} bytes, expected {alen}", offset=a
+                )
+            v = addr_from_bytes(payload[a:b])
+            if t == IFA.LOCAL:
+                local = v
+            elif t == IFA.ADDRESS:
+                addr = v
+            elif isinstance(v, IPv4Address):
+                brd = v
+        elif t == IFA.LABEL:
+            lbl = attr_str(payload, a, b)
+        elif t == IFA.FLAGS:
+            flags = attr_u32(payload, a, b)
+        elif t == IFA.CACHEINFO:
+            if b - a < _CACHEINFO.size:
+                raise DecodeError(f"IFA_CACHEINFO is {b - a} bytes", offset=a)
+            preferred, valid, _c, _t = _CACHEINFO.unpack_from(payload, a)
+        elif t == IFA.RT_PRIORITY:
+            metric = attr_u32(payload, a, b)
+        elif t == IFA.PROTO:
+            proto = payload[a] if b > a else 0
+        else:
+            rest.append(Attr(atype, payload[a:b]))
+    mine = local if local is not None else addr
+    if mine is None:
+        raise DecodeError("address message has neither IFA_LOCAL nor IFA_ADDRESS", offset=start)
+    peer = addr if local is not None and addr is not None and addr != local else None
+    iface = IPv4Interface((int(mine), plen)) if alen == 4 else IPv6Interface((int(mine), plen))
+    out = Address.__new__(Address)
+    _set = object.__setattr__
+    _set(out, "family", family)
+    _set(out, "index", index)
+    _set(out, "address", iface)
+    _set(out, "peer", peer)
+    _set(out, "broadcast", brd)
+    _set(out, "label", lbl)
+    _set(out, "scope", scope)
+    _set(out, "flags", flags)
+    _set(out, "valid_lft", None if valid in (None, INFINITY_LIFE_TIME) else valid)
+    _set(out, "preferred_lft", None if preferred in (None, INFINITY_LIFE_TIME) else preferred)
+    _set(out, "metric", metric)
+    _set(out, "proto", proto)
+    _set(out, "attrs", tuple(rest))
+    _set(out, "origin", origin)
+    return out

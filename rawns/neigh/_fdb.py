@@ -1,0 +1,296 @@
+"""Bridge FDB verbs (``bridge fdb``): fdb_add, fdb_append, fdb_replace, fdb_delete, fdb_dump."""
+
+from __future__ import annotations
+
+import errno
+from typing import TYPE_CHECKING, Literal, TypedDict
+
+from .. import _check, link
+from .._rtnl import NTF, NUD
+from ..errors import kernel_error
+from ..link import Link, LinkRef, resolve_index
+from ..link._types import check_here
+from ._encode import build_add, build_append, build_delete, build_replace
+from ._neighbours import dump
+from ._types import AF_BRIDGE, NTF_EXT_LEARNED, IPAddress, Neighbour, _ip, _label, _state
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from ..handle import Handle
+
+
+On = Literal["self", "master", "both"]
+_ON: dict[str, NTF] = {"self": NTF.SELF, "master": NTF.MASTER, "both": NTF.SELF | NTF.MASTER}
+_FDB_STATE = NUD.PERMANENT | NUD.NOARP  # bridge/fdb.c: NUD_NOARP, plus PERMANENT unless "dynamic"
+
+
+class FdbFields(TypedDict, total=False):
+    """Optional keywords of the ``fdb_*`` verbs (``bridge fdb`` words)."""
+
+    dst: IPAddress | str
+    """The vxlan remote VTEP."""
+    vni: int
+    port: int
+    vlan: int
+    """802.1Q id, 1..4094."""
+    via: LinkRef
+    """The vxlan outgoing interface."""
+    src_vni: int
+    on: On
+    """``"self"`` (the device's own table, default), ``"master"`` (its bridge) or ``"both"``."""
+    state: NUD | int | str
+    """Default: permanent + noarp, as ``bridge`` sends; ``"reachable"`` for a dynamic entry."""
+    sticky: bool
+    extern_learn: bool
+
+
+def _fdb_spec(
+    h: Handle,
+    dev: LinkRef,
+    lladdr: str | bytes,
+    fits: bool,
+    /,
+    *,
+    dst: IPAddress | str | None = None,
+    vni: int | None = None,
+    port: int | None = None,
+    vlan: int | None = None,
+    via: LinkRef | None = None,
+    src_vni: int | None = None,
+    on: On = "self",
+    state: NUD | int | str = _FDB_STATE,
+    sticky: bool = False,
+    extern_learn: bool = False,
+) -> Neighbour:
+    """The request's FDB entry, every value checked before any device is looked up.
+
+    With ``fits``, fields the target table would drop (see :func:`_fits_fdb`)
+    are refused, the device asked for first (one read-only get) when any is given.
+    """
+    check_here(h, dev, "dev")
+    if via is not None:
+        check_here(h, via, "via")
+    flags = _ON[_check.choice(on, "on", _ON)]
+    if _check.boolean(sticky, "sticky"):
+        flags |= NTF.STICKY
+    if _check.boolean(extern_learn, "extern_learn"):
+        flags |= NTF_EXT_LEARNED
+    fields = {
+        "family": AF_BRIDGE,
+        # A MAC: 6 bytes, no less, no more.
+        "lladdr": _check.lladdr(lladdr, "lladdr", length=6).hex(":"),
+        "dst": None if dst is None else _ip(dst, "dst"),
+        "state": _state(state),
+        "flags": NTF(flags),
+        "vni": _check.optional(vni, _check.uint, 24, "vni"),
+        "port": _check.optional(port, _check.port, "port"),
+        "vlan": _check.optional(vlan, _check.integer, "vlan", 1, 4094),
+        "src_vni": _check.optional(src_vni, _check.uint, 24, "src_vni"),
+    }
+    Neighbour(index=1, **fields)  # type: ignore[arg-type]  # the rest, checked as a whole
+    remote: dict[str, object] = {
+        k: v
+        for k, v in (("dst", dst), ("vni", vni), ("port", port), ("via", via), ("src_vni", src_vni))
+        if v is not None
+    }
+    selfward = on != "master"
+    index: int | None = None
+    if fits and (remote or (selfward and (vlan is not None or sticky or extern_learn))):
+        # Fields the target table would drop without a word: look the device up
+        # and refuse them where they mean nothing.
+        found = link.get(h, dev)
+        _fits_fdb(found, on, remote, vlan, sticky, extern_learn)
+        index = found.index
+    return Neighbour(
+        index=resolve_index(h, dev, "dev") if index is None else index,
+        via=None if via is None else resolve_index(h, via, "via"),
+        **fields,  # type: ignore[arg-type]  # Neighbour's fields, checked above
+    )
+
+
+def _fits_fdb(
+    found: Link,
+    on: str,
+    remote: dict[str, object],
+    vlan: int | None,
+    sticky: bool,
+    extern_learn: bool,
+) -> None:
+    """Refuse FDB fields the entry's table would silently drop.
+
+    Remotes (``dst``, ``vni``, ``port``, ``via``, ``src_vni``) exist only in a
+    vxlan device's own table (drivers/net/vxlan: vxlan_fdb_add); a bridge's
+    table (``on="master"``) and a plain device's address list ignore them.
+    ``src_vni`` selects an entry only on an external (collect-metadata) vxlan.
+    A vxlan device's own table has no vlans; a plain device's address list
+    (ndo_dflt_fdb_add) keeps no flags.
+    """
+    kind = found.kind or "plain"
+    vxlan_self = found.kind == "vxlan" and on != "master"
+    for name, value in remote.items():
+        if not vxlan_self:
+            where = (
+                f"on={on!r} is the bridge's table"
+                if on == "master"
+                else f"{found.name} is a {kind} device"
+            )
+            raise ValueError(
+                f"{name}={_check._show(value)} sets a vxlan remote, which only a vxlan "
+                f"device's own table (on='self') has; {where} (the kernel would drop it)"
+            )
+    if "src_vni" in remote and not getattr(found.data, "external", False):
+        raise ValueError(
+            f"src_vni={remote['src_vni']!r}: vxlan {found.name} is not external (collect "
+            "metadata), whose entries have no source vni (the kernel would drop it)"
+        )
+    if vlan is not None and on == "self" and found.kind == "vxlan":
+        raise ValueError(
+            f"vlan={vlan}: a vxlan device's own table has no vlans (the kernel would drop it)"
+        )
+    if on == "self" and found.kind not in ("vxlan", "bridge"):
+        for name, value in (("sticky", sticky), ("extern_learn", extern_learn)):
+            if value:
+                raise ValueError(
+                    f"{name}=True: {found.name} is a {kind} device, whose own address list "
+                    "keeps no entry flags (the kernel would drop it); on='master' sets "
+                    "it in the bridge's table"
+                )
+
+
+def fdb_add(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
+    """Add a bridge FDB entry: on a bridge port (``on="master"``) or a vxlan device.
+
+    Equivalent to: bridge fdb add LLADDR dev DEV [dst IP] [vni VNI] [port PORT] [self|master]
+
+    Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
+    :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
+    :class:`TypeError` for a bad MAC (not 6 bytes), address, vlan (1..4094)
+    or number, a field the entry's table would drop (a remote ``dst``/``vni``/
+    ``port``/``via`` anywhere but a vxlan device's own table, a ``vlan`` there,
+    ``src_vni`` on a non-external vxlan, ``sticky`` on a plain device's own
+    list: the device is looked up first), or a Link from another namespace
+    (nothing sent).
+    """
+    _check.handle(h)
+    n = _fdb_spec(h, dev, lladdr, True, **kw)
+    h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
+
+
+def fdb_append(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
+    """Append a vxlan remote to an FDB entry (the all-zero MAC floods to every remote).
+
+    Equivalent to: bridge fdb append LLADDR dev DEV dst IP [vni VNI] [port PORT]
+
+    Appending a remote that is already there is accepted and changes nothing
+    (drivers/net/vxlan: vxlan_fdb_append). Only a vxlan device's own table
+    (``on="self"``) has remotes: anywhere else the kernel would take the
+    request as a plain add, so rawns looks the device up first (a read-only
+    get) and raises :class:`~rawns.errors.NotSupported` without sending it.
+    Raises :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`ValueError`/:class:`TypeError` for bad values or no ``dst``
+    (nothing sent).
+    """
+    _check.handle(h)
+    n = _fdb_spec(h, dev, lladdr, False, **kw)  # the device is checked below
+    label = _label(dev, n.lladdr)
+    if n.dst is None:
+        raise ValueError("fdb_append needs dst= (the vxlan remote to add)")
+    found = link.get(h, n.index)
+    if found.kind != "vxlan" or n.flags & NTF.MASTER:
+        where = (
+            "its bridge's table" if n.flags & NTF.MASTER else f"a {found.kind or 'plain'} device"
+        )
+        raise kernel_error(
+            errno.EOPNOTSUPP,
+            op="RTM_NEWNEIGH",
+            target=label,
+            extack=f"fdb_append adds a remote to a vxlan device's own table, not to {where}",
+        )
+    remote: dict[str, object] = {"dst": n.dst}
+    remote.update(
+        {k: getattr(n, k) for k in ("vni", "port", "via", "src_vni") if getattr(n, k) is not None}
+    )
+    _fits_fdb(found, "self", remote, n.vlan, bool(n.flags & NTF.STICKY), False)
+    h.rtnl.request(build_append(n), op="RTM_NEWNEIGH", target=label)
+
+
+def fdb_replace(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
+    """Add an FDB entry or overwrite the existing one.
+
+    Equivalent to: bridge fdb replace LLADDR dev DEV [dst IP] [vni VNI] [self|master]
+
+    Raises :class:`~rawns.errors.NotFound` for a missing device;
+    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`fdb_add`.
+    """
+    _check.handle(h)
+    n = _fdb_spec(h, dev, lladdr, True, **kw)
+    h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
+
+
+def fdb_delete(
+    h: Handle,
+    entry: Neighbour | None = None,
+    /,
+    *,
+    dev: LinkRef | None = None,
+    lladdr: str | bytes | None = None,
+    **kw: Unpack[FdbFields],
+) -> None:
+    """Delete an FDB entry: one from :func:`fdb_dump`, or ``dev`` + ``lladdr`` (+ remote).
+
+    Equivalent to: bridge fdb del LLADDR dev DEV [dst IP] [vni VNI] [self|master]
+
+    For a vxlan device, ``dst`` removes just that remote. Raises
+    :class:`~rawns.errors.NotFound` if there is no such entry or device;
+    :class:`ValueError`/:class:`TypeError` for bad values or an entry from
+    another namespace (nothing sent).
+    """
+    _check.handle(h)
+    if entry is None:
+        if dev is None or lladdr is None:
+            raise TypeError("neigh.fdb_delete() needs an entry, or dev= and lladdr=")
+        n = _fdb_spec(h, dev, lladdr, True, **kw)
+        label = _label(dev, n.lladdr)
+    else:
+        if dev is not None or lladdr is not None or kw:
+            raise TypeError("neigh.fdb_delete() takes an entry or keywords, not both")
+        if not isinstance(entry, Neighbour):
+            raise TypeError(f"entry must be a Neighbour, not {_check._show(entry)}")
+        label = _label(entry.index, entry.lladdr)
+        _check.same_netns(entry.origin, h, "entry", label)
+        if not entry.is_fdb:
+            raise ValueError("use neigh.delete() for an IP neighbour")
+        where = entry.flags & (NTF.SELF | NTF.MASTER)
+        if not where and entry.master == entry.index:
+            # The bridge's own entries come with neither flag (br_fdb_fill_info)
+            # and are deleted through the bridge device itself. Entries of a
+            # port with neither flag go to its master, the kernel's default
+            # (net/core/rtnetlink.c: rtnl_fdb_del).
+            where = NTF.SELF
+        n = Neighbour(
+            index=entry.index,
+            family=AF_BRIDGE,
+            lladdr=entry.lladdr,
+            dst=entry.dst,
+            state=_FDB_STATE,
+            flags=NTF(where),
+            vlan=entry.vlan,
+            vni=entry.vni,
+            port=entry.port,
+        )
+    h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target=label)
+
+
+def fdb_dump(
+    h: Handle, *, dev: LinkRef | None = None, master: LinkRef | None = None
+) -> list[Neighbour]:
+    """Bridge FDB entries (family AF_BRIDGE), filtered by port device or bridge.
+
+    Equivalent to: bridge fdb show [dev DEV] [br BRIDGE]
+
+    Raises :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`~rawns.errors.DumpInterrupted` if the table kept changing, and
+    :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
+    """
+    return dump(h, dev=dev, master=master, family=AF_BRIDGE)

@@ -1,0 +1,284 @@
+"""IP neighbour verbs (``ip neigh``): add, replace, delete, get, dump."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, TypedDict
+
+from .. import _check, link
+from .._rtnl import IFF, NTF, NUD, RTM
+from ..errors import AlreadyExists, DecodeError, KernelError, NotFound
+from ..link import Link, LinkRef, resolve_index
+from ..link._types import check_here
+from ._decode import parse_neighbour
+from ._encode import build_add, build_delete, build_dump, build_get, build_replace
+from ._types import NUD_VALID, IPAddress, Neighbour, _family, _ip, _label, _state
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from ..handle import Handle
+
+
+class NeighFields(TypedDict, total=False):
+    """Optional keywords of :func:`add`/:func:`replace`."""
+
+    lladdr: str | bytes
+    state: NUD | int | str
+    """Default ``"permanent"``."""
+    proxy: bool
+    router: bool
+    protocol: int
+
+
+def _ip_spec(
+    h: Handle,
+    dev: LinkRef,
+    dst: IPAddress | str,
+    new: bool,
+    /,
+    *,
+    lladdr: str | bytes | None = None,
+    state: NUD | int | str = NUD.PERMANENT,
+    proxy: bool = False,
+    router: bool = False,
+    protocol: int | None = None,
+) -> Neighbour:
+    """The request's Neighbour: every value checked before the device is looked up.
+
+    With an ``lladdr`` the device is asked for (one read-only get) so that the
+    address has exactly the device's length: the kernel keeps ``addr_len``
+    bytes of a longer one (an lladdr of 7 or 20 bytes on Ethernet became 6).
+    A ``new`` IPv4 entry's device is asked for too: on a loopback or
+    point-to-point device the kernel would store the entry as 0.0.0.0.
+    """
+    check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
+    _check.boolean(proxy, "proxy")
+    _check.boolean(router, "router")
+    if proxy and lladdr is not None:
+        # pneigh entries have no link-layer address: the kernel would ignore it.
+        raise ValueError(f"a proxy entry takes no lladdr (got {_check._show(lladdr)})")
+    flags = NTF((NTF.PROXY if proxy else 0) | (NTF.ROUTER if router else 0))
+    spec = Neighbour(
+        index=1,  # a stand-in until the device is known
+        dst=_ip(dst, "dst"),
+        lladdr=None if lladdr is None else _check.lladdr(lladdr, "lladdr").hex(":"),
+        state=_state(state),
+        flags=flags,
+        protocol=_check.optional(protocol, _check.uint, 8, "protocol"),
+    )
+    if proxy and spec.state != NUD.PERMANENT:
+        # pneigh entries have no state either.
+        raise ValueError(f"a proxy entry takes no state (got {_check._show(state)})")
+    if spec.lladdr is not None and not spec.state & NUD_VALID:
+        # __neigh_update drops the address of an entry in such a state.
+        raise ValueError(
+            f"lladdr {_check._show(lladdr)} with state {_check._show(state)}: "
+            "the kernel keeps no link-layer address in that state (use permanent, "
+            "reachable, stale, noarp...)"
+        )
+    assert spec.dst is not None
+    v4 = spec.dst.version == 4 and not spec.dst.is_unspecified
+    if spec.lladdr is None and not (new and v4 and not proxy):
+        index = resolve_index(h, dev, "dev")
+    else:
+        found = link.get(h, dev)
+        index = found.index
+        if spec.lladdr is not None:
+            _fits_device(spec.lladdr, lladdr, found)
+        if new and v4 and not proxy and found.flags & (IFF.LOOPBACK | IFF.POINTOPOINT):
+            # arp_constructor keys every IPv4 entry of such a device as 0.0.0.0.
+            raise ValueError(
+                f"dst {spec.dst}: device {found.name} is loopback or point-to-point, where "
+                "the kernel stores every IPv4 neighbour as 0.0.0.0"
+            )
+    return Neighbour(
+        index=index,
+        dst=spec.dst,
+        lladdr=spec.lladdr,
+        state=spec.state,
+        flags=spec.flags,
+        protocol=spec.protocol,
+    )
+
+
+def _fits_device(lladdr: str, given: object, dev: Link) -> None:
+    want = 0 if not dev.mac else len(dev.mac.split(":"))
+    got = len(lladdr.split(":"))
+    if want == 0:
+        raise ValueError(
+            f"lladdr {_check._show(given)}: device {dev.name} has no link-layer address "
+            "(the kernel would drop it)"
+        )
+    if got != want:
+        raise ValueError(
+            f"lladdr {_check._show(given)} is {got} bytes; device {dev.name} takes {want}"
+        )
+
+
+def _new(h: Handle, n: Neighbour, msg: bytes, label: str, *, replace: bool) -> None:
+    """Send an RTM_NEWNEIGH; if the kernel refuses it, leave no entry it made on the way.
+
+    A request in a valid state without lladdr ("No link layer address given")
+    is refused only after the kernel has created the entry, which stays behind
+    in state NONE (net/core/neighbour.c: neigh_add, then __neigh_update fails).
+    Such a leftover, when the entry did not exist before, is deleted here.
+    """
+    risky = n.lladdr is None and not (n.flags & NTF.PROXY) and bool(n.state & NUD_VALID)
+    existed = replace and risky and _exists(h, n)
+    try:
+        h.rtnl.request(msg, op="RTM_NEWNEIGH", target=label)
+    except KernelError as e:
+        if risky and not existed and not isinstance(e, AlreadyExists):
+            _drop_leftover(h, n)
+        raise
+
+
+def _exists(h: Handle, n: Neighbour) -> bool:
+    assert n.dst is not None
+    try:
+        h.rtnl.request(build_get(index=n.index, dst=n.dst), op="RTM_GETNEIGH", target="")
+    except NotFound:
+        return False
+    return True
+
+
+def _drop_leftover(h: Handle, n: Neighbour) -> None:
+    assert n.dst is not None
+    with contextlib.suppress(KernelError):  # best effort: the caller gets the first error
+        for r in h.rtnl.request(build_get(index=n.index, dst=n.dst), op="RTM_GETNEIGH", target=""):
+            if r.type == RTM.NEWNEIGH and parse_neighbour(r.payload).state == NUD.NONE:
+                h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target="")
+
+
+def add(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFields]) -> None:
+    """Add a neighbour entry (permanent by default), or a proxy entry with ``proxy=True``.
+
+    Equivalent to: ip neigh add DST lladdr LLADDR nud STATE dev DEV [proxy] [router]
+
+    Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
+    :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
+    :class:`TypeError` for a bad address, state or lladdr (an lladdr must have
+    the device's length, and a state that keeps one), an IPv4 entry on a
+    loopback or point-to-point device (the kernel would store it as 0.0.0.0),
+    or a Link from another namespace (nothing sent).
+    """
+    _check.handle(h)
+    n = _ip_spec(h, dev, dst, True, **kw)
+    _new(h, n, build_add(n), _label(dev, n.dst), replace=False)
+
+
+def replace(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFields]) -> None:
+    """Add a neighbour entry or overwrite the existing one.
+
+    Equivalent to: ip neigh replace DST lladdr LLADDR nud STATE dev DEV
+
+    Raises :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`
+    (nothing sent).
+    """
+    _check.handle(h)
+    n = _ip_spec(h, dev, dst, True, **kw)
+    _new(h, n, build_replace(n), _label(dev, n.dst), replace=True)
+
+
+def delete(
+    h: Handle,
+    neighbour: Neighbour | None = None,
+    /,
+    *,
+    dev: LinkRef | None = None,
+    dst: IPAddress | str | None = None,
+    proxy: bool = False,
+) -> None:
+    """Delete a neighbour entry: a :class:`Neighbour` from :func:`dump`, or ``dev`` + ``dst``.
+
+    Equivalent to: ip neigh del DST dev DEV [proxy]
+
+    Raises :class:`~rawns.errors.NotFound` if there is no such entry or device;
+    :class:`ValueError`/:class:`TypeError` for bad values or an entry from
+    another namespace (nothing sent).
+    """
+    _check.handle(h)
+    _check.boolean(proxy, "proxy")
+    if neighbour is None:
+        if dev is None or dst is None:
+            raise TypeError("neigh.delete() needs a Neighbour, or dev= and dst=")
+        neighbour = _ip_spec(h, dev, dst, False, proxy=proxy)
+        label = _label(dev, neighbour.dst)
+    else:
+        if dev is not None or dst is not None or proxy:
+            raise TypeError("neigh.delete() takes a Neighbour or keywords, not both")
+        if not isinstance(neighbour, Neighbour):
+            raise TypeError(f"neighbour must be a Neighbour, not {_check._show(neighbour)}")
+        label = _label(neighbour.index, neighbour.dst)
+        _check.same_netns(neighbour.origin, h, "neighbour", label)
+        if neighbour.is_fdb:
+            raise ValueError("use neigh.fdb_delete() for an FDB entry")
+        neighbour = Neighbour(
+            index=neighbour.index,
+            family=neighbour.family,
+            dst=neighbour.dst,
+            state=NUD.PERMANENT,
+            flags=NTF(neighbour.flags & NTF.PROXY),
+        )
+    h.rtnl.request(build_delete(neighbour), op="RTM_DELNEIGH", target=label)
+
+
+def get(h: Handle, *, dev: LinkRef, dst: IPAddress | str, proxy: bool = False) -> Neighbour:
+    """One neighbour entry, asked of the kernel directly (no dump).
+
+    Equivalent to: ip neigh get DST dev DEV [proxy]
+
+    Raises :class:`~rawns.errors.NotFound` if there is no such entry or device;
+    :class:`ValueError`/:class:`TypeError` for bad values (nothing sent).
+    """
+    _check.handle(h)
+    check_here(h, dev, "dev")
+    addr = _ip(dst, "dst")
+    _check.boolean(proxy, "proxy")
+    msg = build_get(index=resolve_index(h, dev, "dev"), dst=addr, proxy=proxy)
+    label = _label(dev, addr)
+    for r in h.rtnl.request(msg, op="RTM_GETNEIGH", target=label):
+        if r.type == RTM.NEWNEIGH:
+            return parse_neighbour(r.payload, h.netns_ident)
+    raise DecodeError(f"RTM_GETNEIGH {label}: the kernel sent no neighbour")
+
+
+def dump(
+    h: Handle,
+    *,
+    dev: LinkRef | None = None,
+    family: int | str | None = None,
+    master: LinkRef | None = None,
+    proxy: bool = False,
+) -> list[Neighbour]:
+    """Neighbour entries, filtered by the kernel by device, family and master.
+
+    Equivalent to: ip neigh show [dev DEV] [-4|-6] [proxy]
+
+    ``family`` is ``"inet"``, ``"inet6"``, an ``AF_*`` number or None (both);
+    ``"bridge"`` dumps the FDB (as :func:`fdb_dump`). Each entry remembers the
+    handle's namespace (:attr:`Neighbour.origin`). Raises
+    :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`~rawns.errors.DumpInterrupted` if the table kept changing, and
+    :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
+    """
+    _check.handle(h)
+    for what, ref in (("dev", dev), ("master", master)):
+        if ref is not None:
+            check_here(h, ref, what)
+    fam = _family(family)
+    build_dump(family=fam, proxy=proxy)  # checks them before any name is looked up
+    index = resolve_index(h, dev, "dev") if dev is not None else 0
+    mindex = resolve_index(h, master, "master") if master is not None else 0
+    msg = build_dump(family=fam, index=index, master=mindex, proxy=proxy)
+    origin = h.netns_ident
+
+    def parse(payload: bytes) -> Neighbour:
+        return parse_neighbour(payload, origin)
+
+    return h.rtnl.dump(msg, parse, op="RTM_GETNEIGH", target="dump")
+
+
+# ---------------------------------------------------------------------------
