@@ -140,12 +140,15 @@ class _Layout:
     """
 
     __slots__ = (
-        "alias", "alias_var", "broadcast", "check", "data", "expect", "fixed", "kind",
-        "mac", "name", "name_var", "offsets", "pads", "pick", "slave", "slave_kind",
+        "alias", "alias_var", "alike", "broadcast", "check", "data", "expect", "fixed",
+        "kind", "mac", "name", "name_var", "offsets", "pads", "pick", "slave", "slave_kind",
         "views",
     )  # fmt: skip
 
     def __init__(self, payload: bytes, lk: Link) -> None:
+        # check() results that fits() accepted (names of other lengths in the same
+        # padding): a set lookup instead of fits()' loop for the next such message.
+        self.alike: set[tuple[Any, ...]] = set()
         offsets = tuple(lk.offsets)
         # The scan's walk again (the message is known good), expanding the
         # IFLA_LINKINFO it decoded as _decode.linkinfo does.
@@ -220,6 +223,9 @@ class _Layout:
         return bool(tuple(same) == self.expect)
 
 
+#: Accepted look-alike check() results remembered per layout (a handful of name lengths).
+_ALIKE_MAX = 32
+
 #: Layouts by payload length, at most _LAYOUTS_MAX (then all are dropped).
 _LAYOUTS: dict[int, _Layout] = {}
 _LAYOUTS_MAX = 64
@@ -245,8 +251,11 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
     if lay is None:
         return _learn(payload, origin)
     got = lay.check(payload)
-    if got != lay.expect and not lay.fits(got):
-        return _learn(payload, origin)
+    if got != lay.expect and got not in lay.alike:
+        if not lay.fits(got):
+            return _learn(payload, origin)
+        if len(lay.alike) < _ALIKE_MAX:
+            lay.alike.add(got)
     _credit += _REFILL
     # Every offset, length and kind is known, only values are read. Filled
     # slot by slot (see _LinkSlots).
