@@ -35,6 +35,8 @@ from ipaddress import (
 )
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .errors import DecodeError
+
 if TYPE_CHECKING:
     from .handle import Handle
 
@@ -123,8 +125,6 @@ def span(payload: object, start: object, end: object, what: str = "payload") -> 
         lo = integer(start, "start", 0, n)
         hi = n if end is None else integer(end, "end", lo, n)
     except ValueError as e:  # an int, but outside the bytes: as for truncated input
-        from .errors import DecodeError
-
         raise DecodeError(f"{what}: {e}") from None
     return lo, hi
 

@@ -27,6 +27,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
+from . import _check
 from ._conversation import Ack, Conversation, Done, Error, Overrun, Reply
 from ._wire import NLM_F
 from .errors import DecodeError, DumpInterrupted, KernelError, kernel_error
@@ -527,6 +528,8 @@ def fail_nth_request(n: int, err: int = errno.EPERM) -> Iterator[FaultPlan]:
     exchanges the block made, ``plan.fired`` which one was refused (``None``
     when there were fewer than ``n``).
     """
+    _check.integer(n, "n", 1, 0x7FFFFFFF)
+    _check.integer(err, "err", 1, 4095)  # an errno, as the kernel's -MAX_ERRNO..-1
     if _fault_plan:
         raise RuntimeError("fail_nth_request blocks do not nest")
     plan = FaultPlan(n, err)
