@@ -528,7 +528,7 @@ def fail_nth_request(n: int, err: int = errno.EPERM) -> Iterator[FaultPlan]:
     exchanges the block made, ``plan.fired`` which one was refused (``None``
     when there were fewer than ``n``).
     """
-    _check.integer(n, "n", 1, 0x7FFFFFFF)
+    _check.integer(n, "n", 1, (1 << 63) - 1)  # a huge n only counts (tests do)
     _check.integer(err, "err", 1, 4095)  # an errno, as the kernel's -MAX_ERRNO..-1
     if _fault_plan:
         raise RuntimeError("fail_nth_request blocks do not nest")
