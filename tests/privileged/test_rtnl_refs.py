@@ -196,7 +196,8 @@ def test_replace_keeps_an_entry_that_was_there_before(ns: Any, h: Handle) -> Non
     _veth(h)
     run("ip", "-n", ns.name, "neigh", "add", "10.0.0.3", "dev", "v0", "lladdr",
         "02:00:00:00:00:03", "nud", "none")  # fmt: skip
-    assert [x["dst"] for x in ip_json(ns.name, "neigh", "show", "nud", "all")] == ["10.0.0.3"]
+    shown = ip_json(ns.name, "neigh", "show", "nud", "all")
+    assert [x["dst"] for x in shown if not _kernels(x)] == ["10.0.0.3"]
     unchanged(ns.name, lambda: neigh.replace(h, dev="v0", dst="10.0.0.3"), InvalidArgument)
 
 
