@@ -33,6 +33,7 @@ from ._encode import (
     group_message,
 )
 from ._layout import parse_link
+from ._runs import LinkRuns
 from ._spec import LinkChange, LinkSpec, NetnsRef, check_netns_open, check_spec
 from ._types import Link, LinkRef, check_here, index_of, ref_label
 
@@ -73,7 +74,9 @@ def dump(h: Handle) -> list[Link]:
     def parse_at(data: bytes, start: int, end: int) -> Link:
         return parse_link(data[start:end], origin)
 
-    return h.rtnl.dump(build_dump(), op="RTM_GETLINK", target="dump", parse_at=parse_at)
+    return h.rtnl.dump(
+        build_dump(), op="RTM_GETLINK", target="dump", parse_at=parse_at, parse_run=LinkRuns(origin)
+    )
 
 
 def get(h: Handle, ref: LinkRef) -> Link:
