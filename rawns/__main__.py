@@ -1,10 +1,10 @@
-"""``python -m rawns demo``: the project's main job (see rawns.demo)."""
+"""``python -m rawns``: the same command line as the ``rawns`` script (see rawns.cli)."""
 
 from __future__ import annotations
 
 import sys
 
-from .demo import main
+from .cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(prog="python -m rawns"))

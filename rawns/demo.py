@@ -1,4 +1,4 @@
-"""The demo behind ``python -m rawns demo``: the seed scenario, proven with real traffic.
+"""The demo behind ``rawns demo``: the seed scenario, proven with real traffic.
 
 It builds ``shared/seed/network-namespaces.md`` in throwaway namespaces: one
 namespace plays the host (bridge ``v-net-0`` at 192.168.15.5/24, forwarding,
@@ -18,7 +18,6 @@ Without root it first moves into a private user+network+mount namespace
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import signal
@@ -34,7 +33,7 @@ from .compose._ensure import _address_step, _up_step
 from .compose._steps import _Inside
 from .topology import Applied, Forward, Member, Topology
 
-__all__ = ["main", "run_demo"]
+__all__ = ["run", "run_demo", "usage_problem"]
 
 SUBNET = "192.168.15.0/24"
 GATEWAY = "192.168.15.5"
@@ -300,25 +299,23 @@ def run_demo(*, keep: bool = False) -> bool:
     return rep.ok
 
 
-def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m rawns")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    d = sub.add_parser("demo", help="build the seed scenario in throwaway namespaces and prove it")
-    d.add_argument("--keep", action="store_true", help="leave the topology up for inspection")
-    args = p.parse_args(argv)
-    if args.cmd == "demo":
-        if args.keep and not rootless.is_root():
-            p.error("--keep needs root: a rootless topology vanishes with the process")
-        try:
-            return 0 if run_demo(keep=args.keep) else 1
-        except KeyboardInterrupt:
-            print("interrupted; cleaned up", file=sys.stderr)
-            return 130
-        except netns.Terminated as e:
-            print(f"{e}; cleaned up", file=sys.stderr)
-            return 128 + e.signum
-    return 2  # pragma: no cover - argparse enforces the choices
+def usage_problem(*, keep: bool) -> str | None:
+    """Why ``rawns demo`` can't run with these options here (a usage error), or None."""
+    if keep and not rootless.is_root():
+        return "--keep needs root: a rootless topology vanishes with the process"
+    return None
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main(sys.argv[1:]))
+def run(*, keep: bool = False) -> int:
+    """``rawns demo``: 0 if every check passed, 1 if not, 130 or 128+N after a signal.
+
+    Whatever the demo made is removed before this returns, also when interrupted.
+    """
+    try:
+        return 0 if run_demo(keep=keep) else 1
+    except KeyboardInterrupt:
+        print("interrupted; cleaned up", file=sys.stderr)
+        return 130
+    except netns.Terminated as e:
+        print(f"{e}; cleaned up", file=sys.stderr)
+        return 128 + e.signum
