@@ -33,6 +33,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -40,21 +41,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _pods_workload  # W7, W7V, W7L: rawns.pods (issue 14)
 import _report
+import _startup
 import _workloads as wl
+
+wl.WORKLOADS.update(_pods_workload.WORKLOADS)
+_report.BARS.extend(_pods_workload.BARS)
 
 NETNS_DIR = "/run/netns"
 CLONE_NEWNET = 0x40000000
 BACKENDS = ["cmd", "batch", "pyroute2", "rawns"]
-STARTUP_BACKENDS = ["python", "ip", "pyroute2", "rawns", "rawns-use"]
-STARTUP_CODE = {
-    "python": "pass",
-    "ip": "import subprocess; subprocess.run(['ip', '-V'], stdout=subprocess.DEVNULL, check=True)",
-    "pyroute2": "from pyroute2 import IPRoute",
-    "rawns": "import rawns",
-    # `import rawns` is lazy (PEP 562): this is what a program that does W1-W6 loads.
-    "rawns-use": "from rawns import Handle, addr, compose, link, netns, nft, route",
-}
+STARTUP_BACKENDS = [
+    "python",
+    "ip",
+    "pyroute2",
+    "rawns",
+    "rawns-nft",
+    "rawns-use",
+    "rawns-first-use",
+]
 #: A small process (python -S -I: ~8 MiB) that spawns argv[2:] and waits for it. A child's
 #: ru_maxrss includes its parent's pages before exec (fs/exec.c: exec_mmap folds the old mm's
 #: high-water mark into the new process), so workers and start-up runs are spawned from this
@@ -172,7 +178,7 @@ def worker_main(spec_json: str) -> int:
         print("RESULT " + json.dumps({"unavailable": str(e)}), flush=True)
         return 0
     op, summarize = made if isinstance(made, tuple) else (made, None)
-    if backend in wl.SUBPROCESS_BACKENDS and w.key != "W2":
+    if backend in wl.SUBPROCESS_BACKENDS and w.key not in {"W2", *_pods_workload.SPANS_NETNS}:
         enter_netns(ctx.ns)
     prof = None
     if spec.get("profile"):
@@ -331,29 +337,13 @@ class Harness:
             for b in STARTUP_BACKENDS
             if b in ("python", "ip") or b.partition("-")[0] in self.args.backends
         ]
-        self.log(f"start-up: {', '.join(names)}, {reps} runs each")
-        for rep in range(reps):
-            k = rep % len(names)
-            for b in names[k:] + names[:k]:
-                sample: dict[str, Any] = {"workload": "startup", "backend": b, "rep": rep}
-                p = subprocess.run(
-                    [sys.executable, "-S", "-I", "-c", LAUNCHER, "measure", sys.executable, "-c",
-                     STARTUP_CODE[b]],
-                    capture_output=True, text=True, check=False,
-                )  # fmt: skip
-                err = p.stderr
-                try:
-                    wall, cpu, rss, code = (float(x) for x in p.stdout.split())
-                except ValueError:
-                    wall, cpu, rss, code = 0.0, 0.0, 0.0, -1.0
-                if code != 0:
-                    if b == "pyroute2" and "No module named" in err:
-                        sample["unavailable"] = "pyroute2 is not installed"
-                    else:
-                        sample["error"] = f"exit {int(code)}: {err[-500:]}"
-                        self.failures.append(f"startup {b}: {sample['error']}")
-                else:
-                    sample.update(wall=wall, cpu=cpu, rss_kib=rss)
+        self.log(f"start-up: {', '.join(names)}, {reps} runs each, in a fresh venv")
+        with tempfile.TemporaryDirectory(prefix="rawns-startup-") as tmp:  # see _startup.py
+            python = _startup.fresh_venv(Path(tmp) / "venv")
+            env = _startup.bytecode_env(Path(tmp) / "pycache")
+            for sample in _startup.samples(python, names, reps, env, launcher=LAUNCHER):
+                if "error" in sample:
+                    self.failures.append(f"startup {sample['backend']}: {sample['error']}")
                 self.samples.append(sample)
 
     def run(self) -> int:
@@ -445,7 +435,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes and 2 repetitions (smoke)")
     p.add_argument("--only", default="W1,W2,W3,W4,W5,W6,S", help="workloads, e.g. W1,W3,S")
     p.add_argument("--reps", type=int, default=None, help="repetitions (default 5; --quick 2)")
-    p.add_argument("--startup-reps", type=int, default=None, help="start-up runs (default 10)")
+    p.add_argument("--startup-reps", type=int, default=None, help="start-up runs (default 20)")
     p.add_argument(
         "--backends", default=",".join(BACKENDS), help="subset of cmd,batch,pyroute2,rawns"
     )
@@ -480,7 +470,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.settle is None:
         args.settle = 0.3 if args.quick else 3.0
     if args.startup_reps is None:
-        args.startup_reps = 3 if args.quick else 10
+        args.startup_reps = 3 if args.quick else 20
     sizes = {}
     for s in args.size:
         k, _, v = s.partition("=")

@@ -12,12 +12,12 @@ Submodules load on first use (PEP 562), so ``import rawns`` costs little:
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import *  # noqa: F403 - the exceptions are part of the top-level API
 from .errors import __all__ as _errors_all
 
+TYPE_CHECKING = False  # not typing's: typing would be most of what `import rawns` loads
 if TYPE_CHECKING:
     from . import (
         addr,
@@ -26,12 +26,14 @@ if TYPE_CHECKING:
         monitor,
         neigh,
         netns,
+        nexthop,
         nft,
         probe,
         rootless,
         route,
         rule,
         sysctl,
+        tc,
         topology,
     )
     from .handle import Handle
@@ -46,28 +48,32 @@ _SUBMODULES = frozenset(
         "monitor",
         "neigh",
         "netns",
+        "nexthop",
         "nft",
         "probe",
         "rootless",
         "route",
         "rule",
         "sysctl",
+        "tc",
         "topology",
     }
 )
 _NAMES = {"Handle": "handle", "Netns": "netns", "Topology": "topology"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        mod = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = mod
-        return mod
-    if name in _NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'rawns' has no attribute {name!r}")
+if not TYPE_CHECKING:  # mypy sees the imports above, and no catch-all for a misspelt name
+
+    def __getattr__(name: str) -> object:
+        if name in _SUBMODULES:
+            mod = importlib.import_module(f"{__name__}.{name}")
+            globals()[name] = mod
+            return mod
+        if name in _NAMES:
+            value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module 'rawns' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
@@ -85,12 +91,14 @@ __all__ = [
     "monitor",
     "neigh",
     "netns",
+    "nexthop",
     "nft",
     "probe",
     "rootless",
     "route",
     "rule",
     "sysctl",
+    "tc",
     "topology",
     *_errors_all,
 ]

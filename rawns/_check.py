@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import (
     IPv4Address,
@@ -41,10 +41,12 @@ if TYPE_CHECKING:
     from .handle import Handle
 
 __all__ = [
+    "ALTIFNAMSIZ",
     "IFNAMSIZ",
     "KINDS",
     "NFT_NAME_MAXLEN",
     "Kind",
+    "altname",
     "boolean",
     "check_uint",
     "choice",
@@ -53,9 +55,12 @@ __all__ = [
     "ifindex",
     "ifname",
     "integer",
+    "link_name",
     "lladdr",
     "mac",
     "mtu",
+    "named",
+    "named_flags",
     "netns_name",
     "nft_name",
     "no_zone",
@@ -67,6 +72,10 @@ __all__ = [
     "seconds",
     "sint",
     "span",
+    "tc_handle",
+    "tc_rate",
+    "tc_size",
+    "tc_time",
     "text",
     "uint",
 ]
@@ -74,6 +83,7 @@ __all__ = [
 T = TypeVar("T")
 
 IFNAMSIZ = 16  # include/uapi/linux/if.h, with the NUL
+ALTIFNAMSIZ = 128  # include/uapi/linux/if.h: an alternative name's, with the NUL
 NFT_NAME_MAXLEN = 256  # include/uapi/linux/netfilter/nf_tables.h, with the NUL
 MAX_ADDR_LEN = 32  # include/linux/netdevice.h: the longest link-layer address
 NAME_MAX = 255  # include/uapi/linux/limits.h: a file name (a named namespace's)
@@ -180,6 +190,130 @@ def choice(value: object, what: str, options: Iterable[str]) -> str:
 
 
 # ---------------------------------------------------------------------------
+# kernel enums by name: ``ip``'s words for the numbers (iproute2's tables)
+
+#: RTN_* (rtm_type): ``ip route add blackhole ...``.
+ROUTE_TYPES: dict[str, int] = {
+    "unspec": 0,
+    "unicast": 1,
+    "local": 2,
+    "broadcast": 3,
+    "anycast": 4,
+    "multicast": 5,
+    "blackhole": 6,
+    "unreachable": 7,
+    "prohibit": 8,
+    "throw": 9,
+    "nat": 10,
+    "xresolve": 11,
+}
+#: RTPROT_* (rtm_protocol): iproute2's rt_protos.
+ROUTE_PROTOCOLS: dict[str, int] = {
+    "unspec": 0,
+    "redirect": 1,
+    "kernel": 2,
+    "boot": 3,
+    "static": 4,
+    "gated": 8,
+    "ra": 9,
+    "mrt": 10,
+    "zebra": 11,
+    "bird": 12,
+    "dnrouted": 13,
+    "xorp": 14,
+    "ntk": 15,
+    "dhcp": 16,
+    "mrouted": 17,
+    "keepalived": 18,
+    "babel": 42,
+    "openr": 99,
+    "bgp": 186,
+    "isis": 187,
+    "ospf": 188,
+    "rip": 189,
+    "eigrp": 192,
+}
+#: RT_SCOPE_* (rtm_scope, ifa_scope): iproute2's rt_scopes.
+SCOPES: dict[str, int] = {
+    "global": 0,
+    "universe": 0,
+    "site": 200,
+    "link": 253,
+    "host": 254,
+    "nowhere": 255,
+}
+#: IFA_F_* as ``ip addr`` spells them (ip/ipaddress.c: ifa_flag_names).
+ADDR_FLAGS: dict[str, int] = {
+    "secondary": 0x01,
+    "temporary": 0x01,
+    "nodad": 0x02,
+    "optimistic": 0x04,
+    "dadfailed": 0x08,
+    "home": 0x10,
+    "homeaddress": 0x10,
+    "deprecated": 0x20,
+    "tentative": 0x40,
+    "permanent": 0x80,
+    "mngtmpaddr": 0x100,
+    "noprefixroute": 0x200,
+    "autojoin": 0x400,
+    "stable-privacy": 0x800,
+}
+#: NUD_* (ndm_state): ``ip neigh ... nud STATE``.
+NEIGH_STATES: dict[str, int] = {
+    "none": 0x00,
+    "incomplete": 0x01,
+    "reachable": 0x02,
+    "stale": 0x04,
+    "delay": 0x08,
+    "probe": 0x10,
+    "failed": 0x20,
+    "noarp": 0x40,
+    "permanent": 0x80,
+}
+#: NTF_* (ndm_flags) as ``ip neigh``/``bridge fdb`` spell them.
+NEIGH_FLAGS: dict[str, int] = {
+    "use": 0x01,
+    "self": 0x02,
+    "master": 0x04,
+    "proxy": 0x08,
+    "extern_learn": 0x10,
+    "offloaded": 0x20,
+    "sticky": 0x40,
+    "router": 0x80,
+}
+
+
+def named(value: object, what: str, names: Mapping[str, int], bits: int) -> int:
+    """A kernel enum value: an ``int`` of ``bits`` bits (an IntEnum member too), or
+    one of ``names`` in any case (``"blackhole"``, ``"Static"``), named in the error."""
+    if isinstance(value, str):
+        key = value.lower()
+        if key in names:
+            return names[key]
+        raise ValueError(
+            f"{what} must be a number or one of {', '.join(names)}; not {_show(value)}"
+        )
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"{what} must be an int or a name ({', '.join(list(names)[:4])}...), "
+            f"not {type(value).__name__}: {_show(value)}"
+        )
+    return uint(value, bits, what)
+
+
+def named_flags(value: object, what: str, names: Mapping[str, int], bits: int) -> int:
+    """Flag bits: an ``int`` of ``bits`` bits, one name, or a list/tuple/set of names and
+    ints, OR-ed (``"nodad"``, ``("nodad", "noprefixroute")``)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        out = 0
+        for v in value:
+            out |= named(v, what, names, bits)
+        return out
+    return named(value, what, names, bits)
+
+
+# ---------------------------------------------------------------------------
 # strings
 
 
@@ -223,18 +357,42 @@ def ifname(value: object, what: str = "name") -> str:
     ``%``: the kernel expands ``eth%d`` into a free name, which the caller would
     never learn (rawns names links exactly).
     """
+    return _iface_name(value, what, IFNAMSIZ - 1, "an interface name")
+
+
+def altname(value: object, what: str = "altname") -> str:
+    """An alternative interface name (``ip link property add dev X altname NAME``).
+
+    The :func:`ifname` rules with the alternative names' limit: 1..127 bytes
+    (ALTIFNAMSIZ with the NUL). The kernel itself takes ``:`` and ``%`` here;
+    rawns refuses them as in names, so that any name rawns accepts is also a
+    valid reference to a link.
+    """
+    return _iface_name(value, what, ALTIFNAMSIZ - 1, "an alternative interface name")
+
+
+def link_name(value: object, what: str = "ref") -> str:
+    """A link referred to by name: its name or one of its alternative names.
+
+    :func:`altname`'s rules (an interface name is a short one); the kernel looks
+    both up alike (rtnl_dev_get: IFLA_IFNAME or IFLA_ALT_IFNAME).
+    """
+    return _iface_name(value, what, ALTIFNAMSIZ - 1, "a link name")
+
+
+def _iface_name(value: object, what: str, max_bytes: int, noun: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}: {_show(value)}")
     if not value:
-        raise ValueError(f"{what} (an interface name) must not be empty")
-    text(value, what, max_bytes=IFNAMSIZ - 1, forbid="/:")
+        raise ValueError(f"{what} ({noun}) must not be empty")
+    text(value, what, max_bytes=max_bytes, forbid="/:")
     if "%" in value:
         raise ValueError(
             f"{what} {_show(value)} contains '%': the kernel would expand it (eth%d -> eth0) "
             "into a name rawns could not report; give the exact name"
         )
     if value in (".", ".."):
-        raise ValueError(f"{what} {value!r} is not allowed as an interface name")
+        raise ValueError(f"{what} {value!r} is not allowed as {noun}")
     space = _SPACE.search(value)  # \s is str.isspace() (Py_UNICODE_ISSPACE), in C
     if space:
         raise ValueError(f"{what} {_show(value)} contains whitespace {space.group()!r}")
@@ -390,6 +548,81 @@ def handle(value: object, what: str = "h") -> Handle:
 
 
 # ---------------------------------------------------------------------------
+# traffic control (rawns.tc): rates, sizes, times and handles, in tc's spellings
+
+# tc/tc_util.c get_rate64 (bit/s; any case), lib/utils.c get_size (bytes), get_time (us)
+_K, _M, _G, _T = 1 << 10, 1 << 20, 1 << 30, 1 << 40
+_TC_RATE = {"bit": 1, "kibit": _K, "kbit": 10**3, "mibit": _M, "mbit": 10**6, "gibit": _G}
+_TC_RATE |= {"gbit": 10**9, "tibit": _T, "tbit": 10**12, "bps": 8, "kibps": 8 * _K}
+_TC_RATE |= {"kbps": 8000, "mibps": 8 * _M, "mbps": 8 * 10**6, "gibps": 8 * _G}
+_TC_RATE |= {"gbps": 8 * 10**9, "tibps": 8 * _T, "tbps": 8 * 10**12}
+_TC_SIZE = {"b": 1, "k": _K, "kb": _K, "m": _M, "mb": _M, "g": _G, "gb": _G, "kbit": 128}
+_TC_SIZE |= {"mbit": _M // 8, "gbit": _G // 8}
+_TC_TIME = {u: 10**6 for u in ("s", "sec", "secs")} | {u: 1 for u in ("us", "usec", "usecs")}
+_TC_TIME |= {u: 1000 for u in ("ms", "msec", "msecs")}
+_TC_NUM = re.compile(r"((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[0-9]+)?)([a-z]*)", re.I)
+
+
+def _tc_scaled(value: object, what: str, units: dict[str, int], unit: str) -> int:
+    """An int (in ``unit``), or a str like tc's (``"8mbit"``): its number times its unit."""
+    if isinstance(value, str):
+        m = _TC_NUM.fullmatch(value)
+        scale = units.get(m.group(2).lower() or unit) if m else None
+        if m is None or scale is None:
+            raise ValueError(f"{what} {_show(value)} is not a number with a unit tc takes")
+        n = float(m.group(1)) * scale
+        if n >= 2**64:
+            raise ValueError(f"{what} {_show(value)} is too large (2**64 {unit} or more)")
+        return int(n)
+    return integer(value, what, -(2**64), 2**64)
+
+
+def tc_rate(value: object, what: str = "rate") -> int:
+    """A rate in bit/s: an int, or tc's spelling (``"8mbit"``, ``"100kbps"``; bare: bits).
+    The kernel counts whole bytes per second: the rest is dropped, as tc drops it."""
+    bits = _tc_scaled(value, what, _TC_RATE, "bit")
+    if not 8 <= bits < 1 << 64:
+        raise ValueError(f"{what} must be 8..2**64-1 bit/s (1 byte/s at least), not {value!r}")
+    return bits & ~7
+
+
+def tc_size(value: object, what: str = "size", lo: int = 0) -> int:
+    """A size in bytes (u32): an int, or tc's spelling (``"1500b"``, ``"32kbit"``, ``"1mb"``)."""
+    n = _tc_scaled(value, what, _TC_SIZE, "b")
+    if not lo <= n <= 0xFFFFFFFF:
+        raise ValueError(f"{what} must be {lo}..{0xFFFFFFFF} bytes, not {value!r}")
+    return n
+
+
+def tc_time(value: object, what: str = "latency") -> int:
+    """A duration in microseconds: tc's spelling (``"400ms"``), or seconds (int or float)."""
+    us = _tc_scaled(value, what, _TC_TIME, "us") if isinstance(value, str) else 0
+    if not isinstance(value, str):
+        us = int(seconds(value, what) * 10**6)
+    if not 1 <= us <= 0xFFFFFFFF:
+        raise ValueError(f"{what} must be 1us..{0xFFFFFFFF}us, not {value!r}")
+    return us
+
+
+_TC_HANDLES = {"root": 0xFFFFFFFF, "none": 0, "ingress": 0xFFFFFFF1, "clsact": 0xFFFFFFF1}
+_TC_HANDLES |= {"egress": 0xFFFFFFF3}
+_TC_HANDLE = re.compile(r"([0-9a-f]{1,4})?(?::([0-9a-f]{0,4}))?", re.I)
+
+
+def tc_handle(value: object, what: str = "handle") -> int:
+    """A tc handle or parent: a u32, ``"root"``, ``"ingress"``, ``"clsact"``, ``"egress"``,
+    or tc's hex ``"MAJ:"``, ``"MAJ:MIN"``, ``":MIN"``, ``"MAJ"`` (16 bits each)."""
+    if isinstance(value, str):
+        if value.lower() in _TC_HANDLES:
+            return _TC_HANDLES[value.lower()]
+        m = _TC_HANDLE.fullmatch(value)
+        if m is None or value in ("", ":"):
+            raise ValueError(f"{what} {_show(value)} is not a tc handle like '1:' or '1:10'")
+        return (int(m.group(1) or "0", 16) << 16) | int(m.group(2) or "0", 16)
+    return uint(value, 32, what)
+
+
+# ---------------------------------------------------------------------------
 # the descriptions the bad-input suite generates from
 
 
@@ -491,16 +724,25 @@ KINDS: dict[str, Kind] = {
         ),
         Kind("pid", (int,), 1, 1, 0x7FFFFFFF),
         Kind("seconds", (int, float), 1.0, lo=0, bad=(float("nan"), float("inf"), -1e-9)),
-        # A link reference: a name (as ifname) or an index (as ifindex); a Link too.
+        # A link reference: a name (as ifname, or an altname: up to 127 bytes) or an
+        # index (as ifindex); a Link too.
         Kind(
             "linkref",
             (str, int),
             "lo",
             1,
             0x7FFFFFFF,
-            max_bytes=IFNAMSIZ - 1,
+            max_bytes=ALTIFNAMSIZ - 1,
             forbid="/:% \t\n\0",
             bad=(".", "..", "eth%d"),
+        ),
+        Kind(
+            "altname",
+            (str,),
+            "uplink-0",
+            max_bytes=ALTIFNAMSIZ - 1,
+            forbid="/:% \t\n\0",
+            bad=(".", "..", "eth%d", "a\u2028b", "\udc80"),
         ),
         # Where a link goes: an open Netns, or a pid (never 0, never past pid_t).
         Kind("netns_ref", (int,), 1, 1, 0x7FFFFFFF),
@@ -522,6 +764,31 @@ KINDS: dict[str, Kind] = {
         # nft 1.0.6 takes 128 and says "comment too long, 128 characters maximum" at 129)
         Kind("nft_comment", (str,), "hello", max_bytes=128, empty_ok=True),
         Kind("handle", (), None),  # any non-Handle, and a closed Handle
+        # traffic control: an int, or tc's spelling with a unit (rawns.tc)
+        Kind(
+            "tc_rate",
+            (int, str),
+            "8mbit",
+            8,
+            (1 << 64) - 1,
+            bad=("4", "8xbit", "-1mbit", "1e30bit", "0kbit"),
+        ),
+        Kind("tc_size", (int, str), "32kbit", 0, 0xFFFFFFFF, bad=("1x", "-1b", "4gb", "kb")),
+        Kind("tc_time", (int, float, str), "400ms", bad=("400x", "-1ms", "1e30s", 0, 0.0, 1e-9)),
+        Kind("tc_handle", (int, str), "1:", 0, 0xFFFFFFFF, bad=("1:2:3", "10000:", "x:", ":")),
+        # kernel enums: a number in range, or a name from the tables above
+        Kind("rt_type", (int, str), "unicast", 0, 0xFF, bad=("nosuch", "", "uni cast")),
+        Kind("rt_proto", (int, str), "static", 0, 0xFF, bad=("nosuch", "", "static\0")),
+        Kind("rt_scope", (int, str), "link", 0, 0xFF, bad=("nosuch", "", "linked")),
+        Kind(
+            "addr_flags",
+            (int, str, list, tuple, set, frozenset),
+            "nodad",
+            0,
+            0xFFFFFFFF,
+            bad=("nosuch", "", ("nodad", "nosuch"), ["nodad", 1.5], (2**32,)),
+        ),
+        Kind("nud_state", (int, str), "permanent", 0, 0xFF, bad=("nosuch", "", "perm")),
     )
 }
 
@@ -554,3 +821,24 @@ def same_netns(origin: tuple[int, int] | None, h: Handle, what: str, label: str 
             else f"{what} {label} was dumped from another network namespace than "
             f"{h.netns_label!r}, this handle's; look it up again with this handle"
         )
+
+
+#: rtm_getroute_parse_ip_proto accepts these (ICMP for IPv4, ICMPv6 for IPv6).
+IP_PROTOS: dict[str, int] = {"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58, "icmpv6": 58}
+
+
+def ip_proto(value: object, what: str = "ipproto") -> int:
+    """A layer-4 protocol of a route lookup: a name in :data:`IP_PROTOS` or a number."""
+    if isinstance(value, str):
+        n = IP_PROTOS.get(value)
+        if n is None:
+            raise ValueError(
+                f"{what} must be one of {', '.join(IP_PROTOS)} or 0..255, not {value!r}"
+            )
+        return n
+    return uint(value, 8, what)
+
+
+def nexthop_id(value: object, what: str = "nexthop id") -> int:
+    """A nexthop object's id (``ip nexthop add id N``): 1..2**32-1."""
+    return integer(value, what, 1, 0xFFFFFFFF)

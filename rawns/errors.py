@@ -5,7 +5,7 @@ Imported by every other module; imports nothing from rawns.
 ::
 
     RawnsError
-    ├── KernelError(OSError)   .errno .strerror .extack .op .target .seq .netns .hint
+    ├── KernelError(OSError)   .errno (.code) .strerror .extack .op .target .seq .netns .hint
     │   ├── AlreadyExists(FileExistsError)   NotFound(FileNotFoundError)
     │   ├── PermissionDenied(PermissionError) Busy  NotSupported  InvalidArgument
     ├── DumpInterrupted        .partial
@@ -19,7 +19,12 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-from typing import Any
+
+# Not `typing.TYPE_CHECKING`: `import rawns` loads this module, and typing is the
+# largest part of what that would import (mypy treats the name as true).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "AlreadyExists",
@@ -91,6 +96,15 @@ class KernelError(RawnsError, OSError):
         self.offset = offset
         self.netns = netns
         self.hint = hint
+
+    @property
+    def code(self) -> int:
+        """The errno, under the name pyroute2's ``NetlinkError.code`` uses (read-only).
+
+        ``e.code == e.errno`` always; new code should prefer ``errno``, which
+        every :class:`OSError` has.
+        """
+        return self.errno or 0
 
     def __str__(self) -> str:
         code = self.errno or 0

@@ -20,6 +20,7 @@ from types import TracebackType
 
 from . import _check
 from . import netns as _netns
+from ._netns_paths import PATH_MAX
 from .transport import NETLINK_NETFILTER, NETLINK_ROUTE, Channel, NetlinkSocket
 
 __all__ = ["Handle"]
@@ -70,25 +71,37 @@ class Handle:
         _HANDLES.add(self)
 
     @classmethod
-    def open(cls, netns: _netns.Netns | str | None = None) -> Handle:
-        """Open a handle on ``netns`` (a :class:`~rawns.netns.Netns` or a name).
+    def open(cls, netns: _netns.NetnsLike | None = None) -> Handle:
+        """Open a handle on ``netns``: a :class:`~rawns.netns.Netns`, a name, a path or a pid.
 
-        ``None`` means the namespace of the calling thread. The handle keeps
-        its own fd on the namespace, so the ``Netns`` may be closed first.
-        Raises :class:`TypeError` for anything else, :class:`ValueError` for
-        a bad name or a closed Netns (nothing opened),
-        :class:`FileNotFoundError` for an unknown name.
+        ``None`` means the namespace of the calling thread. Otherwise anything
+        :func:`rawns.netns.resolve` takes: a name under ``/run/netns``
+        (``"red"``), an absolute path (``/proc/1234/ns/net``,
+        ``/var/run/netns/cni-...``, as CNI runtimes pass), or a pid. The
+        handle keeps its own fd on the namespace, so a ``Netns`` may be closed
+        first. Raises :class:`TypeError` for anything else, :class:`ValueError`
+        for a bad name or path, a path that is not a network namespace, or a
+        closed Netns (nothing opened), :class:`FileNotFoundError` for an
+        unknown name, path or pid.
         """
         if netns is None:
             return cls(Channel(NetlinkSocket(NETLINK_ROUTE)), None)
-        if isinstance(netns, str):
+        if isinstance(netns, str) and not netns.startswith("/"):
+            if "/" in netns:
+                raise ValueError(
+                    f"netns {netns!r} is neither a namespace name (no '/') nor an absolute path"
+                )
             _netns.validate_name(netns)
         elif isinstance(netns, _netns.Netns):
             if netns.closed:
                 raise ValueError(f"netns {netns!r} is closed")
+        elif isinstance(netns, str | os.PathLike):
+            _check.text(os.fspath(netns), "netns (a path)", max_bytes=PATH_MAX - 1)
+        elif isinstance(netns, int) and not isinstance(netns, bool):
+            _check.integer(netns, "netns (a pid)", 1, _netns.PID_MAX)
         else:
             raise TypeError(
-                "netns must be a rawns.netns.Netns, a namespace name or None, "
+                "netns must be a rawns.netns.Netns, a namespace name, a path, a pid or None, "
                 f"not {type(netns).__name__}: {netns!r}"
             )
         target = netns
@@ -98,7 +111,7 @@ class Handle:
             # where no signal handler runs: an exception raised in the caller
             # (Ctrl-C, a test timeout) cannot orphan the namespace fd or the
             # socket; if it comes, the finished handle is closed for it.
-            ns = _netns.open(target) if isinstance(target, str) else target.dup()
+            ns = _netns.resolve(target)
             try:
                 with ns.entered():
                     sock = NetlinkSocket(NETLINK_ROUTE)

@@ -533,7 +533,7 @@ class Monitor:
         if self._follows(RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR):
             snap.addresses.extend(addr.dump(h))
         if self._follows(RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV6_ROUTE):
-            snap.routes.extend(route.dump(h, table=None))
+            snap.routes.extend(route.dump(h, family=0, table=None))
         if self._follows(RTNLGRP.NEIGH):
             snap.neighbours.extend(neigh.dump(h))
         if self._follows(RTNLGRP.IPV4_RULE, RTNLGRP.IPV6_RULE):

@@ -96,8 +96,10 @@ __all__ = [
     "delete_stale",
     "dump",
     "exists",
+    "label",
     "new",
     "open",
+    "resolve",
     "run_in",
     "unwind_on_signals",
     "validate_name",
@@ -258,3 +260,64 @@ def new() -> Netns:
         return _in_new_thread(make)
     except PermissionError as e:
         raise _needs_root("netns new", "(anonymous)", e) from e
+
+
+#: What every rawns parameter that takes a namespace accepts (see :func:`resolve`).
+NetnsLike = Netns | str | os.PathLike[str] | int
+
+
+def resolve(value: object, what: str = "netns") -> Netns:
+    """Open the namespace ``value`` names, the one way every rawns helper reads a namespace.
+
+    Equivalent to: what ``ip netns exec NAME`` / ``nsenter --net=PATH`` /
+    ``nsenter --target PID --net`` open.
+
+    ``value`` is a :class:`Netns` (duplicated: the caller keeps its own), a
+    name under ``/run/netns`` (``"red"``), an absolute path (a string
+    starting with ``/``, or an :class:`os.PathLike`: what CNI runtimes pass,
+    ``/proc/<pid>/ns/net`` or ``/var/run/netns/cni-...``), or a pid. A
+    relative string with a ``/`` is neither and is refused before any file
+    is touched. Returns a new :class:`Netns` the
+    caller closes; its ``path`` (or ``name``) says where it came from.
+    Raises :class:`TypeError` for another type and :class:`ValueError` /
+    :class:`FileNotFoundError` for a bad or missing one, each naming ``what``
+    and the value passed.
+    """
+    try:
+        if isinstance(value, Netns):
+            if value.closed:
+                raise ValueError(f"netns {value!r} is closed")
+            return value.dup()
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if isinstance(value, str):
+            if value.startswith("/"):
+                ns = open(path=value)
+                ns.path = value
+                return ns
+            if "/" in value:
+                raise ValueError(
+                    f"{what} {_check._show(value)} is neither a namespace name (no '/') "
+                    "nor an absolute path"
+                )
+            return open(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            ns = open(pid=value)
+            ns.path = f"/proc/{value}/ns/net"
+            return ns
+    except (OSError, ValueError) as e:
+        e.add_note(f"{what}: {_check._show(value)}")
+        raise
+    raise TypeError(
+        f"{what} must be a Netns, a namespace name, a path or a pid, not "
+        f"{type(value).__name__}: {_check._show(value)}"
+    )
+
+
+def label(ns: Netns) -> str:
+    """How a :class:`Netns` is shown to people: its name, its path, or its fd."""
+    if not isinstance(ns, Netns):
+        raise TypeError(f"ns must be a Netns, not {type(ns).__name__}: {_check._show(ns)}")
+    if ns.name or ns.path:
+        return ns.name or ns.path or ""
+    return "a closed namespace" if ns.closed else f"fd {ns.fd}"

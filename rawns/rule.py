@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, TypedDict
 from . import _check
 from ._inet import to_network
 from ._rtnl import FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, NLM_F, RT_TABLE, RTM
+from ._verb import spec_or_fields
 from ._wire import (
     NLA_TYPE_MASK,
     Attr,
@@ -334,7 +335,7 @@ def _prefix(payload: bytes, a: int, b: int, plen: int, family: int, what: str) -
 
 
 def parse_rule(
-    payload: bytes, *, report: bool = False, origin: tuple[int, int] | None = None
+    payload: bytes, origin: tuple[int, int] | None = None, *, report: bool = False
 ) -> Rule:
     """Decode an RTM_NEWRULE/DELRULE payload (fib_rule_hdr + attributes).
 
@@ -559,16 +560,17 @@ def build_dump(family: int | str = 0) -> bytes:
 # verbs
 
 
-def _spec(h: Handle, rule: Rule | None, kw: RuleFields, verb: str) -> Rule:
+_FIELDS = frozenset(RuleFields.__optional_keys__)
+
+
+def _spec(h: Handle, rule: Rule | None, kw: RuleFields, verb: str) -> tuple[Rule, bool]:
+    """The verb's Rule by the one rule (:mod:`rawns._verb`); and whether it came as keywords."""
     _check.handle(h)
-    if rule is not None:
-        if kw:
-            raise TypeError(f"rule.{verb}() takes a Rule or keywords, not both")
-        if not isinstance(rule, Rule):
-            raise TypeError(f"rule.{verb}() takes a Rule, not {_check._show(rule)}")
-        _check.same_netns(rule.origin, h, "rule", _label(rule))
-        return rule
-    return Rule(**kw)  # type: ignore[arg-type]  # Rule normalises str/int inputs itself
+    spec, given = spec_or_fields(f"rule.{verb}", rule, kw, Rule, allowed=_FIELDS)
+    if spec is not None:
+        _check.same_netns(spec.origin, h, "rule", _label(spec))
+        return spec, False
+    return Rule(**given), True  # type: ignore[arg-type]  # Rule normalises str/int inputs itself
 
 
 def _label(r: Rule) -> str:
@@ -592,7 +594,7 @@ def add(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> Non
     Raises :class:`~rawns.errors.AlreadyExists` for a duplicate rule,
     :class:`ValueError`/:class:`TypeError` for a bad field (nothing sent).
     """
-    r = _spec(h, rule, kw, "add")
+    r, _kw = _spec(h, rule, kw, "add")
     h.rtnl.request(build_add(r), op="RTM_NEWRULE", target=_label(r))
 
 
@@ -607,8 +609,8 @@ def delete(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> 
     rule, ``0: from all lookup local``), or a dumped Rule used on another
     namespace's handle (nothing sent).
     """
-    r = _spec(h, rule, kw, "delete")
-    if rule is None and "action" not in kw:
+    r, by_keywords = _spec(h, rule, kw, "delete")
+    if by_keywords and kw.get("action") is None:
         # ip rule del sends FR_ACT_UNSPEC unless an action was named: match any action.
         r = _replace_action(r)
         if r == _replace_action(Rule(family=r.family)):

@@ -7,10 +7,14 @@ namespace is read or written by a short-lived helper thread that has entered
 it (:func:`rawns.netns.run_in`); the caller's thread, and its namespace's
 values, are never touched.
 
-Keys are dotted names below ``net.`` (``net.ipv4.conf.veth0.forwarding``), or
-a sequence of components for interface names that contain a dot
-(``("net", "ipv4", "conf", "eth0.100", "forwarding")``). They are checked
-before anything is opened: no ``/``, no ``.``/``..`` component, no NUL,
+Keys are dotted names below ``net.`` (``net.ipv4.conf.veth0.forwarding``).
+A dot inside one component (an interface named ``eth0.100``) is written
+``/``, as sysctl(8) writes it (``net.ipv4.conf.eth0/100.forwarding``; an
+interface name never holds a ``/``), or the key is given as a sequence of
+components (``("net", "ipv4", "conf", "eth0.100", "forwarding")``).
+:func:`dump` returns keys in the first form, so each names one file and can
+be passed back to :func:`get`. Keys are checked
+before anything is opened: no ``/`` but as such a dot, no ``.``/``..`` component, no NUL,
 whitespace or control character, no component longer than 255 bytes, and
 only the ``net`` tree, so a key can never name a path outside
 ``/proc/sys/net``. Values are checked too: a NUL or a newline inside would
@@ -21,6 +25,10 @@ empty value (a write of nothing changes nothing).
 '/proc/sys/net/ipv4/ip_forward'
 >>> key_path(("net", "ipv4", "conf", "eth0.100", "rp_filter"))
 '/proc/sys/net/ipv4/conf/eth0.100/rp_filter'
+>>> key_path("net.ipv4.conf.eth0/100.rp_filter")
+'/proc/sys/net/ipv4/conf/eth0.100/rp_filter'
+>>> dotted(("net", "ipv4", "conf", "eth0.100", "rp_filter"))
+'net.ipv4.conf.eth0/100.rp_filter'
 >>> key_path("kernel.hostname")
 Traceback (most recent call last):
 ValueError: sysctl key 'kernel.hostname' is not below net. (only network sysctls are per namespace)
@@ -39,7 +47,7 @@ from .errors import kernel_error
 if TYPE_CHECKING:
     from .handle import Handle
 
-__all__ = ["Key", "dump", "get", "key_path", "set"]
+__all__ = ["Key", "dotted", "dump", "get", "key_path", "set"]
 
 PROC_SYS = "/proc/sys"
 _MAX_VALUE = 4096  # a sysctl write is one page at most (proc_sys_call_handler)
@@ -51,9 +59,12 @@ T = TypeVar("T")
 
 def _components(key: Key) -> list[str]:
     if isinstance(key, str):
-        if "/" in key:
+        # sysctl(8): in a dotted key, '/' stands for a dot inside one component
+        # (net.ipv4.conf.eth0/100.forwarding). A '/' in the first component is a
+        # path written by mistake (net/ipv4/ip_forward, /proc/sys/...): refused.
+        if "/" in key.split(".", 1)[0]:
             raise ValueError(f"sysctl key {key!r} contains '/'; use dots (net.ipv4.ip_forward)")
-        parts = key.split(".")
+        parts = [p.replace("/", ".") for p in key.split(".")]
     elif isinstance(key, Sequence) and not isinstance(key, bytes | bytearray):
         parts = list(key)
         for p in parts:
@@ -92,8 +103,17 @@ def key_path(key: Key) -> str:
     return path
 
 
+def dotted(key: Key) -> str:
+    """The one dotted spelling of ``key``, after validation: a dot inside a component
+    becomes ``/`` (as sysctl(8) prints it), so every key names exactly one file.
+
+    The keys of :func:`dump` are in this form; :func:`get` and :func:`set` take it.
+    """
+    return ".".join(p.replace(".", "/") for p in _components(key))
+
+
 def _label(key: Key) -> str:
-    return key if isinstance(key, str) else ".".join(key)
+    return key if isinstance(key, str) else dotted(key)
 
 
 def _where(where: object) -> tuple[Callable[[Callable[[], T]], T], str | None]:
@@ -222,8 +242,10 @@ def dump(where: Handle | _netns.Netns | str | None, prefix: Key | None = None) -
     key or a subtree such as ``"net.ipv4.conf.all"`` (``"net"`` alone is no key
     and is refused, as by :func:`get`).
 
-    Keys are dotted, so an interface name with a dot (``eth0.100``) is
-    ambiguous here; read such keys with a component sequence. Unreadable
+    Keys are dotted; a dot inside a component (an interface named
+    ``eth0.100``) is written ``/`` (``net.ipv4.conf.eth0/100.forwarding``, as
+    sysctl(8) prints it), so each key names one file and :func:`get` takes it
+    back. Unreadable
     entries (write-only, or refused) are skipped. Raises
     :class:`ValueError` for a bad prefix, :class:`~rawns.errors.NotFound` if
     it does not exist.
@@ -234,18 +256,18 @@ def dump(where: Handle | _netns.Netns | str | None, prefix: Key | None = None) -
     def walk() -> dict[str, str]:
         out: dict[str, str] = {}
         if not os.path.isdir(root):
-            out[_label(prefix or "net")] = _read(root)  # a single key, or ENOENT
+            out[dotted(prefix or "net")] = _read(root)  # a single key, or ENOENT
             return out
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
             for name in sorted(filenames):
                 path = os.path.join(dirpath, name)
-                rel = os.path.relpath(path, PROC_SYS)
+                rel = os.path.relpath(path, PROC_SYS).split("/")
                 try:
                     value = _read(path)
                 except OSError:
                     continue
-                out[rel.replace("/", ".")] = value
+                out[".".join(p.replace(".", "/") for p in rel)] = value
         return out
 
     return run(_kernel("sysctl read", _label(prefix or "net"), netns, walk))

@@ -17,12 +17,15 @@ local address with its prefix length, and :attr:`Address.peer` the peer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from ipaddress import IPv4Address
-from typing import TYPE_CHECKING, overload
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
+from typing import TYPE_CHECKING, TypedDict, cast, overload
 
 from .. import _check, link
 from .._inet import IPAddress, IPInterface
+from .._rtnl import IFA_F as AddrFlag
+from .._rtnl import RT_SCOPE as RouteScope
+from .._verb import moved_spec, spec_or_fields
 from ..errors import KernelError, NotFound
 from ..link import Link, LinkRef, resolve_index
 from ..link._types import check_here
@@ -32,10 +35,15 @@ from ._types import INFINITY_LIFE_TIME, Address, _family, check_scope, label_of
 from ._types import SCOPES as SCOPES
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from ..handle import Handle
 
 __all__ = [
     "INFINITY_LIFE_TIME",
+    "AddrFields",
+    "AddrFlag",
+    "AddrMatch",
     "Address",
     "add",
     "add_many",
@@ -67,38 +75,76 @@ def _check_label(name: str, label: str) -> None:
         raise ValueError(f"label {label!r} must be {name!r} or start with {name + ':'!r}")
 
 
+class AddrFields(TypedDict, total=False):
+    """The keywords of :func:`add`/:func:`replace`: :class:`Address`'s fields, ``dev`` for
+    ``index``. ``None`` leaves a field unset (as omitting it does)."""
+
+    address: str | IPInterface | IPAddress | None
+    dev: LinkRef | None
+    peer: str | IPAddress | None
+    broadcast: str | IPv4Address | None
+    label: str | None
+    scope: RouteScope | int | str | None
+    """A number or ``ip``'s name (``"global"``, ``"link"``, ``"host"``...)."""
+    flags: AddrFlag | int | str | Collection[str | int]
+    """IFA_F_* bits, or ``ip``'s names: ``"nodad"``, ``("nodad", "noprefixroute")``."""
+    valid_lft: int | None
+    preferred_lft: int | None
+    metric: int | None
+    proto: int | None
+
+
+class AddrMatch(TypedDict, total=False):
+    """The keywords of :func:`delete`."""
+
+    address: str | IPInterface | IPAddress | None
+    dev: LinkRef | None
+    peer: str | IPAddress | None
+
+
+#: What a verb takes positionally as the address (``addr.add(h, "10.0.0.1/24", dev=...)``).
+_ADDRESS_TYPES = (str, IPv4Interface, IPv6Interface, IPv4Address, IPv6Address)
+_FIELDS = frozenset(AddrFields.__optional_keys__)
+_MATCH = frozenset(AddrMatch.__optional_keys__)
+
+
 def _spec(
-    h: Handle,
-    dev: LinkRef | None,
-    address: str | IPInterface | IPAddress | Address | None,
-    kw: dict[str, object],
+    h: Handle, verb: str, spec: object, kw: Mapping[str, object], *, delete: bool = False
 ) -> tuple[Address, str | None]:
     """The verb's Address, every value checked before any request; and the device's name
     when the caller gave one (for error messages)."""
     _check.handle(h)
-    if "flags" in kw:  # defaults to 0, not None: None is no value here
-        _check.uint(kw["flags"], 32, "flags")
-    if isinstance(address, Address):
-        extra = {
-            k: v
-            for k, v in kw.items()
-            if v is not None and not (k == "flags" and type(v) is int and v == 0)
-        }
-        if dev is not None or extra:
-            raise TypeError("pass either an Address or dev=/address= keywords, not both")
+    fields = dict(kw)
+    spec = moved_spec(f"addr.{verb}", spec, fields, "address", Address)
+    if fields.get("flags") == 0 and type(fields.get("flags")) is int:
+        del fields["flags"]  # the default, as given by the old explicit signature
+    address, given = spec_or_fields(
+        f"addr.{verb}",
+        spec,
+        fields,
+        Address,
+        key="address",
+        key_types=_ADDRESS_TYPES,
+        allowed=_MATCH if delete else _FIELDS,
+    )
+    if address is not None:
         _check.same_netns(address.origin, h, "address", label_of(address))
         if address.label is not None and address.origin is None:
             _check_label(_dev_name(h, None, address.index), address.label)
         return address, None
-    if dev is None or address is None:
-        raise TypeError("an address needs dev= and address=")
+    dev = cast("LinkRef | None", given.pop("dev", None))
+    value = given.pop("address", None)
+    if dev is None or value is None:
+        raise TypeError(
+            f"addr.{verb}() needs an Address, or dev= and address= (got dev={_check._show(dev)}, "
+            f"address={_check._show(value)})"
+        )
     check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
-    given = {k: v for k, v in kw.items() if v is not None}
     named = isinstance(dev, str)
     index = 1 if named else resolve_index(h, dev, "dev")  # 1: a stand-in until the lookup
-    a = Address(index=index, address=address, **given)  # type: ignore[arg-type]
+    a = Address(index=index, address=value, **given)  # type: ignore[arg-type]
     if named:
-        a = Address(index=resolve_index(h, dev, "dev"), address=address, **given)  # type: ignore[arg-type]
+        a = Address(index=resolve_index(h, dev, "dev"), address=value, **given)  # type: ignore[arg-type]
     if a.label is not None:
         _check_label(_dev_name(h, dev, a.index), a.label)
     return a, _dev_name_given(dev)
@@ -110,75 +156,58 @@ def _dev_name_given(dev: LinkRef | None) -> str | None:
     return dev.name if isinstance(dev, Link) else None
 
 
-def _verb_kw(scope: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in scope.items() if k not in ("h", "dev", "address")}
-
-
 def add(
     h: Handle,
-    address: str | IPInterface | IPAddress | Address | None = None,
-    *,
-    dev: LinkRef | None = None,
-    peer: str | IPAddress | None = None,
-    broadcast: str | IPv4Address | None = None,
-    label: str | None = None,
-    scope: int | str | None = None,
-    flags: int = 0,
-    valid_lft: int | None = None,
-    preferred_lft: int | None = None,
-    metric: int | None = None,
-    proto: int | None = None,
+    address: Address | str | IPInterface | IPAddress | None = None,
+    /,
+    **kw: Unpack[AddrFields],
 ) -> None:
-    """Add an address to an interface (an :class:`Address`, or ``dev=`` and ``address=``).
+    """Add an address to an interface: an :class:`Address`, or ``dev=`` and ``address=``.
 
     Equivalent to: ip addr add ADDRESS[/LEN] [peer P] [brd B|+|-] [label L]
     [scope S] [metric M] [valid_lft S] [preferred_lft S] [nodad...] dev DEV
 
+    The one verb shape (:mod:`rawns._verb`): an Address, or keywords, not
+    both; the address may come first, as ``ip addr add`` takes it
+    (``addr.add(h, "10.0.0.1/24", dev="v0")``). ``flags`` takes ``ip``'s
+    names (``"nodad"``, ``("nodad", "noprefixroute")``) or
+    :class:`AddrFlag` bits; ``scope`` a name (``"link"``) or a number.
+
     Raises :class:`~rawns.errors.NotFound` naming the device if it does not
     exist, :class:`~rawns.errors.AlreadyExists` if the address is there,
     :class:`ValueError`/:class:`TypeError` for bad or mixed-family values, a
-    zone id, a label that is not ``DEV`` or ``DEV:...``, or an Address or
-    Link from another namespace (nothing sent).
+    zone id, a label that is not ``DEV`` or ``DEV:...``, an Address with
+    keywords, or an Address or Link from another namespace (nothing sent).
     """
-    a, name = _spec(h, dev, address, _verb_kw(locals()))
+    a, name = _spec(h, "add", address, kw)
     h.rtnl.request(build_add(a), op="RTM_NEWADDR", target=label_of(a, name))
 
 
 def replace(
     h: Handle,
-    address: str | IPInterface | IPAddress | Address | None = None,
-    *,
-    dev: LinkRef | None = None,
-    peer: str | IPAddress | None = None,
-    broadcast: str | IPv4Address | None = None,
-    label: str | None = None,
-    scope: int | str | None = None,
-    flags: int = 0,
-    valid_lft: int | None = None,
-    preferred_lft: int | None = None,
-    metric: int | None = None,
-    proto: int | None = None,
+    address: Address | str | IPInterface | IPAddress | None = None,
+    /,
+    **kw: Unpack[AddrFields],
 ) -> None:
     """Add an address, or update the one already there (lifetimes, flags, metric).
 
     Equivalent to: ip addr replace ADDRESS[/LEN] ... dev DEV
 
-    Raises :class:`~rawns.errors.NotFound` if the device does not exist,
-    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`
-    (nothing sent).
+    Takes what :func:`add` takes. Raises :class:`~rawns.errors.NotFound` if
+    the device does not exist, :class:`ValueError`/:class:`TypeError` for
+    bad values, as :func:`add` (nothing sent).
     """
-    a, name = _spec(h, dev, address, _verb_kw(locals()))
+    a, name = _spec(h, "replace", address, kw)
     h.rtnl.request(build_replace(a), op="RTM_NEWADDR", target=label_of(a, name))
 
 
 def delete(
     h: Handle,
-    address: str | IPInterface | IPAddress | Address | None = None,
-    *,
-    dev: LinkRef | None = None,
-    peer: str | IPAddress | None = None,
+    address: Address | str | IPInterface | IPAddress | None = None,
+    /,
+    **kw: Unpack[AddrMatch],
 ) -> None:
-    """Remove an address from an interface.
+    """Remove an address from an interface: an :class:`Address`, or ``dev=`` and ``address=``.
 
     Equivalent to: ip addr del ADDRESS[/LEN] [peer P] dev DEV
 
@@ -187,7 +216,7 @@ def delete(
     :class:`TypeError` for bad values or an Address from another namespace
     (nothing sent).
     """
-    a, name = _spec(h, dev, address, {"peer": peer})
+    a, name = _spec(h, "delete", address, kw, delete=True)
     h.rtnl.request(build_delete(a), op="RTM_DELADDR", target=label_of(a, name))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 
@@ -83,7 +84,7 @@ class Address:
         broadcast: str | IPv4Address | None = None,
         label: str | None = None,
         scope: int | str | None = None,
-        flags: int = 0,
+        flags: int | str | Collection[int | str] = 0,
         valid_lft: int | None = None,
         preferred_lft: int | None = None,
         metric: int | None = None,
@@ -108,7 +109,7 @@ class Address:
         scope = _scope(scope, local, fam)
         for name, v in (("valid_lft", valid_lft), ("preferred_lft", preferred_lft)):
             _check.optional(v, _check.uint, 32, name)
-        _check.uint(flags, 32, "address flags")
+        flags = _check.named_flags(flags, "address flags", _check.ADDR_FLAGS, 32)
         _check.optional(metric, _check.uint, 32, "address metric")  # IFA_RT_PRIORITY
         _check.optional(proto, _check.uint, 8, "address proto")  # IFA_PROTO
         valid_lft, preferred_lft = _lifetimes(valid_lft, preferred_lft, fam)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from .. import _check, link, nft, route
 from .._inet import IPAddress, IPInterface, IPNetwork
@@ -55,11 +56,14 @@ from ._ensure import (
     _sysctl_step,
     _up_step,
     ensure_address,
+    ensure_fdb,
     ensure_link,
+    ensure_neigh,
     ensure_route,
 )
 from ._nat import NAT_HOOKS, ensure_nat_rule, masquerade, port_forward, snat
 from ._steps import Step, _HandleSource, _Inside, _source, run_steps
+from ._tc import limit_ingress, limit_rate
 
 __all__ = [
     "NAT_HOOKS",
@@ -67,19 +71,34 @@ __all__ = [
     "accept_established",
     "connect",
     "ensure_address",
+    "ensure_fdb",
     "ensure_link",
     "ensure_nat_rule",
+    "ensure_neigh",
     "ensure_route",
     "forwarding",
     "gateway",
+    "limit_ingress",
+    "limit_rate",
     "masquerade",
     "port_forward",
     "run_steps",
     "snat",
 ]
 
-# The nft NAT helpers themselves (pure: they return expression lists).
-accept_established = nft.accept_established
+# The nft NAT helpers themselves (pure: they return expression lists), loaded with
+# rawns.nft's NAT part on first use, not by `import rawns.compose`.
+if TYPE_CHECKING:
+    accept_established = nft.accept_established
+else:
+
+    def __getattr__(name: str) -> object:
+        if name == "accept_established":
+            return nft.accept_established
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), "accept_established"})
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Single-change helpers (``ensure_link``, ``ensure_address``, ``ensure_route``).
+"""Single-change helpers (``ensure_link``, ``ensure_address``, ``ensure_route``,
+``ensure_neigh``, ``ensure_fdb``).
 
 And the steps made of them, which the multi-change helpers and Topology run.
 """
@@ -8,11 +9,12 @@ from __future__ import annotations
 import contextlib
 from ipaddress import IPv4Interface
 
-from .. import _check, addr, link, route, sysctl
-from .._inet import AF_INET, IPAddress, IPInterface, IPNetwork
+from .. import _check, addr, link, neigh, route, sysctl
+from .._inet import AF_INET, AF_INET6, IPAddress, IPInterface, IPNetwork, to_address
 from ..errors import AlreadyExists, Conflict, NotFound
 from ..handle import Handle
 from ..link import LinkSpec
+from ..neigh._fdb import On
 from ._args import _dst_text, _interface, _spec
 from ._steps import Step, _HandleSource, _source
 
@@ -87,19 +89,27 @@ def _ensure_address(h: Handle, dev: link.LinkRef, want: IPInterface) -> bool:
 
 def ensure_route(
     h: Handle,
-    dst: str | IPNetwork,
+    dst: str | IPNetwork | route.Route,
     *,
     gateway: str | IPAddress | None = None,
     dev: link.LinkRef | None = None,
 ) -> bool:
-    """Add a route unless the same one (destination and gateway) is there.
+    """Add a route unless the same one is there: a whole :class:`~rawns.route.Route`,
+    or a destination with ``gateway``/``dev``.
 
-    Equivalent to: ip route add DST [via GATEWAY] [dev DEV]
+    Equivalent to: ip route add DST [via GATEWAY] [dev DEV] [onlink] [table T] [metric M]
 
-    Returns True if it added the route. Raises :class:`~rawns.errors.Conflict`
-    if a route to ``dst`` exists through another gateway.
+    A :class:`~rawns.route.Route` is sent as it is (onlink, oif, table,
+    metric...), so re-running it is safe for an onlink route through a vxlan
+    device too. Returns True if it added the route. Raises
+    :class:`~rawns.errors.Conflict` if a route to the same destination (same
+    table, metric and tos) exists through another gateway or device.
     """
     _check.handle(h)
+    if isinstance(dst, route.Route):
+        if gateway is not None or dev is not None:
+            raise TypeError("give ensure_route a Route or dst with gateway/dev, not both")
+        return _ensure_route(h, dst)
     _check.no_zone(dst, "dst")
     _check.no_zone(gateway, "gateway")
     want = route.Route(dst=dst, gateway=gateway)  # validates both, and their families
@@ -108,19 +118,97 @@ def ensure_route(
 
 def _ensure_route(h: Handle, want: route.Route, dev: link.LinkRef | None = None) -> bool:
     try:
-        route.add(h, dst=want.dst, gateway=want.gateway, dev=dev)
+        if dev is None:
+            route.add(h, want)
+        else:
+            route.add(h, dst=want.dst, gateway=want.gateway, dev=dev)
         return True
     except AlreadyExists as e:
         exists = e
-    for r in route.dump(h, family=want.family):
-        if r.dst == want.dst and r.metric == want.metric:
-            if r.gateway != want.gateway:
+    metric = want.metric
+    if metric is None and want.family == AF_INET6:
+        metric = _IP6_RT_PRIO_USER  # what the kernel gives an IPv6 route without one
+    for r in route.dump(h, family=want.family, table=want.table):
+        if r.dst == want.dst and r.metric == metric and r.tos == want.tos:
+            if r.gateway != want.gateway or (want.oif is not None and r.oif != want.oif):
                 raise Conflict(
-                    f"route {_dst_text(want.dst)} exists via {r.gateway or 'no gateway'}, "
-                    f"not {want.gateway}"
+                    f"route {_dst_text(want.dst)} exists via {r.gateway or 'no gateway'}"
+                    f" (oif {r.oif}), not {want.gateway} (oif {want.oif})"
                 )
             return False
     raise exists
+
+
+_IP6_RT_PRIO_USER = 1024
+
+
+def ensure_neigh(
+    h: Handle,
+    *,
+    dev: link.LinkRef,
+    dst: str | IPAddress,
+    lladdr: str | bytes,
+    state: str = "permanent",
+) -> bool:
+    """Make the neighbour ``dst`` on ``dev`` resolve to ``lladdr`` (replace semantics).
+
+    Equivalent to: ip neigh replace DST lladdr LLADDR dev DEV nud STATE
+
+    Returns False if the entry was already there with that address and state,
+    True if it added or overwrote one.
+    """
+    _check.handle(h)
+    _check.no_zone(dst, "dst")
+    ip = to_address(dst, "dst")
+    mac = _check.lladdr(lladdr, "lladdr").hex(":")
+    nud = _check.choice(state, "state", ("permanent", "noarp", "reachable", "stale"))
+    have = _neigh_now(h, dev, ip)
+    if have is not None and have.lladdr == mac and _nud_name(have) == nud:
+        return False
+    neigh.replace(h, dev=dev, dst=ip, lladdr=lladdr, state=nud)
+    return True
+
+
+def _neigh_now(h: Handle, dev: link.LinkRef, dst: IPAddress) -> neigh.Neighbour | None:
+    try:
+        return neigh.get(h, dev=dev, dst=dst)
+    except NotFound:
+        return None
+
+
+def _nud_name(n: neigh.Neighbour) -> str:
+    return (n.state.name or "").lower()
+
+
+def ensure_fdb(
+    h: Handle,
+    *,
+    dev: link.LinkRef,
+    lladdr: str | bytes,
+    dst: str | IPAddress | None = None,
+    on: On = "self",
+) -> bool:
+    """Make the FDB entry ``lladdr`` on ``dev`` point at ``dst`` (replace semantics).
+
+    Equivalent to: bridge fdb replace LLADDR dev DEV [dst DST] self|master permanent
+
+    For a vxlan device, ``dst`` is the remote VTEP (the node) the MAC is
+    behind. Returns False if the entry was there with that ``dst``, True if it
+    added or overwrote one.
+    """
+    _check.handle(h)
+    _check.no_zone(dst, "dst")
+    ip = None if dst is None else to_address(dst, "dst")
+    mac = _check.lladdr(lladdr, "lladdr").hex(":")
+    _check.choice(on, "on", ("self", "master", "both"))
+    for n in neigh.fdb_dump(h, dev=dev):
+        if n.lladdr == mac and n.dst == ip and n.vlan is None:
+            return False
+    if dst is None:
+        neigh.fdb_replace(h, dev=dev, lladdr=lladdr, on=on)
+    else:
+        neigh.fdb_replace(h, dev=dev, lladdr=lladdr, dst=dst, on=on)
+    return True
 
 
 # ---------------------------------------------------------------------------

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .. import _check, nft
 from .._inet import IPAddress, IPNetwork
 from ..errors import Conflict
 from ..handle import Handle
-from ..nft.expr import Expr
-from ..nft.render import render_exprs
 from ._args import _address, _af, _family_word, _network, _optional_ifname
 from ._steps import Step, _HandleSource, _source, run_steps
+
+if TYPE_CHECKING:  # rawns.nft loads its parts on first use: a compose import needs none yet
+    from ..nft.expr import Expr
 
 #: The hooks a NAT chain can sit on, and its priority: iptables' nat table (DNAT
 #: before routing and on local output, -100; SNAT after routing and on input,
@@ -122,7 +124,7 @@ def _nat_args(h: Handle, family: str, table: str) -> None:
 
 def _nat_description(hook: str, exprs: Sequence[Expr], *, family: str, table: str) -> str:
     """``nft add rule FAMILY TABLE HOOK <the rule>``, as nft would print it."""
-    return f"nft add rule {family} {table} {hook} {render_exprs(list(exprs))}"
+    return f"nft add rule {family} {table} {hook} {nft.render.render_exprs(list(exprs))}"
 
 
 def ensure_nat_rule(
@@ -148,7 +150,7 @@ def ensure_nat_rule(
     if isinstance(exprs, str) or not isinstance(exprs, Sequence):
         raise TypeError(f"exprs must be a list of nft expressions, not {_check._show(exprs)}")
     for e in exprs:
-        if not isinstance(e, Expr):
+        if not isinstance(e, nft.Expr):
             raise TypeError(f"exprs must hold nft expressions, not {_check._show(e)}")
     return _nat(h, hook, exprs, family, table, "compose.ensure_nat_rule")
 

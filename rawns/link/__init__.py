@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 from . import _bridge, _macvlan, _simple, _tuntap, _veth, _vxlan
+from ._altname import altname_add, altname_delete, build_altname_add, build_altname_delete
 from ._bridge import PORT_STATES, Bridge, BridgeInfo, BridgePort, BridgePortInfo
 from ._decode import parse_add, parse_set
 from ._encode import (
@@ -36,6 +37,7 @@ from ._encode import (
     build_set,
     build_set_group,
 )
+from ._fields import LinkGroupFields, LinkSetFields
 from ._layout import parse_link
 from ._macvlan import MACVLAN_MODES, Macvlan, MacvlanInfo
 from ._simple import Dummy, Ifb
@@ -72,8 +74,10 @@ __all__ = [
     "Ifb",
     "Link",
     "LinkChange",
+    "LinkGroupFields",
     "LinkInfo",
     "LinkRef",
+    "LinkSetFields",
     "LinkSpec",
     "Macvlan",
     "MacvlanInfo",
@@ -88,7 +92,11 @@ __all__ = [
     "VxlanInfo",
     "add",
     "add_many",
+    "altname_add",
+    "altname_delete",
     "build_add",
+    "build_altname_add",
+    "build_altname_delete",
     "build_delete",
     "build_dump",
     "build_get",

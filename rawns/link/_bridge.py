@@ -8,7 +8,9 @@ as ``ip link`` takes and ``ip -j -d link show`` prints them:
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv6Address
 from typing import Any, ClassVar
 
 from .. import _check
@@ -24,6 +26,7 @@ __all__ = ["Bridge", "BridgeInfo", "BridgePort", "BridgePortInfo"]
 _U16 = struct.Struct("=H").unpack_from
 _BE16 = struct.Struct(">H").unpack_from
 _U32 = struct.Struct("=I").unpack_from
+_U64 = struct.Struct("=Q").unpack_from
 
 _VLAN_PROTOCOLS = {"802.1Q": 0x8100, "802.1ad": 0x88A8}
 _VLAN_PROTOCOL_NAMES = {v: k for k, v in _VLAN_PROTOCOLS.items()}
@@ -163,9 +166,129 @@ def bridge_id(raw: bytes) -> str:
     return f"{raw[:2].hex()}.{mac_str(raw[2:8])}"
 
 
+# Readers of one attribute's value: (payload, start, end) -> the value, or None
+# when the size is not the kernel's (the attribute is then skipped, as before).
+Reader = Callable[[bytes, int, int], Any]
+
+
+def _flag(payload: bytes, a: int, b: int) -> bool | None:
+    return bool(payload[a]) if b > a else None
+
+
+def _byte(payload: bytes, a: int, b: int) -> int | None:
+    return payload[a] if b > a else None
+
+
+def _u16(payload: bytes, a: int, b: int) -> int | None:
+    return int(_U16(payload, a)[0]) if b - a == 2 else None
+
+
+def _u32(payload: bytes, a: int, b: int) -> int | None:
+    return int(_U32(payload, a)[0]) if b - a == 4 else None
+
+
+def _u64(payload: bytes, a: int, b: int) -> int | None:
+    return int(_U64(payload, a)[0]) if b - a == 8 else None
+
+
+def _id(payload: bytes, a: int, b: int) -> str | None:
+    return bridge_id(payload[a:b]) if b - a == 8 else None
+
+
+def _mac(payload: bytes, a: int, b: int) -> str | None:
+    return mac_str(payload[a:b]) if b - a == 6 else None
+
+
+def _vlan_protocol(payload: bytes, a: int, b: int) -> str | None:
+    if b - a != 2:
+        return None
+    proto = _BE16(payload, a)[0]
+    return _VLAN_PROTOCOL_NAMES.get(proto, f"{proto:#06x}")
+
+
+# linux/if_bridge.h: IFLA_BR_* and IFLA_BRPORT_* newer than the generated
+# constants (uapi 6.1), as kernel 6.18 sends them.
+IFLA_BR_FDB_N_LEARNED = 48
+IFLA_BR_FDB_MAX_LEARNED = 49
+IFLA_BRPORT_MAB = 40
+IFLA_BRPORT_MCAST_N_GROUPS = 41
+IFLA_BRPORT_MCAST_MAX_GROUPS = 42
+IFLA_BRPORT_NEIGH_VLAN_SUPPRESS = 43
+IFLA_BRPORT_BACKUP_NHID = 44
+
+# IFLA_BR_MULTI_BOOLOPT (struct br_boolopt_multi: u32 optval, u32 optmask):
+# BR_BOOLOPT_* bit numbers, by BridgeInfo field.
+_BOOLOPTS = (("no_linklocal_learn", 0), ("mcast_vlan_snooping", 1), ("mst_enabled", 2))
+_BOOLOPT = struct.Struct("=II").unpack_from
+
+# IFLA_BR_MCAST_QUERIER_STATE's nest (linux/if_bridge.h: BRIDGE_QUERIER_*).
+_QUERIER_IP_ADDRESS, _QUERIER_IP_PORT, _QUERIER_IP_OTHER_TIMER = 1, 2, 3
+_QUERIER_IPV6_ADDRESS, _QUERIER_IPV6_PORT, _QUERIER_IPV6_OTHER_TIMER = 5, 6, 7
+
+#: (field, attribute, reader): the IFLA_BR_* values BridgeInfo holds as they
+#: come, in IFLA_BR_* number order. A unit test checks each field exists.
+_BR_VALUES: tuple[tuple[str, int, Reader], ...] = (
+    ("forward_delay", IFLA_BR.FORWARD_DELAY, _u32),
+    ("hello_time", IFLA_BR.HELLO_TIME, _u32),
+    ("max_age", IFLA_BR.MAX_AGE, _u32),
+    ("ageing_time", IFLA_BR.AGEING_TIME, _u32),
+    ("stp_state", IFLA_BR.STP_STATE, _u32),
+    ("priority", IFLA_BR.PRIORITY, _u16),
+    ("vlan_filtering", IFLA_BR.VLAN_FILTERING, _flag),
+    ("vlan_protocol", IFLA_BR.VLAN_PROTOCOL, _vlan_protocol),
+    ("group_fwd_mask", IFLA_BR.GROUP_FWD_MASK, _u16),
+    ("root_id", IFLA_BR.ROOT_ID, _id),
+    ("bridge_id", IFLA_BR.BRIDGE_ID, _id),
+    ("root_port", IFLA_BR.ROOT_PORT, _u16),
+    ("root_path_cost", IFLA_BR.ROOT_PATH_COST, _u32),
+    ("topology_change", IFLA_BR.TOPOLOGY_CHANGE, _flag),
+    ("topology_change_detected", IFLA_BR.TOPOLOGY_CHANGE_DETECTED, _flag),
+    ("hello_timer", IFLA_BR.HELLO_TIMER, _u64),
+    ("tcn_timer", IFLA_BR.TCN_TIMER, _u64),
+    ("topology_change_timer", IFLA_BR.TOPOLOGY_CHANGE_TIMER, _u64),
+    ("gc_timer", IFLA_BR.GC_TIMER, _u64),
+    ("group_addr", IFLA_BR.GROUP_ADDR, _mac),
+    ("mcast_router", IFLA_BR.MCAST_ROUTER, _byte),
+    ("mcast_snooping", IFLA_BR.MCAST_SNOOPING, _flag),
+    ("mcast_query_use_ifaddr", IFLA_BR.MCAST_QUERY_USE_IFADDR, _flag),
+    ("mcast_querier", IFLA_BR.MCAST_QUERIER, _flag),
+    ("mcast_hash_elasticity", IFLA_BR.MCAST_HASH_ELASTICITY, _u32),
+    ("mcast_hash_max", IFLA_BR.MCAST_HASH_MAX, _u32),
+    ("mcast_last_member_cnt", IFLA_BR.MCAST_LAST_MEMBER_CNT, _u32),
+    ("mcast_startup_query_cnt", IFLA_BR.MCAST_STARTUP_QUERY_CNT, _u32),
+    ("mcast_last_member_intvl", IFLA_BR.MCAST_LAST_MEMBER_INTVL, _u64),
+    ("mcast_membership_intvl", IFLA_BR.MCAST_MEMBERSHIP_INTVL, _u64),
+    ("mcast_querier_intvl", IFLA_BR.MCAST_QUERIER_INTVL, _u64),
+    ("mcast_query_intvl", IFLA_BR.MCAST_QUERY_INTVL, _u64),
+    ("mcast_query_response_intvl", IFLA_BR.MCAST_QUERY_RESPONSE_INTVL, _u64),
+    ("mcast_startup_query_intvl", IFLA_BR.MCAST_STARTUP_QUERY_INTVL, _u64),
+    ("nf_call_iptables", IFLA_BR.NF_CALL_IPTABLES, _flag),
+    ("nf_call_ip6tables", IFLA_BR.NF_CALL_IP6TABLES, _flag),
+    ("nf_call_arptables", IFLA_BR.NF_CALL_ARPTABLES, _flag),
+    ("vlan_default_pvid", IFLA_BR.VLAN_DEFAULT_PVID, _u16),
+    ("vlan_stats_enabled", IFLA_BR.VLAN_STATS_ENABLED, _flag),
+    ("mcast_stats_enabled", IFLA_BR.MCAST_STATS_ENABLED, _flag),
+    ("mcast_igmp_version", IFLA_BR.MCAST_IGMP_VERSION, _byte),
+    ("mcast_mld_version", IFLA_BR.MCAST_MLD_VERSION, _byte),
+    ("vlan_stats_per_port", IFLA_BR.VLAN_STATS_PER_PORT, _flag),
+    ("fdb_n_learned", IFLA_BR_FDB_N_LEARNED, _u32),
+    ("fdb_max_learned", IFLA_BR_FDB_MAX_LEARNED, _u32),
+)
+_BR_BY_TYPE = {int(t): (f, read) for f, t, read in _BR_VALUES}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BridgeInfo(LinkInfo):
-    """A bridge's settings and STP state, as the kernel reports them (IFLA_BR_*)."""
+    """A bridge's settings and STP state, as the kernel reports them (IFLA_BR_*).
+
+    Times and timers are in hundredths of a second, as the kernel sends them
+    (``ip -d`` prints the ``*_timer`` ones in seconds: ``gc_timer`` 8 is 0.08).
+    ``no_linklocal_learn``, ``mcast_vlan_snooping`` and ``mst_enabled`` come
+    from IFLA_BR_MULTI_BOOLOPT; the ``mcast_querier_*`` fields from
+    IFLA_BR_MCAST_QUERIER_STATE (the querier currently elected, if any).
+    Timers and the learned-entry count change between two dumps, so they are
+    not compared (``==``), as :class:`~rawns.neigh.Neighbour`'s ``cacheinfo``.
+    """
 
     forward_delay: int | None = None
     hello_time: int | None = None
@@ -192,6 +315,37 @@ class BridgeInfo(LinkInfo):
     nf_call_iptables: bool | None = None
     nf_call_ip6tables: bool | None = None
     nf_call_arptables: bool | None = None
+    hello_timer: int | None = field(default=None, compare=False)
+    tcn_timer: int | None = field(default=None, compare=False)
+    topology_change_timer: int | None = field(default=None, compare=False)
+    gc_timer: int | None = field(default=None, compare=False)
+    mcast_query_use_ifaddr: bool | None = None
+    mcast_hash_elasticity: int | None = None
+    mcast_hash_max: int | None = None
+    mcast_last_member_cnt: int | None = None
+    mcast_startup_query_cnt: int | None = None
+    mcast_last_member_intvl: int | None = None
+    mcast_membership_intvl: int | None = None
+    mcast_querier_intvl: int | None = None
+    mcast_query_intvl: int | None = None
+    mcast_query_response_intvl: int | None = None
+    mcast_startup_query_intvl: int | None = None
+    vlan_stats_enabled: bool | None = None
+    mcast_stats_enabled: bool | None = None
+    mcast_igmp_version: int | None = None
+    mcast_mld_version: int | None = None
+    vlan_stats_per_port: bool | None = None
+    no_linklocal_learn: bool | None = None
+    mcast_vlan_snooping: bool | None = None
+    mst_enabled: bool | None = None
+    fdb_n_learned: int | None = field(default=None, compare=False)
+    fdb_max_learned: int | None = None
+    mcast_querier_ipv4_addr: IPv4Address | None = None
+    mcast_querier_ipv4_port: int | None = None
+    mcast_querier_ipv4_other_timer: int | None = field(default=None, compare=False)
+    mcast_querier_ipv6_addr: IPv6Address | None = None
+    mcast_querier_ipv6_port: int | None = None
+    mcast_querier_ipv6_other_timer: int | None = field(default=None, compare=False)
 
     @property
     def stp(self) -> bool:
@@ -203,55 +357,35 @@ def parse_bridge_info(payload: bytes, start: int, end: int, top: Link) -> Bridge
     kw: dict[str, Any] = {}
     for t, a, b in iter_attrs(payload, start, end):
         t &= NLA_TYPE_MASK
-        n = b - a
-        if t == IFLA_BR.FORWARD_DELAY and n == 4:
-            kw["forward_delay"] = _U32(payload, a)[0]
-        elif t == IFLA_BR.HELLO_TIME and n == 4:
-            kw["hello_time"] = _U32(payload, a)[0]
-        elif t == IFLA_BR.MAX_AGE and n == 4:
-            kw["max_age"] = _U32(payload, a)[0]
-        elif t == IFLA_BR.AGEING_TIME and n == 4:
-            kw["ageing_time"] = _U32(payload, a)[0]
-        elif t == IFLA_BR.STP_STATE and n == 4:
-            kw["stp_state"] = _U32(payload, a)[0]
-        elif t == IFLA_BR.PRIORITY and n == 2:
-            kw["priority"] = _U16(payload, a)[0]
-        elif t == IFLA_BR.VLAN_FILTERING and n >= 1:
-            kw["vlan_filtering"] = bool(payload[a])
-        elif t == IFLA_BR.VLAN_PROTOCOL and n == 2:
-            proto = _BE16(payload, a)[0]
-            kw["vlan_protocol"] = _VLAN_PROTOCOL_NAMES.get(proto, f"{proto:#06x}")
-        elif t == IFLA_BR.VLAN_DEFAULT_PVID and n == 2:
-            kw["vlan_default_pvid"] = _U16(payload, a)[0]
-        elif t == IFLA_BR.GROUP_FWD_MASK and n == 2:
-            kw["group_fwd_mask"] = _U16(payload, a)[0]
-        elif t == IFLA_BR.BRIDGE_ID and n == 8:
-            kw["bridge_id"] = bridge_id(payload[a:b])
-        elif t == IFLA_BR.ROOT_ID and n == 8:
-            kw["root_id"] = bridge_id(payload[a:b])
-        elif t == IFLA_BR.ROOT_PORT and n == 2:
-            kw["root_port"] = _U16(payload, a)[0]
-        elif t == IFLA_BR.ROOT_PATH_COST and n == 4:
-            kw["root_path_cost"] = _U32(payload, a)[0]
-        elif t == IFLA_BR.TOPOLOGY_CHANGE and n >= 1:
-            kw["topology_change"] = bool(payload[a])
-        elif t == IFLA_BR.TOPOLOGY_CHANGE_DETECTED and n >= 1:
-            kw["topology_change_detected"] = bool(payload[a])
-        elif t == IFLA_BR.GROUP_ADDR and n == 6:
-            kw["group_addr"] = mac_str(payload[a:b])
-        elif t == IFLA_BR.MCAST_SNOOPING and n >= 1:
-            kw["mcast_snooping"] = bool(payload[a])
-        elif t == IFLA_BR.MCAST_ROUTER and n >= 1:
-            kw["mcast_router"] = payload[a]
-        elif t == IFLA_BR.MCAST_QUERIER and n >= 1:
-            kw["mcast_querier"] = bool(payload[a])
-        elif t == IFLA_BR.NF_CALL_IPTABLES and n >= 1:
-            kw["nf_call_iptables"] = bool(payload[a])
-        elif t == IFLA_BR.NF_CALL_IP6TABLES and n >= 1:
-            kw["nf_call_ip6tables"] = bool(payload[a])
-        elif t == IFLA_BR.NF_CALL_ARPTABLES and n >= 1:
-            kw["nf_call_arptables"] = bool(payload[a])
+        hit = _BR_BY_TYPE.get(t)
+        if hit is not None:
+            value = hit[1](payload, a, b)
+            if value is not None:
+                kw[hit[0]] = value
+        elif t == IFLA_BR.MULTI_BOOLOPT and b - a == 8:
+            value, mask = _BOOLOPT(payload, a)
+            for name, bit in _BOOLOPTS:
+                if mask >> bit & 1:
+                    kw[name] = bool(value >> bit & 1)
+        elif t == IFLA_BR.MCAST_QUERIER_STATE:
+            _querier_state(payload, a, b, kw)
     return BridgeInfo(**kw)
+
+
+def _querier_state(payload: bytes, a: int, b: int, kw: dict[str, Any]) -> None:
+    """IFLA_BR_MCAST_QUERIER_STATE: the elected IGMP/MLD querier, per family."""
+    for qt, c, d in iter_attrs(payload, a, b):
+        qt &= NLA_TYPE_MASK
+        if qt == _QUERIER_IP_ADDRESS and d - c == 4:
+            kw["mcast_querier_ipv4_addr"] = IPv4Address(payload[c:d])
+        elif qt == _QUERIER_IPV6_ADDRESS and d - c == 16:
+            kw["mcast_querier_ipv6_addr"] = IPv6Address(payload[c:d])
+        elif qt in (_QUERIER_IP_PORT, _QUERIER_IPV6_PORT) and d - c == 4:
+            v4 = qt == _QUERIER_IP_PORT
+            kw[f"mcast_querier_ipv{4 if v4 else 6}_port"] = _U32(payload, c)[0]
+        elif qt in (_QUERIER_IP_OTHER_TIMER, _QUERIER_IPV6_OTHER_TIMER) and d - c == 8:
+            v4 = qt == _QUERIER_IP_OTHER_TIMER
+            kw[f"mcast_querier_ipv{4 if v4 else 6}_other_timer"] = _U64(payload, c)[0]
 
 
 # ---------------------------------------------------------------------------
@@ -360,9 +494,45 @@ class BridgePort(PortSettings):
         return cls(**kw)
 
 
+#: (field, attribute, reader): report-only IFLA_BRPORT_* values BridgePortInfo
+#: holds as they come (the settable ones are in _PORT_FIELDS).
+_PORT_VALUES: tuple[tuple[str, int, Reader], ...] = (
+    ("proxy_arp_wifi", IFLA_BRPORT.PROXYARP_WIFI, _flag),
+    ("root_id", IFLA_BRPORT.ROOT_ID, _id),
+    ("bridge_id", IFLA_BRPORT.BRIDGE_ID, _id),
+    ("designated_port", IFLA_BRPORT.DESIGNATED_PORT, _u16),
+    ("designated_cost", IFLA_BRPORT.DESIGNATED_COST, _u16),
+    ("id", IFLA_BRPORT.ID, _u16),
+    ("no", IFLA_BRPORT.NO, _u16),
+    ("topology_change_ack", IFLA_BRPORT.TOPOLOGY_CHANGE_ACK, _byte),
+    ("config_pending", IFLA_BRPORT.CONFIG_PENDING, _byte),
+    ("message_age_timer", IFLA_BRPORT.MESSAGE_AGE_TIMER, _u64),
+    ("forward_delay_timer", IFLA_BRPORT.FORWARD_DELAY_TIMER, _u64),
+    ("hold_timer", IFLA_BRPORT.HOLD_TIMER, _u64),
+    ("multicast_router", IFLA_BRPORT.MULTICAST_ROUTER, _byte),
+    ("group_fwd_mask", IFLA_BRPORT.GROUP_FWD_MASK, _u16),
+    ("backup_port", IFLA_BRPORT.BACKUP_PORT, _u32),
+    ("mrp_ring_open", IFLA_BRPORT.MRP_RING_OPEN, _flag),
+    ("mrp_in_open", IFLA_BRPORT.MRP_IN_OPEN, _flag),
+    ("mcast_eht_hosts_limit", IFLA_BRPORT.MCAST_EHT_HOSTS_LIMIT, _u32),
+    ("mcast_eht_hosts_cnt", IFLA_BRPORT.MCAST_EHT_HOSTS_CNT, _u32),
+    ("mab", IFLA_BRPORT_MAB, _flag),
+    ("mcast_n_groups", IFLA_BRPORT_MCAST_N_GROUPS, _u32),
+    ("mcast_max_groups", IFLA_BRPORT_MCAST_MAX_GROUPS, _u32),
+    ("neigh_vlan_suppress", IFLA_BRPORT_NEIGH_VLAN_SUPPRESS, _flag),
+    ("backup_nhid", IFLA_BRPORT_BACKUP_NHID, _u32),
+)
+_PORT_VALUE_BY_TYPE = {int(t): (f, read) for f, t, read in _PORT_VALUES}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BridgePortInfo(PortInfo):
-    """A bridge port's settings and STP state, as the kernel reports them (IFLA_BRPORT_*)."""
+    """A bridge port's settings and STP state, as the kernel reports them (IFLA_BRPORT_*).
+
+    Timers are in hundredths of a second (``ip -d`` prints them in seconds).
+    They and the group/host counts change between two dumps, so they are not
+    compared (``==``).
+    """
 
     state: str | None = None
     """STP state: ``disabled``, ``listening``, ``learning``, ``forwarding``, ``blocking``."""
@@ -393,6 +563,21 @@ class BridgePortInfo(PortInfo):
     multicast_router: int | None = None
     group_fwd_mask: int | None = None
     backup_port: int | None = None
+    proxy_arp_wifi: bool | None = None
+    topology_change_ack: int | None = None
+    config_pending: int | None = None
+    message_age_timer: int | None = field(default=None, compare=False)
+    forward_delay_timer: int | None = field(default=None, compare=False)
+    hold_timer: int | None = field(default=None, compare=False)
+    mrp_ring_open: bool | None = None
+    mrp_in_open: bool | None = None
+    mcast_eht_hosts_limit: int | None = None
+    mcast_eht_hosts_cnt: int | None = field(default=None, compare=False)
+    mab: bool | None = None
+    mcast_n_groups: int | None = field(default=None, compare=False)
+    mcast_max_groups: int | None = None
+    neigh_vlan_suppress: bool | None = None
+    backup_nhid: int | None = None
 
 
 def parse_bridge_port(payload: bytes, start: int, end: int) -> BridgePortInfo:
@@ -412,24 +597,12 @@ def parse_bridge_port(payload: bytes, start: int, end: int) -> BridgePortInfo:
                 kw[name] = _U16(payload, a)[0]
             elif size == 0:
                 kw[name] = bool(payload[a])
-        elif t == IFLA_BRPORT.ID and n == 2:
-            kw["id"] = _U16(payload, a)[0]
-        elif t == IFLA_BRPORT.NO and n == 2:
-            kw["no"] = _U16(payload, a)[0]
-        elif t == IFLA_BRPORT.DESIGNATED_PORT and n == 2:
-            kw["designated_port"] = _U16(payload, a)[0]
-        elif t == IFLA_BRPORT.DESIGNATED_COST and n == 2:
-            kw["designated_cost"] = _U16(payload, a)[0]
-        elif t == IFLA_BRPORT.BRIDGE_ID and n == 8:
-            kw["bridge_id"] = bridge_id(payload[a:b])
-        elif t == IFLA_BRPORT.ROOT_ID and n == 8:
-            kw["root_id"] = bridge_id(payload[a:b])
-        elif t == IFLA_BRPORT.MULTICAST_ROUTER and n >= 1:
-            kw["multicast_router"] = payload[a]
-        elif t == IFLA_BRPORT.GROUP_FWD_MASK and n == 2:
-            kw["group_fwd_mask"] = _U16(payload, a)[0]
-        elif t == IFLA_BRPORT.BACKUP_PORT and n == 4:
-            kw["backup_port"] = _U32(payload, a)[0]
+            continue
+        more = _PORT_VALUE_BY_TYPE.get(t)
+        if more is not None:
+            value = more[1](payload, a, b)
+            if value is not None:
+                kw[more[0]] = value
     return BridgePortInfo(**kw)
 
 

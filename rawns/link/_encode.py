@@ -18,7 +18,7 @@ go in a second message.
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _check
 from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM
@@ -26,6 +26,11 @@ from .._wire import Writer
 from ..netns import Netns
 from ._spec import LinkChange, LinkSpec, NetnsRef, PortSettings, Resolve, check_spec
 from ._types import LinkRef, index_of, ref_label
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from ._fields import LinkGroupFields, LinkSetFields
 
 __all__ = [
     "build_add",
@@ -69,9 +74,19 @@ def put_ref(w: Writer, ref: LinkRef, flags: int = 0, change: int = 0, what: str 
     index = index_of(ref, what)
     if index is None:
         header(w, 0, flags, change)
-        w.put_strz(IFLA.IFNAME, str(ref))
+        put_name(w, str(ref))
     else:
         header(w, index, flags, change)
+
+
+def put_name(w: Writer, name: str) -> None:
+    """A link looked up by name: IFLA_IFNAME, or IFLA_ALT_IFNAME for a name too long
+    for one (an altname of 16..127 bytes), as iproute2 does (ipaddress.c: check_ifname).
+    The kernel finds a link by either of its names both ways (rtnl_dev_get)."""
+    if len(name.encode()) < _check.IFNAMSIZ:
+        w.put_strz(IFLA.IFNAME, name)
+    else:
+        w.put_strz(IFLA.ALT_IFNAME, name)
 
 
 def put_netns(w: Writer, ns: NetnsRef) -> None:
@@ -229,7 +244,7 @@ def put_change_values(w: Writer, c: LinkChange, resolve: Resolve) -> None:
 def _put_target(w: Writer, ref: LinkRef, index: int | None, flags: int, change: int) -> None:
     header(w, index or 0, flags, change)
     if index is None:
-        w.put_strz(IFLA.IFNAME, str(ref))  # the kernel looks the link up by name
+        put_name(w, str(ref))  # the kernel looks the link up by name
 
 
 def _put_port(w: Writer, port: PortSettings) -> None:
@@ -251,14 +266,14 @@ def as_change(ref: LinkRef | LinkChange, kw: dict[str, Any]) -> LinkChange:
     return LinkChange(ref=ref, **kw)
 
 
-def build_set(ref: LinkRef | LinkChange, **changes: Any) -> bytes:
+def build_set(ref: LinkRef | LinkChange, **changes: Unpack[LinkSetFields]) -> bytes:
     """The RTM_NEWLINK message(s) of ``ip link set`` (two with master= and port= together).
 
     Pure: a master, or the link itself when renaming, must be an index or a
     :class:`~rawns.link.Link` (:class:`ValueError` for a name; :func:`set`
     looks names up). Keywords are :class:`LinkChange`'s fields.
     """
-    return b"".join(change_messages(as_change(ref, changes), no_names))
+    return b"".join(change_messages(as_change(ref, dict(changes)), no_names))
 
 
 #: LinkChange fields that make no sense for a whole group (one name, one MAC
@@ -280,14 +295,14 @@ def group_change(group: int, changes: dict[str, Any]) -> LinkChange:
     return LinkChange(ref=1, **changes)
 
 
-def build_set_group(group: int, /, **changes: Any) -> bytes:
+def build_set_group(group: int, /, **changes: Unpack[LinkGroupFields]) -> bytes:
     """The RTM_NEWLINK of ``ip link set group GROUP ...``: one request for every link in it.
 
     Pure: a master must be an index or a :class:`~rawns.link.Link`. Keywords
     are :class:`LinkChange`'s fields but ``name``, ``mac``, ``group`` and
     ``port`` (:class:`ValueError`).
     """
-    return group_message(group, changes, no_names)
+    return group_message(group, dict(changes), no_names)
 
 
 def group_message(group: int, changes: dict[str, Any], resolve: Resolve) -> bytes:

@@ -37,9 +37,20 @@ DECODED = frozenset(
         IFLA.LINK_NETNSID, IFLA.OPERSTATE, IFLA.LINKMODE, IFLA.LINKINFO, IFLA.TXQLEN,
         IFLA.IFALIAS, IFLA.PERM_ADDRESS, IFLA.CARRIER, IFLA.MIN_MTU, IFLA.MAX_MTU,
         IFLA.QDISC, IFLA.PROMISCUITY, IFLA.GROUP, IFLA.NUM_TX_QUEUES, IFLA.NUM_RX_QUEUES,
-        IFLA.GSO_MAX_SIZE, IFLA.GSO_MAX_SEGS, IFLA.PROP_LIST,
+        IFLA.GSO_MAX_SIZE, IFLA.GSO_MAX_SEGS, IFLA.PROP_LIST, IFLA.ALLMULTI,
+        IFLA.GRO_MAX_SIZE, IFLA.TSO_MAX_SIZE, IFLA.TSO_MAX_SEGS, IFLA.PROTO_DOWN,
+        IFLA.CARRIER_CHANGES, IFLA.CARRIER_UP_COUNT, IFLA.CARRIER_DOWN_COUNT,
+        IFLA.PHYS_PORT_NAME, IFLA.PARENT_DEV_NAME, IFLA.PARENT_DEV_BUS_NAME,
     )
 )  # fmt: skip
+# IFLA_AF_SPEC is only partly decoded (inet6_addr_gen_mode), so it stays in attrs.
+
+#: linux/if_link.h: IFLA_AF_SPEC holds one nest per address family; AF_INET6's
+#: IFLA_INET6_ADDR_GEN_MODE is a u8 (net/ipv6/addrconf.c: inet6_fill_ifla6_attrs).
+AF_INET6 = 10
+IFLA_INET6_ADDR_GEN_MODE = 8
+#: IN6_ADDR_GEN_MODE_* as ``ip -d link`` names them (iproute2 ip/ipaddress.c).
+ADDR_GEN_MODES = ("eui64", "none", "stable_secret", "random")
 
 _IFF_NAMES = tuple((int(f), str(f.name)) for f in IFF)
 
@@ -201,9 +212,78 @@ class Link:
         return self._u32(IFLA.GSO_MAX_SEGS)
 
     @property
-    def qdisc(self) -> str | None:
-        where = self._find(IFLA.QDISC)
+    def allmulti(self) -> int | None:
+        """IFLA_ALLMULTI: how many users asked for all-multicast (``ip -d``'s ``allmulti``)."""
+        return self._u32(IFLA.ALLMULTI)
+
+    @property
+    def gro_max_size(self) -> int | None:
+        return self._u32(IFLA.GRO_MAX_SIZE)
+
+    @property
+    def tso_max_size(self) -> int | None:
+        return self._u32(IFLA.TSO_MAX_SIZE)
+
+    @property
+    def tso_max_segs(self) -> int | None:
+        return self._u32(IFLA.TSO_MAX_SEGS)
+
+    @property
+    def proto_down(self) -> bool | None:
+        """IFLA_PROTO_DOWN: held down by a protocol (``ip link set ... protodown on``)."""
+        v = self._u8(IFLA.PROTO_DOWN)
+        return None if v is None else bool(v)
+
+    @property
+    def carrier_changes(self) -> int | None:
+        return self._u32(IFLA.CARRIER_CHANGES)
+
+    @property
+    def carrier_up_count(self) -> int | None:
+        return self._u32(IFLA.CARRIER_UP_COUNT)
+
+    @property
+    def carrier_down_count(self) -> int | None:
+        return self._u32(IFLA.CARRIER_DOWN_COUNT)
+
+    @property
+    def phys_port_name(self) -> str | None:
+        return self._text(IFLA.PHYS_PORT_NAME)
+
+    @property
+    def parent_dev_name(self) -> str | None:
+        """IFLA_PARENT_DEV_NAME (``ip -d``'s ``parentdev``): the device's parent, if any."""
+        return self._text(IFLA.PARENT_DEV_NAME)
+
+    @property
+    def parent_dev_bus_name(self) -> str | None:
+        """IFLA_PARENT_DEV_BUS_NAME (``ip -d``'s ``parentbus``)."""
+        return self._text(IFLA.PARENT_DEV_BUS_NAME)
+
+    @property
+    def inet6_addr_gen_mode(self) -> str | None:
+        """How IPv6 link-local addresses are made: ``eui64``, ``none``, ``stable_secret``
+        or ``random`` (IFLA_AF_SPEC / AF_INET6 / IFLA_INET6_ADDR_GEN_MODE); ``None``
+        without IPv6 on the link. The rest of IFLA_AF_SPEC stays raw in :attr:`attrs`."""
+        where = self._find(IFLA.AF_SPEC)
+        if where is None:
+            return None
+        raw = self.raw
+        for ft, c, d in iter_attrs(raw, *where):
+            if ft & NLA_TYPE_MASK == AF_INET6:
+                for it, e, f in iter_attrs(raw, c, d):
+                    if it & NLA_TYPE_MASK == IFLA_INET6_ADDR_GEN_MODE:
+                        mode = u8(raw, e, f, "IFLA_INET6_ADDR_GEN_MODE")
+                        return ADDR_GEN_MODES[mode] if mode < len(ADDR_GEN_MODES) else str(mode)
+        return None
+
+    def _text(self, atype: IFLA) -> str | None:
+        where = self._find(atype)
         return None if where is None else text(self.raw, *where)
+
+    @property
+    def qdisc(self) -> str | None:
+        return self._text(IFLA.QDISC)
 
     @property
     def permanent_mac(self) -> str | None:
@@ -288,7 +368,7 @@ def check_ref(ref: object, what: str = "ref") -> LinkRef:
         _check.ifindex(ref.index, f"{what} (Link {ref.name!r}) index")
         check_origin(ref.origin, f"{what} (Link {ref.name!r}) origin")
     elif isinstance(ref, str):
-        _check.ifname(ref, what)
+        _check.link_name(ref, what)  # its name, or an altname (up to 127 bytes)
     elif isinstance(ref, int) and not isinstance(ref, bool):
         _check.ifindex(ref, f"{what} (an ifindex)")
     else:

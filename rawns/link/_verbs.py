@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import errno
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _check
 from .. import netns as _netns
@@ -36,6 +36,11 @@ from ._layout import parse_link
 from ._runs import LinkRuns
 from ._spec import LinkChange, LinkSpec, NetnsRef, check_netns_open, check_spec
 from ._types import Link, LinkRef, check_here, index_of, ref_label
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from ._fields import LinkGroupFields, LinkSetFields
 
 __all__ = [
     "add",
@@ -506,7 +511,7 @@ def _run_elsewhere(
 # changing
 
 
-def set_group(h: Handle, group: int, /, **changes: Any) -> None:
+def set_group(h: Handle, group: int, /, **changes: Unpack[LinkGroupFields]) -> None:
     """Change every link of a device group at once, in one request.
 
     Equivalent to: ip link set group GROUP [up|down] [mtu N] [master BR|nomaster]
@@ -524,15 +529,15 @@ def set_group(h: Handle, group: int, /, **changes: Any) -> None:
     changed).
     """
     _check.handle(h)
-    c = group_change(group, changes)
+    c = group_change(group, dict(changes))
     if c.master is not None:
         check_here(h, c.master, "master")
     check_netns_open(c.netns)
-    msg = group_message(group, changes, Resolver(h))
+    msg = group_message(group, dict(changes), Resolver(h))
     h.rtnl.request(msg, op="RTM_NEWLINK", target=f"group {group}")
 
 
-def set(h: Handle, ref: LinkRef, **changes: Any) -> None:
+def set(h: Handle, ref: LinkRef, **changes: Unpack[LinkSetFields]) -> None:
     """Change an existing link: up/down, mtu, mac, name, master, namespace, port flags.
 
     Equivalent to: ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW]
@@ -565,7 +570,7 @@ def set_many(
     items: Iterable[LinkRef | LinkChange],
     *,
     check: bool = True,
-    **changes: Any,
+    **changes: Unpack[LinkSetFields],
 ) -> list[KernelError | None]:
     """Change many links with pipelined requests (one send per window, acks in bulk).
 
@@ -580,7 +585,7 @@ def set_many(
     """
     _check.handle(h)
     _check.boolean(check, "check")
-    cs = [as_change(item, changes) for item in listed(items, "items")]
+    cs = [as_change(item, dict(changes)) for item in listed(items, "items")]
     for i, c in enumerate(cs):
         c.check_here(h, f"items[{i}]")
     resolve = Resolver(h)

@@ -254,6 +254,28 @@ class VxlanInfo(LinkInfo):
     gbp: bool = False
     gpe: bool = False
     df: int | None = None
+    """IFLA_VXLAN_DF: 0 unset, 1 set, 2 inherit (``ip -d``'s ``df``)."""
+    rsc: bool | None = None
+    remcsum_tx: bool | None = None
+    remcsum_rx: bool | None = None
+    remcsum_nopartial: bool = False
+    ttl_inherit: bool | None = None
+    """``ttl auto``: the outer TTL comes from the inner packet (``ttl`` is then unused)."""
+    vnifilter: bool | None = None
+    localbypass: bool | None = None
+    """IFLA_VXLAN_LOCALBYPASS (kernel 6.8+)."""
+
+
+IFLA_VXLAN_LOCALBYPASS = 31  # linux/if_link.h, newer than the generated constants
+# u8 on/off values reported only (not settable through Vxlan), by attribute.
+_MORE_FLAGS = {
+    int(IFLA_VXLAN.RSC): "rsc",
+    int(IFLA_VXLAN.REMCSUM_TX): "remcsum_tx",
+    int(IFLA_VXLAN.REMCSUM_RX): "remcsum_rx",
+    int(IFLA_VXLAN.TTL_INHERIT): "ttl_inherit",
+    int(IFLA_VXLAN.VNIFILTER): "vnifilter",
+    IFLA_VXLAN_LOCALBYPASS: "localbypass",
+}
 
 
 def parse_vxlan_info(payload: bytes, start: int, end: int, top: Link) -> VxlanInfo:
@@ -311,6 +333,10 @@ def parse_vxlan_info(payload: bytes, start: int, end: int, top: Link) -> VxlanIn
             kw["gpe"] = True
         elif t == IFLA_VXLAN.DF and n >= 1:
             kw["df"] = payload[a]
+        elif t in _MORE_FLAGS and n >= 1:
+            kw[_MORE_FLAGS[t]] = bool(payload[a])
+        elif t == IFLA_VXLAN.REMCSUM_NOPARTIAL:
+            kw["remcsum_nopartial"] = True
     return VxlanInfo(**kw)
 
 

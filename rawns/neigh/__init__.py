@@ -20,6 +20,7 @@ Types in ``_types``, requests in ``_encode``, :func:`parse_neighbour` in
 True
 """
 
+from .._rtnl import NTF, NUD
 from ._decode import parse_neighbour
 from ._encode import (
     build_add,
@@ -30,15 +31,18 @@ from ._encode import (
     build_replace,
 )
 from ._fdb import FdbFields, fdb_add, fdb_append, fdb_delete, fdb_dump, fdb_replace
-from ._neighbours import NeighFields, add, delete, dump, get, replace
+from ._neighbours import NeighFields, NeighMatch, add, delete, dump, get, replace
 from ._types import AF_BRIDGE, NTF_EXT_LEARNED, CacheInfo, Neighbour
 
 __all__ = [
     "AF_BRIDGE",
+    "NTF",
     "NTF_EXT_LEARNED",
+    "NUD",
     "CacheInfo",
     "FdbFields",
     "NeighFields",
+    "NeighMatch",
     "Neighbour",
     "add",
     "build_add",

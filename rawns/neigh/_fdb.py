@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import errno
-from typing import TYPE_CHECKING, Literal, TypedDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 from .. import _check, link
 from .._rtnl import NTF, NUD
+from .._verb import spec_or_fields
 from ..errors import kernel_error
 from ..link import Link, LinkRef, resolve_index
 from ..link._types import check_here
@@ -26,8 +28,11 @@ _FDB_STATE = NUD.PERMANENT | NUD.NOARP  # bridge/fdb.c: NUD_NOARP, plus PERMANEN
 
 
 class FdbFields(TypedDict, total=False):
-    """Optional keywords of the ``fdb_*`` verbs (``bridge fdb`` words)."""
+    """The keywords of the ``fdb_*`` verbs (``bridge fdb`` words); ``dev`` and ``lladdr``
+    are needed unless an entry (a :class:`Neighbour`) is given."""
 
+    dev: LinkRef | None
+    lladdr: str | bytes | None
     dst: IPAddress | str
     """The vxlan remote VTEP."""
     vni: int
@@ -158,42 +163,92 @@ def _fits_fdb(
                 )
 
 
-def fdb_add(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
+_FIELDS = frozenset(FdbFields.__optional_keys__)
+
+
+def _entry_fields(n: Neighbour) -> dict[str, object]:
+    """An FDB entry given as a spec, as the keywords it stands for."""
+    on = {NTF.SELF: "self", NTF.MASTER: "master", NTF.SELF | NTF.MASTER: "both"}
+    out: dict[str, object] = {
+        "dst": n.dst,
+        "vni": n.vni,
+        "port": n.port,
+        "vlan": n.vlan,
+        "via": n.via,
+        "src_vni": n.src_vni,
+        "on": on.get(NTF(n.flags & (NTF.SELF | NTF.MASTER)), "self"),
+        "sticky": bool(n.flags & NTF.STICKY),
+        "extern_learn": bool(n.flags & NTF_EXT_LEARNED),
+    }
+    if n.state:  # unset (NONE): the keywords' default, permanent + noarp
+        out["state"] = n.state
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _fdb_verb(
+    h: Handle, verb: str, entry: object, kw: Mapping[str, object], fits: bool
+) -> tuple[Neighbour, str]:
+    """The request's FDB entry and its label, by the one rule (:mod:`rawns._verb`)."""
+    _check.handle(h)
+    n, given = spec_or_fields(f"neigh.{verb}", entry, kw, Neighbour, allowed=_FIELDS)
+    if n is not None:
+        _check.same_netns(n.origin, h, "entry", _label(n.index, n.lladdr))
+        if not n.is_fdb:
+            raise ValueError(f"use neigh.{verb.removeprefix('fdb_')}() for an IP neighbour")
+        if n.lladdr is None:
+            raise ValueError(f"neigh.{verb}() needs an entry with an lladdr")
+        dev: object = n.index
+        lladdr: object = n.lladdr
+        given = _entry_fields(n)
+    else:
+        dev = given.pop("dev", None)
+        lladdr = given.pop("lladdr", None)
+        if dev is None or lladdr is None:
+            raise TypeError(
+                f"neigh.{verb}() needs an entry, or dev= and lladdr= (got dev="
+                f"{_check._show(dev)}, lladdr={_check._show(lladdr)})"
+            )
+    ref = cast("LinkRef", dev)
+    out = _fdb_spec(h, ref, cast("str | bytes", lladdr), fits, **given)  # type: ignore[arg-type]
+    return out, _label(ref, out.lladdr)
+
+
+def fdb_add(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]) -> None:
     """Add a bridge FDB entry: on a bridge port (``on="master"``) or a vxlan device.
 
     Equivalent to: bridge fdb add LLADDR dev DEV [dst IP] [vni VNI] [port PORT] [self|master]
 
-    Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
-    :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
-    :class:`TypeError` for a bad MAC (not 6 bytes), address, vlan (1..4094)
-    or number, a field the entry's table would drop (a remote ``dst``/``vni``/
-    ``port``/``via`` anywhere but a vxlan device's own table, a ``vlan`` there,
-    ``src_vni`` on a non-external vxlan, ``sticky`` on a plain device's own
-    list: the device is looked up first), or a Link from another namespace
-    (nothing sent).
+    The one verb shape (:mod:`rawns._verb`): an entry (a :class:`Neighbour`
+    of family AF_BRIDGE), or ``dev=``, ``lladdr=`` and the other fields as
+    keywords, not both. Raises :class:`~rawns.errors.AlreadyExists` if the
+    entry exists, :class:`~rawns.errors.NotFound` for a missing device,
+    :class:`ValueError`/:class:`TypeError` for a bad MAC (not 6 bytes),
+    address, vlan (1..4094) or number, a field the entry's table would drop
+    (a remote ``dst``/``vni``/``port``/``via`` anywhere but a vxlan device's
+    own table, a ``vlan`` there, ``src_vni`` on a non-external vxlan,
+    ``sticky`` on a plain device's own list: the device is looked up first),
+    or a Link from another namespace (nothing sent).
     """
-    _check.handle(h)
-    n = _fdb_spec(h, dev, lladdr, True, **kw)
-    h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
+    n, label = _fdb_verb(h, "fdb_add", entry, kw, True)
+    h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=label)
 
 
-def fdb_append(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
+def fdb_append(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]) -> None:
     """Append a vxlan remote to an FDB entry (the all-zero MAC floods to every remote).
 
     Equivalent to: bridge fdb append LLADDR dev DEV dst IP [vni VNI] [port PORT]
 
-    Appending a remote that is already there is accepted and changes nothing
-    (drivers/net/vxlan: vxlan_fdb_append). Only a vxlan device's own table
-    (``on="self"``) has remotes: anywhere else the kernel would take the
-    request as a plain add, so rawns looks the device up first (a read-only
-    get) and raises :class:`~rawns.errors.NotSupported` without sending it.
-    Raises :class:`~rawns.errors.NotFound` for a missing device,
+    Takes what :func:`fdb_add` takes. Appending a remote that is already
+    there is accepted and changes nothing (drivers/net/vxlan:
+    vxlan_fdb_append). Only a vxlan device's own table (``on="self"``) has
+    remotes: anywhere else the kernel would take the request as a plain add,
+    so rawns looks the device up first (a read-only get) and raises
+    :class:`~rawns.errors.NotSupported` without sending it. Raises
+    :class:`~rawns.errors.NotFound` for a missing device,
     :class:`ValueError`/:class:`TypeError` for bad values or no ``dst``
     (nothing sent).
     """
-    _check.handle(h)
-    n = _fdb_spec(h, dev, lladdr, False, **kw)  # the device is checked below
-    label = _label(dev, n.lladdr)
+    n, label = _fdb_verb(h, "fdb_append", entry, kw, False)  # the device is checked below
     if n.dst is None:
         raise ValueError("fdb_append needs dst= (the vxlan remote to add)")
     found = link.get(h, n.index)
@@ -215,26 +270,23 @@ def fdb_append(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[Fdb
     h.rtnl.request(build_append(n), op="RTM_NEWNEIGH", target=label)
 
 
-def fdb_replace(h: Handle, *, dev: LinkRef, lladdr: str | bytes, **kw: Unpack[FdbFields]) -> None:
+def fdb_replace(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]) -> None:
     """Add an FDB entry or overwrite the existing one.
 
     Equivalent to: bridge fdb replace LLADDR dev DEV [dst IP] [vni VNI] [self|master]
 
-    Raises :class:`~rawns.errors.NotFound` for a missing device;
-    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`fdb_add`.
+    Takes what :func:`fdb_add` takes. Raises :class:`~rawns.errors.NotFound`
+    for a missing device; :class:`ValueError`/:class:`TypeError` for bad
+    values, as :func:`fdb_add`.
     """
-    _check.handle(h)
-    n = _fdb_spec(h, dev, lladdr, True, **kw)
-    h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=_label(dev, n.lladdr))
+    n, label = _fdb_verb(h, "fdb_replace", entry, kw, True)
+    h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=label)
 
 
 def fdb_delete(
     h: Handle,
     entry: Neighbour | None = None,
     /,
-    *,
-    dev: LinkRef | None = None,
-    lladdr: str | bytes | None = None,
     **kw: Unpack[FdbFields],
 ) -> None:
     """Delete an FDB entry: one from :func:`fdb_dump`, or ``dev`` + ``lladdr`` (+ remote).
@@ -247,16 +299,11 @@ def fdb_delete(
     another namespace (nothing sent).
     """
     _check.handle(h)
-    if entry is None:
-        if dev is None or lladdr is None:
-            raise TypeError("neigh.fdb_delete() needs an entry, or dev= and lladdr=")
-        n = _fdb_spec(h, dev, lladdr, True, **kw)
-        label = _label(dev, n.lladdr)
+    spec, _given = spec_or_fields("neigh.fdb_delete", entry, kw, Neighbour, allowed=_FIELDS)
+    if spec is None:
+        n, label = _fdb_verb(h, "fdb_delete", None, kw, True)
     else:
-        if dev is not None or lladdr is not None or kw:
-            raise TypeError("neigh.fdb_delete() takes an entry or keywords, not both")
-        if not isinstance(entry, Neighbour):
-            raise TypeError(f"entry must be a Neighbour, not {_check._show(entry)}")
+        entry = spec
         label = _label(entry.index, entry.lladdr)
         _check.same_netns(entry.origin, h, "entry", label)
         if not entry.is_fdb:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, TypedDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from .. import _check, link
 from .._rtnl import IFF, NTF, NUD, RTM
+from .._verb import spec_or_fields
 from ..errors import AlreadyExists, DecodeError, KernelError, NotFound
 from ..link import Link, LinkRef, resolve_index
 from ..link._types import check_here
@@ -21,14 +23,79 @@ if TYPE_CHECKING:
 
 
 class NeighFields(TypedDict, total=False):
-    """Optional keywords of :func:`add`/:func:`replace`."""
+    """The keywords of :func:`add`/:func:`replace` (``dev`` and ``dst`` are needed
+    unless a :class:`Neighbour` is given). ``None`` leaves a field unset."""
 
-    lladdr: str | bytes
+    dev: LinkRef | None
+    dst: IPAddress | str | None
+    lladdr: str | bytes | None
     state: NUD | int | str
-    """Default ``"permanent"``."""
+    """Default ``"permanent"``; a name (``"reachable"``, ``"stale"``...) or NUD bits."""
     proxy: bool
     router: bool
-    protocol: int
+    protocol: int | None
+
+
+class NeighMatch(TypedDict, total=False):
+    """The keywords of :func:`delete`."""
+
+    dev: LinkRef | None
+    dst: IPAddress | str | None
+    proxy: bool
+
+
+_FIELDS = frozenset(NeighFields.__optional_keys__)
+_MATCH = frozenset(NeighMatch.__optional_keys__)
+
+
+def _verb_spec(
+    h: Handle, verb: str, spec: object, kw: Mapping[str, object], *, new: bool
+) -> tuple[Neighbour, str]:
+    """The request's Neighbour and its label, by the one rule (:mod:`rawns._verb`)."""
+    _check.handle(h)
+    what = f"neigh.{verb}"
+    n, given = spec_or_fields(what, spec, kw, Neighbour, allowed=_FIELDS if new else _MATCH)
+    if n is not None:
+        label = _label(n.index, n.dst)
+        _check.same_netns(n.origin, h, "neighbour", label)
+        if n.is_fdb:
+            raise ValueError(f"use neigh.fdb_{verb}() for an FDB entry")
+        if n.dst is None:
+            raise ValueError(f"{what}() needs a Neighbour with a dst")
+        if not new:
+            return (
+                Neighbour(
+                    index=n.index,
+                    family=n.family,
+                    dst=n.dst,
+                    state=NUD.PERMANENT,
+                    flags=NTF(n.flags & NTF.PROXY),
+                ),
+                label,
+            )
+        return (
+            _ip_spec(
+                h,
+                n.index,
+                n.dst,
+                True,
+                lladdr=n.lladdr,
+                state=n.state or NUD.PERMANENT,  # unset (NONE): the keywords' default
+                proxy=n.proxy,
+                router=n.router,
+                protocol=n.protocol,
+            ),
+            label,
+        )
+    dev = cast("LinkRef | None", given.pop("dev", None))
+    dst = cast("IPAddress | str | None", given.pop("dst", None))
+    if dev is None or dst is None:
+        raise TypeError(
+            f"{what}() needs a Neighbour, or dev= and dst= (got dev={_check._show(dev)}, "
+            f"dst={_check._show(dst)})"
+        )
+    n = _ip_spec(h, dev, dst, new, **given)  # type: ignore[arg-type]  # NeighFields' keys
+    return n, _label(dev, n.dst)
 
 
 def _ip_spec(
@@ -151,46 +218,38 @@ def _drop_leftover(h: Handle, n: Neighbour) -> None:
                 h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target="")
 
 
-def add(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFields]) -> None:
+def add(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighFields]) -> None:
     """Add a neighbour entry (permanent by default), or a proxy entry with ``proxy=True``.
 
     Equivalent to: ip neigh add DST lladdr LLADDR nud STATE dev DEV [proxy] [router]
 
-    Raises :class:`~rawns.errors.AlreadyExists` if the entry exists,
+    The one verb shape (:mod:`rawns._verb`): a :class:`Neighbour`, or
+    ``dev=``, ``dst=`` and the other fields as keywords, not both. Raises
+    :class:`~rawns.errors.AlreadyExists` if the entry exists,
     :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
     :class:`TypeError` for a bad address, state or lladdr (an lladdr must have
     the device's length, and a state that keeps one), an IPv4 entry on a
     loopback or point-to-point device (the kernel would store it as 0.0.0.0),
-    or a Link from another namespace (nothing sent).
+    or a Neighbour or Link from another namespace (nothing sent).
     """
-    _check.handle(h)
-    n = _ip_spec(h, dev, dst, True, **kw)
-    _new(h, n, build_add(n), _label(dev, n.dst), replace=False)
+    n, label = _verb_spec(h, "add", neighbour, kw, new=True)
+    _new(h, n, build_add(n), label, replace=False)
 
 
-def replace(h: Handle, *, dev: LinkRef, dst: IPAddress | str, **kw: Unpack[NeighFields]) -> None:
+def replace(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighFields]) -> None:
     """Add a neighbour entry or overwrite the existing one.
 
     Equivalent to: ip neigh replace DST lladdr LLADDR nud STATE dev DEV
 
-    Raises :class:`~rawns.errors.NotFound` for a missing device,
-    :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`
-    (nothing sent).
+    Takes what :func:`add` takes. Raises :class:`~rawns.errors.NotFound` for
+    a missing device, :class:`ValueError`/:class:`TypeError` for bad values,
+    as :func:`add` (nothing sent).
     """
-    _check.handle(h)
-    n = _ip_spec(h, dev, dst, True, **kw)
-    _new(h, n, build_replace(n), _label(dev, n.dst), replace=True)
+    n, label = _verb_spec(h, "replace", neighbour, kw, new=True)
+    _new(h, n, build_replace(n), label, replace=True)
 
 
-def delete(
-    h: Handle,
-    neighbour: Neighbour | None = None,
-    /,
-    *,
-    dev: LinkRef | None = None,
-    dst: IPAddress | str | None = None,
-    proxy: bool = False,
-) -> None:
+def delete(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighMatch]) -> None:
     """Delete a neighbour entry: a :class:`Neighbour` from :func:`dump`, or ``dev`` + ``dst``.
 
     Equivalent to: ip neigh del DST dev DEV [proxy]
@@ -199,30 +258,8 @@ def delete(
     :class:`ValueError`/:class:`TypeError` for bad values or an entry from
     another namespace (nothing sent).
     """
-    _check.handle(h)
-    _check.boolean(proxy, "proxy")
-    if neighbour is None:
-        if dev is None or dst is None:
-            raise TypeError("neigh.delete() needs a Neighbour, or dev= and dst=")
-        neighbour = _ip_spec(h, dev, dst, False, proxy=proxy)
-        label = _label(dev, neighbour.dst)
-    else:
-        if dev is not None or dst is not None or proxy:
-            raise TypeError("neigh.delete() takes a Neighbour or keywords, not both")
-        if not isinstance(neighbour, Neighbour):
-            raise TypeError(f"neighbour must be a Neighbour, not {_check._show(neighbour)}")
-        label = _label(neighbour.index, neighbour.dst)
-        _check.same_netns(neighbour.origin, h, "neighbour", label)
-        if neighbour.is_fdb:
-            raise ValueError("use neigh.fdb_delete() for an FDB entry")
-        neighbour = Neighbour(
-            index=neighbour.index,
-            family=neighbour.family,
-            dst=neighbour.dst,
-            state=NUD.PERMANENT,
-            flags=NTF(neighbour.flags & NTF.PROXY),
-        )
-    h.rtnl.request(build_delete(neighbour), op="RTM_DELNEIGH", target=label)
+    n, label = _verb_spec(h, "delete", neighbour, kw, new=False)
+    h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target=label)
 
 
 def get(h: Handle, *, dev: LinkRef, dst: IPAddress | str, proxy: bool = False) -> Neighbour:

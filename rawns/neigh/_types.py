@@ -18,6 +18,10 @@ AF_BRIDGE = 7  # PF_BRIDGE: rtnetlink routes AF_BRIDGE neighbour messages to the
 #: ndm_flags bit for entries learned by a driver or controller (linux/neighbour.h).
 #: The generated NTF class skips NTF_EXT_* names, which mostly belong to NDA_FLAGS_EXT.
 NTF_EXT_LEARNED = 0x10
+#: NDA_FLAGS_EXT bits (linux/neighbour.h NTF_EXT_*): :attr:`Neighbour.flags_ext`.
+NTF_EXT_MANAGED = 1 << 0
+NTF_EXT_LOCKED = 1 << 1
+NTF_EXT_EXT_VALIDATED = 1 << 2
 
 _NEIGH_FAMILIES = (0, int(socket.AF_INET), int(socket.AF_INET6), 7)  # 7: AF_BRIDGE, the FDB
 
@@ -186,6 +190,36 @@ class Neighbour:
     @property
     def router(self) -> bool:
         return bool(self.flags & NTF.ROUTER)
+
+    @property
+    def ext_learned(self) -> bool:
+        """NTF_EXT_LEARNED: added by a driver or control plane (``extern_learn``)."""
+        return bool(self.flags & NTF_EXT_LEARNED)
+
+    @property
+    def offloaded(self) -> bool:
+        """NTF_OFFLOADED: programmed into hardware (``offload``)."""
+        return bool(self.flags & NTF.OFFLOADED)
+
+    @property
+    def sticky(self) -> bool:
+        """NTF_STICKY: an FDB entry that does not move to another port."""
+        return bool(self.flags & NTF.STICKY)
+
+    @property
+    def managed(self) -> bool:
+        """NTF_EXT_MANAGED (NDA_FLAGS_EXT): kept resolved by the kernel (``managed``)."""
+        return bool((self.flags_ext or 0) & NTF_EXT_MANAGED)
+
+    @property
+    def locked(self) -> bool:
+        """NTF_EXT_LOCKED (NDA_FLAGS_EXT): an FDB entry a locked port learned."""
+        return bool((self.flags_ext or 0) & NTF_EXT_LOCKED)
+
+    @property
+    def ext_validated(self) -> bool:
+        """NTF_EXT_EXT_VALIDATED (NDA_FLAGS_EXT, kernel 6.16+): validated by the control plane."""
+        return bool((self.flags_ext or 0) & NTF_EXT_EXT_VALIDATED)
 
     @property
     def is_fdb(self) -> bool:

@@ -17,41 +17,115 @@ exact lists nft builds::
 Equivalent to: ``nft -f`` of the same ruleset. The library never runs nft.
 """
 
-from . import chains, expr, match, nat, render, rules, sets, tables
-from ._codec import Verdict
-from .chains import Chain
-from .expr import (
-    Bitwise,
-    Cmp,
-    Counter,
-    Ct,
-    Expr,
-    Immediate,
-    Limit,
-    Log,
-    Lookup,
-    Masq,
-    Meta,
-    Nat,
-    Payload,
-    Range,
-    Redir,
-    Reject,
-    Unknown,
-)
-from .nat import accept_established, allow, block, filter_rule, masquerade, port_forward, snat
-from .render import render_rule, render_ruleset
-from .rules import Rule
-from .ruleset import Ruleset, dump_ruleset, generation
-from .sets import Element, Set
-from .tables import Table
-from .transaction import GenerationChanged, Transaction, transaction
+from __future__ import annotations
 
-dump_tables = tables.dump
-dump_chains = chains.dump
-dump_rules = rules.dump
-dump_sets = sets.dump
-dump_elements = sets.dump_elements
+import importlib
+import sys
+import types
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost more than this package
+if TYPE_CHECKING:
+    from . import chains, expr, match, nat, render, rules, sets, tables
+    from ._codec import Verdict
+    from .chains import Chain
+    from .expr import (
+        Bitwise,
+        Cmp,
+        Counter,
+        Ct,
+        Expr,
+        Immediate,
+        Limit,
+        Log,
+        Lookup,
+        Masq,
+        Meta,
+        Nat,
+        Payload,
+        Range,
+        Redir,
+        Reject,
+        Unknown,
+    )
+    from .nat import accept_established, allow, block, filter_rule, masquerade, port_forward, snat
+    from .render import render_rule, render_ruleset
+    from .rules import Rule
+    from .ruleset import Ruleset, dump_ruleset, generation
+    from .sets import Element, Set
+    from .tables import Table
+    from .transaction import GenerationChanged, Transaction, transaction
+
+    dump_tables = tables.dump
+    dump_chains = chains.dump
+    dump_rules = rules.dump
+    dump_sets = sets.dump
+    dump_elements = sets.dump_elements
+
+# Each public name loads its module on first access (PEP 562), so `import rawns.nft`
+# costs little and a program pays for the parts it uses: name -> (module, attribute);
+# attribute None is the module itself.
+_EXPRS = "Bitwise Cmp Counter Ct Expr Immediate Limit Log Lookup Masq Meta Nat Payload Range Redir"
+_EXPRS += " Reject Unknown"
+_NAT = "accept_established allow block filter_rule masquerade port_forward snat"
+_LAZY: dict[str, tuple[str, str | None]] = {
+    **{m: (m, None) for m in ("chains", "expr", "match", "nat", "render", "rules", "sets")},
+    "tables": ("tables", None),
+    "Verdict": ("_codec", "Verdict"),
+    "Chain": ("chains", "Chain"),
+    **{e: ("expr", e) for e in _EXPRS.split()},
+    **{f: ("nat", f) for f in _NAT.split()},
+    "render_rule": ("render", "render_rule"),
+    "render_ruleset": ("render", "render_ruleset"),
+    "Rule": ("rules", "Rule"),
+    "Ruleset": ("ruleset", "Ruleset"),
+    "dump_ruleset": ("ruleset", "dump_ruleset"),
+    "generation": ("ruleset", "generation"),
+    "Element": ("sets", "Element"),
+    "Set": ("sets", "Set"),
+    "Table": ("tables", "Table"),
+    "GenerationChanged": ("transaction", "GenerationChanged"),
+    "Transaction": ("transaction", "Transaction"),
+    "transaction": ("transaction", "transaction"),
+    "dump_tables": ("tables", "dump"),
+    "dump_chains": ("chains", "dump"),
+    "dump_rules": ("rules", "dump"),
+    "dump_sets": ("sets", "dump"),
+    "dump_elements": ("sets", "dump_elements"),
+}
+
+
+if not TYPE_CHECKING:  # mypy sees the imports above, and no catch-all for a misspelt name
+
+    def __getattr__(name: str) -> object:
+        try:
+            module, attr = _LAZY[name]
+        except KeyError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        mod = importlib.import_module(f"{__name__}.{module}")
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+class _Package(types.ModuleType):
+    """This package's module type: keeps ``nft.transaction`` the function.
+
+    Importing the submodule ``rawns.nft.transaction`` binds it as this package's
+    attribute ``transaction``; the public name is the function of that module (as an
+    eager ``from .transaction import transaction`` left it), so the binding stores that.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "transaction" and isinstance(value, types.ModuleType):
+            value = value.transaction
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Bitwise",

@@ -60,6 +60,7 @@ from ._msg import (
     udata_tlv,
 )
 from ._msg import dump as _dump
+from ._udata import TYPEOF_FIELDS, udata_typeof, udata_typeof_text
 from .tables import Table
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ from ._setvalues import (
 __all__ = [
     "ANONYMOUS_NAME",
     "DATATYPES",
+    "TYPEOF_FIELDS",
     "Datatype",
     "Element",
     "Set",
@@ -105,6 +107,7 @@ __all__ = [
     "dump_elements",
     "elements_for",
     "encode_value",
+    "key_typeof",
     "parse_elements",
     "parse_set",
     "removal_elements",
@@ -197,22 +200,39 @@ def set_spec(
 ANONYMOUS_NAME = "__set%d"
 
 
-def anonymous_spec(table: Table, *, key: str, interval: bool = False) -> Set:
+def anonymous_spec(
+    table: Table, *, key: str | None = None, interval: bool = False, typeof: str | None = None
+) -> Set:
     """The :class:`Set` nft creates for an inline ``{ ... }`` (anonymous, constant).
 
-    nft also records the matched expression (``typeof``) in the userdata;
-    rawns writes only the key byte order (and auto-merge for intervals),
-    which is all the kernel and ``nft list`` need.
+    ``typeof`` names the expression the set is matched against, in nft's
+    words (``"tcp dport"``, ``"ip saddr"``, ``"meta l4proto"``, ``"iifname"``:
+    the keys of :data:`TYPEOF_FIELDS`); nft records it in the userdata, and
+    so does rawns then, byte for byte as nft, with the key type and byte
+    order that follow from it (``key`` may be left out, or must agree).
+    Without it, the userdata holds the key's byte order (and auto-merge for
+    intervals), which is all the kernel and ``nft list`` need.
     """
     _args.expect(table, Table, "table")
+    order = None
+    if typeof is not None:
+        _check.choice(typeof, "typeof", TYPEOF_FIELDS)
+        _, _, implied, order = TYPEOF_FIELDS[typeof]
+        if key is not None and _datatype(key, "key").name != implied:
+            raise ValueError(f"key {key!r} does not match typeof {typeof!r} (a {implied} key)")
+        key = implied
+    if key is None:
+        raise TypeError("anonymous_spec() needs key= or typeof=")
     kd = _datatype(key, "key")
     if kd.name == "verdict":
         raise ValueError("key 'verdict': a set key cannot be a verdict")
     _check.boolean(interval, "interval")
     flags = NFT_SET.ANONYMOUS | NFT_SET.CONSTANT | (NFT_SET.INTERVAL if interval else 0)
-    ud = udata_tlv(_UD_KEYBYTEORDER, _U32_HOST.pack(kd.byteorder))
+    ud = udata_tlv(_UD_KEYBYTEORDER, _U32_HOST.pack(kd.byteorder if order is None else order))
     if interval:
         ud += udata_tlv(_UD_MERGE, _U32_HOST.pack(1))
+    if typeof is not None:
+        ud += udata_typeof(typeof)
     return Set(
         family=table.family,
         table=table.name,
@@ -222,6 +242,19 @@ def anonymous_spec(table: Table, *, key: str, interval: bool = False) -> Set:
         flags=int(flags),
         userdata=ud,
     )
+
+
+def key_typeof(s: Set) -> str | None:
+    """The expression ``s`` is matched against, from nft's ``typeof`` userdata record.
+
+    Equivalent to: the ``typeof`` line of ``nft list set`` (``"tcp dport"``)
+
+    ``None`` when the set has no such record, or one rawns does not know (it
+    stays in :attr:`Set.userdata`, verbatim). Pure; raises :class:`TypeError`
+    if ``s`` is not a :class:`Set`.
+    """
+    _args.expect(s, Set, "s")
+    return udata_typeof_text(s.userdata)
 
 
 def build_add(

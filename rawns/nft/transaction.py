@@ -372,19 +372,24 @@ class Transaction:
         self,
         table: Table,
         *,
-        key: str = "inet_service",
+        key: str | None = None,
         elements: Iterable[object],
         interval: bool = False,
         userdata: bytes | None = None,
+        typeof: str | None = None,
     ) -> Set:
         """Queue an anonymous constant set for one rule: nft's ``tcp dport { 22, 80 }``.
 
         Use the returned set with :func:`rawns.nft.match.in_set` in the very
         next rule; the kernel names it (``__set0``) and ties it to that rule.
-        ``userdata`` replaces rawns' (nft adds a ``typeof`` record there).
+        ``typeof`` (``"tcp dport"``) records the matched expression as nft
+        does, and implies ``key``; without either, ``key`` is ``inet_service``.
+        ``userdata`` replaces rawns' userdata verbatim.
         """
         self._ref(table, Table, "table")
-        s = _sets.anonymous_spec(table, key=key, interval=interval)
+        if key is None and typeof is None:
+            key = "inet_service"
+        s = _sets.anonymous_spec(table, key=key, interval=interval, typeof=typeof)
         if userdata is not None:
             s = dataclasses.replace(s, userdata=userdata)
         elems = _sets.elements_for(s, elements, new_set=True)

@@ -1,4 +1,4 @@
-"""Routes (``ip route``): add, replace, delete, dump, get (lookup) and bulk add.
+"""Routes (``ip route``): add, replace, delete, dump, flush, get (lookup) and bulk add.
 
 :class:`Route` is both what the kernel reports and what you ask for: its
 constructor takes ``str`` or :mod:`ipaddress` values and fills in the
@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import socket
 import struct
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, cast, overload
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
 
 from .. import _check
 from .._check import _show
 from .._inet import AF_INET6, IPAddress, IPNetwork
 from .._rtnl import RT_SCOPE, RT_TABLE, RTA, RTM, RTMSG
+from .._verb import moved_spec, spec_or_fields
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError, KernelError, NotFound
 from ..link import Link, LinkRef, resolve_index
@@ -31,14 +33,21 @@ from ..link._types import check_here
 from . import _runs
 from ._decode import parse_route
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace, check_get
-from ._types import Nexthop, Route, label
+from ._types import Nexthop, Route, RouteProtocol, RouteScope, RouteType, label
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from ..handle import Handle
 
 __all__ = [
     "Nexthop",
     "Route",
+    "RouteFields",
+    "RouteMatch",
+    "RouteProtocol",
+    "RouteScope",
+    "RouteType",
     "add",
     "add_many",
     "build_add",
@@ -48,6 +57,7 @@ __all__ = [
     "build_replace",
     "delete",
     "dump",
+    "flush",
     "get",
     "label",
     "parse_route",
@@ -55,6 +65,7 @@ __all__ = [
 ]
 
 AF_INET = socket.AF_INET
+_AF_INET = 2  # socket.AF_INET, as a plain int for signatures
 _UNICAST_FAMILIES = (int(AF_INET), AF_INET6)
 
 
@@ -68,8 +79,64 @@ def _resolve(h: Handle, ref: LinkRef | None, what: str, names: dict[int, str]) -
     return index
 
 
+class RouteFields(TypedDict, total=False):
+    """The keywords of :func:`add`/:func:`replace`: :class:`Route`'s fields, ``dev`` for ``oif``.
+
+    ``None`` leaves a field unset (as omitting it does).
+    """
+
+    dst: str | IPNetwork | IPAddress | None
+    gateway: str | IPAddress | None
+    dev: LinkRef | None
+    prefsrc: str | IPAddress | None
+    metric: int | None
+    table: int | None
+    protocol: RouteProtocol | int | str | None
+    """A number or ``ip``'s name (``"static"``, ``"boot"``, ``"dhcp"``...)."""
+    scope: RouteScope | int | str | None
+    """A number or a name (``"global"``, ``"link"``, ``"host"``...)."""
+    type: RouteType | int | str | None
+    """A number or a name (``"unicast"``, ``"blackhole"``, ``"unreachable"``...)."""
+    onlink: bool
+    mtu: int | None
+    nexthops: Sequence[Nexthop] | None
+    tos: int | None
+    src: str | IPNetwork | None
+    pref: int | None
+    via: str | IPAddress | None
+    """RTA_VIA: an IPv6 gateway of an IPv4 route (``via inet6 GW``)."""
+    nhid: int | None
+    """RTA_NH_ID: use nexthop object N (:mod:`rawns.nexthop`) as the path."""
+    expires: int | None
+    """Seconds the route lives (IPv6 only)."""
+
+
+class RouteMatch(TypedDict, total=False):
+    """The keywords of :func:`delete`: fields to match (unset ones match any route)."""
+
+    dst: str | IPNetwork | IPAddress | None
+    gateway: str | IPAddress | None
+    dev: LinkRef | None
+    prefsrc: str | IPAddress | None
+    metric: int | None
+    table: int | None
+    protocol: RouteProtocol | int | str | None
+    scope: RouteScope | int | str | None
+    type: RouteType | int | str | None
+    tos: int | None
+    src: str | IPNetwork | None
+    via: str | IPAddress | None
+    nhid: int | None
+
+
+#: What a verb takes positionally as its destination (``route.add(h, "10.0.0.0/8")``).
+_DST_TYPES = (str, IPv4Network, IPv6Network, IPv4Address, IPv6Address)
+_FIELDS = frozenset(RouteFields.__optional_keys__)
+_MATCH = frozenset(RouteMatch.__optional_keys__)
+
+
 def _spec(
-    h: Handle, route: Route | None, kw: dict[str, object], *, delete: bool = False
+    h: Handle, verb: str, spec: object, kw: Mapping[str, object], *, delete: bool = False
 ) -> tuple[Route, dict[int, str]]:
     """The verb's Route, every value checked before a device name is looked up.
 
@@ -77,20 +144,27 @@ def _spec(
     error messages that name a device as the caller did.
     """
     _check.handle(h)
-    if "onlink" in kw:  # defaults to False, not None: None is no value here
-        _check.boolean(kw["onlink"], "onlink")
-    given = {k: v for k, v in kw.items() if v is not None and not (k == "onlink" and v is False)}
+    fields = dict(kw)
+    spec = moved_spec(f"route.{verb}", spec, fields, "route", Route)
+    route, given = spec_or_fields(
+        f"route.{verb}",
+        spec,
+        fields,
+        Route,
+        key="dst",
+        key_types=_DST_TYPES,
+        allowed=_MATCH if delete else _FIELDS,
+    )
     if route is not None:
-        if given:
-            raise TypeError(
-                f"pass either a Route or keyword arguments, not both (got {sorted(given)})"
-            )
-        if not isinstance(route, Route):
-            raise TypeError(f"route must be a Route, not {type(route).__name__}: {_show(route)}")
         _check.same_netns(route.origin, h, "route", label(route))
         return route, {}
+    if "onlink" in given:
+        _check.boolean(given["onlink"], "onlink")
     if "dst" not in given:
-        raise TypeError("a route needs dst= (a prefix, an address or 'default')")
+        raise TypeError(
+            f"route.{verb}() needs a Route, or dst= (a prefix, an address or 'default'); "
+            f"got dst={_show(kw.get('dst'))}"
+        )
     dev = cast("LinkRef | None", given.pop("dev", None))
     if dev is not None:
         check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
@@ -109,109 +183,77 @@ def _spec(
 
 def add(
     h: Handle,
-    route: Route | None = None,
-    *,
-    dst: str | IPNetwork | IPAddress | None = None,
-    gateway: str | IPAddress | None = None,
-    dev: LinkRef | None = None,
-    prefsrc: str | IPAddress | None = None,
-    metric: int | None = None,
-    table: int | None = None,
-    protocol: int | None = None,
-    scope: int | None = None,
-    type: int | None = None,
-    onlink: bool = False,
-    mtu: int | None = None,
-    nexthops: Sequence[Nexthop] | None = None,
-    tos: int | None = None,
-    src: str | IPNetwork | None = None,
-    pref: int | None = None,
+    route: Route | str | IPNetwork | IPAddress | None = None,
+    /,
+    **kw: Unpack[RouteFields],
 ) -> None:
-    """Add a route (a :class:`Route`, or the same fields as keywords).
+    """Add a route: a :class:`Route`, or its fields as keywords.
 
     Equivalent to: ip route add DST [via GW] [dev DEV] [src PREFSRC] [metric N]
-    [table T] [proto P] [scope S] [onlink] [mtu M] [nexthop via GW weight W ...]
+    [table T] [proto P] [scope S] [type T] [onlink] [mtu M] [nexthop via GW weight W ...]
+
+    The one verb shape (:mod:`rawns._verb`): a Route, or keywords, not both.
+    The destination may also come first, as ``ip route add`` takes it:
+    ``route.add(h, "10.0.0.0/8", gateway="10.1.0.1")`` is
+    ``route.add(h, dst="10.0.0.0/8", gateway="10.1.0.1")``. ``protocol``,
+    ``scope`` and ``type`` take ``ip``'s names (``"static"``, ``"link"``,
+    ``"blackhole"``) or numbers.
 
     Raises :class:`~rawns.errors.AlreadyExists` if the route exists,
     :class:`~rawns.errors.InvalidArgument` (ENETUNREACH/EINVAL) for a gateway
     the kernel cannot reach, :class:`~rawns.errors.NotFound` for a missing
     device; :class:`ValueError`/:class:`TypeError`, naming the argument and
     the value, for bad or mixed-family values, a zone id, host bits, a bad
-    ``h``, or a Route or Link from another namespace (nothing sent). Errors
-    name the device as given: ``dev v0``, or ``dev ifindex 5`` for an index.
+    ``h``, a Route with keywords, or a Route or Link from another namespace
+    (nothing sent). Errors name the device as given: ``dev v0``, or
+    ``dev ifindex 5`` for an index.
     """
-    r, names = _spec(h, route, _kw(locals()))
+    r, names = _spec(h, "add", route, kw)
     h.rtnl.request(build_add(r), op="RTM_NEWROUTE", target=label(r, names))
 
 
 def replace(
     h: Handle,
-    route: Route | None = None,
-    *,
-    dst: str | IPNetwork | IPAddress | None = None,
-    gateway: str | IPAddress | None = None,
-    dev: LinkRef | None = None,
-    prefsrc: str | IPAddress | None = None,
-    metric: int | None = None,
-    table: int | None = None,
-    protocol: int | None = None,
-    scope: int | None = None,
-    type: int | None = None,
-    onlink: bool = False,
-    mtu: int | None = None,
-    nexthops: Sequence[Nexthop] | None = None,
-    tos: int | None = None,
-    src: str | IPNetwork | None = None,
-    pref: int | None = None,
+    route: Route | str | IPNetwork | IPAddress | None = None,
+    /,
+    **kw: Unpack[RouteFields],
 ) -> None:
     """Add a route or replace the one with the same destination, table, tos and metric.
 
     Equivalent to: ip route replace DST [via GW] [dev DEV] ...
 
-    Raises as :func:`add`, except that an existing route is not an error.
+    Takes what :func:`add` takes; raises as :func:`add`, except that an
+    existing route is not an error.
     """
-    r, names = _spec(h, route, _kw(locals()))
+    r, names = _spec(h, "replace", route, kw)
     h.rtnl.request(build_replace(r), op="RTM_NEWROUTE", target=label(r, names))
 
 
 def delete(
     h: Handle,
-    route: Route | None = None,
-    *,
-    dst: str | IPNetwork | IPAddress | None = None,
-    gateway: str | IPAddress | None = None,
-    dev: LinkRef | None = None,
-    prefsrc: str | IPAddress | None = None,
-    metric: int | None = None,
-    table: int | None = None,
-    protocol: int | None = None,
-    scope: int | None = None,
-    type: int | None = None,
-    tos: int | None = None,
-    src: str | IPNetwork | None = None,
+    route: Route | str | IPNetwork | IPAddress | None = None,
+    /,
+    **kw: Unpack[RouteMatch],
 ) -> None:
     """Delete a route: a :class:`Route` (say, from :func:`dump`) exactly, or by keywords.
 
-    With keywords, anything not given matches any route, as with ``ip``:
-    protocol and type 0, scope 255 (``RT_SCOPE_NOWHERE``), table main.
+    With keywords (or a destination first, as for :func:`add`), anything not
+    given matches any route, as with ``ip``: protocol and type 0, scope 255
+    (``RT_SCOPE_NOWHERE``), table main.
 
     Equivalent to: ip route del DST [via GW] [dev DEV] [table T] [metric N]
 
     Raises :class:`~rawns.errors.NotFound` (ESRCH) if no route matches;
     :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`.
     """
-    r, names = _spec(h, route, _kw(locals()), delete=True)
+    r, names = _spec(h, "delete", route, kw, delete=True)
     h.rtnl.request(build_delete(r), op="RTM_DELROUTE", target=label(r, names))
-
-
-def _kw(scope: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in scope.items() if k not in ("h", "route")}
 
 
 def dump(
     h: Handle,
     *,
-    family: int = 0,
+    family: int = _AF_INET,
     table: int | None = int(RT_TABLE.MAIN),
     dev: LinkRef | None = None,
     protocol: int | None = None,
@@ -219,9 +261,10 @@ def dump(
 ) -> list[Route]:
     """Routes of the handle's namespace, filtered by the kernel.
 
-    ``table`` defaults to main, like ``ip route show``; ``table=None`` dumps
-    every table (``ip route show table all``). ``family`` 0 means IPv4 and
-    IPv6. A table that does not exist has no routes (an empty list).
+    Like ``ip route show``: IPv4 (``family`` 2, AF_INET) of table main by
+    default; ``family=10`` (AF_INET6) is ``ip -6 route show``, ``family=0``
+    both. ``table=None`` dumps every table (``ip route show table all``). A
+    table that does not exist has no routes (an empty list).
 
     Equivalent to: ip [-4|-6] route show [table T] [dev DEV] [proto P] [type T]
 
@@ -248,6 +291,46 @@ def dump(
         if table and e.extack and "table does not exist" in e.extack:
             return []
         raise
+
+
+def flush(
+    h: Handle,
+    *,
+    family: int = _AF_INET,
+    table: int | None = int(RT_TABLE.MAIN),
+    dev: LinkRef | None = None,
+    protocol: int | None = None,
+    type: int | None = None,
+) -> list[Route]:
+    """Delete every route that :func:`dump` with the same filters returns; return them.
+
+    Equivalent to: ip [-4|-6] route flush [table T|all] [dev DEV] [proto P] [type T]
+
+    As ``ip``: one dump, then one delete per route (pipelined). A route that
+    is gone by then (deleted with its link or address) is not an error and
+    is left out of the result. Like every rtnetlink change, this is not
+    atomic: a failure leaves the routes before it deleted.
+
+    Raises as :func:`dump` for a bad filter or device (nothing deleted), and
+    the first :class:`~rawns.errors.KernelError` of a delete, once every
+    delete is answered.
+    """
+    routes = [
+        r
+        for r in dump(h, family=family, table=table, dev=dev, protocol=protocol, type=type)
+        if not _kernel_null(r)
+    ]
+    msgs = [build_delete(r) for r in routes]
+    results = h.rtnl.pipeline(msgs, op="RTM_DELROUTE", targets=_Labels(routes), check=False)
+    for e in results:
+        if e is not None and not isinstance(e, NotFound):
+            raise e
+    return [r for r, e in zip(routes, results, strict=True) if e is None]
+
+
+def _kernel_null(r: Route) -> bool:
+    """IPv6's ``unreachable default ... metric 4294967295``, which ``ip route flush`` skips."""
+    return r.family == AF_INET6 and r.dst.prefixlen == 0 and r.metric == 0xFFFFFFFF
 
 
 def _dumped_parser(
@@ -284,10 +367,18 @@ def get(
     mark: int | None = None,
     tos: int = 0,
     fibmatch: bool = False,
+    uid: int | None = None,
+    ipproto: int | str | None = None,
+    sport: int | None = None,
+    dport: int | None = None,
 ) -> Route:
     """Ask the kernel which route it would use for ``dst`` (a lookup; nothing is sent).
 
     Equivalent to: ip route get DST [from SRC] [iif DEV] [oif DEV] [mark M] [fibmatch]
+    [uid U] [ipproto P] [sport S] [dport D]
+
+    ``uid``, ``ipproto`` (``"tcp"``, ``"udp"``, ``"icmp"``, ``"ipv6-icmp"`` or a
+    number), ``sport`` and ``dport`` describe the flow, for rules that match them.
 
     Raises :class:`~rawns.errors.InvalidArgument` (ENETUNREACH) when no route
     matches, :class:`~rawns.errors.NotFound` for a missing device,
@@ -297,7 +388,8 @@ def get(
     for what, ref in (("iif", iif), ("dev", dev)):
         if ref is not None:
             check_here(h, ref, what)
-    check_get(dst, src=src, mark=mark, tos=tos, fibmatch=fibmatch)  # before any name lookup
+    flow = {"uid": uid, "ipproto": ipproto, "sport": sport, "dport": dport}
+    check_get(dst, src=src, mark=mark, tos=tos, fibmatch=fibmatch, **flow)  # before name lookups
     names: dict[int, str] = {}
     msg = build_get(
         dst,
@@ -307,6 +399,10 @@ def get(
         mark=mark,
         tos=tos,
         fibmatch=fibmatch,
+        uid=uid,
+        ipproto=ipproto,
+        sport=sport,
+        dport=dport,
     )
     replies = h.rtnl.request(msg, op="RTM_GETROUTE", target=str(dst))
     for r in replies:
@@ -347,11 +443,11 @@ def add_many(
 
     Equivalent to: ip -batch FILE (with one ``route add`` line per route)
 
-    ``routes`` holds :class:`Route` values, or destination prefixes as
-    strings (``"10.1.2.0/24"``) that share every other field, given once as
-    keywords (``gateway=``, ``oif=``, ``table=``... as for :class:`Route`):
-    those are encoded by patching the destination into one template request,
-    the fast path for big tables. Returns one entry per route, ``None`` or the
+    ``routes`` holds :class:`Route` values, or destinations as strings
+    (``"10.1.2.0/24"``, ``"default"``) that share every other field, given
+    once as keywords (``gateway=``, ``oif=``, ``table=``... as for
+    :class:`Route`): prefixes are encoded by patching the destination into
+    one template request, the fast path for big tables. Returns one entry per route, ``None`` or the
     :class:`~rawns.errors.KernelError` for it. With ``check`` (the default)
     the first error is raised once every ack is in; routes before and after it
     are still added (rtnetlink has no transaction, so there is no rollback).
@@ -369,7 +465,12 @@ def add_many(
     labels: list[Route | str] = []
     # Every request is built (and so every value checked) before the first is sent.
     for r in routes:
-        if isinstance(r, str):
+        if isinstance(r, str) and (r in _DEFAULTS or r.endswith("/0")):
+            # A default route: ip sends no RTA_DST, which the template cannot patch in.
+            one = Route(dst=r, **cast(dict[str, Any], common))
+            msgs.append(build(one))
+            labels.append(one)
+        elif isinstance(r, str):
             v6 = ":" in r
             template = templates.get(v6)
             if template is None:
@@ -403,6 +504,9 @@ def _refuse_repeats(msgs: Sequence[bytes], labels: Sequence[Route | str]) -> Non
                 f"routes[{i}] ({text[i]}) repeats routes[{j}]: the second add would fail "
                 "with File exists after the first (use replace=True to allow it)"
             )
+
+
+_DEFAULTS = ("default", "all", "any")
 
 
 class _Template:

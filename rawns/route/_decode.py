@@ -9,6 +9,8 @@ faster and is tested against this module (it must give the same routes).
 
 from __future__ import annotations
 
+import struct
+import sys
 from dataclasses import fields
 from ipaddress import IPv4Network, IPv6Network
 
@@ -22,6 +24,7 @@ from ._types import _NLA, _RTNEXTHOP, _U32, Nexthop, Route
 _new = object.__new__
 _set = object.__setattr__
 _ROUTE_FIELDS = tuple(f.name for f in fields(Route))
+_S32 = struct.Struct("=i")
 
 
 def parse_route(
@@ -57,7 +60,8 @@ def parse_route(
         )
     dst = src = None
     gateway = prefsrc = None
-    oif = metric = iif = pref = None
+    oif = metric = iif = pref = nhid = expires = None
+    via: IPAddress | None = None
     metrics: tuple[tuple[int, int | bytes], ...] = ()
     nexthops: tuple[Nexthop, ...] = ()
     rest: list[Attr] = []
@@ -99,7 +103,15 @@ def parse_route(
             src = network(family, _sized(payload, off, n, alen, "RTA_SRC"), src_len)
         elif t == RTA.IIF:
             iif = _u32(payload, off, n, "RTA_IIF payload")
+        elif t == RTA.VIA:
+            via = parse_via(payload, a, b)
+        elif t == RTA.NH_ID:
+            nhid = _u32(payload, off, n, "RTA_NH_ID payload")
+        elif t == RTA.EXPIRES:
+            expires = _u32(payload, off, n, "RTA_EXPIRES payload")
         else:
+            if t == RTA.CACHEINFO and expires is None:
+                expires = cacheinfo_expires(payload, a, b)
             rest.append(Attr(atype, payload[a:b]))
         off += (n + 3) & ~3
     if dst is None and dst_len:
@@ -107,7 +119,7 @@ def parse_route(
     values = (
         family, network(family, dst or bytes(alen), dst_len), gateway, oif, prefsrc, metric,
         table, protocol, scope, rtype, flags, tos, src, iif, metrics, nexthops, pref,
-        tuple(rest), origin,
+        via, nhid, expires, tuple(rest), origin,
     )  # fmt: skip
     # Route's constructor checks what a caller asks for; a decoded route is
     # what the kernel reports, kept as reported (frozen, so set the way
@@ -116,6 +128,37 @@ def parse_route(
     for name, value in zip(_ROUTE_FIELDS, values, strict=True):
         _set(r, name, value)
     return r
+
+
+def parse_via(data: bytes, a: int, b: int) -> IPAddress:
+    """RTA_VIA: ``struct rtvia``, a u16 address family and the address."""
+    if b - a < 2:
+        raise DecodeError(f"RTA_VIA is {b - a} bytes, expected at least 2", offset=a)
+    fam = int.from_bytes(data[a : a + 2], sys.byteorder)
+    want = 16 if fam == AF_INET6 else 4 if fam == AF_INET else -1
+    if b - a - 2 != want:
+        raise DecodeError(
+            f"RTA_VIA family {fam} with a {b - a - 2}-byte address is not IPv4 or IPv6", offset=a
+        )
+    return addr_from_bytes(data[a + 2 : b])
+
+
+#: The clock_t unit of rta_cacheinfo: USER_HZ, 100 on every Linux ABI.
+USER_HZ = 100
+
+
+def cacheinfo_expires(data: bytes, a: int, b: int) -> int | None:
+    """Seconds left from ``struct rta_cacheinfo``'s ``rta_expires`` (a signed clock_t).
+
+    Read as ``ip`` prints it (``rta_expires / hz``, truncated); ``None`` when
+    the kernel reports 0 (no expiry) or the struct is too short to hold it.
+    """
+    if b - a < 12:
+        return None
+    ticks: int = _S32.unpack_from(data, a + 8)[0]
+    if not ticks:
+        return None
+    return ticks // USER_HZ if ticks > 0 else -(-ticks // USER_HZ)
 
 
 def network(family: int, raw: bytes, plen: int) -> IPNetwork:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from .. import _check
@@ -29,6 +30,11 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
     Layout (iproute2 ``iproute_modify``): RTA_DST, RTA_SRC, RTA_GATEWAY,
     RTA_PREFSRC, RTA_PRIORITY, RTA_TABLE (ids >= 256 only; smaller ones ride
     in ``rtm_table``), RTA_PREF, RTA_IIF, RTA_OIF, RTA_METRICS, RTA_MULTIPATH.
+    (``ip`` writes the attributes it reads in its loop in the order given;
+    RTA_VIA, RTA_EXPIRES and RTA_NH_ID follow RTA_GATEWAY, RTA_PREF and the
+    rest here.) A route with ``nhid`` sends no path of its own (gateway, via,
+    oif, nexthops): a dumped one shows its nexthop object's, which the
+    kernel refuses beside RTA_NH_ID.
     """
     if not isinstance(route, Route):
         raise TypeError(f"route must be a Route, not {type(route).__name__}: {_check._show(route)}")
@@ -47,7 +53,9 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
             table if table < 256 else 0,
             route.protocol,
             route.scope,
-            route.type,
+            # A route on a blackhole nexthop object is reported as RTN_BLACKHOLE
+            # but stored as asked (unicast): delete it by its nhid, any type.
+            0 if route.nhid is not None and mtype == RTM.DELROUTE else route.type,
             route.flags,
         )
     )
@@ -55,8 +63,11 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
         w.put(RTA.DST, dst.network_address.packed)
     if src is not None and src.prefixlen:
         w.put(RTA.SRC, src.network_address.packed)
-    if route.gateway is not None:
+    path = route.nhid is None
+    if path and route.gateway is not None:
         w.put(RTA.GATEWAY, route.gateway.packed)
+    if path and route.via is not None:
+        w.put(RTA.VIA, _via(route.via))
     if route.prefsrc is not None:
         w.put(RTA.PREFSRC, route.prefsrc.packed)
     if route.metric is not None:
@@ -65,9 +76,11 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
         w.put_u32(RTA.TABLE, table)
     if route.pref is not None:
         w.put_u8(RTA.PREF, route.pref)
+    if route.expires is not None and mtype == RTM.NEWROUTE:
+        w.put_u32(RTA.EXPIRES, route.expires)
     if route.iif is not None:
         w.put_u32(RTA.IIF, route.iif)
-    if route.oif is not None:
+    if path and route.oif is not None:
         w.put_u32(RTA.OIF, route.oif)
     if route.metrics:
         with w.nest_noflag(RTA.METRICS):  # ip sends RTA_METRICS without NLA_F_NESTED
@@ -76,10 +89,18 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
                     w.put_u32(t, v)
                 else:
                     w.put(t, v)
-    if route.nexthops:
+    if path and route.nexthops:
         w.put(RTA.MULTIPATH, _encode_nexthops(route.nexthops))
+    if route.nhid is not None:
+        w.put_u32(RTA.NH_ID, route.nhid)
     w.end()
     return w.data()
+
+
+def _via(addr: IPAddress) -> bytes:
+    """``struct rtvia``: the address family (u16, host order), then the address."""
+    fam = AF_INET6 if addr.version == 6 else AF_INET
+    return fam.to_bytes(2, sys.byteorder) + addr.packed
 
 
 #: rtm_flags a request may carry: RTNH_F_ONLINK. The kernel sets the others
@@ -105,6 +126,11 @@ def _check_request(route: Route, mtype: int) -> None:
         raise ValueError(
             f"route src (from) {route.src} on an IPv4 route: the kernel has no source "
             "prefix for IPv4 routes and would ignore it (use a rule: rule.add(src=...))"
+        )
+    if route.expires is not None and route.family == AF_INET and mtype == RTM.NEWROUTE:
+        raise ValueError(
+            f"route expires ({route.expires}) on an IPv4 route (a cached route from "
+            "route.get): IPv4 routes have no lifetime and the kernel would ignore it"
         )
     if mtype == RTM.NEWROUTE and route.flags & ~_REQUEST_FLAGS:
         raise ValueError(
@@ -185,6 +211,10 @@ def check_get(
     tos: object = 0,
     fibmatch: object = False,
     family: object = 0,
+    uid: object = None,
+    ipproto: object = None,
+    sport: object = None,
+    dport: object = None,
 ) -> tuple[IPAddress, IPAddress | None]:
     """Every argument of :func:`build_get` checked; the destination and source, normalised.
 
@@ -203,6 +233,12 @@ def check_get(
     _check.optional(mark, _check.uint, 32, "route get mark")
     _check.uint(tos, 8, "route get tos")
     _check.boolean(fibmatch, "route get fibmatch")
+    # (uid_t)-1 is the kernel's "no uid" (INVALID_UID).
+    _check.optional(uid, _check.integer, "route get uid", 0, 0xFFFFFFFE)
+    if ipproto is not None:
+        _check.ip_proto(ipproto, "route get ipproto")
+    _check.optional(sport, _check.port, "route get sport")
+    _check.optional(dport, _check.port, "route get dport")
     return d, s
 
 
@@ -216,17 +252,28 @@ def build_get(
     tos: int = 0,
     fibmatch: bool = False,
     family: int = 0,
+    uid: int | None = None,
+    ipproto: int | str | None = None,
+    sport: int | None = None,
+    dport: int | None = None,
 ) -> bytes:
     """RTM_GETROUTE for one destination (``ip route get``), with NLM_F_ACK.
 
     Like ``ip route get`` it sets RTM_F_LOOKUP_TABLE for IPv4, so the answer
     names the table the route came from (IPv6 answers name it anyway);
     ``fibmatch`` asks for the matching FIB entry rather than the resolved
-    path (``ip route get fibmatch``).
+    path (``ip route get fibmatch``). ``uid``, ``ipproto`` (``"tcp"``,
+    ``"udp"``, ``"icmp"``/``"ipv6-icmp"`` or a number), ``sport`` and
+    ``dport`` select the flow as a socket's would (policy rules on them).
+
+    Attributes: RTA_DST, RTA_SRC, RTA_UID, RTA_IP_PROTO, RTA_SPORT, RTA_DPORT,
+    RTA_IIF, RTA_OIF, RTA_MARK (``ip`` writes the ones of its loop in the
+    order given, then iif, oif and mark).
     """
     d, s = check_get(
-        dst, src=src, iif=iif, oif=oif, mark=mark, tos=tos, fibmatch=fibmatch, family=family
-    )
+        dst, src=src, iif=iif, oif=oif, mark=mark, tos=tos, fibmatch=fibmatch, family=family,
+        uid=uid, ipproto=ipproto, sport=sport, dport=dport,
+    )  # fmt: skip
     fam = family_of(d)
     flags = int(RTM_F.FIB_MATCH) if fibmatch else 0
     if fam == AF_INET:
@@ -244,6 +291,14 @@ def build_get(
     w.put(RTA.DST, d.packed)
     if s is not None:
         w.put(RTA.SRC, s.packed)
+    if uid is not None:
+        w.put_u32(RTA.UID, uid)
+    if ipproto is not None:
+        w.put_u8(RTA.IP_PROTO, _check.ip_proto(ipproto))
+    if sport is not None:
+        w.put_be16(RTA.SPORT, sport)
+    if dport is not None:
+        w.put_be16(RTA.DPORT, dport)
     if iif is not None:
         w.put_u32(RTA.IIF, iif)
     if oif is not None:

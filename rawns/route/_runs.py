@@ -42,7 +42,14 @@ from typing import Any, cast
 from .._inet import AF_INET, AF_INET6, IPAddress, IPNetwork, addr_from_bytes
 from .._rtnl import RTA, RTMSG
 from .._wire import NLA_TYPE_MASK, NLMSG_HDRLEN, Attr
-from ._decode import _parse_metrics, _parse_nexthops, network, parse_route
+from ._decode import (
+    _parse_metrics,
+    _parse_nexthops,
+    cacheinfo_expires,
+    network,
+    parse_route,
+    parse_via,
+)
 from ._types import _NLA, _U32, Nexthop, Route
 
 _new = object.__new__
@@ -52,7 +59,8 @@ _setattr = object.__setattr__
 #: (a unit test checks them against ``dataclasses.fields(Route)``).
 _FAST_FIELDS = (
     "family", "dst", "gateway", "oif", "prefsrc", "metric", "table", "protocol", "scope",
-    "type", "flags", "tos", "src", "iif", "metrics", "nexthops", "pref", "attrs", "origin",
+    "type", "flags", "tos", "src", "iif", "metrics", "nexthops", "pref", "via", "nhid",
+    "expires", "attrs", "origin",
 )  # fmt: skip
 
 
@@ -425,7 +433,7 @@ def _decode_piece(
         r.type = rtype
         r.flags = flags
         r.tos = tos
-        r.src = r.iif = r.pref = None
+        r.src = r.iif = r.pref = r.via = r.nhid = r.expires = None
         r.metrics = r.nexthops = r.attrs = ()
         r.origin = origin
         r.__class__ = route
@@ -447,6 +455,9 @@ _TABLE, _DST, _GATEWAY, _OIF, _PRIORITY, _PREFSRC, _PREF, _MULTIPATH, _METRICS, 
         RTA.MULTIPATH, RTA.METRICS, RTA.SRC, RTA.IIF,
     )
 )  # fmt: skip
+_VIA, _NH_ID, _EXPIRES, _CACHEINFO = (
+    int(t) for t in (RTA.VIA, RTA.NH_ID, RTA.EXPIRES, RTA.CACHEINFO)
+)
 _NETS = {AF_INET: (4, _net4), AF_INET6: (16, _net6)}
 
 
@@ -470,7 +481,8 @@ def parse_message(
         return parse_route(data, start, end, origin)
     dst: bytes | None = None
     gateway = prefsrc = src = None
-    oif = metric = iif = pref = None
+    oif = metric = iif = pref = nhid = expires = None
+    via: IPAddress | None = None
     metrics: tuple[tuple[int, int | bytes], ...] = ()
     nexthops: tuple[Nexthop, ...] = ()
     rest: list[Attr] | None = None
@@ -494,8 +506,12 @@ def parse_message(
                 oif = v
             elif t == _PRIORITY:
                 metric = v
-            else:
+            elif t == _IIF:
                 iif = v
+            elif t == _NH_ID:
+                nhid = v
+            else:
+                expires = v
         elif t == _DST and n - 4 == alen:
             dst = data[a:b]
         elif t == _GATEWAY and n - 4 == alen:
@@ -510,9 +526,13 @@ def parse_message(
             metrics = _parse_metrics(data, a, b)
         elif t == _SRC and n - 4 == alen:
             src = network(family, data[a:b], src_len)
+        elif t == _VIA and (n - 6 == 16 or n - 6 == 4):
+            via = parse_via(data, a, b)  # a family that does not fit: DecodeError, as plain
         elif t in _CHECKED:  # one of the above with a bad size: the plain decoder says so
             return parse_route(data, start, end, origin)
         else:
+            if t == _CACHEINFO and expires is None:
+                expires = cacheinfo_expires(data, a, b)
             if rest is None:
                 rest = []
             rest.append(Attr(atype, data[a:b]))
@@ -539,6 +559,9 @@ def parse_message(
     r.metrics = metrics
     r.nexthops = nexthops
     r.pref = pref
+    r.via = via
+    r.nhid = nhid
+    r.expires = expires
     r.attrs = () if rest is None else tuple(rest)
     r.origin = origin
     r.__class__ = Route
@@ -546,5 +569,5 @@ def parse_message(
 
 
 #: The u32 attributes parse_message decodes, and all it decodes whatever their size.
-_U32_ATTRS = frozenset((_TABLE, _OIF, _PRIORITY, _IIF))
-_CHECKED = frozenset((_TABLE, _OIF, _PRIORITY, _IIF, _DST, _GATEWAY, _PREFSRC, _PREF, _SRC))
+_U32_ATTRS = frozenset((_TABLE, _OIF, _PRIORITY, _IIF, _NH_ID, _EXPIRES))
+_CHECKED = frozenset((*_U32_ATTRS, _DST, _GATEWAY, _PREFSRC, _PREF, _SRC, _VIA))

@@ -20,6 +20,12 @@ from .._rtnl import RT_SCOPE, RT_TABLE, RTAX, RTN, RTNH_F, RTPROT
 from .._wire import NLA_TYPE_MASK, Attr
 from ..link._types import check_origin
 
+#: The kernel enums a route takes, public (each also by ``ip``'s name: ``"blackhole"``,
+#: ``"static"``, ``"link"``; rawns._check has the name tables).
+RouteType = RTN
+RouteProtocol = RTPROT
+RouteScope = RT_SCOPE
+
 _NLA = struct.Struct("=HH")
 _U32 = struct.Struct("=I")
 _RTNEXTHOP = struct.Struct("=HBBi")  # rtnh_len, rtnh_flags, rtnh_hops, rtnh_ifindex
@@ -95,8 +101,16 @@ class Route:
         IPv6Network('::/0')
         >>> Route(dst="10.2.0.0/24", oif=2).scope  # no gateway: link scope, as ip
         253
+        >>> r = Route(dst="10.3.0.0/24", type="blackhole", protocol="static")
+        >>> r.type == RouteType.BLACKHOLE, r.protocol == RouteProtocol.STATIC
+        (True, True)
 
-    Mixed families (an IPv4 destination via an IPv6 gateway), IPv6-only
+    ``type``, ``protocol`` and ``scope`` take a number or ``ip``'s name for it
+    (``"blackhole"``, ``"static"``, ``"link"``: :class:`RouteType`,
+    :class:`RouteProtocol`, :class:`RouteScope`).
+
+    Mixed families (an IPv4 destination with an IPv6 ``gateway``: give it as
+    ``via``, RTA_VIA), IPv6-only
     fields on IPv4 routes (``pref``, ``src``) and the reverse (``tos``), and
     values the kernel would store differently (``table=0``, an IPv6
     ``metric=0``, a ``0.0.0.0`` gateway, an MTU above 65520, ``onlink``
@@ -136,8 +150,16 @@ class Route:
     """RTA_MULTIPATH paths; empty for a single-path route."""
     pref: int | None
     """RTA_PREF: IPv6 router preference (0 medium, 1 high, 3 low)."""
+    via: IPAddress | None
+    """RTA_VIA: an IPv6 gateway of an IPv4 route (``ip route add ... via inet6 GW``)."""
+    nhid: int | None
+    """RTA_NH_ID: the nexthop object the route uses (``ip route add ... nhid N``);
+    a dumped route also shows that object's paths (gateway, oif, nexthops)."""
+    expires: int | None
+    """Seconds until the route expires (``ip route add ... expires N``, IPv6 only);
+    reported in RTA_CACHEINFO (``rta_expires``), read as ``ip -d -j`` prints it."""
     attrs: tuple[Attr, ...] = field(compare=False, repr=False)
-    """Attributes not decoded above (RTA_CACHEINFO, RTA_UID, RTA_EXPIRES...), raw;
+    """Attributes not decoded above (RTA_CACHEINFO, RTA_UID...), raw;
     reported only: requests do not send them."""
     origin: tuple[int, int] | None = field(compare=False, repr=False)
     """The namespace the route was dumped or got from (:attr:`Handle.netns_ident
@@ -153,9 +175,9 @@ class Route:
         prefsrc: str | IPAddress | None = None,
         metric: int | None = None,
         table: int | None = None,
-        protocol: int = RTPROT.BOOT,
-        scope: int | None = None,
-        type: int = RTN.UNICAST,
+        protocol: int | str = RTPROT.BOOT,
+        scope: int | str | None = None,
+        type: int | str = RTN.UNICAST,
         flags: int = 0,
         onlink: bool = False,
         tos: int = 0,
@@ -165,6 +187,9 @@ class Route:
         metrics: Iterable[tuple[int, int | bytes]] = (),
         nexthops: Iterable[Nexthop] = (),
         pref: int | None = None,
+        via: str | IPAddress | None = None,
+        nhid: int | None = None,
+        expires: int | None = None,
         family: int = 0,
         attrs: tuple[Attr, ...] = (),
         origin: tuple[int, int] | None = None,
@@ -178,9 +203,15 @@ class Route:
             ("route gateway", gateway),
             ("route prefsrc", prefsrc),
             ("route src (from)", src),
+            ("route via", via),
         ):
             _check.no_zone(v, what)
+        via_a = None if via is None else _via(to_address(via, "route via"), fam, gateway)
+        if via_a is not None:
+            fam = AF_INET  # RTA_VIA: an IPv4 route via an IPv6 gateway
         fam, d_norm, gw, prs, s_norm, hops = _addresses(fam, dst, gateway, prefsrc, src, nexthops)
+        _nhid_alone(nhid, gw is not None or via_a is not None or oif is not None or bool(hops))
+        _expires(expires, fam, d_norm)
         _check.optional(oif, _check.ifindex, "route oif")
         _check.optional(iif, _check.ifindex, "route iif")
         _check.optional(metric, _check.uint, 32, "route metric")
@@ -191,14 +222,14 @@ class Route:
                 "default); give 1024, or leave metric unset"
             )
         _check.optional(table, _check.integer, "route table", 1, 0xFFFFFFFF)
-        _check.uint(protocol, 8, "route protocol")
-        rtype = _check.uint(type, 8, "route type")
+        protocol = _check.named(protocol, "route protocol", _check.ROUTE_PROTOCOLS, 8)
+        rtype = _check.named(type, "route type", _check.ROUTE_TYPES, 8)
         _check.uint(tos, 8, "route tos")
         if tos and fam == AF_INET6:
             raise ValueError(f"route tos ({tos}) is IPv4-only; {d_norm} is IPv6")
         _check.uint(flags, 32, "route flags")
         _check.boolean(onlink, "route onlink")
-        if onlink and gw is None and not hops:
+        if onlink and gw is None and via_a is None and not hops:
             # The kernel refuses it only as "PERVASIVE and ONLINK can not be set".
             raise ValueError("route onlink needs a gateway (onlink says the gateway is on dev)")
         if s_norm is not None and fam == AF_INET:
@@ -217,8 +248,9 @@ class Route:
         if table is None:
             table = RT_TABLE.LOCAL if rtype in _LOCAL_TABLE_TYPES else RT_TABLE.MAIN
         if scope is None:
-            scope = _default_scope(fam, rtype, gw is not None or bool(hops), delete=False)
-        _check.uint(scope, 8, "route scope")
+            has_gw = gw is not None or via_a is not None or bool(hops) or nhid is not None
+            scope = _default_scope(fam, rtype, has_gw, delete=False)
+        scope = _check.named(scope, "route scope", _check.SCOPES, 8)
         mx = _metrics(metrics, mtu)
         _set = object.__setattr__
         _set(self, "family", fam)
@@ -238,6 +270,9 @@ class Route:
         _set(self, "metrics", mx)
         _set(self, "nexthops", hops)
         _set(self, "pref", pref)
+        _set(self, "via", via_a)
+        _set(self, "nhid", nhid)
+        _set(self, "expires", expires)
         _set(self, "attrs", check_attrs(attrs, "route attrs"))
         _set(self, "origin", check_origin(origin, "route origin"))
 
@@ -372,6 +407,42 @@ def _specified(addr: IPAddress, what: str) -> IPAddress:
     return addr
 
 
+def _via(value: IPAddress, family: int, gateway: object) -> IPAddress:
+    """RTA_VIA: an IPv6 gateway of an IPv4 route, and only that (fib_gw_from_via)."""
+    if value.version == 4:
+        raise ValueError(
+            f"route via {value} is IPv4: give it as gateway= (via is an IPv6 gateway of "
+            "an IPv4 route)"
+        )
+    if family == AF_INET6:
+        raise ValueError(f"route via {value} on an IPv6 route: IPv6 has no RTA_VIA (give gateway=)")
+    if gateway is not None:
+        raise ValueError(f"route gateway {gateway!r} and via {value} both given: give one")
+    return _specified(value, "route via")
+
+
+def _nhid_alone(nhid: object, has_path: bool) -> None:
+    """RTA_NH_ID: the nexthop object gives the route's path, so the route gives none."""
+    if nhid is None:
+        return
+    n = _check.nexthop_id(nhid, "route nhid")
+    if has_path:
+        # rtm_to_fib_config: "Nexthop specification and nexthop id are mutually exclusive".
+        raise ValueError(
+            f"route nhid {n} with a gateway, via, oif or nexthops: the nexthop object "
+            "gives the path, so give one or the other"
+        )
+
+
+def _expires(expires: object, family: int, dst: IPNetwork) -> None:
+    """RTA_EXPIRES, seconds: IPv6 only (IPv4's rtm_to_fib_config ignores it)."""
+    if expires is None:
+        return
+    n = _check.integer(expires, "route expires", 1, 0xFFFFFFFE)  # 0xFFFFFFFF: forever
+    if family != AF_INET6:
+        raise ValueError(f"route expires ({n}) is IPv6-only; {dst} is IPv4 (it would be ignored)")
+
+
 def _default_scope(family: int, rtype: int, has_gateway: bool, *, delete: bool) -> int:
     """The scope ``ip route`` picks when none is given (iproute2 ip/iproute.c)."""
     if family == AF_INET6:
@@ -404,11 +475,15 @@ def label(route: Route, names: Mapping[int, str] | None = None) -> str:
             parts.insert(0, RTN(route.type).name.lower())
         except ValueError:
             parts.insert(0, f"type {route.type}")
-    if route.gateway is not None:
+    if route.nhid is not None:  # the path is the nexthop object's (requests send only nhid)
+        parts.append(f"nhid {route.nhid}")
+    elif route.gateway is not None:
         parts.append(f"via {route.gateway}")
-    if route.oif is not None:
+    if route.via is not None and route.nhid is None:
+        parts.append(f"via inet6 {route.via}")
+    if route.oif is not None and route.nhid is None:
         parts.append(f"dev {_dev_text(route.oif, names)}")
-    for nh in route.nexthops:
+    for nh in route.nexthops if route.nhid is None else ():
         parts.append(
             "nexthop"
             + (f" via {nh.gateway}" if nh.gateway is not None else "")

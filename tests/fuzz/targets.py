@@ -234,6 +234,18 @@ def _payload_target(
     return Target(f"{modname}.{fn}", _touching(f), seeds, header, (_canonical(f),))
 
 
+def _nexthop_target() -> Target | None:
+    """parse_nexthop, seeded with ip nexthop's requests (the layout of the kernel's reports)."""
+    mod = _optional("rawns.nexthop")
+    f = getattr(mod, "parse_nexthop", None) if mod is not None else None
+    if f is None:
+        return None
+    golden = Path(__file__).parents[1] / "unit" / "golden" / "nexthop"
+    raws = [bytes.fromhex(json.loads(p.read_text())["hex"]) for p in sorted(golden.glob("*.json"))]
+    seeds = tuple(r[16:] for r in raws if r[4] in (104, 105))  # RTM_NEW/DELNEXTHOP
+    return Target("rawns.nexthop.parse_nexthop", _touching(f), seeds, 8, (_canonical(f),))
+
+
 def touch(obj: object, depth: int = 2) -> object:
     """Read every public attribute and property of a parse result (and of its parts).
 
@@ -361,6 +373,7 @@ def targets() -> tuple[Target, ...]:
         _payload_target("rawns.route", "parse_route", 24, 25, header=12),
         _payload_target("rawns.neigh", "parse_neighbour", 28, 29, header=12),
         _payload_target("rawns.rule", "parse_rule", 32, 33, header=12),
+        _nexthop_target(),
         _message_target("rawns.link", "parse_add", _link_adds),
         _message_target("rawns.link", "parse_set", _link_sets),
         _payload_target("rawns.nft.tables", "parse_table", nft=(0, 2), header=4),

@@ -411,7 +411,9 @@ CASES: list[Case] = [
         "netns-dead-pid", lambda w: netns.open(pid=0x7FFFFFF0), FileNotFoundError, str(0x7FFFFFF0)
     ),
     # --- handles: bad namespace refs, closed handles
-    Case("handle-netns-int", lambda w: Handle.open(netns=42), TypeError, "42"),  # type: ignore[arg-type]
+    # an int is a pid (one namespace argument type, issue 14): out of range is refused
+    Case("handle-netns-int", lambda w: Handle.open(netns=2**31), ValueError, "2147483648"),
+    Case("handle-netns-bytes", lambda w: Handle.open(netns=b"x"), TypeError, "b'x'"),  # type: ignore[arg-type]
     Case("handle-deleted-ns", lambda w: Handle.open(netns=w.dead), ValueError, "closed"),
     Case(
         "handle-unknown-ns",

@@ -132,7 +132,7 @@ class Lab:
         foreign = {
             "linkref": [link.get(w.h2, "d0")],
             "address_obj": [a for a in addr.dump(w.h2) if a.family == 2],
-            "route_obj": [r for r in route.dump(w.h2, table=None) if r.type == 6],
+            "route_obj": [r for r in route.dump(w.h2, family=0, table=None) if r.type == 6],
             "neighbour_obj": [n for n in neigh.dump(w.h2) if str(n.dst) == "10.0.0.2"],
             "rule_obj": [r for r in rule.dump(w.h2) if r.priority == 1000],
             "table_obj": nft.dump_tables(w.h2),

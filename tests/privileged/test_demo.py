@@ -118,3 +118,16 @@ def _run_as_nobody(top: Path, user: pwd.struct_passwd, command: str) -> None:
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     assert "mode: rootless" in p.stdout
     assert "7 passed, 0 failed" in p.stdout
+    # the README's mention of `demo k8s`, in the venv command 1 made, rootless too
+    p = subprocess.run(
+        [".venv/bin/python", "-m", "rawns", "demo", "k8s", "--mode", "vxlan"],
+        cwd=clone,
+        env=env,
+        preexec_fn=as_nobody,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    assert "as rootless" in p.stdout
+    assert "6 passed, 0 failed" in p.stdout

@@ -6,8 +6,10 @@ The host's (root) namespace is only ever *read* here, before and after.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,6 +82,41 @@ def test_device_name_with_a_dot_needs_components(h: Handle) -> None:
     assert sysctl.get(h, ("net", "ipv4", "conf", "v0.10", "forwarding")) == "1"
     with pytest.raises(NotFound):  # the dotted form means conf/v0/10/forwarding
         sysctl.get(h, "net.ipv4.conf.v0.10.forwarding")
+
+
+def test_dump_keys_of_a_dotted_device_name_are_sysctls_own(ns: Any, h: Handle) -> None:
+    """dump() writes a dot inside a component as '/', as sysctl(8) prints it, and
+    get()/set() take those keys back; a device "v0" does not collide with "v0.10"."""
+    link.add(h, Veth(name="v0.10", peer="v0"))
+    sysctl.set(h, "net.ipv4.conf.v0/10.forwarding", 1)
+    sysctl.set(h, "net.ipv4.conf.v0.forwarding", 0)
+    conf = sysctl.dump(h, "net.ipv4.conf")
+    assert conf["net.ipv4.conf.v0/10.forwarding"] == "1"
+    assert conf["net.ipv4.conf.v0.forwarding"] == "0"
+    assert not any(k.startswith("net.ipv4.conf.v0.10.") for k in conf)
+    assert sysctl.get(h, ("net", "ipv4", "conf", "v0.10", "forwarding")) == "1"
+    whole = sysctl.dump(h)
+    for key, value in conf.items():  # every key names exactly the file it was read from
+        assert whole[key] == value
+    one = sysctl.dump(h, ("net", "ipv4", "conf", "v0.10", "forwarding"))
+    assert one == {"net.ipv4.conf.v0/10.forwarding": "1"}
+    # the outside oracle: sysctl(8) prints and takes the same keys
+    shown = run("ip", "netns", "exec", ns.name, "sysctl", "net.ipv4.conf.v0/10.forwarding")
+    assert shown.strip() == "net.ipv4.conf.v0/10.forwarding = 1"
+    listed = run("ip", "netns", "exec", ns.name, "sysctl", "-a")
+    theirs = dict(line.split(" = ", 1) for line in listed.splitlines() if " = " in line)
+    # (sysctl -a hides the deprecated neigh.*.base_reachable_time and retrans_time)
+    assert set() != {k for k in theirs if "v0/10" in k} <= {k for k in whole if "v0/10" in k}
+    run("ip", "netns", "exec", ns.name, "sysctl", "-q", "-w", "net.ipv6.conf.v0/10.mtu=1400")
+    assert sysctl.get(h, "net.ipv6.conf.v0/10.mtu") == "1400"
+
+
+def test_the_docs_example_runs() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "sysctl.md").read_text()
+    blocks = [b for b in re.findall(r"^```python\n(.*?)^```", page, re.S | re.M) if ">>>" not in b]
+    assert blocks
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"docs/sysctl.md#example{i}", "exec"), {"__name__": "__doc__"})  # noqa: S102 - our own docs
 
 
 def test_two_namespaces_are_independent(make_ns: Callable[[], Any]) -> None:

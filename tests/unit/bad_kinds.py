@@ -41,7 +41,22 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from rawns import Handle, addr, compose, link, monitor, neigh, netns, nft, route, rule, sysctl
+import rawns.nexthop as nexthop
+from rawns import (
+    Handle,
+    addr,
+    compose,
+    link,
+    monitor,
+    neigh,
+    netns,
+    nft,
+    pods,
+    route,
+    rule,
+    sysctl,
+    tc,
+)
 from rawns import topology as topo
 from rawns._check import KINDS, Kind
 from rawns.errors import KernelError
@@ -207,6 +222,10 @@ LOCAL: dict[str, Kind] = {
         _ints("lft", 1, 0xFFFFFFFF),  # valid_lft 0 is refused
         _ints("ifindex0", 0, 0x7FFFFFFF),  # 0 = any, in dump filters
         _ints("route_pref", 0, 3, bad=(2,)),  # RTA_PREF: 0 medium, 1 high, 3 low
+        _ints("nexthop_id", 1, 0xFFFFFFFF),  # NHA_ID, RTA_NH_ID
+        _ints("route_expires", 1, 0xFFFFFFFE),  # RTA_EXPIRES seconds (0xFFFFFFFF: forever)
+        _ints("nh_weight", 1, 65536),  # nexthop_grp: weight - 1 in 16 bits
+        _ints("nh_group_type", 0, 1),  # NEXTHOP_GRP_TYPE_MPATH, _RES
         _ints("ip_version", 4, 6, bad=(5,)),
         _ints("fd", 0, 0x7FFFFFFF),
         _ints("netns_fd", -1, 0x7FFFFFFF),  # -1: a Netns already closed
@@ -267,6 +286,7 @@ LOCAL: dict[str, Kind] = {
         _words("chain_type", "filter"),
         _words("chain_policy", "accept", "reject"),
         _words("set_key", "ipv4_addr"),
+        _words("nft_typeof", "tcp dport", "tcp  dport", "meta iifname"),
         _words("set_policy", "performance"),
         _words("nat_proto", "tcp", "icmp"),
         _words("filter_action", "accept"),
@@ -285,8 +305,12 @@ LOCAL: dict[str, Kind] = {
             "sysctl_key",
             (str, tuple, list),
             "net.ipv4.ip_forward",
-            forbid="/\0",
+            # '/' inside a later component is sysctl(8)'s dot (net.ipv4.conf.eth0/100.x)
+            forbid="\0",
             bad=(
+                "n/et.ipv4.ip_forward",
+                "net/ipv4/ip_forward",
+                "net.ipv4.//.ip_forward",
                 "kernel.nosuch_rawns_key",
                 "net..ipv4",
                 "net.ipv4.ip_forward.",
@@ -344,6 +368,9 @@ LOCAL: dict[str, Kind] = {
         _obj("address_obj", addr.Address),
         _obj("route_obj", route.Route),
         _obj("nexthop", route.Nexthop),
+        _obj("nh_obj", nexthop.NexthopObject),
+        Kind("nh_member", (int, nexthop.Member), 1, 1, 0xFFFFFFFF),
+        Kind("nh_ref", (int, nexthop.NexthopObject), 1, 1, 0xFFFFFFFF),
         _obj("neighbour_obj", neigh.Neighbour),
         _obj("rule_obj", rule.Rule),
         _obj("table_obj", nft.Table),
@@ -361,6 +388,43 @@ LOCAL: dict[str, Kind] = {
         _obj("member_obj", topo.Member),
         _obj("forward_obj", topo.Forward),
         _obj("step_obj", compose.Step),
+        # traffic control (rawns.tc)
+        Kind("htb_default", (int, str), 0x10, 0, 0xFFFFFFFF, bad=("x", "1g", "")),
+        _ints("r2q", 1, 0xFFFFFFFF),
+        _ints("htb_prio", 0, 7),
+        Kind("eth_proto", (int, str), "ip", 0, 0xFFFF, bad=("nosuch",)),
+        Kind("tc_kind", (str,), "netem", max_bytes=15, forbid="\0"),
+        _words("mirred_action", "redirect"),
+        _words("mirred_direction", "egress"),
+        _obj("tc_qdisc_opts", *tc._types._QDISC_OPTIONS),
+        _obj("tc_class_opts", tc.HtbClass, tc.Unknown),
+        _obj("tc_filter_opts", tc.U32, tc.Unknown),
+        _obj("tc_qdisc_obj", tc.Qdisc),
+        _obj("tc_class_obj", tc.Class),
+        _obj("tc_filter_obj", tc.Filter),
+        _obj("u32key", tc.U32Key),
+        _obj("tc_action", tc.Mirred, tc.UnknownAction),
+        _obj("attachment_obj", pods.Attachment),
+        _obj("peer_obj", pods.Peer),
+        Kind(
+            "netns_like",
+            (netns.Netns, str, int),
+            "/proc/self/ns/net",
+            1,
+            0x7FFFFFFF,
+            max_bytes=4095,
+            bad=(".", "..", "", "/proc/self/stat", "/proc/self/ns/uts"),
+        ),
+        Kind(
+            "container_id",
+            (str,),
+            "abc123",
+            max_bytes=200,
+            forbid=" /:%\n",
+            bad=("", "-x", ".x", "a b", "ä"),
+        ),
+        Kind("name_attempt", (int,), 0, 0, 15),
+        _words("nud_name", "permanent", "nosuch", "", "perm"),
         Kind("nft_data_or_verdict", (bytes, nft.Verdict), b"\x01", bad=(b"", b"x" * 65)),
         Kind(
             "ip_map",
@@ -918,6 +982,30 @@ _verb(
 _verb("link.dump", lambda w: (link.dump, (w.h,), {}), {})
 _verb("link.get", lambda w: (link.get, (w.h, "d0"), {}), {"ref": "linkref"})
 _verb("link.resolve_index", lambda w: (link.resolve_index, (w.h, "d0"), {}), {"ref": "linkref"})
+_pure(
+    "link.build_altname_add",
+    link.build_altname_add,
+    {"ref": "linkref", "altname": "altname"},
+    5,
+    "a0",
+)
+_pure(
+    "link.build_altname_delete",
+    link.build_altname_delete,
+    {"ref": "linkref", "altname": "altname"},
+    5,
+    "a0",
+)
+_verb(
+    "link.altname_add",
+    lambda w: (link.altname_add, (w.h, "d0", "d0-alt"), {}),
+    {"ref": "linkref", "altname": "altname"},
+)
+_verb(
+    "link.altname_delete",
+    lambda w: (link.altname_delete, (w.h, "d0", "d0-alt"), {}),
+    {"ref": "linkref", "altname": "altname"},
+)
 _verb(
     "link.set",
     lambda w: (link.set, (w.h, "br0"), {"mtu": 1400}),
@@ -956,8 +1044,8 @@ ADDR_KINDS = {
     "peer": "interface",  # PEER or PEER/LEN (ip addr add ... peer PEER/LEN)
     "broadcast": "ip4addr",
     "label": "addr_label",
-    "scope": "u8",
-    "flags": "u32",
+    "scope": "rt_scope",
+    "flags": "addr_flags",
     "metric": "u32",
     "proto": "u8",
 }
@@ -1037,11 +1125,13 @@ ROUTE_KINDS = {
     "prefsrc": "ipaddr",
     "metric": "u32",
     "table": "u32",
-    "protocol": "u8",
-    "scope": "u8",
-    "type": "u8",
+    "protocol": "rt_proto",
+    "scope": "rt_scope",
+    "type": "rt_type",
     "tos": "u8",
     "src": "prefix",
+    "via": "ipaddr",
+    "nhid": "nexthop_id",
 }
 _pure(
     "route.Nexthop",
@@ -1066,7 +1156,12 @@ _pure(
     },
     dst="10.1.0.0/24",
 )
-_pure("route.Route", route.Route, {"pref": "route_pref"}, dst="2001:db8::/64")
+_pure(
+    "route.Route",
+    route.Route,
+    {"pref": "route_pref", "expires": "route_expires"},
+    dst="2001:db8::/64",
+)
 _R = route.Route(dst="10.1.0.0/24", oif=2)
 _pure("route.build_add", route.build_add, {"route": "route_obj"}, _R)
 _pure("route.build_replace", route.build_replace, {"route": "route_obj"}, _R)
@@ -1089,6 +1184,10 @@ _pure(
         "tos": "u8",
         "fibmatch": "bool",
         "family": "af_inet",
+        "uid": "uid",
+        "ipproto": "l4proto",
+        "sport": "port",
+        "dport": "port",
     },
     "10.0.0.1",
 )
@@ -1110,7 +1209,7 @@ for _v in ("add", "replace"):
     _verb(
         f"route.{_v}",
         lambda w, f=_f: (f, (w.h,), {"dst": "2001:db8:7::/64", "dev": "d0"}),
-        {"pref": "route_pref"},
+        {"pref": "route_pref", "expires": "route_expires"},
     )
     _verb(
         f"route.{_v}",
@@ -1133,6 +1232,11 @@ _verb(
     {"family": "af_inet", "table": "u32", "dev": "linkref", "protocol": "u8", "type": "u8"},
 )
 _verb(
+    "route.flush",
+    lambda w: (route.flush, (w.h,), {"table": 4242}),
+    {"family": "af_inet", "table": "u32", "dev": "linkref", "protocol": "u8", "type": "u8"},
+)
+_verb(
     "route.get",
     lambda w: (route.get, (w.h, "10.8.0.1"), {}),
     {
@@ -1143,6 +1247,10 @@ _verb(
         "mark": "u32",
         "tos": "u8",
         "fibmatch": "bool",
+        "uid": "uid",
+        "ipproto": "l4proto",
+        "sport": "port",
+        "dport": "port",
     },
 )
 _verb(
@@ -1158,6 +1266,62 @@ _verb(
         "metric": "u32",
         "protocol": "u8",
     },
+)
+
+# --- nexthop ----------------------------------------------------------------
+
+NEXTHOP_KINDS = {
+    "gateway": "ipaddr",
+    "blackhole": "bool",
+    "group": "list[nh_member]",
+    "group_type": "nh_group_type",
+    "fdb": "bool",
+    "onlink": "bool",
+    "protocol": "u8",
+    "family": "af_inet",
+}
+_pure("nexthop.Member", nexthop.Member, {"id": "nexthop_id", "weight": "nh_weight"}, 1)
+_pure(
+    "nexthop.NexthopObject",
+    nexthop.NexthopObject,
+    {"id": "nexthop_id", "oif": "ifindex", "scope": "u8", "flags": "u32", **NEXTHOP_KINDS},
+    id=1,
+    oif=2,
+)
+_NH = nexthop.NexthopObject(id=1, oif=2)
+_pure("nexthop.build_add", nexthop.build_add, {"nh": "nh_obj"}, _NH)
+_pure("nexthop.build_replace", nexthop.build_replace, {"nh": "nh_obj"}, _NH)
+_pure("nexthop.label", nexthop.label, {"nh": "nh_obj"}, _NH)
+_pure("nexthop.build_delete", nexthop.build_delete, {"id": "nexthop_id"}, 1)
+_pure("nexthop.build_get", nexthop.build_get, {"id": "nexthop_id"}, 1)
+_pure(
+    "nexthop.build_dump",
+    nexthop.build_dump,
+    {"family": "af_inet", "oif": "ifindex", "groups": "bool", "fdb": "bool"},
+)
+for _v in ("add", "replace"):
+    _f = getattr(nexthop, _v)
+    _verb(
+        f"nexthop.{_v}",
+        lambda w, f=_f: (f, (w.h,), {"id": 77, "dev": "d0"}),
+        {"id": "nexthop_id", "dev": "linkref", **NEXTHOP_KINDS},
+    )
+    _verb(
+        f"nexthop.{_v}",
+        lambda w, f=_f: (f, (w.h, nexthop.NexthopObject(id=77, oif=w.idx["d0"])), {}),
+        {"nexthop": "nh_obj"},
+    )
+_verb("nexthop.delete", lambda w: (nexthop.delete, (w.h, 4242), {}), {"nexthop": "nh_ref"})
+_verb("nexthop.get", lambda w: (nexthop.get, (w.h, 4242), {}), {"id": "nexthop_id"})
+_verb(
+    "nexthop.dump",
+    lambda w: (nexthop.dump, (w.h,), {}),
+    {"family": "af_inet", "dev": "linkref", "groups": "bool", "fdb": "bool"},
+)
+_verb(
+    "nexthop.flush",
+    lambda w: (nexthop.flush, (w.h,), {"dev": "d0"}),
+    {"family": "af_inet", "dev": "linkref"},
 )
 
 # --- neigh ------------------------------------------------------------------
@@ -1241,12 +1405,35 @@ for _v in ("add", "replace"):
         ),
         NEIGH_KINDS,
     )
+    _verb(
+        f"neigh.{_v}",
+        lambda w, f=_f: (
+            f,
+            (w.h, neigh.Neighbour(index=w.idx["d0"], dst="10.0.0.3", lladdr="02:00:00:00:00:03")),
+            {},
+        ),
+        {"neighbour": "neighbour_obj"},
+    )
 for _v in ("fdb_add", "fdb_append", "fdb_replace"):
     _f = getattr(neigh, _v)
     _verb(
         f"neigh.{_v}",
         lambda w, f=_f: (f, (w.h,), {"dev": "v0", "lladdr": "02:00:00:00:00:05"}),
         FDB_KINDS,
+    )
+    _verb(
+        f"neigh.{_v}",
+        lambda w, f=_f: (
+            f,
+            (
+                w.h,
+                neigh.Neighbour(
+                    index=w.idx["v0"], family=neigh.AF_BRIDGE, lladdr="02:00:00:00:00:05"
+                ),
+            ),
+            {},
+        ),
+        {"entry": "neighbour_obj"},
     )
 _verb(
     "neigh.delete",
@@ -1638,6 +1825,7 @@ _pure_fresh(
         "elements": "list[inet_service]",
         "interval": "bool",
         "userdata": "nft_userdata",
+        "typeof": "nft_typeof",
     },
 )
 _pure_fresh(
@@ -1805,10 +1993,11 @@ _pure(
 _pure(
     "nft.sets.anonymous_spec",
     nft_sets.anonymous_spec,
-    {"table": "table_obj", "key": "set_key", "interval": "bool"},
+    {"table": "table_obj", "key": "set_key", "interval": "bool", "typeof": "nft_typeof"},
     _T,
     key="inet_service",
 )
+_pure("nft.sets.key_typeof", nft_sets.key_typeof, {"s": "set_obj"}, _S)
 _pure(
     "nft.sets.build_add",
     nft_sets.build_add,
@@ -1971,6 +2160,7 @@ _verb("nft.Transaction.commit", _commit_base, {"h": "handle"})
 # --- sysctl -----------------------------------------------------------------
 
 _pure("sysctl.key_path", sysctl.key_path, {"key": "sysctl_key"}, "net.ipv4.ip_forward")
+_pure("sysctl.dotted", sysctl.dotted, {"key": "sysctl_key"}, ("net", "ipv4", "conf", "a.b", "x"))
 _verb(
     "sysctl.get",
     lambda w: (sysctl.get, (w.h, "net.ipv4.ip_forward"), {}),
@@ -2038,6 +2228,14 @@ _verb(
     h=False,
 )
 _verb(
+    "netns.resolve",
+    lambda w: (netns.resolve, ("/proc/self/ns/net",), {}),
+    {"value": "netns_like"},
+    touches=NS_TOUCH,
+    h=False,
+)
+_pure_fresh("netns.label", lambda w: (netns.label, (w.closed_ns,), {}), {"ns": "netns_obj"})
+_verb(
     "netns.open",
     lambda w: (netns.open, ("rawns-bk-none",), {"run_dir": w.run_dir}),
     {"name": "netns_name", "run_dir": "run_dir"},
@@ -2082,7 +2280,7 @@ _verb(
 _verb(
     "Handle.open",
     lambda w: (Handle.open, (w.ns,), {}),
-    {"netns": "netns_spec"},
+    {"netns": "netns_like"},
     touches=NS_TOUCH,
     h=False,
 )
@@ -2202,6 +2400,153 @@ _verb(
     {"source": "prefix", "to": "ipaddr", "oif": "ifname", "table": "nft_name"},
 )
 _pure("compose.run_steps", compose.run_steps, {"steps": "list[step_obj]"}, [])
+_verb(
+    "compose.ensure_neigh",
+    lambda w: (
+        compose.ensure_neigh,
+        (w.h,),
+        {"dev": "d0", "dst": "10.0.0.7", "lladdr": "02:00:00:00:00:07"},
+    ),
+    {"dev": "linkref", "dst": "ipaddr", "lladdr": "lladdr_any", "state": "nud_name"},
+)
+_verb(
+    "compose.ensure_fdb",
+    lambda w: (
+        compose.ensure_fdb,
+        (w.h,),
+        {"dev": "v0", "lladdr": "02:00:00:00:00:08", "on": "master"},
+    ),
+    {"dev": "linkref", "lladdr": "lladdr_any", "dst": "ipaddr", "on": "fdb_on"},
+)
+
+# --- pods -----------------------------------------------------------------------
+
+_ATTACHMENT = pods.Attachment(
+    container_id="abc123",
+    netns="/run/netns/rawns-bk-none",
+    bridge="br0",
+    host_ifname="vethbk0",
+    host_index=99,
+    host_mac="02:00:00:00:00:09",
+    ifname="eth0",
+    index=2,
+    mac="02:00:00:00:00:0a",
+    mtu=1500,
+    addresses=(),
+    routes=(),
+)
+_PEER = pods.peer(subnet="10.66.0.0/24", vtep_mac="02:00:00:00:00:0b", node_address="10.0.0.66")
+_verb(
+    "pods.attach",
+    lambda w: (pods.attach, (w.h, w.ns2), {"bridge": "br0", "addresses": ["10.9.0.2/24"]}),
+    {
+        "node": "handle",
+        "pod_netns": "netns_like",
+        "bridge": "ifname",
+        "ifname": "ifname",
+        "host_ifname": "ifname",
+        "container_id": "container_id",
+        "addresses": "list[interface]",
+        "routes": "list[route_obj]",
+        "gateway": "ipaddr",
+        "subnet": "prefix",
+        "mtu": "mtu",
+        "mac": "mac",
+    },
+    extra=lambda w: {"gateway": ["10.99.0.1", "2001:db8::1"], "subnet": ["10.10.0.0/24"]},
+    touches=BOTH,
+    h=False,
+)
+_verb(
+    "pods.detach",
+    lambda w: (pods.detach, (w.h,), {"container_id": "rawns-bk-none"}),
+    {
+        "node": "handle",
+        "attachment": "attachment_obj",
+        "host_ifname": "ifname",
+        "container_id": "container_id",
+        "ifname": "ifname",
+    },
+    h=False,
+)
+_verb(
+    "pods.check",
+    lambda w: (pods.check, (w.h, _ATTACHMENT), {}),
+    {"node": "handle", "attachment": "attachment_obj"},
+    h=False,
+)
+_pure(
+    "pods.host_ifname_for",
+    pods.host_ifname_for,
+    {"container_id": "container_id", "ifname": "ifname", "attempt": "name_attempt"},
+    "abc123",
+)
+_verb(
+    "pods.route_to",
+    lambda w: (pods.route_to, (w.h,), {"subnet": "10.50.0.0/24", "via": "10.0.0.9"}),
+    {"node": "handle", "subnet": "prefix", "via": "ipaddr"},
+    extra=lambda w: {"via": ["2001:db8::9"]},
+    h=False,
+)
+_verb(
+    "pods.unroute",
+    lambda w: (pods.unroute, (w.h,), {"subnet": "10.50.0.0/24", "via": "10.0.0.9"}),
+    {"node": "handle", "subnet": "prefix", "via": "ipaddr"},
+    extra=lambda w: {"via": ["2001:db8::9"]},
+    h=False,
+)
+_verb(
+    "pods.vtep",
+    lambda w: (
+        pods.vtep,
+        (w.h,),
+        {"vni": 1, "local": "10.0.0.1", "dev": "d0", "address": "10.244.1.0"},
+    ),
+    {
+        "node": "handle",
+        "vni": "vni",
+        "local": "ipaddr",
+        "dev": "linkref",
+        "address": "ipaddr",
+        "name": "ifname",
+        "port": "port",
+        "mtu": "mtu",
+        "learning": "bool",
+    },
+    extra=lambda w: {"local": ["2001:db8::1"]},
+    h=False,
+)
+_pure(
+    "pods.peer",
+    pods.peer,
+    {"subnet": "prefix", "vtep_mac": "mac", "node_address": "ipaddr", "vtep_address": "ipaddr"},
+    subnet="10.66.0.0/24",
+    vtep_mac="02:00:00:00:00:0b",
+    node_address="10.0.0.66",
+)
+_verb(
+    "pods.add_peer",
+    lambda w: (pods.add_peer, (w.h, _PEER), {"vtep": "d0"}),
+    {"node": "handle", "p": "peer_obj", "vtep": "ifname"},
+    h=False,
+)
+_verb(
+    "pods.remove_peer",
+    lambda w: (pods.remove_peer, (w.h, _PEER), {"vtep": "d0"}),
+    {"node": "handle", "p": "peer_obj", "vtep": "ifname"},
+    h=False,
+)
+_verb(
+    "pods.masquerade_outside",
+    lambda w: (pods.masquerade_outside, (w.h,), {"cluster": "10.244.0.0/16"}),
+    {"node": "handle", "cluster": "prefix", "table": "nft_name"},
+    h=False,
+)
+_verb(
+    "pods.netns_id",
+    lambda w: (pods.netns_id, (w.h, w.ns2), {}),
+    {"ns": "netns_obj"},
+)
 
 # --- topology: construction and validate() (pure), apply() (verb) ----------------
 
@@ -2296,6 +2641,120 @@ _verb(
 )
 
 
+# --- tc: specs, builders and formatting (the verbs are covered by tests/privileged/test_tc.py)
+
+_TBF = {"rate": "tc_rate", "burst": "tc_size", "limit": "tc_size", "peakrate": "tc_rate"}
+_pure("tc.Tbf", tc.Tbf, {**_TBF, "mtu": "tc_size"}, rate="8mbit", burst=4096, limit=1000)
+_pure("tc.Tbf", tc.Tbf, {"latency": "tc_time"}, rate="8mbit", burst=4096, latency="1ms")
+_pure("tc.Htb", tc.Htb, {"default": "htb_default", "r2q": "r2q", "direct_qlen": "u32"})
+_pure("tc.Pfifo", tc.Pfifo, {"limit": "u32"})
+_pure("tc.Bfifo", tc.Bfifo, {"limit": "tc_size"})
+_pure(
+    "tc.HtbClass",
+    tc.HtbClass,
+    {
+        "rate": "tc_rate",
+        "ceil": "tc_rate",
+        "burst": "tc_size",
+        "cburst": "tc_size",
+        "prio": "htb_prio",
+        "quantum": "u32",
+        "mtu": "tc_size",
+        "level": "u32",
+    },
+    rate="1mbit",
+)
+_pure("tc.U32Key", tc.U32Key, {"val": "u32", "mask": "u32", "off": "s32", "offmask": "s32"}, 0, 0)
+_pure(
+    "tc.U32",
+    tc.U32,
+    {
+        "keys": "list[u32key]",
+        "classid": "tc_handle",
+        "actions": "list[tc_action]",
+        "sel_flags": "u8",
+        "divisor": "u32",
+        "hash": "u32",
+        "link": "u32",
+        "flags": "u32",
+    },
+)
+_pure(
+    "tc.Mirred",
+    tc.Mirred,
+    {
+        "dev": "linkref",
+        "action": "mirred_action",
+        "direction": "mirred_direction",
+        "verdict": "s32",
+        "index": "u32",
+    },
+    dev=4,
+)
+_pure("tc.Unknown", tc.Unknown, {"kind": "tc_kind"}, kind="netem")
+_pure("tc.UnknownAction", tc.UnknownAction, {"kind": "tc_kind"}, kind="gact")
+_pure(
+    "tc.Qdisc",
+    tc.Qdisc,
+    {"dev": "linkref", "options": "tc_qdisc_opts", "parent": "tc_handle", "handle": "tc_handle"},
+    dev=3,
+    options=tc.Pfifo(),
+)
+_pure(
+    "tc.Class",
+    tc.Class,
+    {"dev": "linkref", "handle": "tc_handle", "options": "tc_class_opts", "parent": "tc_handle"},
+    dev=3,
+    handle="1:10",
+    options=tc.HtbClass(rate="1mbit"),
+)
+_pure(
+    "tc.Filter",
+    tc.Filter,
+    {
+        "dev": "linkref",
+        "parent": "tc_handle",
+        "options": "tc_filter_opts",
+        "protocol": "eth_proto",
+        "prio": "u16",
+        "handle": "tc_handle",
+        "chain": "u32",
+    },
+    dev=3,
+    parent="1:",
+    options=tc.U32(),
+)
+_pure("tc.PfifoFast", tc.PfifoFast, {})
+_pure("tc.Stats", tc.Stats, {})
+_TC_HELPER = {"dev": "linkref", "rate": "tc_rate", "burst": "tc_size", "latency": "tc_time"}
+_verb(
+    "compose.limit_rate",
+    lambda w: (compose.limit_rate, (w.h, "lo"), {"rate": "8mbit", "burst": "128kb"}),
+    _TC_HELPER,
+)
+_verb(
+    "compose.limit_ingress",
+    lambda w: (compose.limit_ingress, (w.h, "lo"), {"rate": "8mbit", "burst": "128kb"}),
+    {**_TC_HELPER, "ifb": "ifname"},
+)
+_TCQ = tc.Qdisc(dev=3, options=tc.Pfifo())
+_pure("tc.build_qdisc", tc.build_qdisc, {"q": "tc_qdisc_obj", "flags": "u16"}, _TCQ)
+_TCC = tc.Class(dev=3, handle="1:10", options=tc.HtbClass(rate="1mbit"))
+_pure("tc.build_class", tc.build_class, {"c": "tc_class_obj", "flags": "u16"}, _TCC)
+_TCF = tc.Filter(dev=3, parent="1:", options=tc.U32())
+_pure("tc.build_filter", tc.build_filter, {"f": "tc_filter_obj", "flags": "u16"}, _TCF)
+_pure("tc.parse_handle", tc.parse_handle, {"value": "tc_handle"}, "1:")
+_pure("tc.format_handle", tc.format_handle, {"h": "u32"}, 1)
+_pure("tc.format_rate", tc.format_rate, {"bits": "u64"}, 8)
+_pure("tc.format_size", tc.format_size, {"size": "u32"}, 8)
+_pure("tc.format_time", tc.format_time, {"us": "u32"}, 8)
+_pure(
+    "tc.u32_match",
+    tc.u32_match,
+    {"src": "ipnet", "dst": "ipnet", "protocol": "l4proto", "sport": "port", "dport": "port"},
+)
+
+
 # ---------------------------------------------------------------------------
 # coverage: every parameter of every public callable has a kind or a reason
 
@@ -2305,6 +2764,7 @@ MODULES = (
     "link",
     "addr",
     "route",
+    "nexthop",
     "neigh",
     "rule",
     "nft",
@@ -2322,6 +2782,8 @@ MODULES = (
     "compose",
     "topology",
     "handle",
+    "pods",
+    "tc",
 )
 
 #: Types the kernel's answers are decoded into; callers do not build them to send.
@@ -2339,7 +2801,10 @@ RESULT_TYPES: dict[str, type] = {
     "monitor.Overrun": monitor.Overrun,
     "monitor.Snapshot": monitor.Snapshot,
     "topology.Applied": topo.Applied,
+    "pods.Attachment": pods.Attachment,
+    "pods.Peer": pods.Peer,
     "nft.Ruleset": nft.Ruleset,
+    "tc.Stats": tc.Stats,
 }
 
 
@@ -2373,10 +2838,16 @@ EXEMPT: dict[str, str] = {
     # lossless round trips and namespace identity
     "*.attrs": "raw attributes kept from a dump for lossless round trips",
     "*.origin": "the namespace identity a dump sets (compared, never sent)",
+    "tc.*.stats": "counters a dump reports (compared never, sent never)",
+    "tc.Stats.*": "counters the kernel reports (a result type)",
+    "tc.PfifoFast.bands": "reported by the kernel, never sent",
+    "tc.PfifoFast.priomap": "reported by the kernel, never sent",
+    "tc.Unknown.options": "an unknown kind's raw options, kept for lossless round trips",
     "*.what": "the argument name used in messages",
     # callbacks and formatting
     "netns.Netns.run.fn": "a callback",
     "netns.run_in.fn": "a callback",
+    "netns.resolve.what": "a label for error messages, chosen by rawns' own callers",
     "compose.Step.description": "a step's description (text for plans and notes)",
     "compose.Step.do": "a callback",
     "compose.Step.undo": "a callback",
@@ -2411,6 +2882,18 @@ EXEMPT: dict[str, str] = {
         for p in _ctor_params(cls)
     },
     "neigh.Neighbour.cacheinfo": "reported by the kernel (NDA_CACHEINFO); never sent",
+    # public names of kernel enums: built by the enum machinery, values are the kernel's
+    **{
+        f"{e}.*": "a kernel enum (its members are the uapi values)"
+        for e in (
+            "route.RouteType",
+            "route.RouteProtocol",
+            "route.RouteScope",
+            "addr.AddrFlag",
+            "neigh.NUD",
+            "neigh.NTF",
+        )
+    },
 }
 
 

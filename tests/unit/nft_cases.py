@@ -377,22 +377,11 @@ def anon_sets(tx: nft.Transaction) -> None:
     c = _filter(tx, "inet", "t")
     t = nft.Table(family="inet", name="t")
     # nft's userdata carries a "typeof" record (which header field the set
-    # holds); rawns does not generate it, so the twin passes nft's bytes.
-    ports = tx.add_anonymous_set(
-        t,
-        key="inet_service",
-        elements=[22, 80],
-        userdata=bytes.fromhex("0004020000000314000407000000010c000408000000010402000000"),
-    )
+    # holds); typeof= makes rawns write the same.
+    ports = tx.add_anonymous_set(t, typeof="tcp dport", elements=[22, 80])
     tx.add_rule(c, [*m.in_set(m.port("dport", "tcp", 0), ports), m.accept()])
     nets = tx.add_anonymous_set(
-        t,
-        key="ipv4_addr",
-        interval=True,
-        elements=["10.0.0.0/8", "192.168.0.0/16"],
-        userdata=bytes.fromhex(
-            "0004020000000204010000000314000407000000010c00040c00000001040b000000"
-        ),
+        t, typeof="ip saddr", interval=True, elements=["10.0.0.0/8", "192.168.0.0/16"]
     )
     tx.add_rule(c, [*m.in_set(m.ip_addr("saddr", "0.0.0.1", table_family="inet"), nets), m.drop()])
 

@@ -129,4 +129,24 @@ def test_python_dash_m_and_the_console_script_share_main() -> None:
     )
     assert p.returncode == 2 and p.stderr.startswith("usage: python -m rawns"), p.stderr
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts == {"rawns": "rawns.cli:main"}
+    assert scripts["rawns"] == "rawns.cli:main"
+
+
+def test_demo_k8s_is_described_and_checks_its_options() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "rawns", "demo", "k8s", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    assert "--mode {hostgw,vxlan}" in out and "--pods N" in out and "Kubernetes" in out
+    for bad in (["--pods", "0"], ["--pods", "251"], ["--mode", "flannel"]):
+        p = subprocess.run(
+            [sys.executable, "-m", "rawns", "demo", "k8s", *bad],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        assert p.returncode == 2 and bad[1] in p.stderr, (bad, p.stderr)

@@ -255,6 +255,18 @@ BAD_NAMES = st.one_of(
     ),
     st.text(alphabet="ab", min_size=16, max_size=40),
 )
+# A reference by name may be an altname, up to 127 bytes (ALTIFNAMSIZ): the
+# length limit of a reference is there; the other name rules are the same.
+BAD_REF_NAMES = st.one_of(
+    st.sampled_from([*_IFNAME.bad, "", "a" * 128, "é" * 64, "a\0b", "eth0\0", "eth%d", "%"]),
+    st.builds(
+        lambda a, c, b: a + c + b,
+        st.text(alphabet="abc", max_size=4),
+        st.sampled_from(_IFNAME.forbid),
+        st.text(alphabet="xyz", max_size=4),
+    ),
+    st.text(alphabet="ab", min_size=128, max_size=160),
+)
 
 
 def invalid(kind: tuple[Any, ...]) -> st.SearchStrategy[Any]:
@@ -274,7 +286,7 @@ def invalid(kind: tuple[Any, ...]) -> st.SearchStrategy[Any]:
         return st.one_of(BAD_NAMES, st.integers(), st.floats(), st.sampled_from([b"eth0"]))
     if kind[0] == "ref":
         return st.one_of(
-            BAD_NAMES,
+            BAD_REF_NAMES,
             st.integers(max_value=0),
             st.integers(min_value=2**31),
             st.floats(),

@@ -64,6 +64,19 @@ CASES: list[Case] = [
         if not (verb in ("Handle.open", "monitor.open", "sysctl.get") and isinstance(bad, int))
         for call in [call_of(bad)]
     ],
+    (
+        "Handle.open path='/nonexistent/ns'",
+        lambda rd: Handle.open(netns="/nonexistent/ns"),
+        FileNotFoundError,
+        "'/nonexistent/ns'",
+    ),
+    (
+        "Handle.open path='/proc/self/stat'",
+        lambda rd: Handle.open(netns="/proc/self/stat"),
+        ValueError,
+        "'/proc/self/stat'",
+    ),
+    ("Handle.open pid=0", lambda rd: Handle.open(netns=0), ValueError, "0"),
     # run_dir
     *[
         (f"{verb} run_dir={bad!r}", call, exc, text)
@@ -158,7 +171,9 @@ CASES: list[Case] = [
     ("anonymous.delete()", lambda rd: netns.Netns().delete(), ValueError, "anonymous"),
     # Handle.open
     ("Handle.open(closed)", lambda rd: Handle.open(netns=_closed()), ValueError, "closed"),
-    ("Handle.open(5)", lambda rd: Handle.open(netns=5), TypeError, "5"),
+    # an int is a pid (issue 14: one namespace argument type); out of range is refused
+    ("Handle.open(2**31)", lambda rd: Handle.open(netns=2**31), ValueError, "2147483648"),
+    ("Handle.open(True)", lambda rd: Handle.open(netns=True), TypeError, "True"),
     ("Handle.open(b'x')", lambda rd: Handle.open(netns=b"x"), TypeError, "b'x'"),
     # sysctl
     ("sysctl where=5", lambda rd: sysctl.get(5, "net.ipv4.ip_forward"), TypeError, "5"),

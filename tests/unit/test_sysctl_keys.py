@@ -103,3 +103,61 @@ def test_where_is_checked_before_anything_is_opened(where: object) -> None:
     with pytest.raises((TypeError, ValueError)) as exc:
         sysctl.get(where, "net.ipv4.ip_forward")  # type: ignore[arg-type]
     assert repr(where) in str(exc.value) or "empty" in str(exc.value)
+
+
+# ---------------------------------------------------------------------------
+# a dot inside a component: '/' in a dotted key, as sysctl(8) writes it
+
+
+@pytest.mark.parametrize(
+    ("key", "path"),
+    [
+        ("net.ipv4.conf.eth0/100.forwarding", "/proc/sys/net/ipv4/conf/eth0.100/forwarding"),
+        ("net.ipv6.conf.a/b/c.mtu", "/proc/sys/net/ipv6/conf/a.b.c/mtu"),
+        ("net.ipv4.neigh.v0/10.gc_stale_time", "/proc/sys/net/ipv4/neigh/v0.10/gc_stale_time"),
+    ],
+)
+def test_a_slash_in_a_later_component_is_a_dot_in_the_name(key: str, path: str) -> None:
+    assert sysctl.key_path(key) == path
+
+
+@pytest.mark.parametrize(
+    ("key", "dotted"),
+    [
+        ("net.ipv4.ip_forward", "net.ipv4.ip_forward"),
+        (("net", "ipv4", "conf", "eth0.100", "forwarding"), "net.ipv4.conf.eth0/100.forwarding"),
+        (["net", "ipv4", "conf", "a.b.c", "mtu"], "net.ipv4.conf.a/b/c.mtu"),
+        ("net.ipv4.conf.eth0/100.forwarding", "net.ipv4.conf.eth0/100.forwarding"),
+    ],
+)
+def test_dotted_is_one_spelling_per_file(key: sysctl.Key, dotted: str) -> None:
+    assert sysctl.dotted(key) == dotted
+    assert sysctl.key_path(dotted) == sysctl.key_path(key)
+
+
+def test_the_two_readings_of_a_dotted_name_are_two_keys() -> None:
+    """The ambiguity dump() used to have: conf/v0/10 and conf/v0.10 differ."""
+    split = sysctl.dotted(("net", "ipv4", "conf", "v0", "10", "forwarding"))
+    joined = sysctl.dotted(("net", "ipv4", "conf", "v0.10", "forwarding"))
+    assert split == "net.ipv4.conf.v0.10.forwarding"
+    assert joined == "net.ipv4.conf.v0/10.forwarding"
+    assert sysctl.key_path(split) != sysctl.key_path(joined)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "net/ipv4.ip_forward",  # a path in the first component
+        "n/et.ipv4.ip_forward",
+        "/net.ipv4.ip_forward",
+        "net.ipv4./.x",  # '/' alone is the component '.'
+        "net.ipv4.//.x",  # '..'
+        "net.ipv4.conf./..x",
+        ("net", "ipv4", "eth0/100"),  # a component given as such is literal: no '/'
+    ],
+)
+def test_slashes_that_would_be_paths_or_dot_components_are_refused(key: sysctl.Key) -> None:
+    with pytest.raises(ValueError, match="sysctl key"):
+        sysctl.key_path(key)
+    with pytest.raises(ValueError, match="sysctl key"):
+        sysctl.dotted(key)

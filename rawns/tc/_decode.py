@@ -1,0 +1,327 @@
+"""Pure decoders: RTM_NEWQDISC/NEWTCLASS/NEWTFILTER payloads (requests or kernel
+reports) into :class:`Qdisc`, :class:`Class`, :class:`Filter`.
+
+Kinds and actions rawns does not know decode to :class:`Unknown` /
+:class:`UnknownAction` with their raw options; top-level attributes not
+decoded are kept in ``attrs``. Malformed input raises
+:class:`~rawns.errors.DecodeError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _check
+from .._wire import NLA_TYPE_MASK, Attr, attr_str, attr_u32, attr_u64, iter_attrs
+from ..errors import DecodeError
+from ._consts import (
+    HTB_GLOB,
+    HTB_OPT,
+    MIRRED_PARMS,
+    PRIO_QOPT,
+    RATESPEC,
+    STATS_QUEUE,
+    TBF_QOPT,
+    TC_MIRRED,
+    TCA,
+    TCA_ACT,
+    TCA_HTB,
+    TCA_MIRRED,
+    TCA_STATS,
+    TCA_TBF,
+    TCA_U32,
+    TCMSG,
+    U32_KEY,
+    U32_SEL,
+)
+from ._types import (
+    U32,
+    Bfifo,
+    Class,
+    Clsact,
+    Filter,
+    Htb,
+    HtbClass,
+    Ingress,
+    Mirred,
+    Pfifo,
+    PfifoFast,
+    Qdisc,
+    Stats,
+    Tbf,
+    U32Key,
+    Unknown,
+    UnknownAction,
+)
+from ._units import xmitsize
+
+__all__ = ["parse_class", "parse_filter", "parse_qdisc", "parse_stats"]
+
+_DIRECTIONS = {
+    TC_MIRRED.EGRESS_REDIR: ("egress", "redirect"),
+    TC_MIRRED.EGRESS_MIRROR: ("egress", "mirror"),
+    TC_MIRRED.INGRESS_REDIR: ("ingress", "redirect"),
+    TC_MIRRED.INGRESS_MIRROR: ("ingress", "mirror"),
+}
+
+
+def _struct(data: bytes, a: int, b: int, st: Any, what: str) -> tuple[Any, ...]:
+    if b - a < st.size:
+        raise DecodeError(f"{what} of {b - a} bytes, expected {st.size}", offset=a)
+    return tuple(st.unpack_from(data, a))
+
+
+def _nested(data: bytes, a: int, b: int) -> dict[int, tuple[int, int]]:
+    return {t & NLA_TYPE_MASK: (x, y) for t, x, y in iter_attrs(data, a, b)}
+
+
+def parse_stats(payload: bytes, start: int = 0, end: int | None = None) -> Stats:
+    """TCA_STATS2's payload: gnet_stats_basic (bytes, packets) and gnet_stats_queue."""
+    a, b = _check.span(payload, start, end)
+    data = payload
+    kw: dict[str, int] = {}
+    for t, x, y in iter_attrs(data, a, b):
+        t &= NLA_TYPE_MASK
+        if t == TCA_STATS.BASIC and y - x >= 12:
+            kw["bytes"] = attr_u64(data, x, x + 8)
+            kw["packets"] = attr_u32(data, x + 8, x + 12)
+        elif t == TCA_STATS.QUEUE:
+            qlen, backlog, drops, requeues, overlimits = _struct(data, x, y, STATS_QUEUE, "queue")
+            kw.update(qlen=qlen, backlog=backlog, drops=drops, requeues=requeues)
+            kw["overlimits"] = overlimits
+    return Stats(**kw)
+
+
+def _rate(spec: bytes, big: int | None) -> int:
+    """Bytes/s from a tc_ratespec (or its 64-bit attribute)."""
+    return big if big is not None else int(RATESPEC.unpack(spec)[5])
+
+
+def _tbf(data: bytes, a: int, b: int) -> Tbf:
+    at = _nested(data, a, b)
+    if TCA_TBF.PARMS not in at:
+        raise DecodeError("tbf options without TCA_TBF_PARMS", offset=a)
+    rspec, pspec, limit, buffer, mtu_ticks = _struct(data, *at[TCA_TBF.PARMS], TBF_QOPT, "tbf")
+    big = {k: attr_u64(data, *at[k]) for k in (TCA_TBF.RATE64, TCA_TBF.PRATE64) if k in at}
+    rate = _rate(rspec, big.get(TCA_TBF.RATE64))
+    peak = _rate(pspec, big.get(TCA_TBF.PRATE64))
+    if rate == 0:
+        raise DecodeError("tbf rate 0", offset=a)
+    burst = attr_u32(data, *at[TCA_TBF.BURST]) if TCA_TBF.BURST in at else xmitsize(rate, buffer)
+    mtu = None
+    if peak:
+        mtu = attr_u32(data, *at[TCA_TBF.PBURST]) if TCA_TBF.PBURST in at else None
+        mtu = xmitsize(peak, mtu_ticks) if mtu is None else mtu
+    return Tbf(rate=rate * 8, burst=burst, limit=limit, peakrate=peak * 8 or None, mtu=mtu)
+
+
+def _htb(data: bytes, a: int, b: int) -> Htb:
+    at = _nested(data, a, b)
+    if TCA_HTB.INIT not in at:
+        raise DecodeError("htb options without TCA_HTB_INIT", offset=a)
+    _ver, r2q, default, _debug, _direct = _struct(data, *at[TCA_HTB.INIT], HTB_GLOB, "htb")
+    qlen = attr_u32(data, *at[TCA_HTB.DIRECT_QLEN]) if TCA_HTB.DIRECT_QLEN in at else None
+    return Htb(default=default, r2q=r2q, direct_qlen=qlen)
+
+
+def _htb_class(data: bytes, a: int, b: int) -> HtbClass:
+    at = _nested(data, a, b)
+    if TCA_HTB.PARMS not in at:
+        raise DecodeError("htb class options without TCA_HTB_PARMS", offset=a)
+    rspec, cspec, buf, cbuf, quantum, level, prio = _struct(
+        data, *at[TCA_HTB.PARMS], HTB_OPT, "htb class"
+    )
+    r64 = attr_u64(data, *at[TCA_HTB.RATE64]) if TCA_HTB.RATE64 in at else None
+    c64 = attr_u64(data, *at[TCA_HTB.CEIL64]) if TCA_HTB.CEIL64 in at else None
+    rate, ceil = _rate(rspec, r64), _rate(cspec, c64)
+    if not rate or not ceil:
+        raise DecodeError("htb class rate 0", offset=a)
+    return HtbClass(
+        rate=rate * 8,
+        ceil=ceil * 8,
+        burst=max(1, xmitsize(rate, buf)),
+        cburst=max(1, xmitsize(ceil, cbuf)),
+        prio=prio,
+        quantum=quantum,
+        level=level,
+    )
+
+
+def _fifo(data: bytes, a: int, b: int, kind: str) -> Pfifo | Bfifo:
+    limit = attr_u32(data, a, a + 4) if b - a >= 4 else None
+    return Pfifo(limit=limit) if kind == "pfifo" else Bfifo(limit=limit)
+
+
+def _qdisc_options(kind: str, data: bytes, opt: tuple[int, int, int] | None) -> Any:
+    a, b = (opt[1], opt[2]) if opt else (0, 0)
+    if kind == "tbf" and opt:
+        return _tbf(data, a, b)
+    if kind == "htb" and opt:
+        return _htb(data, a, b)
+    if kind in ("pfifo", "bfifo"):
+        return _fifo(data, a, b, kind)
+    if kind == "pfifo_fast":
+        if opt and b - a >= PRIO_QOPT.size:
+            bands, *prio = PRIO_QOPT.unpack_from(data, a)
+            return PfifoFast(bands=bands, priomap=tuple(prio))
+        return PfifoFast()
+    if kind == "ingress":
+        return Ingress()
+    if kind == "clsact":
+        return Clsact()
+    return _unknown(kind, data, opt)
+
+
+def _unknown(kind: str, data: bytes, opt: tuple[int, int, int] | None) -> Unknown:
+    return Unknown(kind=kind or "?", options=Attr(opt[0], data[opt[1] : opt[2]]) if opt else None)
+
+
+def _mirred(data: bytes, a: int, b: int) -> Mirred:
+    at = _nested(data, a, b)
+    if TCA_MIRRED.PARMS not in at:
+        raise DecodeError("mirred options without TCA_MIRRED_PARMS", offset=a)
+    index, _cap, verdict, _ref, _bind, eaction, ifindex = _struct(
+        data, *at[TCA_MIRRED.PARMS], MIRRED_PARMS, "mirred"
+    )
+    if eaction not in _DIRECTIONS:
+        raise DecodeError(f"mirred eaction {eaction} is unknown", offset=a)
+    direction, action = _DIRECTIONS[TC_MIRRED(eaction)]
+    return Mirred(dev=ifindex, action=action, direction=direction, verdict=verdict, index=index)
+
+
+def _actions(data: bytes, a: int, b: int) -> tuple[Mirred | UnknownAction, ...]:
+    out: list[Mirred | UnknownAction] = []
+    for _order, x, y in iter_attrs(data, a, b):
+        kind, opts, rest = "", None, []
+        for t, p, q in iter_attrs(data, x, y):
+            if t & NLA_TYPE_MASK == TCA_ACT.KIND:
+                kind = attr_str(data, p, q)
+            else:
+                if t & NLA_TYPE_MASK == TCA_ACT.OPTIONS:
+                    opts = (p, q)
+                rest.append(Attr(t, data[p:q]))
+        if kind == "mirred" and opts is not None:
+            out.append(_mirred(data, *opts))
+        else:
+            out.append(UnknownAction(kind=kind or "?", attrs=tuple(rest)))
+    return tuple(out)
+
+
+def _be(raw: bytes) -> int:
+    return int.from_bytes(raw, "big")
+
+
+def _u32(data: bytes, a: int, b: int) -> U32:
+    kw: dict[str, Any] = {}
+    rest: list[Attr] = []
+    for t, x, y in iter_attrs(data, a, b):
+        k = t & NLA_TYPE_MASK
+        if k == TCA_U32.SEL:
+            flags, _shift, nkeys, *_ = _struct(data, x, y, U32_SEL, "u32 selector")
+            if y - x < U32_SEL.size + nkeys * U32_KEY.size:
+                raise DecodeError(f"u32 selector of {y - x} bytes for {nkeys} keys", offset=x)
+            keys = []
+            for i in range(nkeys):
+                mask, val, off, offmask = U32_KEY.unpack_from(data, x + U32_SEL.size + 16 * i)
+                keys.append(U32Key(_be(val), _be(mask), off, offmask))
+            kw.update(keys=tuple(keys), sel_flags=flags)
+        elif k in (TCA_U32.CLASSID, TCA_U32.HASH, TCA_U32.LINK, TCA_U32.DIVISOR, TCA_U32.FLAGS):
+            kw[TCA_U32(k).name.lower()] = attr_u32(data, x, y)
+        elif k == TCA_U32.ACT:
+            kw["actions"] = _actions(data, x, y)
+        else:
+            rest.append(Attr(t, data[x:y]))
+    return U32(attrs=tuple(rest), **kw)
+
+
+def _common(payload: bytes, what: str) -> tuple[tuple[int, ...], dict[str, Any]]:
+    if len(payload) < TCMSG.size:
+        raise DecodeError(f"tcmsg needs {TCMSG.size} bytes, got {len(payload)}")
+    head = TCMSG.unpack_from(payload, 0)
+    kw: dict[str, Any] = {"kind": "", "opt": None, "attrs": []}
+    for t, a, b in iter_attrs(payload, TCMSG.size):
+        k = t & NLA_TYPE_MASK
+        if k == TCA.KIND:
+            kw["kind"] = attr_str(payload, a, b)
+        elif k == TCA.OPTIONS:
+            kw["opt"] = (t, a, b)
+        elif k == TCA.STATS2:
+            kw["stats"] = parse_stats(payload, a, b)
+        elif k == TCA.CHAIN:
+            kw["chain"] = attr_u32(payload, a, b)
+        else:
+            kw["attrs"].append(Attr(t, payload[a:b]))
+    return head, kw
+
+
+def _fail(what: str, e: Exception) -> DecodeError:
+    return DecodeError(f"{what}: {e}")
+
+
+def parse_qdisc(payload: bytes, *, origin: tuple[int, int] | None = None) -> Qdisc:
+    """Decode an RTM_NEWQDISC/DELQDISC payload (tcmsg + attributes)."""
+    _check.span(payload, 0, None)
+    (_fam, index, handle, parent, _info), kw = _common(payload, "qdisc")
+    try:
+        options = _qdisc_options(kw["kind"], payload, kw["opt"])
+        return Qdisc(
+            dev=index,
+            options=options,
+            parent=parent,
+            handle=handle,
+            stats=kw.get("stats"),
+            attrs=tuple(kw["attrs"]),
+            origin=origin,
+        )
+    except (ValueError, TypeError) as e:
+        raise _fail("qdisc", e) from e
+
+
+def parse_class(payload: bytes, *, origin: tuple[int, int] | None = None) -> Class:
+    """Decode an RTM_NEWTCLASS/DELTCLASS payload."""
+    _check.span(payload, 0, None)
+    (_fam, index, handle, parent, _info), kw = _common(payload, "class")
+    try:
+        opt = kw["opt"]
+        if kw["kind"] == "htb" and opt:
+            options: HtbClass | Unknown = _htb_class(payload, opt[1], opt[2])
+        else:
+            options = _unknown(kw["kind"], payload, opt)
+        return Class(
+            dev=index,
+            handle=handle,
+            parent=parent,
+            options=options,
+            stats=kw.get("stats"),
+            attrs=tuple(kw["attrs"]),
+            origin=origin,
+        )
+    except (ValueError, TypeError) as e:
+        raise _fail("class", e) from e
+
+
+def parse_filter(payload: bytes, *, origin: tuple[int, int] | None = None) -> Filter:
+    """Decode an RTM_NEWTFILTER/DELTFILTER payload."""
+    _check.span(payload, 0, None)
+    (_fam, index, handle, parent, info), kw = _common(payload, "filter")
+    try:
+        opt = kw["opt"]
+        if kw["kind"] == "u32" and opt:
+            options: U32 | Unknown = _u32(payload, opt[1], opt[2])
+        else:
+            options = _unknown(kw["kind"], payload, opt)
+        proto = ((info & 0xFF) << 8) | ((info >> 8) & 0xFF)
+        return Filter(
+            dev=index,
+            parent=parent,
+            protocol=proto,
+            prio=info >> 16,
+            handle=handle,
+            chain=kw.get("chain"),
+            options=options,
+            stats=kw.get("stats"),
+            attrs=tuple(kw["attrs"]),
+            origin=origin,
+        )
+    except (ValueError, TypeError) as e:
+        raise _fail("filter", e) from e

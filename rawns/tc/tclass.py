@@ -1,0 +1,123 @@
+"""Classes of classful qdiscs (htb): ``tc class add/change/del/show`` over rtnetlink.
+
+Named ``tclass`` after the kernel's RTM_NEWTCLASS (``class`` is a Python keyword).
+
+>>> from rawns.tc import Class, HtbClass
+>>> c = Class(dev=3, parent="1:", handle="1:10", options=HtbClass(rate="4mbit"))
+>>> parse_class(build_class(c)[16:]) == c
+True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypedDict
+
+from .. import _check
+from .._rtnl import RTM
+from ..link._types import LinkRef
+from . import _verbs
+from ._decode import parse_class
+from ._encode import ADD, CHANGE, REPLACE, build_class, build_class_delete, build_dump
+from ._types import Class, ClassOptions
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from ..handle import Handle
+
+__all__ = [
+    "ClassFields",
+    "add",
+    "build_class",
+    "build_class_delete",
+    "change",
+    "delete",
+    "dump",
+    "parse_class",
+    "replace",
+]
+
+
+class ClassFields(TypedDict, total=False):
+    """The keywords of :func:`add`/:func:`change`/:func:`replace`: :class:`Class`'s fields."""
+
+    dev: LinkRef
+    handle: int | str
+    options: ClassOptions
+    parent: int | str
+
+
+def _send(h: Handle, c: Class | None, kw: ClassFields, verb: str, flags: int) -> None:
+    spec = _verbs.resolved(h, _verbs.spec(f"tc.tclass.{verb}", h, c, kw, Class))
+    target = _verbs.label(spec.kind, spec.dev, int(spec.parent), int(spec.handle))
+    h.rtnl.request(build_class(spec, flags=flags), op="RTM_NEWTCLASS", target=target)
+
+
+def add(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) -> None:
+    """Add a class, given as a :class:`Class` or its fields.
+
+    Equivalent to: tc class add dev DEV parent P classid H htb rate R [ceil C] ...
+
+    Raises :class:`~rawns.errors.AlreadyExists` for a classid in use,
+    :class:`~rawns.errors.InvalidArgument` under a qdisc that is not classful,
+    :class:`~rawns.errors.NotFound` for a missing parent; ValueError/TypeError
+    for a bad field (nothing sent).
+    """
+    _send(h, cls, kw, "add", ADD)
+
+
+def replace(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) -> None:
+    """Add a class or change the one with its classid.
+
+    Equivalent to: tc class replace dev DEV parent P classid H htb ...
+    """
+    _send(h, cls, kw, "replace", REPLACE)
+
+
+def change(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) -> None:
+    """Change an existing class's options.
+
+    Equivalent to: tc class change dev DEV parent P classid H htb ...
+
+    Raises :class:`~rawns.errors.NotFound` if there is no such class.
+    """
+    _send(h, cls, kw, "change", CHANGE)
+
+
+def delete(h: Handle, dev: LinkRef | Class, *, handle: int | str | None = None) -> None:
+    """Delete the class ``handle`` of ``dev`` (or a dumped :class:`Class`).
+
+    Equivalent to: tc class del dev DEV classid H
+
+    Raises :class:`~rawns.errors.NotFound` if there is no such class,
+    :class:`~rawns.errors.Busy` if filters or child classes still use it.
+    """
+    _check.handle(h)
+    if isinstance(dev, Class):
+        if handle is not None:
+            raise TypeError("tc.tclass.delete() takes a Class or dev and handle, not both")
+        c = dev
+        _check.same_netns(c.origin, h, "class", "")
+        dev, classid = c.dev, int(c.handle)
+    else:
+        if handle is None:
+            raise TypeError("tc.tclass.delete() needs handle= (the classid)")
+        classid = _check.tc_handle(handle, "handle")
+    ifindex = _verbs.index(h, dev)
+    target = _verbs.label("class", ifindex, 0, classid)
+    h.rtnl.request(build_class_delete(ifindex, handle=classid), op="RTM_DELTCLASS", target=target)
+
+
+def dump(h: Handle, dev: LinkRef) -> list[Class]:
+    """The classes of ``dev``, with statistics.
+
+    Equivalent to: tc -s class show dev DEV
+    """
+    _check.handle(h)
+    ifindex = _verbs.index(h, dev)
+    origin = h.netns_ident
+
+    def parse(payload: bytes) -> Class:
+        return parse_class(payload, origin=origin)
+
+    return h.rtnl.dump(build_dump(RTM.GETTCLASS, ifindex), parse, op="RTM_GETTCLASS", target="dump")

@@ -1,0 +1,130 @@
+"""What an import pulls in (issue 13: import in milliseconds), never how long it takes.
+
+Each check runs a fresh interpreter (``python -c``) and reads ``sys.modules``:
+the lazy packages (PEP 562) must stay lazy, and modules most programs never use
+must not load. How long the imports take is measured by benchmarks/_startup.py.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rawns import _nfnl_consts, _rtnl_consts
+
+FULL = "from rawns import Handle, addr, compose, link, neigh, netns, nft, route, rule, sysctl"
+
+
+def _modules(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def loaded(code: str) -> set[str]:
+    """The modules a fresh interpreter loads running ``code``, beyond what ``pass`` loads.
+
+    (A development venv's start-up hooks may load some, e.g. an editable install's finder.)
+    """
+    return _modules(code) - _modules("pass")
+
+
+def rawns_modules(mods: set[str]) -> set[str]:
+    return {m for m in mods if m == "rawns" or m.startswith("rawns.")}
+
+
+def test_import_rawns_loads_only_the_errors() -> None:
+    mods = loaded("import rawns")
+    assert rawns_modules(mods) == {"rawns", "rawns.errors"}
+    assert "typing" not in mods  # the largest part of it before (TYPE_CHECKING = False)
+
+
+def test_import_nft_loads_nothing_until_a_name_is_used() -> None:
+    mods = loaded("import rawns.nft")
+    assert rawns_modules(mods) == {"rawns", "rawns.errors", "rawns.nft"}
+    assert not {"typing", "ipaddress", "dataclasses", "socket"} & mods
+
+
+def test_one_nft_name_loads_its_part_only() -> None:
+    mods = loaded("from rawns.nft import Table")
+    assert "rawns.nft.tables" in mods
+    assert not {"rawns.nft.nat", "rawns.nft.match", "rawns.nft.render", "rawns.link"} & mods
+
+
+def test_full_import_leaves_tools_and_unused_parts_unloaded() -> None:
+    mods = loaded(FULL)
+    assert {"rawns.handle", "rawns.link", "rawns.route", "rawns.nft"} <= mods
+    never = {
+        "argparse",  # the CLI's
+        "rawns.cli",
+        "rawns.monitor",
+        "rawns.probe",
+        "rawns.rootless",
+        "rawns.topology",
+        "rawns.demo",
+        "json",
+        "tempfile",
+        "ctypes",
+        "logging",
+    }
+    assert not never & mods
+
+
+def test_lazy_nft_names_are_all_there() -> None:
+    """Every public name imports, dir() lists it, and nft.transaction stays the function."""
+    code = (
+        "import rawns.nft as n\n"
+        "missing = [x for x in n.__all__ if x not in dir(n)]\n"
+        "assert not missing, missing\n"
+        "from rawns.nft import *\n"
+        "import rawns.nft.transaction\n"  # binds the submodule on the package ...
+        "assert callable(n.transaction) and n.transaction is n.transaction.__globals__"
+        "['transaction'], n.transaction\n"  # ... which must stay the function
+        "assert n.dump_tables is n.tables.dump\n"
+        "print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "ok"
+
+
+def test_unknown_lazy_name_is_an_attribute_error() -> None:
+    import rawns
+    import rawns.nft
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        rawns.nft.nope  # noqa: B018 - the access is the test
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        rawns.nope  # noqa: B018 - the access is the test
+
+
+CONST_CLASSES = [
+    (mod, name) for mod in (_rtnl_consts, _nfnl_consts) for name in mod.__all__
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("mod", "name"), CONST_CLASSES, ids=[n for _, n in CONST_CLASSES])
+def test_fast_made_enum_equals_the_ordinary_one(mod: object, name: str) -> None:
+    """The generated tables use enum's fast path; each class equals one made the ordinary way."""
+    fast = getattr(mod, name)
+    base = enum.IntFlag if issubclass(fast, enum.IntFlag) else enum.IntEnum
+    assert issubclass(fast, base)
+    members = [(k, v.value) for k, v in fast.__members__.items()]  # aliases included
+    ordinary = base(name, members, module=fast.__module__, qualname=fast.__qualname__)
+    ordinary.__doc__ = fast.__doc__
+    check = getattr(enum, "_test_simple_enum", None)
+    if check is not None:  # CPython's own test of _simple_enum against the ordinary form
+        check(ordinary, fast)
+    for k, v in members:
+        assert fast(v).name == ordinary(v).name
+        assert repr(fast[k]) == repr(ordinary[k]) and str(fast[k]) == str(ordinary[k])
+    if base is enum.IntFlag and len(fast) > 1:
+        a, b = list(fast)[:2]
+        assert repr(a | b) == repr(ordinary(a.value) | ordinary(b.value))
