@@ -41,6 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _cni_workload  # W8: the CNI plugins (issue 16), run.py --w8
 import _pods_workload  # W7, W7V, W7L: rawns.pods (issue 14)
 import _report
 import _startup
@@ -484,6 +485,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--worker"]:
         return worker_main(argv[1])
+    if argv[:1] == ["--w8"]:
+        return _cni_workload.main(argv[1:])
     args = parse_args(argv)
     if os.geteuid() != 0:
         print("benchmarks/run.py needs root (it creates network namespaces)", file=sys.stderr)

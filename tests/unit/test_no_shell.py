@@ -77,9 +77,17 @@ def test_there_is_source_to_check() -> None:
     assert {"_wire.py", "netns.py", "transport.py"} <= names
 
 
+#: The one file that must run a program, by specification (never ip/nft/tc), with the reason.
+SPEC_EXECS = {"cni/_ipam.py": "CNI spec: a plugin runs its ipam.type delegate from CNI_PATH"}
+
+
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(SOURCE)))
 def test_library_source_does_not_shell_out(path: Path) -> None:
-    assert offences(path.read_text(), str(path.relative_to(SOURCE))) == []
+    rel = str(path.relative_to(SOURCE))
+    found = offences(path.read_text(), rel)
+    if rel in SPEC_EXECS:  # subprocess only, nothing else
+        found = [f for f in found if "subprocess" not in f]
+    assert found == []
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,13 @@ def test_metadata_is_honest_and_complete() -> None:
     assert urls["Repository"] == "https://github.com/rawns/rawns"
     assert urls["Documentation"] == "https://github.com/rawns/rawns/tree/main/docs"
     assert (ROOT / "docs").is_dir()
-    assert PROJECT["scripts"] == {"rawns": "rawns.cli:main"}
+    assert PROJECT["scripts"] == {
+        "rawns": "rawns.cli:main",
+        "rawns-bridge": "rawns.cni.bridge:main",  # the CNI plugins (issue 16)
+        "rawns-portmap": "rawns.cni.portmap:main",
+        "rawns-bandwidth": "rawns.cni.bandwidth:main",
+        "rawns-host-local": "rawns.cni.host_local:main",
+    }
 
 
 def test_version_has_one_source() -> None:

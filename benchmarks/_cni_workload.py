@@ -1,0 +1,165 @@
+"""W8: the CNI plugins (issue 16): per-pod ADD and DEL latency of bridge+portmap, rawns vs
+the reference plugins (Debian's containernetworking-plugins; their iptables is iptables-nft).
+
+    python3 benchmarks/run.py --w8 [--pods 100] [--json out.json]
+
+For each chain, a fresh node namespace and N pod namespaces (made untimed); the small
+runtime of tests/cni_runtime.py runs each plugin inside the node namespace (``nsenter
+--net``) exactly as the conformance tests do. Timed per pod: the whole chain's ADD (N pods
+back to back, hostPort 20000+i each), then the chain's DEL for each. The chains alternate
+which runs first between repetitions. Also reported: each rawns plugin module's import time
+(``python -X importtime``, cumulative, median of 5). Every namespace is removed at the end,
+also on failure or Ctrl-C; the machine's own namespace is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rawns import netns  # noqa: E402
+from tests.cni_runtime import Runtime, have_reference, plugin_dir  # noqa: E402
+
+MODULES = ["bridge", "portmap", "host_local", "bandwidth"]
+
+
+def conflist(kind: str, data_dir: Path) -> dict[str, Any]:
+    p = "rawns-" if kind == "rawns" else ""
+    return {
+        "cniVersion": "1.0.0",
+        "name": "w8",
+        "plugins": [
+            {
+                "type": f"{p}bridge",
+                "bridge": "cni0",
+                "isGateway": True,
+                "ipMasq": True,
+                "ipam": {
+                    "type": f"{p}host-local",
+                    "dataDir": str(data_dir),
+                    "ranges": [[{"subnet": "10.99.0.0/16"}]],
+                    "routes": [{"dst": "0.0.0.0/0"}],
+                },
+            },
+            {"type": f"{p}portmap", "capabilities": {"portMappings": True}},
+        ],
+    }
+
+
+def _chain(kind: str, n: int, tmp: Path, prefix: str) -> dict[str, list[float]]:
+    made: list[netns.Netns] = []
+    try:
+        node = netns.create(f"{prefix}-{kind}-node")
+        made.append(node)
+        pods = []
+        for i in range(n):
+            pods.append(netns.create(f"{prefix}-{kind}-p{i}"))
+            made.append(pods[-1])
+        d = tmp / kind
+        d.mkdir()
+        rt = Runtime(node=str(node.name), cni_path=plugin_dir(d), cache_dir=d / "cache")
+        cl = conflist(kind, d / "ipam")
+        add, dele = [], []
+        for i, p in enumerate(pods):
+            m = {"hostPort": 20000 + i, "containerPort": 80, "protocol": "tcp"}
+            maps = {"portMappings": [m]}
+            t0 = time.perf_counter()
+            rt.add(cl, f"w8-{i}", f"/run/netns/{p.name}", capability_args=maps)
+            add.append(time.perf_counter() - t0)
+        t_all = sum(add)
+        for i, p in enumerate(pods):
+            t0 = time.perf_counter()
+            rt.delete(cl, f"w8-{i}", f"/run/netns/{p.name}")
+            dele.append(time.perf_counter() - t0)
+        return {"add": add, "del": dele, "add_total": [t_all]}
+    finally:
+        for ns in made:
+            ns.close()
+            with contextlib.suppress(FileNotFoundError):
+                netns.delete(str(ns.name))
+
+
+def import_times(reps: int = 5) -> dict[str, float]:
+    out = {}
+    for m in MODULES:
+        samples = []
+        for _ in range(reps):
+            p = subprocess.run(
+                [sys.executable, "-X", "importtime", "-c", f"import rawns.cni.{m}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            line = [x for x in p.stderr.splitlines() if x.rstrip().endswith(f"rawns.cni.{m}")][-1]
+            samples.append(int(line.split("|")[1]) / 1000)
+        out[f"rawns-{m.replace('_', '-')}"] = statistics.median(samples)
+    return out
+
+
+def _p95(xs: list[float]) -> float:
+    return sorted(xs)[max(0, int(len(xs) * 0.95) - 1)]
+
+
+def run(n: int, reps: int) -> dict[str, Any]:
+    if not have_reference():
+        raise SystemExit(
+            "W8 needs the reference plugins: apt-get install containernetworking-plugins"
+        )
+    res: dict[str, dict[str, list[float]]] = {"ref": {}, "rawns": {}}
+    prefix = f"rawns-b-w8-{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory(prefix="rawns-w8-") as tmp:
+        for r in range(reps):
+            order = ["ref", "rawns"] if r % 2 == 0 else ["rawns", "ref"]
+            for kind in order:
+                d = Path(tmp) / f"r{r}"
+                d.mkdir(exist_ok=True)
+                got = _chain(kind, n, d, f"{prefix}-{r}")
+                for k, v in got.items():
+                    res[kind].setdefault(k, []).extend(v)
+    out: dict[str, Any] = {"pods": n, "reps": reps}
+    for kind, d in res.items():
+        out[kind] = {
+            "add_median_ms": statistics.median(d["add"]) * 1e3,
+            "add_p95_ms": _p95(d["add"]) * 1e3,
+            "del_median_ms": statistics.median(d["del"]) * 1e3,
+            "del_p95_ms": _p95(d["del"]) * 1e3,
+            f"add_{n}_pods_s": statistics.median(d["add_total"]),
+        }
+    out["add_ratio"] = out["rawns"]["add_median_ms"] / out["ref"]["add_median_ms"]
+    out["del_ratio"] = out["rawns"]["del_median_ms"] / out["ref"]["del_median_ms"]
+    out["import_ms"] = import_times()
+    return out
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="run.py --w8", description=__doc__.split("\n")[0])
+    p.add_argument("--pods", type=int, default=100)
+    p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--json", type=Path)
+    args = p.parse_args(argv)
+    if os.geteuid() != 0:
+        print("W8 needs root (it creates network namespaces)", file=sys.stderr)
+        return 2
+    out = run(args.pods, args.reps)
+    text = json.dumps(out, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
