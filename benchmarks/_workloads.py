@@ -202,31 +202,21 @@ def w1_pyroute2(ctx: Ctx) -> Op:
 
 
 def w1_rawns(ctx: Ctx) -> Op:
+    """The seed's requests, one at a time, each acknowledged before the next (as ``ip -batch``)."""
     addr = _mod("addr")
     from rawns import Handle, link
 
-    _need(link, "add_many", "dump")
-    _need(addr, "add_many", "Address")
     data = w1_data(ctx.size)
 
     def op() -> None:
-        Veth, Address = link.Veth, addr.Address
+        Veth = link.Veth
         with Handle.open(netns=ctx.ns) as h:
-            # Both ends come up in the creating request (rawns' Veth has up and peer_up).
-            link.add_many(h, [Veth(name=a, peer=b, up=True, peer_up=True) for a, b, _, _ in data])
-            # An Address names its link by index: one dump maps the new names to indices.
-            index = {lk.name: lk.index for lk in link.dump(h)}
-            addr.add_many(
-                h,
-                [
-                    x
-                    for a, b, ipa, ipb in data
-                    for x in (
-                        Address(index=index[a], address=f"{ipa}/30"),
-                        Address(index=index[b], address=f"{ipb}/30"),
-                    )
-                ],
-            )
+            for a, b, ipa, ipb in data:
+                link.add(h, Veth(name=a, peer=b))
+                addr.add(h, f"{ipa}/30", dev=a)
+                addr.add(h, f"{ipb}/30", dev=b)
+                link.set(h, a, up=True)
+                link.set(h, b, up=True)
 
     return op
 
@@ -359,25 +349,27 @@ def w2_pyroute2(ctx: Ctx) -> Op:
 
 
 def w2_rawns(ctx: Ctx) -> Op:
-    compose = _mod("compose")
-    from rawns import Handle, netns
+    """The seed's requests (the veth made in the host, then moved), one at a time."""
+    _rawns()
+    from rawns import Handle, addr, link, netns, route
 
-    _need(compose, "gateway", "connect")
     items = w2_data(ctx)
 
     def op() -> None:
         with Handle.open(netns=ctx.ns) as host:
             for it in items:
                 with netns.create(it.ns, delete_on_exit=False) as ns:
-                    # The seed's helpers (docs): a bridge with the gateway address, then the
-                    # namespace plugged in. connect() creates the veth's namespace end directly
-                    # inside it (one request, no move); both also do a little more than the
-                    # seed's commands (lo up, forwarding on, idempotence checks).
-                    compose.gateway(host, bridge=it.br, address=f"{it.gw}/24")
-                    compose.connect(
-                        host, ns, bridge=it.br, veth=it.veth, bridge_end=it.veth_br,
-                        address=f"{it.addr}/24", gateway=it.gw,
-                    )  # fmt: skip
+                    link.add(host, link.Bridge(name=it.br))
+                    link.set(host, it.br, up=True)
+                    addr.add(host, f"{it.gw}/24", dev=it.br)
+                    link.add(host, link.Veth(name=it.veth, peer=it.veth_br))
+                    link.set(host, it.veth, netns=ns)
+                    link.set(host, it.veth_br, master=it.br)
+                    with Handle.open(netns=ns) as h:
+                        addr.add(h, f"{it.addr}/24", dev=it.veth)
+                        link.set(h, it.veth, up=True)
+                        route.add(h, "default", gateway=it.gw)
+                    link.set(host, it.veth_br, up=True)
 
     return op
 
@@ -456,20 +448,16 @@ def w3_pyroute2(ctx: Ctx) -> Op:
 
 
 def w3_rawns(ctx: Ctx) -> Op:
+    """One ``route.add`` per route, each acknowledged before the next (as ``ip -batch``)."""
     route = _mod("route")
     from rawns import Handle
 
     dsts = route_dsts(ctx.size)
-    bulk = hasattr(route, "add_many")
 
     def op() -> None:
         with Handle.open(netns=ctx.ns) as h:
-            if bulk:
-                # Destination strings sharing one template (the bulk fast path).
-                route.add_many(h, dsts, gateway=GW)
-            else:
-                for d in dsts:
-                    route.add(h, dst=d, gateway=GW)
+            for d in dsts:
+                route.add(h, d, gateway=GW)
 
     return op
 
@@ -726,35 +714,45 @@ def _pyroute2_w6_rules(items: list[W6Item]) -> tuple[list[Any], list[Any]]:
     return masq, dnat
 
 
-def w6_pyroute2(ctx: Ctx) -> Op:
-    _pyroute2()
+def w6_pyroute2_send(items: list[W6Item], ns: str | None) -> None:
+    """pyroute2's W6, in namespace ``ns`` (None: where this process is)."""
     from pyroute2 import netns
     from pyroute2.nftables.main import NFTables
 
-    items = w6_data(ctx.size)
-
-    def op() -> None:
-        # NFTables takes no netns argument; pyroute2's docs move the process with pushns().
-        netns.pushns(ctx.ns)
+    # NFTables takes no netns argument; pyroute2's docs move the process with pushns().
+    if ns is not None:
+        netns.pushns(ns)
+    try:
+        nft = NFTables(nfgen_family=2)
         try:
-            nft = NFTables(nfgen_family=2)
-            try:
-                nft.table("add", name="nat")
-                for name, prio in (("postrouting", 100), ("prerouting", -100)):
-                    nft.chain(
-                        "add", table="nat", name=name, hook=name, type="nat", priority=prio,
-                        policy=1,
-                    )  # fmt: skip
-                masq, dnat = _pyroute2_w6_rules(items)
-                for m, d in zip(masq, dnat, strict=True):
-                    nft.rule("add", table="nat", chain="postrouting", expressions=m)
-                    nft.rule("add", table="nat", chain="prerouting", expressions=d)
-            finally:
-                nft.close()
+            nft.table("add", name="nat")
+            for name, prio in (("postrouting", 100), ("prerouting", -100)):
+                nft.chain(
+                    "add", table="nat", name=name, hook=name, type="nat", priority=prio,
+                    policy=1,
+                )  # fmt: skip
+            masq, dnat = _pyroute2_w6_rules(items)
+            for m, d in zip(masq, dnat, strict=True):
+                nft.rule("add", table="nat", chain="postrouting", expressions=m)
+                nft.rule("add", table="nat", chain="prerouting", expressions=d)
         finally:
+            nft.close()
+    finally:
+        if ns is not None:
             netns.popns()
 
-    return op
+
+def w6_pyroute2_here(n: int) -> None:
+    """W6 by pyroute2 in this process's namespace (run.py's fresh-interpreter W6 backend)."""
+    w6_pyroute2_send(w6_data(n), None)
+
+
+def w6_pyroute2(ctx: Ctx) -> Op:
+    _pyroute2()
+    import pyroute2.nftables.main  # noqa: F401  (imported before the clock starts)
+
+    items = w6_data(ctx.size)
+    return lambda: w6_pyroute2_send(items, ctx.ns)
 
 
 def w6_rawns(ctx: Ctx) -> Op:
@@ -813,6 +811,17 @@ class Workload:
     setup: Callable[[Ctx], None] | None = None
     readonly: bool = False  # every backend dumps the same prepared namespace
     labels: dict[str, str] = field(default_factory=dict)  # backend -> how it runs here
+    #: "seed" (every backend sends the seed's requests, one at a time, as `ip -batch` does),
+    #: "best" (each backend's fastest documented method for the same end state), or "".
+    variant: str = ""
+    #: The floor its ratios are also shown against (issue 18): "sys" for builds (the kernel's
+    #: system time during the anchor's run), "dump" for dumps (the ``floor`` backend: receive
+    #: the datagrams, decode nothing); "" for none.
+    floor: str = ""
+    #: Backends whose worker enters the namespace before the clock starts (they run tools or
+    #: a fresh interpreter that work "here"); None: SUBPROCESS_BACKENDS.
+    enters: frozenset[str] | None = None
+    spans_netns: bool = False  # backends name every namespace themselves (the worker stays)
 
 
 IP_LABELS = {
@@ -828,7 +837,7 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "W1", "veth pairs, both ends up, a /30 on each end", 1000, 20, "pairs",
             {"cmd": w1_cmd, "batch": w1_batch, "pyroute2": w1_pyroute2, "rawns": w1_rawns},
-            w1_check, labels=IP_LABELS,
+            w1_check, labels=IP_LABELS, variant="seed", floor="sys",
         ),
         Workload(
             "W2", "netns + bridge + veth into it + addrs + up + default route", 50, 3,
@@ -836,16 +845,17 @@ WORKLOADS: dict[str, Workload] = {
             {"cmd": w2_cmd, "batch": w2_batch, "pyroute2": w2_pyroute2, "rawns": w2_rawns},
             w2_check,
             labels={**IP_LABELS, "batch": "`ip -batch` (1 + 1 + one per namespace)"},
+            variant="seed", floor="sys", spans_netns=True,
         ),
         Workload(
             "W3", "add IPv4 routes via a gateway", 10000, 100, "routes",
             {"cmd": w3_cmd, "batch": w3_batch, "pyroute2": w3_pyroute2, "rawns": w3_rawns},
-            w3_check, setup=gateway_setup, labels=IP_LABELS,
+            w3_check, setup=gateway_setup, labels=IP_LABELS, variant="seed", floor="sys",
         ),
         Workload(
             "W4", "dump IPv4 routes into Python objects", 100000, 500, "routes",
             {"batch": w4_batch, "pyroute2": w4_pyroute2, "rawns": w4_rawns},
-            w4_check, setup=w4_setup, readonly=True,
+            w4_check, setup=w4_setup, readonly=True, floor="dump",
             labels={**IP_LABELS, "batch": "`ip -j route show` + `json.loads`"},
         ),
         Workload(
@@ -873,3 +883,33 @@ WORKLOADS: dict[str, Workload] = {
 SUBPROCESS_BACKENDS = {"cmd", "batch"}
 #: In W4/W5 the batch backend also parses JSON in the worker: its RSS is the larger of both.
 HYBRID = {("W4", "batch"), ("W5", "batch")}
+
+
+def enters(w: Workload, backend: str) -> bool:
+    """Whether the worker enters the workload's namespace before running ``backend``."""
+    if w.spans_netns:
+        return False
+    return backend in (SUBPROCESS_BACKENDS if w.enters is None else SUBPROCESS_BACKENDS | w.enters)
+
+
+def in_children(w: Workload, backend: str) -> bool:
+    """Whether ``backend``'s work runs in child processes (``ip``, ``nft``, a fresh python)."""
+    return backend in SUBPROCESS_BACKENDS or (backend in (w.enters or ()) and backend != "floor")
+
+
+def hybrid(w: Workload, backend: str) -> bool:
+    """A dump's ``ip -j`` path: ``ip`` in a child, ``json.loads`` in the worker."""
+    return w.readonly and backend == "batch"
+
+
+def sort_workloads() -> None:
+    """Order WORKLOADS (in place: other modules hold it) by number, each variant after its seed."""
+    import re
+
+    def key(k: str) -> tuple[int, str]:
+        m = re.match(r"W(\d+)(.*)", k)
+        return (int(m.group(1)), m.group(2)) if m else (10**6, k)
+
+    items = sorted(WORKLOADS.items(), key=lambda kv: key(kv[0]))
+    WORKLOADS.clear()
+    WORKLOADS.update(items)

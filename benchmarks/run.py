@@ -42,17 +42,27 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _cni_workload  # W8: the CNI plugins (issue 16), run.py --w8
+import _dumps  # W4M, W5 (equal work), W5V, the dump floors (issue 18)
 import _pods_workload  # W7, W7V, W7L: rawns.pods (issue 14)
 import _report
 import _startup
+import _variants  # W1B, W2B, W3B ("best each can do"), W6 import included, W6I (issue 18)
 import _workloads as wl
 
+wl.WORKLOADS.update(_variants.WORKLOADS)
+wl.WORKLOADS.update(_dumps.WORKLOADS)
+_report.BARS.extend(_variants.BARS + _dumps.BARS)
 wl.WORKLOADS.update(_pods_workload.WORKLOADS)
 _report.BARS.extend(_pods_workload.BARS)
+wl.sort_workloads()  # W1, W1B, W2, ...: variants next to their seed
 
 NETNS_DIR = "/run/netns"
 CLONE_NEWNET = 0x40000000
-BACKENDS = ["cmd", "batch", "pyroute2", "rawns"]
+BACKENDS = ["cmd", "batch", "pyroute2", "rawns", "floor"]
+#: The 1-minute load average above which results are not written for publication (issue 18).
+QUIET_LOAD = 0.3
+#: What a plain run measures: issue 6's workloads and issue 18's variants, and start-up.
+DEFAULT_ONLY = "W1,W1B,W2,W2B,W3,W3B,W4,W4M,W5,W5V,W6,W6I,S"
 STARTUP_BACKENDS = [
     "python",
     "ip",
@@ -179,7 +189,7 @@ def worker_main(spec_json: str) -> int:
         print("RESULT " + json.dumps({"unavailable": str(e)}), flush=True)
         return 0
     op, summarize = made if isinstance(made, tuple) else (made, None)
-    if backend in wl.SUBPROCESS_BACKENDS and w.key not in {"W2", *_pods_workload.SPANS_NETNS}:
+    if wl.enters(w, backend) and w.key not in _pods_workload.SPANS_NETNS:
         enter_netns(ctx.ns)
     prof = None
     if spec.get("profile"):
@@ -196,13 +206,16 @@ def worker_main(spec_json: str) -> int:
     cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) + (
         c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
     )
-    if (w.key, backend) in wl.HYBRID:
+    if wl.hybrid(w, backend):
         rss = max(r1.ru_maxrss, c1.ru_maxrss)
-    elif backend in wl.SUBPROCESS_BACKENDS:
+    elif wl.in_children(w, backend):
         rss = c1.ru_maxrss
     else:
         rss = r1.ru_maxrss
-    out = {"wall": t1 - t0, "cpu": cpu, "rss_kib": rss}
+    # The kernel's time on behalf of the operation (syscalls; rtnetlink and nfnetlink handle
+    # a request in the sender's context): the build floor, when the anchor is `ip -batch`.
+    sys_t = (r1.ru_stime - r0.ru_stime) + (c1.ru_stime - c0.ru_stime)
+    out = {"wall": t1 - t0, "cpu": cpu, "sys": sys_t, "rss_kib": rss}
     if prof is not None:
         import io
         import pstats
@@ -271,12 +284,16 @@ class Harness:
                 sample["unavailable"] = res["unavailable"]
                 self.log(f"  {w.key} {backend:8} rep {rep}: n/a ({res['unavailable']})")
             else:
-                if w.key == "W6":
+                if backend == "floor":
+                    _dumps.floor_check(ctx, res.get("summary"))
+                elif w.check is wl.w6_check:
                     assert ref is not None
                     wl.w6_check(ctx, res.get("summary"), ref)
                 else:
                     w.check(ctx, res.get("summary"))
-                sample.update(wall=res["wall"], cpu=res["cpu"], rss_kib=res["rss_kib"])
+                sample.update(
+                    wall=res["wall"], cpu=res["cpu"], sys=res.get("sys"), rss_kib=res["rss_kib"]
+                )
                 self.log(
                     f"  {w.key} {backend:8} rep {rep}: {res['wall']:8.3f} s wall "
                     f"{res['cpu']:8.3f} s cpu {res['rss_kib'] / 1024:7.1f} MiB  check ok"
@@ -305,7 +322,7 @@ class Harness:
         size = self.args.sizes.get(w.key) or (w.quick if self.args.quick else w.full)
         backends = [b for b in BACKENDS if b in w.backends and b in self.args.backends]
         self.log(f"{w.key}: {w.title} ({size} {w.unit}), backends {', '.join(backends)}")
-        ref = self.w6_reference(size) if w.key == "W6" else None
+        ref = self.w6_reference(size) if w.check is wl.w6_check else None
         for rep in range(self.args.reps):
             k = rep % len(backends)
             order = backends[k:] + backends[:k]
@@ -347,6 +364,9 @@ class Harness:
                     self.failures.append(f"startup {sample['backend']}: {sample['error']}")
                 self.samples.append(sample)
 
+    def publishing(self) -> bool:
+        return bool(self.args.json or self.args.markdown)
+
     def run(self) -> int:
         started = time.time()
         machine = machine_info()
@@ -354,21 +374,35 @@ class Harness:
             f"machine: {machine['cpus']} CPUs, kernel {machine['kernel']}, "
             f"python {machine['python']}, load {machine['loadavg_start']}"
         )
-        if float(machine["loadavg_start"].split()[0]) > 0.5:
-            self.log("warning: the machine is not quiet (1-min load > 0.5); figures are noisy")
+        load0 = float(machine["loadavg_start"].split()[0])
+        if load0 > QUIET_LOAD and self.publishing() and not self.args.noisy:
+            print(
+                f"refusing to measure for publication: 1-min load {load0} > {QUIET_LOAD} at the "
+                "start (wait for a quiet machine, or pass --noisy to mark the results noisy)",
+                file=sys.stderr,
+            )
+            return 3
+        if load0 > QUIET_LOAD:
+            self.log(f"warning: the machine is not quiet (1-min load > {QUIET_LOAD}); noisy")
+        meter = ForeignLoad()
+        loads = [machine["loadavg_start"]]
         try:
             for key in self.args.only:
                 if key == "S":
                     self.startup()
                 else:
                     self.workload(wl.WORKLOADS[key])
+                loads.append(loadavg())
         finally:
             if self.worker is not None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.worker.pid, signal.SIGKILL)
             self.ns.remove_all()
         machine["loadavg_end"] = loadavg()
+        machine["loadavg_samples"] = loads
+        machine["foreign_load"] = round(meter.read(), 3)
         machine["seconds"] = round(time.time() - started, 1)
+        quiet = load0 <= QUIET_LOAD and machine["foreign_load"] <= QUIET_LOAD
         sizes = {
             k: self.args.sizes.get(k) or (w.quick if self.args.quick else w.full)
             for k, w in wl.WORKLOADS.items()
@@ -383,10 +417,23 @@ class Harness:
             "summary": summary,
             "samples": self.samples,
             "failures": self.failures,
+            "quiet_load": QUIET_LOAD,
+            "noisy": not quiet,
         }
         print(_report.markdown(doc))
+        if self.publishing() and not quiet and not self.args.noisy:
+            print(
+                f"\nnot written: other work kept {machine['foreign_load']} CPUs busy on average "
+                f"during the run (load at start {load0}); the bar for publication is "
+                f"{QUIET_LOAD}. Re-run on a quiet machine, or pass --noisy to write results "
+                "marked noisy.",
+                file=sys.stderr,
+            )
+            return 3
         if self.args.json:
             Path(self.args.json).write_text(json.dumps(doc, indent=1) + "\n")
+        if self.args.markdown:
+            Path(self.args.markdown).write_text(_report.markdown(doc) + "\n")
         if self.args.chart:
             Path(self.args.chart).write_text(_report.svg_chart(doc))
         if self.failures:
@@ -400,6 +447,41 @@ class Harness:
 
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+class ForeignLoad:
+    """The CPUs' worth of work *not* this run's, averaged over the run (issue 18's "load").
+
+    The 1-minute load average counts the benchmark's own worker (about 1 while it
+    measures), so it cannot tell a quiet machine from a busy one during the run. This
+    takes the machine's busy CPU time (/proc/stat) minus this process's and its waited-for
+    children's (the workers, ip, nft) over the same wall time. Kernel threads doing a
+    run's deferred work (namespace teardown) count as foreign: settle() waits for them
+    outside the measurements, so a busy teardown shows up here as noise, not as a hit.
+    """
+
+    def __init__(self) -> None:
+        self.t0, self.busy0, self.own0 = time.monotonic(), self._busy(), self._own()
+
+    @staticmethod
+    def _busy() -> float:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+        # user nice system idle iowait irq softirq steal
+        return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _own() -> float:
+        a, b = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+    def read(self) -> float:
+        wall = time.monotonic() - self.t0
+        foreign = (self._busy() - self.busy0) - (self._own() - self.own0)
+        return max(0.0, foreign / wall) if wall > 0 else 0.0
 
 
 def _version(argv: list[str]) -> str:
@@ -416,7 +498,10 @@ def machine_info() -> dict[str, Any]:
         p2 = metadata.version("pyroute2")
     except metadata.PackageNotFoundError:
         p2 = "not installed"
-    commit = _version(["git", "-C", str(Path(__file__).resolve().parent), "rev-parse", "HEAD"])
+    here = str(Path(__file__).resolve().parent)
+    commit = _version(["git", "-C", here, "rev-parse", "HEAD"])[:12]
+    if _version(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"]):
+        commit += "-dirty"  # the page says what was measured: uncommitted changes included
     return {
         "cpus": os.cpu_count(),
         "kernel": platform.release(),
@@ -424,7 +509,7 @@ def machine_info() -> dict[str, Any]:
         "iproute2": _version(["ip", "-V"]),
         "nft": _version(["nft", "--version"]),
         "pyroute2": p2,
-        "rawns_commit": commit[:12],
+        "rawns_commit": commit,
         "loadavg_start": loadavg(),
     }
 
@@ -434,11 +519,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="rawns vs ip/nft/pyroute2 benchmarks (issue 6). Run as root.",
     )
     p.add_argument("--quick", action="store_true", help="small sizes and 2 repetitions (smoke)")
-    p.add_argument("--only", default="W1,W2,W3,W4,W5,W6,S", help="workloads, e.g. W1,W3,S")
+    p.add_argument("--only", default=DEFAULT_ONLY, help="workloads, e.g. W1,W1B,W3,S")
     p.add_argument("--reps", type=int, default=None, help="repetitions (default 5; --quick 2)")
     p.add_argument("--startup-reps", type=int, default=None, help="start-up runs (default 20)")
     p.add_argument(
-        "--backends", default=",".join(BACKENDS), help="subset of cmd,batch,pyroute2,rawns"
+        "--backends", default=",".join(BACKENDS), help="subset of cmd,batch,pyroute2,rawns,floor"
     )
     p.add_argument("--size", action="append", default=[], metavar="W1=N", help="override a size")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per measurement")
@@ -449,7 +534,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="max seconds to wait for the kernel's namespace cleanup between runs "
         "(default 3; --quick 0.3)",
     )
-    p.add_argument("--json", help="write every sample and the summary here")
+    p.add_argument(
+        "--json", help="write every sample and the summary here (refused on a busy machine)"
+    )
+    p.add_argument(
+        "--markdown", help="write the result tables here (for the page; refused on a busy machine)"
+    )
+    p.add_argument(
+        "--noisy",
+        action="store_true",
+        help=f"write --json/--markdown even when the load exceeds {QUIET_LOAD} (marked noisy)",
+    )
     p.add_argument("--chart", help="write an SVG chart here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument(
