@@ -292,7 +292,8 @@ def w5v_lines(n: int) -> list[str]:
             s = rnd.choice("abcdefghijklmnopqrstuvwxyz") + "".join(
                 rnd.choice(alphabet) for _ in range(rnd.randint(1, 13))
             )
-            if s not in names:
+            # a digit somewhere: no name can be one of ip's keywords (up, dev, mtu, name...)
+            if s not in names and any(c.isdigit() for c in s):
                 names.add(s)
                 return s
 
