@@ -7,9 +7,12 @@ For each chain, a fresh node namespace and N pod namespaces (made untimed); the 
 runtime of tests/cni_runtime.py runs each plugin inside the node namespace (``nsenter
 --net``) exactly as the conformance tests do. Timed per pod: the whole chain's ADD (N pods
 back to back, hostPort 20000+i each), then the chain's DEL for each. The chains alternate
-which runs first between repetitions. Also reported: each rawns plugin module's import time
-(``python -X importtime``, cumulative, median of 5). Every namespace is removed at the end,
-also on failure or Ctrl-C; the machine's own namespace is never touched.
+which runs first between repetitions. Also reported: each plugin's own ADD and DEL (median,
+p95: the exec, nsenter included), each rawns plugin module's import time (``python -X
+importtime``, cumulative, median of 5), and the start-up floor a per-exec Python plugin
+cannot go below: ``python -c pass`` with and without ``site`` (``-I -S``), and a whole
+VERSION exec of each plugin (start-up plus what VERSION imports). Every namespace is removed
+at the end, also on failure or Ctrl-C; the machine's own namespace is never touched.
 """
 
 from __future__ import annotations
@@ -34,6 +37,20 @@ from rawns import netns  # noqa: E402
 from tests.cni_runtime import Runtime, have_reference, plugin_dir  # noqa: E402
 
 MODULES = ["bridge", "portmap", "host_local", "bandwidth"]
+
+
+class _TimedRuntime(Runtime):
+    """The test runtime, timing each plugin exec by (plugin, command)."""
+
+    def exec_plugin(self, plugin: str, command: str, conf: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return super().exec_plugin(plugin, command, conf, **kw)
+        finally:
+            key = f"{plugin.removeprefix('rawns-')} {command}"
+            self.times.setdefault(key, []).append(time.perf_counter() - t0)
+
+    times: dict[str, list[float]]
 
 
 def conflist(kind: str, data_dir: Path) -> dict[str, Any]:
@@ -70,7 +87,8 @@ def _chain(kind: str, n: int, tmp: Path, prefix: str) -> dict[str, list[float]]:
             made.append(pods[-1])
         d = tmp / kind
         d.mkdir()
-        rt = Runtime(node=str(node.name), cni_path=plugin_dir(d), cache_dir=d / "cache")
+        rt = _TimedRuntime(node=str(node.name), cni_path=plugin_dir(d), cache_dir=d / "cache")
+        rt.times = {}
         cl = conflist(kind, d / "ipam")
         add, dele = [], []
         for i, p in enumerate(pods):
@@ -84,7 +102,7 @@ def _chain(kind: str, n: int, tmp: Path, prefix: str) -> dict[str, list[float]]:
             t0 = time.perf_counter()
             rt.delete(cl, f"w8-{i}", f"/run/netns/{p.name}")
             dele.append(time.perf_counter() - t0)
-        return {"add": add, "del": dele, "add_total": [t_all]}
+        return {"add": add, "del": dele, "add_total": [t_all], **rt.times}
     finally:
         for ns in made:
             ns.close()
@@ -109,6 +127,32 @@ def import_times(reps: int = 5) -> dict[str, float]:
     return out
 
 
+def _exec_ms(argv: list[str], reps: int = 15) -> float:
+    samples = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=True, env={**os.environ, **_VERSION})
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1e3
+
+
+_VERSION = {"CNI_COMMAND": "VERSION"}
+
+
+def floor_times() -> dict[str, float]:
+    """What every exec pays before the plugin's own work: the interpreter, with and without
+    ``site`` (in a development venv, ``site`` also runs the editable install's finder)."""
+    py = sys.executable
+    out = {
+        "python -c pass": _exec_ms([py, "-c", "pass"]),
+        "python -I -S -c pass": _exec_ms([py, "-I", "-S", "-c", "pass"]),
+    }
+    for m in MODULES:
+        code = f"import sys; from rawns.cni.{m} import main; sys.exit(main())"
+        out[f"rawns-{m.replace('_', '-')} VERSION"] = _exec_ms([py, "-c", code])
+    return out
+
+
 def _p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, int(len(xs) * 0.95) - 1)]
 
@@ -130,17 +174,23 @@ def run(n: int, reps: int) -> dict[str, Any]:
                 for k, v in got.items():
                     res[kind].setdefault(k, []).extend(v)
     out: dict[str, Any] = {"pods": n, "reps": reps}
-    for kind, d in res.items():
+    for kind, got in res.items():
         out[kind] = {
-            "add_median_ms": statistics.median(d["add"]) * 1e3,
-            "add_p95_ms": _p95(d["add"]) * 1e3,
-            "del_median_ms": statistics.median(d["del"]) * 1e3,
-            "del_p95_ms": _p95(d["del"]) * 1e3,
-            f"add_{n}_pods_s": statistics.median(d["add_total"]),
+            "add_median_ms": statistics.median(got["add"]) * 1e3,
+            "add_p95_ms": _p95(got["add"]) * 1e3,
+            "del_median_ms": statistics.median(got["del"]) * 1e3,
+            "del_p95_ms": _p95(got["del"]) * 1e3,
+            f"add_{n}_pods_s": statistics.median(got["add_total"]),
+            "per_plugin_ms": {
+                k: [round(statistics.median(v) * 1e3, 1), round(_p95(v) * 1e3, 1)]
+                for k, v in sorted(got.items())
+                if " " in k
+            },
         }
     out["add_ratio"] = out["rawns"]["add_median_ms"] / out["ref"]["add_median_ms"]
     out["del_ratio"] = out["rawns"]["del_median_ms"] / out["ref"]["del_median_ms"]
     out["import_ms"] = import_times()
+    out["floor_ms"] = floor_times()
     return out
 
 

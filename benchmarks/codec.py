@@ -14,7 +14,7 @@ Reported:
   strings (``Route(dst="10.x.y.0/24", gateway=...)`` + build), the W3 path;
 * parse: ``route.parse_route(payload)`` on one message;
 * dump path: a 32 KiB datagram of ~430 routes, as the kernel packs a dump,
-  decoded in place (``iter_messages`` + ``parse_route(buf, start, end)``)
+  decoded in place (``iter_messages`` + ``parse_route_at(buf, start, end, None)``)
   and through the sans-I/O conversation that ``Handle.rtnl.dump`` uses.
 """
 
@@ -35,6 +35,7 @@ from rawns import route
 from rawns._conversation import Conversation, Reply
 from rawns._rtnl import RTA, RTM, RTMSG
 from rawns._wire import Writer, iter_messages
+from rawns.route._decode import parse_route_at
 
 NLM_F_MULTI = 2
 
@@ -112,11 +113,11 @@ def main() -> int:
     rounds = max(1, n_batch // per_dgram)
 
     def dump_in_place() -> int:
-        p = route.parse_route
+        p = parse_route_at  # the in-place form the dump decoders use
         out = []
         for _ in range(rounds):
             for _t, _f, _s, _p, a, b in iter_messages(datagram):
-                out.append(p(datagram, a, b))
+                out.append(p(datagram, a, b, None))
         return len(out)
 
     def dump_conversation() -> int:

@@ -41,11 +41,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _aio_workload  # W10: rawns.aio (issue 17), run.py --w10
 import _cni_workload  # W8: the CNI plugins (issue 16), run.py --w8
 import _dumps  # W4M, W5 (equal work), W5V, the dump floors (issue 18)
 import _pods_workload  # W7, W7V, W7L: rawns.pods (issue 14)
 import _report
 import _startup
+import _tc_workload  # W9: traffic control (issue 15), run.py --w9
 import _variants  # W1B, W2B, W3B ("best each can do"), W6 import included, W6I (issue 18)
 import _workloads as wl
 
@@ -582,6 +584,10 @@ def main(argv: list[str]) -> int:
         return worker_main(argv[1])
     if argv[:1] == ["--w8"]:
         return _cni_workload.main(argv[1:])
+    if argv[:1] == ["--w9"]:
+        return _tc_workload.main(argv[1:])
+    if argv[:1] == ["--w10"]:
+        return _aio_workload.main(argv[1:])
     args = parse_args(argv)
     if os.geteuid() != 0:
         print("benchmarks/run.py needs root (it creates network namespaces)", file=sys.stderr)

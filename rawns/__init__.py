@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 _SUBMODULES = frozenset(
     {
         "addr",
+        "aio",
         "compose",
         "link",
         "monitor",

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
+from ._dataclass import dataclass
 from ._wire import (
     NLM_F,
     NLMSG_HDRLEN,

@@ -1,7 +1,9 @@
 """The thread/fd machinery: :class:`Netns`, helper threads, and owning an fd without a window.
 
-Namespaces belong to threads: rawns moves only short-lived helper threads
-(:func:`_in_new_thread`, :func:`run_in`), or the caller's thread inside
+Namespaces belong to threads: rawns moves only helper threads (a fresh one
+per call, :func:`_in_new_thread`, :func:`run_in`; or the calling thread's
+long-lived worker, which goes back to the caller's namespace after each job:
+see "workers" below), or the caller's thread inside
 :meth:`Netns.entered`, which always moves it back. A syscall's fd goes
 straight into its owner (:func:`_owning`), so that no asynchronous exception
 can orphan it. :mod:`rawns.netns` re-exports :class:`Netns` and :func:`run_in`.
@@ -9,12 +11,17 @@ can orphan it. :mod:`rawns.netns` re-exports :class:`Netns` and :func:`run_in`.
 
 from __future__ import annotations
 
+import _queue as queue  # the C module: queue.py would load heapq and more at import
 import _thread
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import stat
+import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from itertools import starmap
 from types import TracebackType
@@ -229,11 +236,16 @@ def run_in(ns: Netns | None, fn: Callable[[], T]) -> T:
 
 
 def _run_inside(
-    ns: Netns | None, fn: Callable[[], T], discard: Callable[[T], object] | None = None
+    ns: Netns | None,
+    fn: Callable[[], T],
+    discard: Callable[[T], object] | None = None,
+    *,
+    pooled: bool = False,
 ) -> T:
     """``fn()`` in a helper thread that entered ``ns`` first (None: the thread stays
     in the caller's namespace). ``discard`` releases a result the caller, being
-    interrupted, will never get (default: its ``close()``)."""
+    interrupted, will never get (default: its ``close()``). ``pooled`` (only
+    with an ``ns``, only for rawns' own jobs) runs it in the caller's worker."""
     fd = -1 if ns is None else ns.fd
 
     def inside() -> T:
@@ -241,7 +253,7 @@ def _run_inside(
             _setns(fd, CLONE_NEWNET)
         return fn()
 
-    return _in_new_thread(inside, discard or _close_result)
+    return _in_new_thread(inside, discard or _close_result, pooled=pooled and fd >= 0)
 
 
 def _close_result(result: object) -> None:
@@ -250,19 +262,27 @@ def _close_result(result: object) -> None:
         close()
 
 
-def _in_new_thread(fn: Callable[[], T], discard: Callable[[T], object] = _close_result) -> T:
-    """Call ``fn`` in a fresh thread (which may change namespace and then dies).
+def _in_new_thread(
+    fn: Callable[[], T], discard: Callable[[T], object] = _close_result, *, pooled: bool = False
+) -> T:
+    """Call ``fn`` in a helper thread (which may change namespace).
+
+    The helper is a fresh thread that dies after, or, with ``pooled``, the
+    calling thread's worker (:func:`_dispatch`), which goes back to the
+    caller's namespace before the caller resumes. Pooled jobs must not depend
+    on the namespace the helper starts in (they enter or unshare one first).
 
     If the caller is interrupted meanwhile (KeyboardInterrupt, an exception
     from a signal handler), the helper is still let finish, and what it made
     is released with ``discard`` (a socket or an fd closed, a name removed)
     before the exception goes on: nothing leaks, and the caller's cleanup
     sees the helper's syscalls complete. The interruption may come even as
-    the thread starts (a handler runs when ``start_new_thread`` returns):
-    then caller and helper agree through one atomic ``dict.setdefault`` on
-    whether the helper runs at all. ``_thread``, not ``threading``, because
-    ``Thread.start()`` waits in Python code, where an interruption would
-    lose track of a thread that runs anyway.
+    the thread starts or the job is handed over (a handler runs when
+    ``start_new_thread`` or ``put`` returns): then caller and helper agree
+    through one atomic ``dict.setdefault`` on whether the helper runs it at
+    all. ``_thread``, not ``threading``, because ``Thread.start()`` waits in
+    Python code, where an interruption would lose track of a thread that
+    runs anyway.
     """
     box: list[T] = []
     err: list[BaseException] = []
@@ -271,18 +291,23 @@ def _in_new_thread(fn: Callable[[], T], discard: Callable[[T], object] = _close_
     done = _thread.allocate_lock()
     done.acquire()
 
-    def body() -> None:
+    def body(after: Callable[[], object] | None = None) -> None:
         try:
             if claim.setdefault("by", "helper") == "helper":
                 box.append(fn())
         except BaseException as e:  # re-raised in the caller
             err.append(e)
         finally:
+            if after is not None:
+                after()  # a worker goes home before its caller may go on
             finished.append(True)
             done.release()
 
     try:
-        _thread.start_new_thread(body, ())
+        if pooled:
+            _dispatch(body)
+        else:
+            _thread.start_new_thread(body, ())
         done.acquire()
     except BaseException:
         if claim.setdefault("by", "caller") == "helper":
@@ -298,3 +323,101 @@ def _in_new_thread(fn: Callable[[], T], discard: Callable[[T], object] = _close_
     if err:
         raise err[0]
     return box[0]
+
+
+# ---------------------------------------------------------------------------
+# workers: one long-lived helper per calling thread
+#
+# Starting a thread, and above all ending one that changed namespace, costs
+# more than the namespace work itself; so netns.create()/new() and the
+# pooled _run_inside() hand their job to the calling thread's worker: a
+# thread started from that caller (so it shares its root, cwd and mount
+# namespace), which runs one job at a time and, after each, setns()es back
+# into the caller's current network namespace (opened by the caller's
+# thread id, closed again: a parked worker holds no descriptor and pins no
+# namespace the caller is not in). It ends after WORKER_IDLE seconds
+# without work, if it cannot go back, or when _stop_workers() asks.
+
+WORKER_IDLE = 0.5
+
+
+class _Worker:
+    __slots__ = ("__weakref__", "dead", "jobs", "lock", "pid", "tid")
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
+        self.lock = _thread.allocate_lock()
+        self.dead = False  # set under lock: no job is put into a dead worker
+        self.pid = os.getpid()  # a forked child starts its own
+        self.tid = 0  # the worker thread's native id, once it runs
+
+
+_mine = threading.local()  # the calling thread's _Worker
+_workers: weakref.WeakSet[_Worker] = weakref.WeakSet()
+
+
+def _serve(w: _Worker) -> None:
+    """The worker thread: run jobs until idle, stopped, or stranded."""
+    w.tid = threading.get_native_id()
+    while True:
+        try:
+            job = w.jobs.get(timeout=WORKER_IDLE)
+        except queue.Empty:
+            with w.lock:
+                if w.jobs.empty():
+                    w.dead = True
+                    return
+            continue
+        if job is None:  # _stop_workers
+            return
+        job()  # never raises: body() keeps the outcome for its caller
+        if w.dead:  # could not go back home
+            return
+
+
+def _dispatch(body: Callable[[Callable[[], object] | None], None]) -> None:
+    """Hand ``body`` to the calling thread's worker, starting one if needed."""
+    caller = threading.get_native_id()
+    while True:
+        w: _Worker | None = getattr(_mine, "w", None)
+        if w is None or w.dead or w.pid != os.getpid():
+            # Started before it is given the job: an interruption in between
+            # leaves an idle worker (which ends), never a job nobody runs.
+            w = _Worker()
+            _workers.add(w)
+            _thread.start_new_thread(_serve, (w,))
+            _mine.w = w
+        with w.lock:  # the worker decides to end under this lock too
+            if not w.dead:
+                w.jobs.put(functools.partial(body, functools.partial(_go_home, w, caller)))
+                return
+
+
+def _go_home(w: _Worker, caller: int) -> None:
+    """In the worker: back into the caller's network namespace; if that fails, end."""
+    try:
+        fd = os.open(f"/proc/self/task/{caller}/ns/net", _O_NS)
+        try:
+            _setns(fd, CLONE_NEWNET)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with w.lock:
+            w.dead = True  # the thread ends, and with it its hold on the namespace
+
+
+def _stop_workers(wait: float = 1.0) -> None:
+    """End every worker of this process and wait (bounded) until their threads are
+    gone: :func:`rawns.rootless.enter` needs a single-threaded process."""
+    mine = [w for w in list(_workers) if w.pid == os.getpid()]
+    for w in mine:
+        with w.lock:
+            if not w.dead:
+                w.dead = True
+                w.jobs.put(None)
+    deadline = time.monotonic() + wait
+    for w in mine:
+        while time.monotonic() < deadline:
+            if w.tid and not os.path.exists(f"/proc/self/task/{w.tid}"):
+                break
+            time.sleep(0.001)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from pathlib import Path
 
 from . import _check
 from ._netns_native import MNT_DETACH, MS_BIND, MS_REC, MS_SHARED, _mount, _needs_root, _umount2
@@ -130,7 +129,7 @@ def dump(*, run_dir: str = NETNS_RUN_DIR, prefix: str = "") -> list[str]:
     rd = _run_dir(run_dir)
     prefix = _prefix(prefix)
     try:
-        return sorted(p.name for p in Path(rd).iterdir() if p.name.startswith(prefix))
+        return sorted(n for n in os.listdir(rd) if n.startswith(prefix))
     except FileNotFoundError:
         return []
 

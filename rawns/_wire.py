@@ -38,9 +38,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import IntFlag
 
+from ._dataclass import dataclass
 from .errors import DecodeError
 
 __all__ = [

@@ -14,12 +14,14 @@ the rtnetlink multicast groups and yields what the kernel announces::
 Events, in the order the kernel sent them:
 
 * :class:`Event` ``(kind, action, obj)``: ``kind`` is ``"link"``, ``"addr"``,
-  ``"route"``, ``"neigh"``, ``"rule"``, ``"nsid"``, ``"netconf"`` (or
+  ``"route"``, ``"neigh"``, ``"rule"``, ``"qdisc"``, ``"class"``, ``"filter"``
+  (group ``"tc"``), ``"nsid"``, ``"netconf"`` (or
   ``"rtm<N>"`` for other types), ``action`` is ``"new"`` or ``"del"`` (the
   kernel announces changes as ``"new"`` too), ``obj`` the parsed object
   (:class:`~rawns.link.Link`, :class:`~rawns.addr.Address`,
   :class:`~rawns.route.Route`, :class:`~rawns.neigh.Neighbour`,
-  :class:`~rawns.rule.Rule`) or the raw
+  :class:`~rawns.rule.Rule`, :class:`~rawns.tc.Qdisc`, :class:`~rawns.tc.Class`,
+  :class:`~rawns.tc.Filter`) or the raw
   payload ``bytes`` for kinds without a parser (``nsid``, ``netconf``).
 * :class:`Overrun`: the socket's receive buffer overflowed (``ENOBUFS``) and
   the kernel dropped notifications. The monitor keeps working: what was
@@ -62,9 +64,11 @@ from .neigh import Neighbour, parse_neighbour
 from .route import Route, parse_route
 from .rule import Rule
 from .rule import _parse_report as _rule_report
+from .tc import Class, Filter, Qdisc, parse_class, parse_filter, parse_qdisc
 from .transport import NETLINK_ROUTE, SO_RCVBUFFORCE, NetlinkSocket, _set_buf
 
 if TYPE_CHECKING:
+    from ._plan import Plan
     from .handle import Handle
 
 __all__ = [
@@ -96,6 +100,7 @@ GROUPS: dict[str, tuple[int, ...]] = {
     "ipv6-rule": (RTNLGRP.IPV6_RULE,),
     "nsid": (RTNLGRP.NSID,),
     "netconf": (RTNLGRP.IPV4_NETCONF, RTNLGRP.IPV6_NETCONF),
+    "tc": (RTNLGRP.TC,),
 }
 _ALIASES = {"address": "addr", "neighbour": "neigh", "neighbor": "neigh"}
 DEFAULT_GROUPS = ("link", "addr", "route", "neigh")
@@ -122,6 +127,12 @@ _KINDS: dict[int, tuple[str, str]] = {
     RTM.DELNSID: ("nsid", "del"),
     RTM.NEWNETCONF: ("netconf", "new"),
     RTM.DELNETCONF: ("netconf", "del"),
+    RTM.NEWQDISC: ("qdisc", "new"),
+    RTM.DELQDISC: ("qdisc", "del"),
+    RTM.NEWTCLASS: ("class", "new"),
+    RTM.DELTCLASS: ("class", "del"),
+    RTM.NEWTFILTER: ("filter", "new"),
+    RTM.DELTFILTER: ("filter", "del"),
 }
 
 # kind -> parse function; kinds without one (nsid, netconf...) keep their payload.
@@ -131,6 +142,9 @@ _PARSERS: dict[str, Callable[[bytes], object]] = {
     "route": parse_route,
     "neigh": parse_neighbour,
     "rule": _rule_report,  # parse_rule(report=True): an absent priority is 0
+    "qdisc": parse_qdisc,
+    "class": parse_class,
+    "filter": parse_filter,
 }
 
 
@@ -262,7 +276,8 @@ def _type_name(mtype: int) -> str:
 class Snapshot:
     """The state :meth:`Monitor.resync` dumped, for the kinds the monitor follows.
 
-    ``routes`` covers every table (the notifications do too).
+    ``routes`` covers every table (the notifications do too); ``filters`` those
+    attached to each qdisc (ingress and egress of a clsact).
     """
 
     links: list[Link] = field(default_factory=list)
@@ -270,6 +285,9 @@ class Snapshot:
     routes: list[Route] = field(default_factory=list)
     neighbours: list[Neighbour] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    qdiscs: list[Qdisc] = field(default_factory=list)
+    classes: list[Class] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
 
 
 class Monitor:
@@ -492,7 +510,8 @@ class Monitor:
     def resync(self, h: Handle | None = None) -> Snapshot:
         """Dump the current state of what the monitor follows (after an :class:`Overrun`).
 
-        Equivalent to: ip link show; ip addr show; ip route show table all; ip neigh show
+        Equivalent to: ip link show; ip addr show; ip route show table all; ip neigh show;
+        tc qdisc show; tc class show dev DEV; tc filter show dev DEV parent P
 
         Uses ``h`` or a temporary handle in the monitor's namespace. Only the
         kinds of the monitor's groups are dumped. Call it *after* seeing the
@@ -525,20 +544,45 @@ class Monitor:
         return any(g in self.groups for g in groups)
 
     def _snapshot(self, h: Handle) -> Snapshot:
-        from . import addr, link, neigh, route, rule
+        from ._plan import drive
+
+        return drive(h, self._snapshot_plan(h))
+
+    def _snapshot_plan(self, h: Handle) -> Plan[Snapshot]:
+        """The dumps of :meth:`resync` as a plan (:mod:`rawns._plan`): rawns.aio's resync too."""
+        from . import addr, route, rule
+        from .link._verbs import dump_plan as links
+        from .neigh._neighbours import dump_plan as neighbours
 
         snap = Snapshot()
         if self._follows(RTNLGRP.LINK):
-            snap.links.extend(link.dump(h))
+            snap.links.extend((yield from links(h)))
         if self._follows(RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR):
-            snap.addresses.extend(addr.dump(h))
+            snap.addresses.extend((yield from addr.dump_plan(h)))
         if self._follows(RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV6_ROUTE):
-            snap.routes.extend(route.dump(h, family=0, table=None))
+            snap.routes.extend((yield from route.dump_plan(h, family=0, table=None)))
         if self._follows(RTNLGRP.NEIGH):
-            snap.neighbours.extend(neigh.dump(h))
+            snap.neighbours.extend((yield from neighbours(h)))
         if self._follows(RTNLGRP.IPV4_RULE, RTNLGRP.IPV6_RULE):
-            snap.rules.extend(rule.dump(h))
+            snap.rules.extend((yield from rule.dump_plan(h)))
+        if self._follows(RTNLGRP.TC):
+            yield from _tc_snapshot(h, snap)
         return snap
+
+
+def _tc_snapshot(h: Handle, snap: Snapshot) -> Plan[None]:
+    """Qdiscs, the classes of each link with a qdisc of its own, the filters of each qdisc."""
+    from .tc import filter, qdisc, tclass
+
+    snap.qdiscs.extend((yield from qdisc.dump_plan(h)))
+    for dev in dict.fromkeys(q.dev for q in snap.qdiscs if q.handle):  # indexes, decoded
+        snap.classes.extend((yield from tclass.dump_plan(h, dev)))
+    for q in snap.qdiscs:
+        if not q.handle:
+            continue
+        parents = {"clsact": (0xFFFFFFF2, 0xFFFFFFF3), "ingress": (0xFFFF0000,)}
+        for parent in parents.get(q.kind, (int(q.handle),)):
+            snap.filters.extend((yield from filter.dump_plan(h, q.dev, parent=parent)))
 
 
 def _where(label: str) -> str:
@@ -546,7 +590,7 @@ def _where(label: str) -> str:
 
 
 def open(
-    netns: _netns.Netns | str | None = None,
+    netns: _netns.NetnsLike | None = None,
     groups: Iterable[str | int] = DEFAULT_GROUPS,
     *,
     rcvbuf: int | None = None,
@@ -555,6 +599,9 @@ def open(
     """Subscribe to rtnetlink notifications in ``netns`` (None: the caller's namespace).
 
     Equivalent to: ip -n NS monitor link address route neigh
+
+    ``netns`` is a :class:`~rawns.netns.Netns`, a name, a path or a pid
+    (:data:`rawns.netns.NetnsLike`).
 
     ``groups`` are names from :data:`GROUPS` (``"addr"`` covers IPv4 and
     IPv6; ``"ipv6-route"`` one family) or RTNLGRP numbers. ``rcvbuf``
@@ -571,17 +618,12 @@ def open(
     ns: _netns.Netns | None
     if netns is None:
         ns = None
-    elif isinstance(netns, str):
-        ns = _netns.open(_netns.validate_name(netns))
     elif isinstance(netns, _netns.Netns):
         if netns.closed:
             raise ValueError(f"netns {netns!r} is closed")
         ns = netns.dup()
-    else:
-        raise TypeError(
-            "netns must be a rawns.netns.Netns, a namespace name or None, "
-            f"not {type(netns).__name__}: {netns!r}"
-        )
+    else:  # a name, a path or a pid (rawns.netns.NetnsLike), checked before opening
+        ns = _netns.resolve(_check.netns_arg(netns, "netns"), "netns")
 
     def make() -> Monitor:
         # In a helper thread (which entered ns): the socket, the eventfd and

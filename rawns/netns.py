@@ -10,9 +10,11 @@ each tool sees the other's namespaces.
 Namespaces belong to threads, not processes: ``unshare(CLONE_NEWNET)`` and
 ``setns()`` move only the calling thread. rawns never moves the caller's
 thread except inside :meth:`Netns.entered`, which always moves it back. New
-namespaces are made by a short-lived helper thread, which unshares itself
-into the new namespace, pins it (bind mount or fd) and exits; no process is
-forked.
+namespaces are made by a helper thread, which unshares itself into the new
+namespace, pins it (bind mount or fd) and goes back into the caller's
+namespace; no process is forked. The helper is the calling thread's worker,
+kept for the next call (starting and ending a thread that changed namespace
+costs more than the work), which ends when idle (``_netns_fd``, "workers").
 
 Asynchronous exceptions (Ctrl-C, an exception from a signal handler such as a
 test timeout, SIGTERM under :func:`unwind_on_signals`) never orphan a
@@ -54,6 +56,7 @@ from ._netns_fd import (
 )
 from ._netns_fd import _in_new_thread as _in_new_thread
 from ._netns_fd import _run_inside as _run_inside
+from ._netns_fd import _stop_workers as _stop_workers
 from ._netns_native import CLONE_NEWNET, MS_BIND, _needs_root
 from ._netns_native import CLONE_NEWNS as CLONE_NEWNS
 from ._netns_native import CLONE_NEWUSER as CLONE_NEWUSER
@@ -159,7 +162,7 @@ def create(name: str, *, run_dir: str = NETNS_RUN_DIR, delete_on_exit: bool = Tr
         _remove(path)
 
     try:
-        return _in_new_thread(make, forget)
+        return _in_new_thread(make, forget, pooled=True)
     except KernelError:
         raise
     except PermissionError as e:
@@ -257,7 +260,7 @@ def new() -> Netns:
         return ns
 
     try:
-        return _in_new_thread(make)
+        return _in_new_thread(make, pooled=True)
     except PermissionError as e:
         raise _needs_root("netns new", "(anonymous)", e) from e
 

@@ -71,6 +71,7 @@ def enter(*, run_dir: str = "/run") -> None:
     run_dir = _netns._run_dir(run_dir)
     if _entered:
         return
+    _netns._stop_workers()  # rawns' own idle helper threads (rawns/_netns_fd.py)
     n = _threads()
     if n != 1:
         raise RuntimeError(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import struct
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
@@ -30,8 +30,19 @@ from ipaddress import (
 from typing import TYPE_CHECKING, TypedDict
 
 from . import _check
-from ._inet import to_network
+from ._dataclass import dataclass
+from ._plan import Dump, Plan, Request, drive
 from ._rtnl import FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, NLM_F, RT_TABLE, RTM
+from ._rule_args import (
+    RTNL_FAMILY_IPMR,
+    Prefix,
+    _addr,
+    _family,
+    _norm_prefix,
+    _plen,
+    _ports,
+    _range,
+)
 from ._verb import spec_or_fields
 from ._wire import (
     NLA_TYPE_MASK,
@@ -66,11 +77,6 @@ __all__ = [
 
 IPNetwork = IPv4Network | IPv6Network
 IPInterface = IPv4Interface | IPv6Interface
-Prefix = IPNetwork | IPInterface
-
-#: RTNL_FAMILY_IPMR / RTNL_FAMILY_IP6MR: multicast routing rules, dumped with AF_UNSPEC.
-RTNL_FAMILY_IPMR = 128
-RTNL_FAMILY_IP6MR = 129
 
 
 _UID_RANGE = struct.Struct("=II")
@@ -91,80 +97,7 @@ _ACTIONS: dict[str, FR_ACT] = {
 _TABLES = {"main": RT_TABLE.MAIN, "local": RT_TABLE.LOCAL, "default": RT_TABLE.DEFAULT}
 
 
-def _norm_prefix(value: object, what: str) -> Prefix | None:
-    """A rule's ``from``/``to``: ``"all"``/None, a prefix, or an address (a host prefix).
-
-    Host bits below the prefix length (``"10.1.2.3/8"``) are refused, as for
-    routes: ``ip rule`` would send them and the kernel would keep them (it
-    matches under the mask, and ``ip rule del from 10.0.0.0/8`` would then not
-    find the rule). An :class:`~ipaddress.IPv4Interface` (or IPv6) value says
-    so explicitly and is kept as it is: that is how :func:`parse_rule`
-    reports such a rule (made by ``ip``), so that it round-trips.
-    """
-    if value is None or (isinstance(value, str) and value == "all"):
-        return None
-    _check.no_zone(value, f"rule {what}")
-    if isinstance(value, IPv4Interface | IPv6Interface):
-        if value.ip == value.network.network_address:
-            return value.network
-        return value
-    return to_network(value, f"rule {what}")
-
-
-def _addr(p: Prefix) -> bytes:
-    """The address a prefix sends (host bits included for an interface value)."""
-    return p.ip.packed if isinstance(p, IPv4Interface | IPv6Interface) else p.network_address.packed
-
-
-def _plen(p: Prefix) -> int:
-    return p.network.prefixlen if isinstance(p, IPv4Interface | IPv6Interface) else p.prefixlen
-
-
-def _range(value: object, bits: int, what: str, hi: int | None = None) -> tuple[int, int] | None:
-    """An inclusive ``(start, end)`` pair of ``bits``-bit values (at most ``hi``), start <= end."""
-    if value is None:
-        return None
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        raise TypeError(f"rule {what} must be a (start, end) pair, not {_check._show(value)}")
-    top = (1 << bits) - 1 if hi is None else hi
-    lo = _check.integer(value[0], f"rule {what} start", 0, top)
-    hi = _check.integer(value[1], f"rule {what} end", 0, top)
-    if lo > hi:
-        raise ValueError(f"rule {what} {_check._show(value)}: start is after end")
-    return (lo, hi)
-
-
-def _ports(value: object, what: str) -> tuple[int, int] | None:
-    """A port range as the kernel takes it (fib_rule_port_range_valid: 1..65534)."""
-    if value is None:
-        return None
-    lo, hi = _check.port_range(value, f"rule {what}")
-    if hi == 0xFFFF:
-        raise ValueError(f"rule {what} {_check._show(value)}: the kernel takes ports 1..65534")
-    return (lo, hi)
-
-
-_FAMILIES = {"inet": 2, "inet6": 10, "ipv4": 2, "ipv6": 10, "4": 2, "6": 10}
-#: AF_UNSPEC (from the prefixes), AF_INET, AF_INET6, RTNL_FAMILY_IPMR, RTNL_FAMILY_IP6MR
-_FAMILY_NUMBERS = (0, 2, 10, RTNL_FAMILY_IPMR, RTNL_FAMILY_IP6MR)
-
-
-def _family(value: object, what: str) -> int:
-    if isinstance(value, str):
-        key = value.lower()
-        if key in _FAMILIES:
-            return _FAMILIES[key]
-        _check.choice(value, what, _FAMILIES)  # raises, naming the value
-    fam = _check.uint(value, 8, what)
-    if fam not in _FAMILY_NUMBERS:
-        raise ValueError(
-            f"{what} must be inet, inet6 or one of {', '.join(map(str, _FAMILY_NUMBERS))}; "
-            f"not {value!r}"
-        )
-    return fam
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(init=False, frozen=True, slots=True, kw_only=True)
 class Rule:
     """A routing policy rule, as reported by the kernel or as a request spec.
 
@@ -215,7 +148,71 @@ class Rule:
     <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse a
     rule from another namespace."""
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        family: int | str = 0,
+        priority: int | None = None,
+        src: Prefix | IPv4Address | IPv6Address | str | None = None,
+        dst: Prefix | IPv4Address | IPv6Address | str | None = None,
+        table: int | str = 0,
+        action: FR_ACT | int | str = FR_ACT.TO_TBL,
+        tos: int = 0,
+        fwmark: int | None = None,
+        fwmask: int | None = None,
+        iif: str | None = None,
+        oif: str | None = None,
+        goto: int | None = None,
+        invert: bool = False,
+        flags: int = 0,
+        realms: int | None = None,
+        tun_id: int | None = None,
+        suppress_prefixlen: int | None = None,
+        suppress_ifgroup: int | None = None,
+        l3mdev: bool = False,
+        uid_range: tuple[int, int] | None = None,
+        protocol: int | None = None,
+        ip_proto: int | None = None,
+        sport_range: tuple[int, int] | None = None,
+        dport_range: tuple[int, int] | None = None,
+        attrs: tuple[Attr, ...] = (),
+        origin: tuple[int, int] | None = None,
+    ) -> None:
+        # Typed for what callers pass (names, strings); the fields hold the
+        # normalised values, set here and checked by _normalise.
+        _set = object.__setattr__
+        for name, value in (
+            ("family", family),
+            ("priority", priority),
+            ("src", src),
+            ("dst", dst),
+            ("table", table),
+            ("action", action),
+            ("tos", tos),
+            ("fwmark", fwmark),
+            ("fwmask", fwmask),
+            ("iif", iif),
+            ("oif", oif),
+            ("goto", goto),
+            ("invert", invert),
+            ("flags", flags),
+            ("realms", realms),
+            ("tun_id", tun_id),
+            ("suppress_prefixlen", suppress_prefixlen),
+            ("suppress_ifgroup", suppress_ifgroup),
+            ("l3mdev", l3mdev),
+            ("uid_range", uid_range),
+            ("protocol", protocol),
+            ("ip_proto", ip_proto),
+            ("sport_range", sport_range),
+            ("dport_range", dport_range),
+            ("attrs", attrs),
+            ("origin", origin),
+        ):
+            _set(self, name, value)
+        self._normalise()
+
+    def _normalise(self) -> None:
         _set = object.__setattr__
         src = _norm_prefix(self.src, "from")
         dst = _norm_prefix(self.dst, "to")
@@ -594,8 +591,12 @@ def add(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> Non
     Raises :class:`~rawns.errors.AlreadyExists` for a duplicate rule,
     :class:`ValueError`/:class:`TypeError` for a bad field (nothing sent).
     """
+    drive(h, add_plan(h, rule, **kw))
+
+
+def add_plan(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> Plan[None]:
     r, _kw = _spec(h, rule, kw, "add")
-    h.rtnl.request(build_add(r), op="RTM_NEWRULE", target=_label(r))
+    yield Request(build_add(r), "RTM_NEWRULE", _label(r))
 
 
 def delete(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> None:
@@ -609,6 +610,10 @@ def delete(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> 
     rule, ``0: from all lookup local``), or a dumped Rule used on another
     namespace's handle (nothing sent).
     """
+    drive(h, delete_plan(h, rule, **kw))
+
+
+def delete_plan(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> Plan[None]:
     r, by_keywords = _spec(h, rule, kw, "delete")
     if by_keywords and kw.get("action") is None:
         # ip rule del sends FR_ACT_UNSPEC unless an action was named: match any action.
@@ -621,7 +626,7 @@ def delete(h: Handle, rule: Rule | None = None, /, **kw: Unpack[RuleFields]) -> 
                 "would delete the first rule, '0: from all lookup local'; give a Rule "
                 "or a field (priority=, src=, table=...)"
             )
-    h.rtnl.request(build_delete(r), op="RTM_DELRULE", target=_label(r))
+    yield Request(build_delete(r), "RTM_DELRULE", _label(r))
 
 
 def _parse_report(payload: bytes) -> Rule:
@@ -641,14 +646,18 @@ def dump(h: Handle, *, family: int | str | None = None) -> list[Rule]:
     both IPv4 and IPv6 rules (multicast routing rules need an explicit family).
     Raises :class:`~rawns.errors.DumpInterrupted` if the rules kept changing.
     """
+    return drive(h, dump_plan(h, family=family))
+
+
+def dump_plan(h: Handle, *, family: int | str | None = None) -> Plan[list[Rule]]:
     _check.handle(h)
     fam = 0 if family is None else _family(family, "family")
     origin = h.netns_ident
 
-    def parse(payload: bytes) -> Rule:
-        return parse_rule(payload, report=True, origin=origin)
+    def parse_at(data: bytes, start: int, end: int) -> Rule | None:
+        r = parse_rule(data[start:end], report=True, origin=origin)
+        # family None: IPv4 and IPv6 rules (not the multicast routing ones)
+        return r if family is not None or r.family in (socket.AF_INET, socket.AF_INET6) else None
 
-    rules = h.rtnl.dump(build_dump(fam), parse, op="RTM_GETRULE", target="dump")
-    if family is None:
-        rules = [r for r in rules if r.family in (socket.AF_INET, socket.AF_INET6)]
+    rules: list[Rule] = yield Dump(build_dump(fam), "RTM_GETRULE", "dump", parse_at)
     return rules

@@ -135,16 +135,17 @@ def _where(where: object) -> tuple[Callable[[Callable[[], T]], T], str | None]:
             raise ValueError(f"where {where!r} is closed")
         label = where.name or where.path
         return (lambda fn: _netns.run_in(where, fn)), label
-    if isinstance(where, str):
-        name = _netns.validate_name(where)
+    if isinstance(where, str | os.PathLike | int) and not isinstance(where, bool):
+        # a name, a path or a pid (rawns.netns.NetnsLike): opened for the call
+        given = _check.netns_arg(where, "where")
 
         def by_name(fn: Callable[[], T]) -> T:
-            with _netns.open(name) as ns:
+            with _netns.resolve(given, "where") as ns:
                 return _netns.run_in(ns, fn)
 
-        return by_name, name
+        return by_name, str(given) if isinstance(given, str) else f"pid {given}"
     raise TypeError(
-        "where must be a Handle, a Netns, a namespace name or None, "
+        "where must be a Handle, a Netns, a namespace name, a path, a pid or None, "
         f"not {type(where).__name__}: {_check._show(where)}"
     )
 
@@ -197,8 +198,8 @@ def _value(value: object) -> bytes:
     return text.encode()
 
 
-def get(where: Handle | _netns.Netns | str | None, key: Key) -> str:
-    """Read a network sysctl inside ``where`` (a Handle, Netns or namespace name).
+def get(where: Handle | _netns.NetnsLike | None, key: Key) -> str:
+    """Read a network sysctl inside ``where`` (a Handle, or a Netns, name, path or pid).
 
     Equivalent to: ip netns exec NS sysctl -n KEY
 
@@ -208,12 +209,18 @@ def get(where: Handle | _netns.Netns | str | None, key: Key) -> str:
     a bad key or a closed ``where`` (nothing opened), :class:`TypeError` for
     a wrong type, :class:`~rawns.errors.NotFound` for an unknown key or device.
     """
+    return _get_call(where, key)()
+
+
+def _get_call(where: object, key: Key) -> Callable[[], str]:
+    """:func:`get`, every argument checked: what is left runs in ``where`` (rawns.aio's too)."""
     path = key_path(key)
     run, netns = _where(where)
-    return run(_kernel("sysctl read", _label(key), netns, lambda: _read(path)))
+    fn = _kernel("sysctl read", _label(key), netns, lambda: _read(path))
+    return lambda: run(fn)
 
 
-def set(where: Handle | _netns.Netns | str | None, key: Key, value: str | int | bool) -> None:
+def set(where: Handle | _netns.NetnsLike | None, key: Key, value: str | int | bool) -> None:
     """Write a network sysctl inside ``where``; the caller's namespace is untouched.
 
     Equivalent to: ip netns exec NS sysctl -w KEY=VALUE
@@ -226,14 +233,20 @@ def set(where: Handle | _netns.Netns | str | None, key: Key, value: str | int | 
     :class:`~rawns.errors.PermissionDenied` for a read-only key. Errors name
     the key and the value.
     """
+    _set_call(where, key, value)()
+
+
+def _set_call(where: object, key: Key, value: object) -> Callable[[], None]:
+    """:func:`set`, every argument checked: what is left runs in ``where``."""
     path = key_path(key)
     raw = _value(value)
     run, netns = _where(where)
     target = f"{_label(key)}={raw.decode()!r}"
-    run(_kernel("sysctl write", target, netns, lambda: _write(path, raw)))
+    fn = _kernel("sysctl write", target, netns, lambda: _write(path, raw))
+    return lambda: run(fn)
 
 
-def dump(where: Handle | _netns.Netns | str | None, prefix: Key | None = None) -> dict[str, str]:
+def dump(where: Handle | _netns.NetnsLike | None, prefix: Key | None = None) -> dict[str, str]:
     """Every readable sysctl below ``prefix`` inside ``where``, by dotted key.
 
     Equivalent to: ip netns exec NS sysctl net.ipv4.conf.all
@@ -250,6 +263,11 @@ def dump(where: Handle | _netns.Netns | str | None, prefix: Key | None = None) -
     :class:`ValueError` for a bad prefix, :class:`~rawns.errors.NotFound` if
     it does not exist.
     """
+    return _dump_call(where, prefix)()
+
+
+def _dump_call(where: object, prefix: Key | None) -> Callable[[], dict[str, str]]:
+    """:func:`dump`, every argument checked: what is left runs in ``where``."""
     root = PROC_SYS + "/net" if prefix is None else key_path(prefix)
     run, netns = _where(where)
 
@@ -270,4 +288,5 @@ def dump(where: Handle | _netns.Netns | str | None, prefix: Key | None = None) -
                 out[".".join(p.replace(".", "/") for p in rel)] = value
         return out
 
-    return run(_kernel("sysctl read", _label(prefix or "net"), netns, walk))
+    fn = _kernel("sysctl read", _label(prefix or "net"), netns, walk)
+    return lambda: run(fn)

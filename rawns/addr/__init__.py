@@ -21,14 +21,17 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 from typing import TYPE_CHECKING, TypedDict, cast, overload
 
-from .. import _check, link
+from .. import _check
 from .._inet import IPAddress, IPInterface
+from .._plan import Dump, Pipeline, Plan, Request, drive
 from .._rtnl import IFA_F as AddrFlag
 from .._rtnl import RT_SCOPE as RouteScope
 from .._verb import moved_spec, spec_or_fields
 from ..errors import KernelError, NotFound
-from ..link import Link, LinkRef, resolve_index
+from ..link import Link, LinkRef
 from ..link._types import check_here
+from ..link._verbs import get_plan as _link_get
+from ..link._verbs import resolve_index_plan
 from ._decode import parse_address
 from ._encode import build_add, build_delete, build_dump, build_replace
 from ._types import INFINITY_LIFE_TIME, Address, _family, check_scope, label_of
@@ -59,13 +62,13 @@ __all__ = [
 ]
 
 
-def _dev_name(h: Handle, dev: LinkRef | None, index: int) -> str:
+def _dev_name(h: Handle, dev: LinkRef | None, index: int) -> Plan[str]:
     """The device's name: as given, from a Link, or asked of the kernel (a read-only get)."""
     if isinstance(dev, str):
         return dev
     if isinstance(dev, Link):
         return dev.name
-    return link.get(h, index).name
+    return (yield from _link_get(h, index)).name
 
 
 def _check_label(name: str, label: str) -> None:
@@ -110,7 +113,7 @@ _MATCH = frozenset(AddrMatch.__optional_keys__)
 
 def _spec(
     h: Handle, verb: str, spec: object, kw: Mapping[str, object], *, delete: bool = False
-) -> tuple[Address, str | None]:
+) -> Plan[tuple[Address, str | None]]:
     """The verb's Address, every value checked before any request; and the device's name
     when the caller gave one (for error messages)."""
     _check.handle(h)
@@ -130,7 +133,7 @@ def _spec(
     if address is not None:
         _check.same_netns(address.origin, h, "address", label_of(address))
         if address.label is not None and address.origin is None:
-            _check_label(_dev_name(h, None, address.index), address.label)
+            _check_label((yield from _dev_name(h, None, address.index)), address.label)
         return address, None
     dev = cast("LinkRef | None", given.pop("dev", None))
     value = given.pop("address", None)
@@ -141,12 +144,13 @@ def _spec(
         )
     check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
     named = isinstance(dev, str)
-    index = 1 if named else resolve_index(h, dev, "dev")  # 1: a stand-in until the lookup
+    index = 1 if named else (yield from resolve_index_plan(h, dev, "dev"))  # 1: a stand-in
     a = Address(index=index, address=value, **given)  # type: ignore[arg-type]
     if named:
-        a = Address(index=resolve_index(h, dev, "dev"), address=value, **given)  # type: ignore[arg-type]
+        index = yield from resolve_index_plan(h, dev, "dev")
+        a = Address(index=index, address=value, **given)  # type: ignore[arg-type]
     if a.label is not None:
-        _check_label(_dev_name(h, dev, a.index), a.label)
+        _check_label((yield from _dev_name(h, dev, a.index)), a.label)
     return a, _dev_name_given(dev)
 
 
@@ -179,8 +183,17 @@ def add(
     zone id, a label that is not ``DEV`` or ``DEV:...``, an Address with
     keywords, or an Address or Link from another namespace (nothing sent).
     """
-    a, name = _spec(h, "add", address, kw)
-    h.rtnl.request(build_add(a), op="RTM_NEWADDR", target=label_of(a, name))
+    drive(h, add_plan(h, address, **kw))
+
+
+def add_plan(
+    h: Handle,
+    address: Address | str | IPInterface | IPAddress | None = None,
+    /,
+    **kw: Unpack[AddrFields],
+) -> Plan[None]:
+    a, name = yield from _spec(h, "add", address, kw)
+    yield Request(build_add(a), "RTM_NEWADDR", label_of(a, name))
 
 
 def replace(
@@ -197,8 +210,17 @@ def replace(
     the device does not exist, :class:`ValueError`/:class:`TypeError` for
     bad values, as :func:`add` (nothing sent).
     """
-    a, name = _spec(h, "replace", address, kw)
-    h.rtnl.request(build_replace(a), op="RTM_NEWADDR", target=label_of(a, name))
+    drive(h, replace_plan(h, address, **kw))
+
+
+def replace_plan(
+    h: Handle,
+    address: Address | str | IPInterface | IPAddress | None = None,
+    /,
+    **kw: Unpack[AddrFields],
+) -> Plan[None]:
+    a, name = yield from _spec(h, "replace", address, kw)
+    yield Request(build_replace(a), "RTM_NEWADDR", label_of(a, name))
 
 
 def delete(
@@ -216,8 +238,17 @@ def delete(
     :class:`TypeError` for bad values or an Address from another namespace
     (nothing sent).
     """
-    a, name = _spec(h, "delete", address, kw, delete=True)
-    h.rtnl.request(build_delete(a), op="RTM_DELADDR", target=label_of(a, name))
+    drive(h, delete_plan(h, address, **kw))
+
+
+def delete_plan(
+    h: Handle,
+    address: Address | str | IPInterface | IPAddress | None = None,
+    /,
+    **kw: Unpack[AddrMatch],
+) -> Plan[None]:
+    a, name = yield from _spec(h, "delete", address, kw, delete=True)
+    yield Request(build_delete(a), "RTM_DELADDR", label_of(a, name))
 
 
 def dump(h: Handle, *, dev: LinkRef | None = None, family: int = 0) -> list[Address]:
@@ -230,21 +261,25 @@ def dump(h: Handle, *, dev: LinkRef | None = None, family: int = 0) -> list[Addr
     :class:`~rawns.errors.DumpInterrupted` if the list kept changing (see
     docs/dumps.md), :class:`ValueError`/:class:`TypeError` for a bad argument.
     """
+    return drive(h, dump_plan(h, dev=dev, family=family))
+
+
+def dump_plan(h: Handle, *, dev: LinkRef | None = None, family: int = 0) -> Plan[list[Address]]:
     _check.handle(h)
     if dev is not None:
         check_here(h, dev, "dev")
     _family(family, "family")
-    index = 0 if dev is None else resolve_index(h, dev, "dev")
+    index = 0 if dev is None else (yield from resolve_index_plan(h, dev, "dev"))
     origin = h.netns_ident
 
-    def parse(payload: bytes) -> Address | None:
-        if payload[:1] not in (b"\x02", b"\x0a"):
+    def parse_at(data: bytes, start: int, end: int) -> Address | None:
+        if data[start : start + 1] not in (b"\x02", b"\x0a"):
             return None
-        return parse_address(payload, origin=origin)
+        return parse_address(data[start:end], origin=origin)
 
-    return h.rtnl.dump(
-        build_dump(family=family, index=index), parse, op="RTM_GETADDR", target="dump"
-    )
+    msg = build_dump(family=family, index=index)
+    addrs: list[Address] = yield Dump(msg, "RTM_GETADDR", "dump", parse_at)
+    return addrs
 
 
 def flush(
@@ -265,20 +300,28 @@ def flush(
     :class:`~rawns.errors.NotFound` if ``dev`` does not exist,
     :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
+    return drive(h, flush_plan(h, dev=dev, family=family, scope=scope))
+
+
+def flush_plan(
+    h: Handle,
+    *,
+    dev: LinkRef | None = None,
+    family: int = 0,
+    scope: int | str | None = None,
+) -> Plan[list[Address]]:
     _check.handle(h)
     want = None if scope is None else check_scope(scope, "scope")
     if dev is not None:
         check_here(h, dev, "dev")
     _family(family, "family")
-    addrs = [a for a in dump(h, dev=dev, family=family) if want is None or a.scope == want]
+    dumped = yield from dump_plan(h, dev=dev, family=family)
+    addrs = [a for a in dumped if want is None or a.scope == want]
     # Secondaries first, so deleting a primary does not take them away under us.
     addrs.sort(key=lambda a: not a.secondary)
     name = _dev_name_given(dev)
-    results = h.rtnl.pipeline(
-        [build_delete(a) for a in addrs],
-        op="RTM_DELADDR",
-        targets=[label_of(a, name) for a in addrs],
-        check=False,
+    results = yield Pipeline(
+        [build_delete(a) for a in addrs], "RTM_DELADDR", [label_of(a, name) for a in addrs], False
     )
     for r in results:
         if r is not None and not isinstance(r, NotFound):
@@ -316,6 +359,12 @@ def add_many(
     :class:`Address`, one from another namespace, or a label that does not
     match its device (nothing sent).
     """
+    return drive(h, add_many_plan(h, addresses, replace=replace, check=check))
+
+
+def add_many_plan(
+    h: Handle, addresses: Iterable[Address], *, replace: bool = False, check: bool = True
+) -> Plan[list[KernelError | None]]:
     _check.handle(h)
     _check.boolean(replace, "replace")
     _check.boolean(check, "check")
@@ -330,7 +379,7 @@ def add_many(
     for a in addrs:  # the labels, once every value is known to be good
         if a.label is not None and a.origin is None:
             if a.index not in names:
-                names[a.index] = _dev_name(h, None, a.index)
+                names[a.index] = yield from _dev_name(h, None, a.index)
             _check_label(names[a.index], a.label)
     if not replace:
         # An address given twice: the second add would fail (EEXIST) after the
@@ -345,6 +394,7 @@ def add_many(
                     "would fail with File exists after the first (use replace=True to allow it)"
                 )
     build = build_replace if replace else build_add
-    return h.rtnl.pipeline(
-        [build(a) for a in addrs], op="RTM_NEWADDR", targets=_Labels(addrs), check=check
+    results: list[KernelError | None] = yield Pipeline(
+        [build(a) for a in addrs], "RTM_NEWADDR", _Labels(addrs), check
     )
+    return results

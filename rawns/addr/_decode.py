@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from ipaddress import IPv4Address, IPv4Interface, IPv6Interface
+from typing import overload
 
 from .. import _check
 from .._inet import AF_INET, AF_INET6, addr_from_bytes
@@ -12,19 +14,55 @@ from ..errors import DecodeError
 from ._types import _CACHEINFO, INFINITY_LIFE_TIME, Address
 
 
+@overload
+def parse_address(payload: bytes, origin: tuple[int, int] | None = None) -> Address: ...
+@overload
 def parse_address(
+    payload: bytes, start: int, /, end: int | None = None, origin: tuple[int, int] | None = None
+) -> Address: ...  # the old form: deprecated
+
+
+# One positional slot for the new form's origin and the old form's start (told
+# apart by type), which mypy cannot match to signature 1's "origin, positional
+# or keyword"; the overloads above are the typed API.
+def parse_address(  # type: ignore[misc]
     payload: bytes,
-    start: int = 0,
+    start: int | tuple[int, int] | None = None,
+    /,
     end: int | None = None,
     origin: tuple[int, int] | None = None,
 ) -> Address:
     """Decode an RTM_NEWADDR/DELADDR payload (ifaddrmsg + attributes) into an :class:`Address`.
 
-    ``origin`` is kept in :attr:`Address.origin` (:func:`dump` passes its
-    handle's :attr:`~rawns.Handle.netns_ident`). Raises
+    ``payload`` is the part after the netlink header, as every ``parse_*``
+    takes it: ``parse_address(payload, origin=None)``. ``origin`` is kept in
+    :attr:`Address.origin` (:func:`dump` passes its handle's
+    :attr:`~rawns.Handle.netns_ident`). Raises
     :class:`~rawns.errors.DecodeError` on malformed input or a family other
     than IPv4/IPv6.
+
+    The old form ``parse_address(data, start, end=None, origin=None)`` (an int
+    second argument: an offset into ``data``) still works for one release,
+    with a :class:`DeprecationWarning`.
     """
+    if start is None or isinstance(start, tuple):
+        if start is not None and origin is not None:
+            raise TypeError("parse_address() got origin twice (positional and origin=)")
+        if end is not None:
+            raise TypeError("parse_address(payload, origin=None) takes no end= (slice the payload)")
+        return _parse_at(payload, 0, None, origin if start is None else start)
+    warnings.warn(
+        "parse_address(data, start, end) is deprecated: pass the payload itself, "
+        "parse_address(data[start:end], origin=...)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return _parse_at(payload, start, end, origin)
+
+
+def _parse_at(
+    payload: bytes, start: object, end: object, origin: tuple[int, int] | None
+) -> Address:
     start, end = _check.span(payload, start, end)
     if end - start < IFADDRMSG.size:
         raise DecodeError(f"ifaddrmsg needs {IFADDRMSG.size} bytes, got {end - start}")

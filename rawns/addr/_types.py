@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 
 from .. import _check
+from .._dataclass import dataclass
 from .._inet import AF_INET, AF_INET6, IPAddress, IPInterface, family_of, to_address, to_interface
 from .._rtnl import IFA_F, RT_SCOPE
 from .._wire import Attr

@@ -8,13 +8,15 @@ code as the executable), saving an exec per pod.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-from typing import Any
 
 from . import _spec
 from ._spec import CniError, Request
+
+TYPE_CHECKING = False  # not typing's (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 IN_PROCESS = "rawns-host-local"
 
@@ -48,8 +50,7 @@ def run(req: Request, command: str) -> dict[str, Any] | None:
     if typ == IN_PROCESS:
         from . import host_local
 
-        sub = dataclasses.replace(req, env=dataclasses.replace(req.env, command=command))
-        result = host_local.COMMANDS[command](sub)
+        result = host_local.COMMANDS[command](req.with_command(command))
     else:
         result = _exec(req, typ, command)
     if command == "ADD":

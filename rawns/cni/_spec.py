@@ -2,8 +2,9 @@
 
 Sans-I/O apart from :func:`run`, which reads stdin and the environment,
 calls a plugin's command functions and writes the answer (a result or an
-error object) to stdout, exiting 0 or 1 as the spec says. Imports only the
-standard library: a plugin is exec'd per pod per command.
+error object) to stdout, exiting 0 or 1 as the spec says. A plugin is exec'd
+per pod per command, so this module imports only what ``json`` loads anyway
+(``re``) and ``os``/``sys``: no ``dataclasses``, no ``typing`` at run time.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: importing typing is start-up cost (docs/cni.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any, TypeAlias
 
 #: The versions a rawns plugin speaks (a request's cniVersion must be one of them).
 SUPPORTED = ("1.0.0", "1.1.0")
@@ -69,16 +72,33 @@ class CniError(Exception):
 # environment
 
 
-@dataclass(frozen=True, slots=True)
 class Env:
-    """The ``CNI_*`` variables of one invocation, validated."""
+    """The ``CNI_*`` variables of one invocation, validated (a plain class: no dataclasses)."""
 
-    command: str
-    container_id: str = ""
-    netns: str = ""
-    ifname: str = ""
-    args: tuple[tuple[str, str], ...] = ()
-    path: tuple[str, ...] = ()
+    __slots__ = ("args", "command", "container_id", "ifname", "netns", "path")
+
+    def __init__(
+        self,
+        command: str,
+        container_id: str = "",
+        netns: str = "",
+        ifname: str = "",
+        args: tuple[tuple[str, str], ...] = (),
+        path: tuple[str, ...] = (),
+    ) -> None:
+        self.command = command
+        self.container_id = container_id
+        self.netns = netns
+        self.ifname = ifname
+        self.args = args
+        self.path = path
+
+    def with_command(self, command: str) -> Env:
+        """The same invocation with another ``CNI_COMMAND`` (an IPAM delegate's)."""
+        return Env(command, self.container_id, self.netns, self.ifname, self.args, self.path)
+
+    def __repr__(self) -> str:
+        return f"Env(command={self.command!r}, container_id={self.container_id!r})"
 
 
 def check_ifname(name: str, what: str = "CNI_IFNAME", code: int = INVALID_ENV) -> str:
@@ -164,17 +184,43 @@ def parse_args(text: str) -> tuple[tuple[str, str], ...]:
 # the request
 
 
-@dataclass(frozen=True, slots=True)
 class Request:
     """One invocation: the environment and the network configuration (stdin), decoded."""
 
-    env: Env
-    config: dict[str, Any]
-    raw: bytes
-    version: str
-    name: str
-    prev_result: dict[str, Any] | None = None
-    runtime_config: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("config", "env", "name", "prev_result", "raw", "runtime_config", "version")
+
+    def __init__(
+        self,
+        env: Env,
+        config: dict[str, Any],
+        raw: bytes,
+        version: str,
+        name: str,
+        prev_result: dict[str, Any] | None = None,
+        runtime_config: dict[str, Any] | None = None,
+    ) -> None:
+        self.env = env
+        self.config = config
+        self.raw = raw
+        self.version = version
+        self.name = name
+        self.prev_result = prev_result
+        self.runtime_config: dict[str, Any] = {} if runtime_config is None else runtime_config
+
+    def with_command(self, command: str) -> Request:
+        """The same request for another command (what an IPAM delegate is run with)."""
+        return Request(
+            self.env.with_command(command),
+            self.config,
+            self.raw,
+            self.version,
+            self.name,
+            self.prev_result,
+            self.runtime_config,
+        )
+
+    def __repr__(self) -> str:
+        return f"Request(env={self.env!r}, name={self.name!r}, version={self.version!r})"
 
 
 def decode_config(raw: bytes) -> dict[str, Any]:
@@ -268,7 +314,8 @@ def version_answer() -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 # running a plugin
 
-Command = Callable[[Request], dict[str, Any] | None]
+if TYPE_CHECKING:
+    Command: TypeAlias = Callable[[Request], dict[str, Any] | None]
 
 
 def run(

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from typing import Any
 
-from .. import link
-from ..errors import NotFound
-from ..handle import Handle
 from . import _spec
 from ._spec import CniError, Request
+
+# rawns' netlink and tc layers load inside the command that needs them (VERSION
+# and STATUS need none): the plugin is exec'd per pod per command.
+TYPE_CHECKING = False  # not typing's (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .. import link
+    from ..handle import Handle
 
 PLUGIN = "bandwidth"
 _LATENCY = "25ms"  # the reference's latencyInMillis
@@ -51,6 +56,9 @@ def limits(req: Request) -> dict[str, int]:
 
 
 def _host_veth(node: Handle, prev: dict[str, Any]) -> link.Link:
+    from .. import link
+    from ..errors import NotFound
+
     for i in prev.get("interfaces", []):
         if isinstance(i, dict) and not i.get("sandbox") and i.get("name"):
             with contextlib.suppress(NotFound):
@@ -73,6 +81,7 @@ def add(req: Request) -> dict[str, Any]:
     if not any(lim.values()):
         return _output(req)
     from ..compose import limit_ingress, limit_rate
+    from ..handle import Handle
 
     with Handle.open() as node:
         veth = _host_veth(node, req.prev_result)
@@ -106,6 +115,10 @@ def add(req: Request) -> dict[str, Any]:
 
 
 def delete(req: Request) -> None:
+    from .. import link
+    from ..errors import NotFound
+    from ..handle import Handle
+
     with Handle.open() as node, contextlib.suppress(NotFound):
         link.delete(node, ifb_name(req.name, req.env.container_id))
     return None
@@ -115,6 +128,9 @@ def check(req: Request) -> None:
     if req.prev_result is None:
         raise CniError(_spec.INVALID_CONFIG, "CHECK needs prevResult in the network configuration")
     lim = limits(req)
+    from .. import link
+    from ..errors import NotFound
+    from ..handle import Handle
     from ..tc import qdisc
 
     with Handle.open() as node:

@@ -13,34 +13,64 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from dataclasses import dataclass
-from typing import Any
 
-from .. import addr, link, pods, sysctl
-from .. import netns as _netns
-from ..errors import NotFound
-from ..handle import Handle
-from ..route import Route
 from . import _ipam, _spec
 from ._spec import CniError, Request
+
+# Everything else loads inside the command that needs it: the plugin is exec'd
+# per pod per command, and VERSION or STATUS need none of rawns' netlink layers.
+TYPE_CHECKING = False  # not typing's (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .. import link
+    from ..handle import Handle
+    from ..netns import Netns
+    from ..route import Route
 
 PLUGIN = "bridge"
 
 
-@dataclass(frozen=True, slots=True)
 class Conf:
     """The bridge plugin's keys, checked (unknown keys are ignored, as the spec says)."""
 
-    bridge: str
-    is_gateway: bool
-    is_default_gateway: bool
-    force_address: bool
-    ip_masq: bool
-    mtu: int | None
-    hairpin: bool
-    promisc: bool
-    macspoofchk: bool
-    dns: dict[str, Any] | None
+    __slots__ = (
+        "bridge",
+        "dns",
+        "force_address",
+        "hairpin",
+        "ip_masq",
+        "is_default_gateway",
+        "is_gateway",
+        "macspoofchk",
+        "mtu",
+        "promisc",
+    )
+
+    def __init__(
+        self,
+        *,
+        bridge: str,
+        is_gateway: bool,
+        is_default_gateway: bool,
+        force_address: bool,
+        ip_masq: bool,
+        mtu: int | None,
+        hairpin: bool,
+        promisc: bool,
+        macspoofchk: bool,
+        dns: dict[str, Any] | None,
+    ) -> None:
+        self.bridge = bridge
+        self.is_gateway = is_gateway
+        self.is_default_gateway = is_default_gateway
+        self.force_address = force_address
+        self.ip_masq = ip_masq
+        self.mtu = mtu
+        self.hairpin = hairpin
+        self.promisc = promisc
+        self.macspoofchk = macspoofchk
+        self.dns = dns
 
 
 def parse_conf(req: Request) -> Conf:
@@ -74,14 +104,22 @@ def parse_conf(req: Request) -> Conf:
 # ADD
 
 
-@dataclass
 class _Plan:
     """What ADD computed from the IPAM result: addresses, gateways, routes."""
 
-    ips: list[dict[str, Any]]
-    addresses: list[ipaddress.IPv4Interface | ipaddress.IPv6Interface]
-    gateways: list[ipaddress.IPv4Interface | ipaddress.IPv6Interface]
-    routes: list[dict[str, Any]]
+    __slots__ = ("addresses", "gateways", "ips", "routes")
+
+    def __init__(
+        self,
+        ips: list[dict[str, Any]],
+        addresses: list[ipaddress.IPv4Interface | ipaddress.IPv6Interface],
+        gateways: list[ipaddress.IPv4Interface | ipaddress.IPv6Interface],
+        routes: list[dict[str, Any]],
+    ) -> None:
+        self.ips = ips
+        self.addresses = addresses
+        self.gateways = gateways
+        self.routes = routes
 
 
 def _plan(conf: Conf, ipam: dict[str, Any]) -> _Plan:
@@ -122,6 +160,8 @@ def _plan(conf: Conf, ipam: dict[str, Any]) -> _Plan:
 
 
 def _pod_routes(plan: _Plan) -> list[Route]:
+    from ..route import Route
+
     out = []
     for r in plan.routes:
         dst = ipaddress.ip_network(r["dst"], strict=False)
@@ -140,6 +180,9 @@ def _pod_routes(plan: _Plan) -> list[Route]:
 
 
 def _ensure_bridge(node: Handle, conf: Conf) -> tuple[link.Link, bool]:
+    from .. import link
+    from ..errors import NotFound
+
     made = False
     try:
         br = link.get(node, conf.bridge)
@@ -154,8 +197,7 @@ def _ensure_bridge(node: Handle, conf: Conf) -> tuple[link.Link, bool]:
         )
     # the reference owns the bridge's IPv6 routes: no router advertisements taken
     with contextlib.suppress(FileNotFoundError):
-        if sysctl.get(node, ("net", "ipv6", "conf", conf.bridge, "accept_ra")) != "0":
-            sysctl.set(node, ("net", "ipv6", "conf", conf.bridge, "accept_ra"), 0)
+        _sysctl_at_least(node, ("net", "ipv6", "conf", conf.bridge, "accept_ra"), 0, exact=True)
     if not br.up or (conf.promisc and not br.promiscuity):
         if conf.promisc:
             link.set(node, br.index, up=True, promisc=True)
@@ -164,13 +206,30 @@ def _ensure_bridge(node: Handle, conf: Conf) -> tuple[link.Link, bool]:
     return br, made
 
 
-def _ensure_gateway(node: Handle, conf: Conf, br: link.Link, gw: Any) -> None:
-    """The reference's ensureAddr: one IPv4 address (or non-overlapping IPv6 ones) per bridge."""
+def _sysctl_at_least(
+    node: Handle, key: tuple[str, ...] | str, value: int, exact: bool = False
+) -> None:
+    """Write a node sysctl only if it differs (a read is cheaper than a write, which for
+    ip_forward also resets every interface's forwarding setting)."""
+    from .. import sysctl
+
+    have = sysctl.get(node, key)
+    if have != str(value) and (exact or not have.isdigit() or int(have) < value):
+        sysctl.set(node, key, value)
+
+
+def _ensure_gateway(node: Handle, conf: Conf, br: link.Link, gw: Any) -> bool:
+    """The reference's ensureAddr: one IPv4 address (or non-overlapping IPv6 ones) per bridge.
+
+    Returns True if it added the address.
+    """
+    from .. import addr
+
     fam = 2 if gw.version == 4 else 10
     for a in addr.dump(node, dev=br.index, family=fam):
         have = a.address
         if have == gw:
-            return
+            return False
         if gw.version == 4 or gw.ip in have.network or have.ip in gw.network:
             if not conf.force_address:
                 raise CniError(
@@ -181,29 +240,39 @@ def _ensure_gateway(node: Handle, conf: Conf, br: link.Link, gw: Any) -> None:
             addr.delete(node, have, dev=br.index)
     with contextlib.suppress(FileExistsError):
         addr.add(node, gw, dev=br.index)
+    return True
 
 
 def add(req: Request) -> dict[str, Any]:
     conf = parse_conf(req)
+    from .. import link
+    from .. import netns as _netns
+    from ..errors import NotFound
+    from ..handle import Handle
+
     env = req.env
     try:
         pod = _netns.resolve(env.netns, "CNI_NETNS")
     except (OSError, ValueError) as e:
         raise CniError(_spec.UNKNOWN_CONTAINER, f"CNI_NETNS {env.netns!r}: {e}") from None
     try:
-        with Handle.open() as node, Handle.open(netns=pod) as ph:
-            with contextlib.suppress(NotFound):
-                link.get(ph, env.ifname)
-                raise CniError(
-                    _spec.ALREADY_EXISTS,
-                    f"CNI_IFNAME {env.ifname!r} already exists in CNI_NETNS {env.netns}",
-                )
+        # as the reference does, refuse an existing CNI_IFNAME before IPAM is touched
+        # (pods.attach would refuse it too, but only after the address was reserved)
+        with Handle.open(netns=pod) as ph, contextlib.suppress(NotFound):
+            link.get(ph, env.ifname)
+            raise CniError(
+                _spec.ALREADY_EXISTS,
+                f"CNI_IFNAME {env.ifname!r} already exists in CNI_NETNS {env.netns}",
+            )
+        with Handle.open() as node:
             return _add(req, conf, node, pod)
     finally:
         pod.close()
 
 
-def _add(req: Request, conf: Conf, node: Handle, pod: _netns.Netns) -> dict[str, Any]:
+def _add(req: Request, conf: Conf, node: Handle, pod: Netns) -> dict[str, Any]:
+    from .. import link, pods, sysctl
+
     env = req.env
     br, made_bridge = _ensure_bridge(node, conf)
     undo: list[Any] = []
@@ -215,14 +284,17 @@ def _add(req: Request, conf: Conf, node: Handle, pod: _netns.Netns) -> dict[str,
         undo.append(lambda: _ipam.run(req, "DEL"))
         plan = _plan(conf, ipam)
         if conf.is_gateway:
-            for g in plan.gateways:
-                _ensure_gateway(node, conf, br, g)
-            if br.mac:
+            added = [_ensure_gateway(node, conf, br, g) for g in plan.gateways]
+            if br.mac and (made_bridge or any(added)):
                 link.set(node, br.index, mac=br.mac)  # the reference pins the bridge's MAC
             if any(g.version == 4 for g in plan.gateways):
-                sysctl.set(node, "net.ipv4.ip_forward", 1)
+                _sysctl_at_least(node, "net.ipv4.ip_forward", 1)
             if any(g.version == 6 for g in plan.gateways):
-                sysctl.set(node, "net.ipv6.conf.all.forwarding", 1)
+                _sysctl_at_least(node, "net.ipv6.conf.all.forwarding", 1)
+        if conf.ip_masq:
+            # before the veth: nf_tables frees a transaction after an RCU grace period,
+            # and closing the socket waits for that; the veth's requests overlap it
+            undo.append(_masq_add(req, node, plan))
         at = pods.attach(
             node,
             pod,
@@ -241,8 +313,6 @@ def _add(req: Request, conf: Conf, node: Handle, pod: _netns.Netns) -> dict[str,
         if conf.hairpin or conf.promisc:  # a hairpin echoes neighbour solicitations: no DAD
             with contextlib.suppress(FileNotFoundError):
                 sysctl.set(pod, ("net", "ipv6", "conf", env.ifname, "accept_dad"), 0)
-        if conf.ip_masq:
-            _masq_add(req, node, plan)
     except BaseException as e:
         for fn in reversed(undo):
             try:
@@ -268,7 +338,8 @@ def _add(req: Request, conf: Conf, node: Handle, pod: _netns.Netns) -> dict[str,
 # ipMasq
 
 
-def _masq_add(req: Request, node: Handle, plan: _Plan) -> None:
+def _masq_add(req: Request, node: Handle, plan: _Plan) -> Any:
+    """Add the pod's masquerade rules; returns the undo (which also drops a table it made)."""
     from ..nft import Masq
     from ..nft.match import ip_addr
     from . import _nat
@@ -281,14 +352,16 @@ def _masq_add(req: Request, node: Handle, plan: _Plan) -> None:
         if a.version == 4:
             ex += ip_addr("daddr", "224.0.0.0/4", negate=True, table_family="inet")
         rules.append(_nat.PodRule("postrouting", [*ex, Masq()], f"{who} {a.ip}"))
+    was_there = _nat.exists(node)
     _nat.add(node, rules)
+    return lambda: _nat.undo_add(node, who, table_was_there=was_there)
 
 
 def _masq_delete(req: Request, node: Handle, keep: set[str] | None = None) -> int:
     """Remove this pod's masquerade rules (or, for GC, every pod's but ``keep``'s)."""
     from . import _nat
 
-    have = _nat.rules(node)
+    have = _nat.rules(node, "postrouting")
     if keep is None:
         who = _nat.owner(PLUGIN, req.name, req.env.container_id)
         doomed = [r for r in have if _nat.mine(r.comment, who)]
@@ -308,16 +381,21 @@ def _masq_delete(req: Request, node: Handle, keep: set[str] | None = None) -> in
 # DEL, CHECK, GC, STATUS
 
 
-def _host_end(node: Handle, cid: str, ifname: str) -> str | None:
+def _host_end(node: Handle, cid: str, ifname: str) -> link.Link | None:
     """The pod's host veth: the deterministic name first, else the alias (a dump)."""
-    alias = f"{pods._types.ALIAS_PREFIX}{cid} {ifname}"
+    from .. import link
+    from ..errors import NotFound
+    from ..pods import host_ifname_for
+    from ..pods._types import ALIAS_PREFIX
+
+    alias = f"{ALIAS_PREFIX}{cid} {ifname}"
     try:
-        lk = link.get(node, pods.host_ifname_for(cid, ifname))
+        lk = link.get(node, host_ifname_for(cid, ifname))
         if lk.alias == alias:
-            return lk.name
+            return lk
     except NotFound:
         pass
-    return next((lk.name for lk in link.dump(node) if lk.alias == alias), None)
+    return next((lk for lk in link.dump(node) if lk.alias == alias), None)
 
 
 def delete(req: Request) -> None:
@@ -325,12 +403,20 @@ def delete(req: Request) -> None:
     env = req.env
     if req.config.get("ipam") is not None:
         _ipam.run(req, "DEL")
+    from ..handle import Handle
+
     with Handle.open() as node:
-        name = _host_end(node, env.container_id, env.ifname)
-        if name is not None:
-            pods.detach(node, host_ifname=name)
+        # the rules first: deleting the veth then overlaps the RCU grace period after
+        # which nf_tables frees the transaction (closing the socket waits for it)
         if conf.ip_masq:
             _masq_delete(req, node)
+        lk = _host_end(node, env.container_id, env.ifname)
+        if lk is not None and lk.kind == "veth":
+            from .. import link
+            from ..errors import NotFound
+
+            with contextlib.suppress(NotFound):  # gone with its namespace meanwhile
+                link.delete(node, lk.index)  # pods.detach, minus its second lookup
     return None
 
 
@@ -348,6 +434,9 @@ def check(req: Request) -> None:
         raise CniError(
             _spec.INVALID_CONFIG, f"prevResult has no interface {env.ifname} in a sandbox"
         )
+    from .. import pods
+    from ..handle import Handle
+
     with Handle.open() as node:
         host = _host_end(node, env.container_id, env.ifname)
         if host is None:
@@ -359,7 +448,7 @@ def check(req: Request) -> None:
             container_id=env.container_id,
             netns=env.netns,
             bridge=conf.bridge,
-            host_ifname=host,
+            host_ifname=host.name,
             host_index=0,
             host_mac="",
             ifname=env.ifname,
@@ -377,7 +466,7 @@ def check(req: Request) -> None:
             from . import _nat
 
             who = _nat.owner(PLUGIN, req.name, env.container_id)
-            got = {r.comment for r in _nat.rules(node)}
+            got = {r.comment for r in _nat.rules(node, "postrouting")}
             for a in plan.addresses:
                 if f"{who} {a.ip}" not in got:
                     raise CniError(
@@ -388,10 +477,14 @@ def check(req: Request) -> None:
 
 def gc(req: Request) -> None:
     conf = parse_conf(req)
+    from .. import link
+    from ..errors import NotFound
+    from ..handle import Handle
+    from ..pods._types import ALIAS_PREFIX
     from .host_local import valid_attachments
 
     valid = valid_attachments(req)
-    keep = {f"{pods._types.ALIAS_PREFIX}{c} {i}" for c, i in valid}
+    keep = {f"{ALIAS_PREFIX}{c} {i}" for c, i in valid}
     with Handle.open() as node:
         try:
             br = link.get(node, conf.bridge)
@@ -402,7 +495,7 @@ def gc(req: Request) -> None:
                 if (
                     lk.master == br.index
                     and lk.alias
-                    and lk.alias.startswith(pods._types.ALIAS_PREFIX)
+                    and lk.alias.startswith(ALIAS_PREFIX)
                     and lk.alias not in keep
                 ):
                     with contextlib.suppress(NotFound):

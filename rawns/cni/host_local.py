@@ -20,42 +20,56 @@ import contextlib
 import fcntl
 import ipaddress
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from . import _spec
 from ._spec import CniError, Request
+
+TYPE_CHECKING = False  # not typing's (start-up cost)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, TypeAlias
 
 DEFAULT_DATA_DIR = "/var/lib/cni/networks"
 _LAST = "last_reserved_ip."
 _LINE_BREAK = "\r\n"
 
-Net = ipaddress.IPv4Network | ipaddress.IPv6Network
-Addr = ipaddress.IPv4Address | ipaddress.IPv6Address
+if TYPE_CHECKING:
+    Net: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
+    Addr: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-@dataclass(frozen=True, slots=True)
 class Range:
     """One range of a range set: the subnet, the first and last address given, the gateway."""
 
-    subnet: Net
-    start: int
-    end: int
-    gateway: Addr | None
+    __slots__ = ("end", "gateway", "start", "subnet")
+
+    def __init__(self, *, subnet: Net, start: int, end: int, gateway: Addr | None) -> None:
+        self.subnet = subnet
+        self.start = start
+        self.end = end
+        self.gateway = gateway
 
     def __contains__(self, ip: Addr) -> bool:
         return ip.version == self.subnet.version and self.start <= int(ip) <= self.end
 
 
-@dataclass(frozen=True, slots=True)
 class Config:
     """The ``ipam`` section, checked."""
 
-    range_sets: tuple[tuple[Range, ...], ...]
-    routes: tuple[dict[str, Any], ...]
-    data_dir: str
-    dns: dict[str, Any]
+    __slots__ = ("data_dir", "dns", "range_sets", "routes")
+
+    def __init__(
+        self,
+        *,
+        range_sets: tuple[tuple[Range, ...], ...],
+        routes: tuple[dict[str, Any], ...],
+        data_dir: str,
+        dns: dict[str, Any],
+    ) -> None:
+        self.range_sets = range_sets
+        self.routes = routes
+        self.data_dir = data_dir
+        self.dns = dns
 
 
 def _addr(value: object, where: str) -> Addr:

@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from dataclasses import dataclass
-from typing import Any
 
-from .. import sysctl
-from ..handle import Handle
-from ..nft import Masq
-from ..nft._codec import be32
-from ..nft.expr import Bitwise, Cmp, Ct, Expr, Unknown
-from ..nft.match import ip_addr, nfproto, port
-from ..nft.nat import port_forward
 from . import _nat, _spec
 from ._spec import CniError, Request
+
+# rawns' netlink layers load inside the command that needs them (VERSION and
+# STATUS need none): the plugin is exec'd per pod per command.
+TYPE_CHECKING = False  # not typing's (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..handle import Handle
+    from ..nft.expr import Expr
 
 PLUGIN = "portmap"
 _PROTOS = ("tcp", "udp", "sctp")
@@ -44,12 +44,23 @@ _CT_STATUS = 2
 _IPS_DST_NAT = 0x20
 
 
-@dataclass(frozen=True, slots=True)
 class Mapping:
-    host_port: int
-    container_port: int
-    protocol: str
-    host_ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+    """One ``portMappings`` entry, checked."""
+
+    __slots__ = ("container_port", "host_ip", "host_port", "protocol")
+
+    def __init__(
+        self,
+        *,
+        host_port: int,
+        container_port: int,
+        protocol: str,
+        host_ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
+    ) -> None:
+        self.host_port = host_port
+        self.container_port = container_port
+        self.protocol = protocol
+        self.host_ip = host_ip
 
     @property
     def tag(self) -> str:
@@ -96,6 +107,9 @@ def mappings(req: Request) -> list[Mapping]:
 
 def _fib_local() -> list[Expr]:
     """``fib daddr type local`` (rawns has no fib expression type: the attributes, raw)."""
+    from ..nft._codec import be32
+    from ..nft.expr import Cmp, Unknown
+
     data = (
         be32(_NFTA_FIB_DREG, 1)
         + be32(_NFTA_FIB_RESULT, _NFT_FIB_RESULT_ADDRTYPE)
@@ -106,6 +120,8 @@ def _fib_local() -> list[Expr]:
 
 def _dnat_status() -> list[Expr]:
     """``ct status dnat``."""
+    from ..nft.expr import Bitwise, Cmp, Ct
+
     mask = _IPS_DST_NAT.to_bytes(4, sys.byteorder)
     return [
         Ct(key=_CT_STATUS),
@@ -125,6 +141,10 @@ def _pod_ips(prev: dict[str, Any] | None) -> list[ipaddress.IPv4Address | ipaddr
 
 
 def _rules(req: Request, maps: list[Mapping]) -> list[_nat.PodRule]:
+    from ..nft.expr import Masq
+    from ..nft.match import ip_addr, nfproto, port
+    from ..nft.nat import port_forward
+
     c = req.config
     snat = _spec.get(c, "snat", bool, True)
     masq_all = _spec.get(c, "masqAll", bool, False)
@@ -167,7 +187,7 @@ def _rules(req: Request, maps: list[Mapping]) -> list[_nat.PodRule]:
     return out
 
 
-def _conflict(have: list[Any], req: Request, maps: list[Mapping]) -> None:
+def _conflict(have: list[_nat.Owned], req: Request, maps: list[Mapping]) -> None:
     me = _nat.owner(PLUGIN, req.name, req.env.container_id)
     for r in have:
         parts = (r.comment or "").split(" ")
@@ -202,6 +222,8 @@ def add(req: Request) -> dict[str, Any]:
     if not maps:
         return _output(req)
     rules = _rules(req, maps)
+    from ..handle import Handle
+
     with Handle.open() as node:
         have = _nat.rules(node)
         _conflict(have, req, maps)
@@ -210,13 +232,24 @@ def add(req: Request) -> dict[str, Any]:
         if _spec.get(req.config, "snat", bool, True):
             for i in req.prev_result.get("interfaces", []):
                 if isinstance(i, dict) and not i.get("sandbox") and i.get("name"):
-                    sysctl.set(node, ("net", "ipv4", "conf", str(i["name"]), "route_localnet"), 1)
+                    _route_localnet(node, str(i["name"]))
                     break
         _nat.add(node, rules, remove=old)
     return _output(req)
 
 
+def _route_localnet(node: Handle, ifname: str) -> None:
+    """``route_localnet`` on the bridge (for ``127.0.0.1:hostPort``), written only if off."""
+    from .. import sysctl
+
+    key = ("net", "ipv4", "conf", ifname, "route_localnet")
+    if sysctl.get(node, key) != "1":
+        sysctl.set(node, key, 1)
+
+
 def delete(req: Request) -> None:
+    from ..handle import Handle
+
     with Handle.open() as node:
         who = _nat.owner(PLUGIN, req.name, req.env.container_id)
         _nat.delete(node, [r for r in _nat.rules(node) if _nat.mine(r.comment, who)])
@@ -228,6 +261,8 @@ def check(req: Request) -> None:
         raise CniError(_spec.INVALID_CONFIG, "CHECK needs prevResult in the network configuration")
     maps = mappings(req)
     want = _rules(req, maps) if maps else []
+    from ..handle import Handle
+
     with Handle.open() as node:
         have = {(r.chain, r.comment) for r in _nat.rules(node)}
     for r in want:
@@ -243,6 +278,8 @@ def gc(req: Request) -> None:
 
     keep = [_nat.owner(PLUGIN, req.name, c) for c, _ in valid_attachments(req)]
     net = _nat.owner(PLUGIN, req.name, "")
+    from ..handle import Handle
+
     with Handle.open() as node:
         doomed = [
             r

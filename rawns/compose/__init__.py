@@ -36,14 +36,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .. import _check, link, nft, route
 from .._inet import IPAddress, IPInterface, IPNetwork
+from ..errors import Conflict, NotFound
 from ..handle import Handle
-from ..link import Bridge, Veth
-from ..netns import Netns
+from ..link._nsid import netns_id
+from ..netns import Netns, NetnsLike
 from ._args import _address, _af, _dst_text, _interface, _netns, _network
 from ._ensure import (
     _address_step,
@@ -63,7 +65,6 @@ from ._ensure import (
 )
 from ._nat import NAT_HOOKS, ensure_nat_rule, masquerade, port_forward, snat
 from ._steps import Step, _HandleSource, _Inside, _source, run_steps
-from ._tc import limit_ingress, limit_rate
 
 __all__ = [
     "NAT_HOOKS",
@@ -87,18 +88,26 @@ __all__ = [
 ]
 
 # The nft NAT helpers themselves (pure: they return expression lists), loaded with
-# rawns.nft's NAT part on first use, not by `import rawns.compose`.
+# rawns.nft's NAT part on first use, not by `import rawns.compose`; the tc helpers
+# (and rawns.tc with them) likewise.
+_LAZY_TC = ("limit_ingress", "limit_rate")
 if TYPE_CHECKING:
+    from ._tc import limit_ingress, limit_rate
+
     accept_established = nft.accept_established
 else:
 
     def __getattr__(name: str) -> object:
         if name == "accept_established":
             return nft.accept_established
+        if name in _LAZY_TC:
+            value = getattr(importlib.import_module(f"{__name__}._tc"), name)
+            globals()[name] = value
+            return value
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:
-        return sorted({*globals(), "accept_established"})
+        return sorted({*globals(), "accept_established", *_LAZY_TC})
 
 
 # ---------------------------------------------------------------------------
@@ -143,12 +152,16 @@ def _connect_steps(
     ``gateway``, the default route (unless ``default`` is False) and each of
     ``routes`` go via it.
     """
-    spec = Veth(name=bridge_end, peer=veth, up=True, mtu=mtu, peer_mtu=mtu)
+    spec = link.Veth(name=bridge_end, peer=veth, up=True, mtu=mtu, peer_mtu=mtu)
     get_host = _source(host)
     ip_n = f"ip -n {ns_label}"
 
     def add_veth() -> bool:
-        return _ensure_link(get_host(), dataclasses.replace(spec, peer_netns=peer_netns()))
+        where = peer_netns()
+        made = _ensure_link(get_host(), dataclasses.replace(spec, peer_netns=where))
+        if not made:  # a pair of these names exists: is its peer really in ns?
+            _check_peer(get_host(), bridge_end, inside(), veth, where, ns_label)
+        return made
 
     def del_veth() -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -176,9 +189,34 @@ def _connect_steps(
     return steps
 
 
+def _check_peer(host: Handle, end: str, h: Handle, veth: str, ns: Netns, label: str) -> None:
+    """Refuse to reuse ``end`` unless its veth peer is ``veth`` inside ``ns``.
+
+    Names alone say nothing: ``veth`` may exist in ``ns`` while ``end``'s peer
+    is another link, in another namespace. The host end reports its peer as
+    (IFLA_LINK, IFLA_LINK_NETNSID), and the id is compared with the one the
+    host gives ``ns`` (RTM_GETNSID; asked after the link, which allocates it).
+    """
+    have = link.get(host, end)
+    if have.kind != "veth":
+        raise Conflict(f"link {end!r} exists as {have.kind or 'a plain device'}, not a veth")
+    try:
+        inner: link.Link | None = link.get(h, veth)
+    except NotFound:
+        inner = None
+    nsid = netns_id(host, ns)
+    if inner is None or nsid is None or have.link_netnsid != nsid or have.link != inner.index:
+        raise Conflict(
+            f"veth {end!r} exists, but its peer is not {veth!r} in {label} (peer ifindex "
+            f"{have.link}, netnsid {have.link_netnsid}; {veth!r} there: "
+            f"{'none' if inner is None else f'ifindex {inner.index}'}, netnsid {nsid}): "
+            "refusing to address another pair's interface"
+        )
+
+
 def connect(
     host: Handle,
-    ns: Netns,
+    ns: NetnsLike,
     *,
     bridge: str,
     veth: str,
@@ -198,16 +236,22 @@ def connect(
         ip -n NS route add default via GATEWAY     (and each of ROUTES via GATEWAY)
         ip link set BRIDGE_END master BRIDGE up
 
+    ``ns`` is a :class:`~rawns.netns.Netns`, a name under /run/netns, a path
+    or a pid (:data:`rawns.netns.NetnsLike`; opened for the call, closed after).
     The namespace end is created directly inside ``ns`` (one request, no move);
     the bridge end joins the bridge last.
     Returns True if it created the veth pair; an existing pair of the same
-    names is reused. Every argument is checked first (``gateway`` and
-    ``routes`` must be of ``address``'s family; ``routes`` need a
+    names is reused if its peer really is ``veth`` in ``ns`` (else
+    :class:`~rawns.errors.Conflict`, nothing changed). Every argument is
+    checked first (``gateway`` and ``routes`` must be of ``address``'s family; ``routes`` need a
     ``gateway``). If a step fails, the ones before it are undone and its
     error is raised with a note naming it.
     """
     _check.handle(host, "host")
-    _netns(ns)
+    if isinstance(ns, Netns):
+        _netns(ns)
+    else:
+        ns = _check.netns_arg(ns, "ns")
     for what, name in (("bridge", bridge), ("veth", veth), ("bridge_end", bridge_end)):
         _check.ifname(name, what)
     iface = _interface(address, "address")
@@ -223,7 +267,7 @@ def connect(
         host,
         inside.handle,
         inside.netns,
-        ns_label=ns.name or ns.path or "NS",
+        ns_label=(ns.name or ns.path or "NS") if isinstance(ns, Netns) else str(ns),
         bridge=bridge,
         veth=veth,
         bridge_end=bridge_end,
@@ -244,7 +288,7 @@ def _gateway_steps(
 ) -> list[Step]:
     """The steps of :func:`gateway`, on already checked values."""
     return [
-        _link_step(host, Bridge(name=bridge, up=True), f"ip link add {bridge} type bridge"),
+        _link_step(host, link.Bridge(name=bridge, up=True), f"ip link add {bridge} type bridge"),
         _up_step(host, bridge, f"ip link set {bridge} up"),
         _address_step(host, bridge, address, f"ip addr add {address} dev {bridge}"),
         *(

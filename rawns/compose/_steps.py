@@ -8,12 +8,11 @@ step fails, undoes the ones before it, newest first.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from .. import _check
+from .._dataclass import dataclass
 from ..handle import Handle
-from ..netns import Netns
-from ..netns import open as netns_open
+from ..netns import Netns, NetnsLike, resolve
 
 #: A handle, or how to get one when a step runs (a namespace opened only then).
 _HandleSource = Handle | Callable[[], Handle]
@@ -137,7 +136,7 @@ class _Inside:
     then opened again). :meth:`close` closes what was opened.
     """
 
-    def __init__(self, ns: Netns | str) -> None:
+    def __init__(self, ns: NetnsLike) -> None:
         self._given = ns
         self._ns: Netns | None = None
         self._h: Handle | None = None
@@ -146,7 +145,7 @@ class _Inside:
         if isinstance(self._given, Netns):
             return self._given
         if self._ns is None:
-            self._ns = netns_open(self._given)
+            self._ns = resolve(self._given, "ns")  # a name, a path or a pid
         return self._ns
 
     def handle(self) -> Handle:

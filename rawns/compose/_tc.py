@@ -167,15 +167,16 @@ def limit_ingress(
     made: dict[str, int] = {}
 
     def mk_ifb() -> bool:
-        changed = _ensure_link(h, Ifb(name=ifb_name))
-        made["ifb"] = link.get(h, ifb_name).index
-        return changed
+        # nothing after the add in this step: a failure later is undone by rm_ifb
+        return _ensure_link(h, Ifb(name=ifb_name))
 
     def rm_ifb() -> None:
         link.delete(h, ifb_name)
 
     def up() -> bool:
-        if link.get(h, ifb_name).up:
+        lk_ifb = link.get(h, ifb_name)
+        made["ifb"] = lk_ifb.index
+        if lk_ifb.up:
             return False
         link.set(h, ifb_name, up=True)
         return True

@@ -24,9 +24,9 @@ True
 
 from __future__ import annotations
 
-from . import _bridge, _macvlan, _simple, _tuntap, _veth, _vxlan
+import importlib
+
 from ._altname import altname_add, altname_delete, build_altname_add, build_altname_delete
-from ._bridge import PORT_STATES, Bridge, BridgeInfo, BridgePort, BridgePortInfo
 from ._decode import parse_add, parse_set
 from ._encode import (
     build_add,
@@ -39,10 +39,7 @@ from ._encode import (
 )
 from ._fields import LinkGroupFields, LinkSetFields
 from ._layout import parse_link
-from ._macvlan import MACVLAN_MODES, Macvlan, MacvlanInfo
-from ._simple import Dummy, Ifb
 from ._spec import LinkChange, LinkSpec, NetnsRef
-from ._tuntap import Tap, Tun, TunInfo, build_ifreq, open_tuntap
 from ._types import Link, LinkInfo, LinkRef, PortInfo
 from ._verbs import (
     add,
@@ -57,10 +54,53 @@ from ._verbs import (
     set_group,
     set_many,
 )
-from ._veth import Veth, VethInfo
-from ._vxlan import VXLAN_PORT, Vxlan, VxlanInfo
 
-del _bridge, _macvlan, _simple, _tuntap, _veth, _vxlan
+# The kind modules load on first use of one of their names (PEP 562), or when the
+# decoder first meets their kind (``_kinds``): most programs use two or three kinds.
+_LAZY = {
+    "PORT_STATES": "_bridge",
+    "Bridge": "_bridge",
+    "BridgeInfo": "_bridge",
+    "BridgePort": "_bridge",
+    "BridgePortInfo": "_bridge",
+    "MACVLAN_MODES": "_macvlan",
+    "Macvlan": "_macvlan",
+    "MacvlanInfo": "_macvlan",
+    "Dummy": "_simple",
+    "Ifb": "_simple",
+    "Tap": "_tuntap",
+    "Tun": "_tuntap",
+    "TunInfo": "_tuntap",
+    "build_ifreq": "_tuntap",
+    "open_tuntap": "_tuntap",
+    "Veth": "_veth",
+    "VethInfo": "_veth",
+    "VXLAN_PORT": "_vxlan",
+    "Vxlan": "_vxlan",
+    "VxlanInfo": "_vxlan",
+}
+TYPE_CHECKING = False  # not typing's, which this module does not otherwise need
+if TYPE_CHECKING:
+    from ._bridge import PORT_STATES, Bridge, BridgeInfo, BridgePort, BridgePortInfo
+    from ._macvlan import MACVLAN_MODES, Macvlan, MacvlanInfo
+    from ._simple import Dummy, Ifb
+    from ._tuntap import Tap, Tun, TunInfo, build_ifreq, open_tuntap
+    from ._veth import Veth, VethInfo
+    from ._vxlan import VXLAN_PORT, Vxlan, VxlanInfo
+else:
+
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "MACVLAN_MODES",

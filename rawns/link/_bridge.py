@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, ClassVar
 
 from .. import _check
+from .._dataclass import dataclass
 from .._rtnl import IFLA_BR, IFLA_BRPORT
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._decode import register_info, register_port, register_port_settings
+from ._decode import (
+    NestTable,
+    fixed_reader,
+    register_info,
+    register_port,
+    register_port_settings,
+)
 from ._spec import LinkSpec, PortSettings, Resolve, set_field
 from ._types import Link, LinkInfo, PortInfo, mac_str
 
@@ -199,6 +206,14 @@ def _mac(payload: bytes, a: int, b: int) -> str | None:
     return mac_str(payload[a:b]) if b - a == 6 else None
 
 
+# Each gives struct's value of its code at the start, when it gives one.
+fixed_reader(_flag, "?", 1)
+fixed_reader(_byte, "B", 1)
+fixed_reader(_u16, "H", 2)
+fixed_reader(_u32, "I", 4)
+fixed_reader(_u64, "Q", 8)
+
+
 def _vlan_protocol(payload: bytes, a: int, b: int) -> str | None:
     if b - a != 2:
         return None
@@ -274,7 +289,6 @@ _BR_VALUES: tuple[tuple[str, int, Reader], ...] = (
     ("fdb_n_learned", IFLA_BR_FDB_N_LEARNED, _u32),
     ("fdb_max_learned", IFLA_BR_FDB_MAX_LEARNED, _u32),
 )
-_BR_BY_TYPE = {int(t): (f, read) for f, t, read in _BR_VALUES}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -353,39 +367,51 @@ class BridgeInfo(LinkInfo):
         return bool(self.stp_state)
 
 
-def parse_bridge_info(payload: bytes, start: int, end: int, top: Link) -> BridgeInfo:
-    kw: dict[str, Any] = {}
-    for t, a, b in iter_attrs(payload, start, end):
-        t &= NLA_TYPE_MASK
-        hit = _BR_BY_TYPE.get(t)
-        if hit is not None:
-            value = hit[1](payload, a, b)
-            if value is not None:
-                kw[hit[0]] = value
-        elif t == IFLA_BR.MULTI_BOOLOPT and b - a == 8:
-            value, mask = _BOOLOPT(payload, a)
-            for name, bit in _BOOLOPTS:
-                if mask >> bit & 1:
-                    kw[name] = bool(value >> bit & 1)
-        elif t == IFLA_BR.MCAST_QUERIER_STATE:
-            _querier_state(payload, a, b, kw)
-    return BridgeInfo(**kw)
+def _boolopts(payload: bytes, a: int, b: int, values: list[Any]) -> None:
+    """IFLA_BR_MULTI_BOOLOPT: the options its mask says it reports."""
+    if b - a == 8:
+        value, mask = _BOOLOPT(payload, a)
+        for i, bit in _BOOLOPT_AT:
+            if mask >> bit & 1:
+                values[i] = bool(value >> bit & 1)
 
 
-def _querier_state(payload: bytes, a: int, b: int, kw: dict[str, Any]) -> None:
+def _querier_state(payload: bytes, a: int, b: int, values: list[Any]) -> None:
     """IFLA_BR_MCAST_QUERIER_STATE: the elected IGMP/MLD querier, per family."""
     for qt, c, d in iter_attrs(payload, a, b):
         qt &= NLA_TYPE_MASK
         if qt == _QUERIER_IP_ADDRESS and d - c == 4:
-            kw["mcast_querier_ipv4_addr"] = IPv4Address(payload[c:d])
+            values[_Q_IPV4_ADDR] = IPv4Address(payload[c:d])
         elif qt == _QUERIER_IPV6_ADDRESS and d - c == 16:
-            kw["mcast_querier_ipv6_addr"] = IPv6Address(payload[c:d])
+            values[_Q_IPV6_ADDR] = IPv6Address(payload[c:d])
         elif qt in (_QUERIER_IP_PORT, _QUERIER_IPV6_PORT) and d - c == 4:
-            v4 = qt == _QUERIER_IP_PORT
-            kw[f"mcast_querier_ipv{4 if v4 else 6}_port"] = _U32(payload, c)[0]
+            values[_Q_IPV4_PORT if qt == _QUERIER_IP_PORT else _Q_IPV6_PORT] = _U32(payload, c)[0]
         elif qt in (_QUERIER_IP_OTHER_TIMER, _QUERIER_IPV6_OTHER_TIMER) and d - c == 8:
             v4 = qt == _QUERIER_IP_OTHER_TIMER
-            kw[f"mcast_querier_ipv{4 if v4 else 6}_other_timer"] = _U64(payload, c)[0]
+            values[_Q_IPV4_TIMER if v4 else _Q_IPV6_TIMER] = _U64(payload, c)[0]
+
+
+_BR_TABLE = NestTable(
+    BridgeInfo,
+    {t: (f, read) for f, t, read in _BR_VALUES},
+    {IFLA_BR.MULTI_BOOLOPT: _boolopts, IFLA_BR.MCAST_QUERIER_STATE: _querier_state},
+    (
+        *(name for name, _bit in _BOOLOPTS),
+        *(f"mcast_querier_ipv{v}_{x}" for v in (4, 6) for x in ("addr", "port", "other_timer")),
+    ),
+)
+_BOOLOPT_AT = tuple((_BR_TABLE.index(name), bit) for name, bit in _BOOLOPTS)
+_Q_IPV4_ADDR, _Q_IPV4_PORT, _Q_IPV4_TIMER = (
+    _BR_TABLE.index(f"mcast_querier_ipv4_{x}") for x in ("addr", "port", "other_timer")
+)
+_Q_IPV6_ADDR, _Q_IPV6_PORT, _Q_IPV6_TIMER = (
+    _BR_TABLE.index(f"mcast_querier_ipv6_{x}") for x in ("addr", "port", "other_timer")
+)
+
+
+def parse_bridge_info(payload: bytes, start: int, end: int, top: Link) -> BridgeInfo:
+    info: BridgeInfo = _BR_TABLE.decode(payload, start, end)
+    return info
 
 
 # ---------------------------------------------------------------------------
@@ -522,7 +548,6 @@ _PORT_VALUES: tuple[tuple[str, int, Reader], ...] = (
     ("neigh_vlan_suppress", IFLA_BRPORT_NEIGH_VLAN_SUPPRESS, _flag),
     ("backup_nhid", IFLA_BRPORT_BACKUP_NHID, _u32),
 )
-_PORT_VALUE_BY_TYPE = {int(t): (f, read) for f, t, read in _PORT_VALUES}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -580,32 +605,29 @@ class BridgePortInfo(PortInfo):
     backup_nhid: int | None = None
 
 
+def _port_state(payload: bytes, a: int, b: int) -> str | None:
+    if b <= a:
+        return None
+    st = payload[a]
+    return PORT_STATES[st] if st < len(PORT_STATES) else str(st)
+
+
+_SIZED: dict[int, Reader] = {4: _u32, 2: _u16, 0: _flag}
+_PORT_TABLE = NestTable(
+    BridgePortInfo,
+    {
+        **{t: (f, read) for f, t, read in _PORT_VALUES},
+        **{t: (f, _SIZED[size]) for f, t, size in _PORT_FIELDS if size in _SIZED},
+        IFLA_BRPORT.STATE: ("state", _port_state),
+    },
+)
+
+
 def parse_bridge_port(payload: bytes, start: int, end: int) -> BridgePortInfo:
-    kw: dict[str, Any] = {}
-    for t, a, b in iter_attrs(payload, start, end):
-        t &= NLA_TYPE_MASK
-        n = b - a
-        hit = _PORT_BY_TYPE.get(t)
-        if hit is not None and n >= 1:
-            name, size = hit
-            if t == IFLA_BRPORT.STATE:
-                st = payload[a]
-                kw["state"] = PORT_STATES[st] if st < len(PORT_STATES) else str(st)
-            elif size == 4 and n == 4:
-                kw[name] = _U32(payload, a)[0]
-            elif size == 2 and n == 2:
-                kw[name] = _U16(payload, a)[0]
-            elif size == 0:
-                kw[name] = bool(payload[a])
-            continue
-        more = _PORT_VALUE_BY_TYPE.get(t)
-        if more is not None:
-            value = more[1](payload, a, b)
-            if value is not None:
-                kw[more[0]] = value
-    return BridgePortInfo(**kw)
+    info: BridgePortInfo = _PORT_TABLE.decode(payload, start, end)
+    return info
 
 
-register_info("bridge", parse_bridge_info)
-register_port("bridge", parse_bridge_port)
+register_info("bridge", parse_bridge_info, _BR_TABLE)
+register_port("bridge", parse_bridge_port, _PORT_TABLE)
 register_port_settings(BridgePort._parse)

@@ -11,6 +11,7 @@ look-alike messages of a dump faster and is tested to give what this gives.
 
 from __future__ import annotations
 
+import operator
 import struct
 from collections.abc import Callable
 from dataclasses import fields
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 from .._rtnl import IF_OPER, IFF, IFINFOMSG, IFLA, IFLA_INFO, RTM
 from .._wire import NLA_TYPE_MASK, iter_attrs, iter_messages
 from ..errors import DecodeError
+from . import _kinds
 from ._spec import IFF_FIELDS, LinkChange, LinkSpec, PortSettings, spec_class
 from ._types import Link, LinkInfo, LinkRef, PortInfo, mac_str, text
 
@@ -43,21 +45,181 @@ PortSettingsParser = Callable[[bytes, int, int], PortSettings]
 _INFO_PARSERS: dict[str, InfoParser] = {}
 _PORT_PARSERS: dict[str, PortParser] = {}
 _PORT_SETTINGS: list[PortSettingsParser] = []
+# The NestTable a parser decodes with, if it is only that (the layout cache's plans).
+INFO_TABLES: dict[str, NestTable] = {}
+PORT_TABLES: dict[str, NestTable] = {}
 
 
-def register_info(kind: str, parser: InfoParser) -> None:
-    """Decode ``IFLA_INFO_DATA`` of links of ``kind`` with ``parser`` (kind modules call this)."""
+def register_info(kind: str, parser: InfoParser, table: NestTable | None = None) -> None:
+    """Decode ``IFLA_INFO_DATA`` of links of ``kind`` with ``parser`` (kind modules call this);
+    ``table``: the parser is ``table.decode`` (so a layout may plan it)."""
     _INFO_PARSERS[kind] = parser
+    if table is not None:
+        INFO_TABLES[kind] = table
 
 
-def register_port(master_kind: str, parser: PortParser) -> None:
+def register_port(master_kind: str, parser: PortParser, table: NestTable | None = None) -> None:
     """Decode ``IFLA_INFO_SLAVE_DATA`` of ports whose master is of ``master_kind``."""
     _PORT_PARSERS[master_kind] = parser
+    if table is not None:
+        PORT_TABLES[master_kind] = table
 
 
 def register_port_settings(parser: PortSettingsParser) -> None:
     """Read a ``link set`` request's IFLA_INFO_SLAVE_DATA back (:func:`parse_set`)."""
     _PORT_SETTINGS[:] = [parser]
+
+
+# ---------------------------------------------------------------------------
+# the kinds' typed views, decoded from a table in one pass
+
+#: A value's reader: (payload, start, end) -> the value, or None to skip the
+#: attribute (a size that is not the kernel's, a value meaning "none").
+Read = Callable[[bytes, int, int], Any]
+#: An attribute that sets several fields or picks one by value: (payload,
+#: start, end, the fields' values in order, by index) -> None.
+Special = Callable[[bytes, int, int, list[Any]], None]
+
+_new = object.__new__
+_setattr = object.__setattr__
+
+
+class NestTable:
+    """Decodes a nest of attributes into a frozen dataclass (a kind's ``*Info``).
+
+    ``reads`` maps an attribute type to the field it sets and its reader;
+    ``special`` maps the others it decodes to a :data:`Special`. One pass over
+    the nest; an attribute seen twice sets its field twice (the last wins);
+    types in neither table are skipped. The object is filled as the frozen
+    ``__init__`` fills it (``object.__setattr__`` per field), without its
+    keyword call.
+    """
+
+    __slots__ = ("cls", "defaults", "names", "reads", "special")
+
+    def __init__(
+        self,
+        cls: type[T],
+        reads: dict[int, tuple[str, Read]],
+        special: dict[int, Special] | None = None,
+        special_fields: tuple[str, ...] = (),
+    ) -> None:
+        flds = fields(cls)  # type: ignore[arg-type]  # a dataclass, by construction
+        self.cls = cls
+        self.names = tuple(f.name for f in flds)
+        self.defaults = tuple(f.default for f in flds)
+        self.reads = {int(t): (self.names.index(name), read) for t, (name, read) in reads.items()}
+        self.special = {int(t): f for t, f in (special or {}).items()}
+        # What the specials set is no reader's field (plan() relies on it).
+        if {self.names.index(f) for f in special_fields} & {i for i, _r in self.reads.values()}:
+            raise ValueError(f"{cls.__name__}: a special sets a field a reader sets")
+
+    def index(self, name: str) -> int:
+        """Where field ``name``'s value is in the list a :data:`Special` gets."""
+        return self.names.index(name)
+
+    def decode(self, payload: bytes, start: int, end: int) -> Any:
+        values = list(self.defaults)
+        reads = self.reads
+        special = self.special
+        for t, a, b in iter_attrs(payload, start, end):
+            t &= NLA_TYPE_MASK
+            hit = reads.get(t)
+            if hit is not None:
+                v = hit[1](payload, a, b)
+                if v is not None:
+                    values[hit[0]] = v
+            elif special and (more := special.get(t)) is not None:
+                more(payload, a, b, values)
+        return self.make(values)
+
+    def make(self, values: list[Any] | tuple[Any, ...]) -> Any:
+        obj = _new(self.cls)
+        for name, v in zip(self.names, values, strict=True):
+            _setattr(obj, name, v)
+        return obj
+
+    def plan(self, payload: bytes, start: int, end: int) -> NestPlan | None:
+        """How to decode nests laid out as this one (known good) without walking
+        them, or None (a field set by two attributes: the walk's order decides)."""
+        headers: list[int] = []
+        fixed: list[tuple[int, int, str, int]] = []  # (offset, size, code, field index)
+        calls: list[tuple[int, Read, int, int]] = []
+        specials: list[tuple[Special, int, int]] = []
+        seen: set[int] = set()
+        for t, a, b in iter_attrs(payload, start, end):
+            headers.append(a - 4)
+            t &= NLA_TYPE_MASK
+            hit = self.reads.get(t)
+            if hit is not None:
+                i, read = hit
+                if i in seen:
+                    return None
+                seen.add(i)
+                code = _CODES.get(read)
+                if code is not None and b - a >= code[1] and read(payload, a, b) is not None:
+                    fixed.append((a, code[1], code[0], i))
+                else:
+                    calls.append((i, read, a, b))
+            elif (more := self.special.get(t)) is not None:
+                specials.append((more, a, b))
+        return NestPlan(self, headers, fixed, calls, specials)
+
+
+#: Readers whose value is one struct code at the attribute's start, given the
+#: size they accept (kind modules add theirs with :func:`fixed_reader`).
+_CODES: dict[Read, tuple[str, int]] = {}
+
+
+def fixed_reader(read: Read, code: str, size: int) -> Read:
+    """Declare that ``read`` gives ``struct.unpack_from("=" + code)``'s value when
+    it gives one (its size checks then pass the same way for a look-alike)."""
+    _CODES[read] = (code, size)
+    return read
+
+
+class NestPlan:
+    """A :meth:`NestTable.plan`: one unpack reads the fixed-size values, the other
+    readers and the specials run on their spans, in the walk's order for each field."""
+
+    __slots__ = ("calls", "defaults", "headers", "make", "pick", "specials", "unpack")
+
+    def __init__(
+        self,
+        table: NestTable,
+        headers: list[int],
+        fixed: list[tuple[int, int, str, int]],
+        calls: list[tuple[int, Read, int, int]],
+        specials: list[tuple[Special, int, int]],
+    ) -> None:
+        self.headers = headers  # the layout checks these are a look-alike's
+        fixed.sort()
+        fmt, at = ["="], 0
+        for off, size, code, _i in fixed:
+            fmt.append(f"{off - at}x{code}")
+            at = off + size
+        self.unpack = struct.Struct("".join(fmt)).unpack_from
+        n = len(fixed)
+        where = {i: k for k, (_o, _s, _c, i) in enumerate(fixed)}
+        # from (the unpacked values + the defaults): every field in order
+        order = [where.get(i, n + i) for i in range(len(table.defaults))]
+        self.pick = operator.itemgetter(*order, -1)  # (-1: a tuple even for one field)
+        self.calls = tuple(calls)
+        self.specials = tuple(specials)
+        self.make = table.make
+        self.defaults = (*table.defaults, None)
+
+    def run(self, payload: bytes) -> Any:
+        values = self.pick(self.unpack(payload) + self.defaults)[:-1]
+        if self.calls or self.specials:
+            values = list(values)
+            for i, read, a, b in self.calls:
+                v = read(payload, a, b)
+                if v is not None:
+                    values[i] = v
+            for more, a, b in self.specials:
+                more(payload, a, b, values)
+        return self.make(values)
 
 
 # ---------------------------------------------------------------------------
@@ -192,26 +354,39 @@ def views(
     lk: Link, payload: bytes, data: tuple[int, int], slave: tuple[int, int]
 ) -> tuple[LinkInfo | None, PortInfo | None]:
     """``lk``'s typed data and port views, by the parsers of its kind and its master's."""
-    info = port = None
+    return info_view(lk, payload, data), port_view(lk, payload, slave)
+
+
+def info_view(lk: Link, payload: bytes, data: tuple[int, int]) -> LinkInfo | None:
+    info = None
     kind = lk.kind
     if kind is not None:
         parse_info = _INFO_PARSERS.get(kind)
+        if parse_info is None and _kinds.load(kind):
+            parse_info = _INFO_PARSERS.get(kind)
         if parse_info is not None:
             try:
                 info = parse_info(payload, data[0], data[1], lk)
             except DecodeError as e:
                 e.add_note(f"in IFLA_INFO_DATA of a {kind} link")
                 raise
+    return info
+
+
+def port_view(lk: Link, payload: bytes, slave: tuple[int, int]) -> PortInfo | None:
+    port = None
     slave_kind = lk.slave_kind
     if slave_kind is not None:
         parse_port = _PORT_PARSERS.get(slave_kind)
+        if parse_port is None and _kinds.load(slave_kind):
+            parse_port = _PORT_PARSERS.get(slave_kind)
         if parse_port is not None and slave[0]:
             try:
                 port = parse_port(payload, slave[0], slave[1])
             except DecodeError as e:
                 e.add_note(f"in IFLA_INFO_SLAVE_DATA of a {slave_kind} port")
                 raise
-    return info, port
+    return port
 
 
 # ---------------------------------------------------------------------------
@@ -314,6 +489,7 @@ def _parse_add(msg: bytes) -> LinkSpec:
             kind = msg[a:b].rstrip(b"\0").decode()
         elif it & NLA_TYPE_MASK == IFLA_INFO.DATA:
             data = (a, b)
+    _kinds.load(kind or "")
     cls = spec_class(kind or "")
     if cls is None:
         raise DecodeError(f"no link spec for kind {kind!r}")
@@ -382,6 +558,8 @@ def _parse_set(msg: bytes) -> LinkChange:
         elif t == IFLA.LINKINFO:
             for it, c, d in iter_attrs(msg, a, b):
                 if it & NLA_TYPE_MASK == IFLA_INFO.SLAVE_DATA:
+                    if not _PORT_SETTINGS:  # the bridge's, the only kind with port settings
+                        _kinds.load("bridge")
                     kw["port"] = _PORT_SETTINGS[0](msg, c, d)
         else:
             raise DecodeError(f"IFLA attribute {t} is not a LinkChange field", offset=a)

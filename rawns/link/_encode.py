@@ -92,8 +92,14 @@ def put_name(w: Writer, name: str) -> None:
 def put_netns(w: Writer, ns: NetnsRef) -> None:
     if isinstance(ns, Netns):
         w.put_u32(IFLA.NET_NS_FD, ns.fd)
-    else:
+    elif isinstance(ns, int):
         w.put_u32(IFLA.NET_NS_PID, ns)
+    else:
+        # A name or path has no wire form: the verbs open it (link._spec.namespaces_opened).
+        raise ValueError(
+            f"namespace {_check._show(ns)} is a name or path: the verbs (link.add, link.set) "
+            "open it; a pure build_* takes a Netns or a pid"
+        )
 
 
 def put_queues(w: Writer, tx: int | None, rx: int | None) -> None:

@@ -7,7 +7,10 @@ kernel encodes links of one kind with the same attributes in the same order,
 so once a dump has shown a layout twice, the next messages laid out the same
 are read without scanning their attributes or checking their lengths one by
 one: one ``unpack_from`` checks the layout, another reads the fixed-size
-values. How much this saves is in docs/benchmarks.md.
+values, Link's details included (``Link._details``). A kind whose parser is a
+``_decode.NestTable`` (bridge, its ports, vxlan, macvlan, tun) gets a plan of
+its nest (``NestTable.plan``): the nest's headers join the check, and its
+fixed-size values join one unpack. How much this saves is in docs/benchmarks.md.
 
 Two rules keep it from costing more than it saves on any input:
 
@@ -39,14 +42,15 @@ from .._rtnl import IFINFOMSG, IFLA, IFLA_INFO
 from .._wire import NLA_TYPE_MASK
 from ..errors import DecodeError
 from . import _decode
-from ._types import Link, text
+from ._types import DETAIL_TEXT, DETAIL_U8, DETAIL_U32, Link, _Details, addr_gen_mode_path, text
 
 __all__ = ["parse_link"]
 
 _NLA = struct.Struct("=HH").unpack_from
 _new = object.__new__
 _OPERSTATES = _decode.OPERSTATES
-_views = _decode.views
+_info_view = _decode.info_view
+_port_view = _decode.port_view
 
 #: Link's fields in order; _LinkSlots must have exactly these (a unit test checks).
 _LINK_FIELDS = (
@@ -56,7 +60,7 @@ _LINK_FIELDS = (
 )  # fmt: skip
 
 
-class _LinkSlots:
+class _LinkSlots(_Details):
     """Link's slot layout without the frozen guard: a hit fills one and turns it
     into a Link by ``__class__`` assignment (same slots, so allowed), skipping
     the frozen ``__init__``'s ``object.__setattr__`` per field. The result is
@@ -95,6 +99,11 @@ _IFALIAS = int(IFLA.IFALIAS)
 _ADDRESS = int(IFLA.ADDRESS)
 _BROADCAST = int(IFLA.BROADCAST)
 _LINKINFO = int(IFLA.LINKINFO)
+_AF_SPEC = int(IFLA.AF_SPEC)
+_PROP_LIST = int(IFLA.PROP_LIST)
+_PERM_ADDRESS = int(IFLA.PERM_ADDRESS)
+#: Link._details's numbers (DETAIL_U32, DETAIL_U8) as the layout reads them.
+_DETAIL_FIXED = tuple((t, 4, "I") for t in DETAIL_U32) + tuple((t, 1, "B") for t in DETAIL_U8)
 
 _FREE = 8.0  # builds allowed with no hit yet, and the most credit ever banked
 _REFILL = 1 / 16  # credit a hit earns: a build must be paid for by 16 hits
@@ -140,9 +149,9 @@ class _Layout:
     """
 
     __slots__ = (
-        "alias", "alias_var", "alike", "broadcast", "check", "data", "expect", "fixed",
-        "kind", "mac", "name", "name_var", "offsets", "pads", "pick", "slave", "slave_kind",
-        "views",
+        "alias", "alias_var", "alike", "broadcast", "check", "data", "details", "dpick",
+        "expect", "fixed", "info_plan", "kind", "mac", "name", "name_var", "offsets", "pads",
+        "perm", "pick", "port_plan", "slave", "slave_kind", "texts", "views",
     )  # fmt: skip
 
     def __init__(self, payload: bytes, lk: Link) -> None:
@@ -150,50 +159,38 @@ class _Layout:
         # padding): a set lookup instead of fits()' loop for the next such message.
         self.alike: set[tuple[Any, ...]] = set()
         offsets = tuple(lk.offsets)
-        # The scan's walk again (the message is known good), expanding the
-        # IFLA_LINKINFO it decoded as _decode.linkinfo does.
-        checked = []
-        var: dict[int, int] = {}  # a string attribute's offset: where check gives its length
-        at = 0  # how many values check gives for the items so far
-        info = offsets[_LINKINFO]
-        off = IFINFOMSG.size
-        n = len(payload)
-        while off < n:
-            alen, atype = _NLA(payload, off)
-            step = (alen + 3) & ~3
-            if atype & NLA_TYPE_MASK in _VARIABLE and off + step < n:
-                var[off] = at
-            checked.append((off, 4, "HH"))
-            at += 2
-            if off == info:
-                c = off + 4
-                while c < off + alen:
-                    clen, ctype = _NLA(payload, c)
-                    checked.append((c, 4, "HH"))
-                    at += 2
-                    if ctype & NLA_TYPE_MASK in _KIND_TYPES:
-                        checked.append((c + 4, clen - 4, f"{clen - 4}s"))
-                        at += 1
-                    c += (clen + 3) & ~3
-            off += step
-        self.views = bool(info)
+        # Link._details is read from the layout too when the message's details
+        # decode (else each Link decodes them itself on first read, and fails as
+        # the plain decoder's Link does), and its altnames are absent (rare: each
+        # Link reads them itself).
+        gen_mode = 0
+        nested: list[int] = []  # IFLA_AF_SPEC's headers on the way to the mode
+        try:
+            lk._decode_details()
+            if o := offsets[_AF_SPEC]:
+                nested, gen_mode = addr_gen_mode_path(payload, o + 4, o + _NLA(payload, o)[0])
+            self.details = not offsets[_PROP_LIST]
+        except DecodeError:
+            self.details = False
+        self.views = bool(info := offsets[_LINKINFO])
         self.data = self.slave = (0, 0)
+        self.info_plan: _decode.NestPlan | None = None
+        self.port_plan: _decode.NestPlan | None = None
         if info:
             end = info + _NLA(payload, info)[0]
             _kind, self.data, _slave_kind, self.slave = _decode.linkinfo(payload, info + 4, end)
+            self._plan(payload, lk)
+        if not self.details:
+            nested = []
+        for plan in (self.info_plan, self.port_plan):
+            if plan is not None:
+                nested += plan.headers  # the kind data's attributes stay where they are
+        checked, var = self._walk(payload, offsets, nested)
         self.check = _struct(checked)
         self.expect = self.check(payload)
         self.pads = tuple((i, (self.expect[i] + 3) & ~3) for i in var.values())
         self.offsets = offsets
-        fixed = [(2, 2, "H"), (4, 4, "i"), (8, 4, "I")]  # ifinfomsg's type, index, flags
-        fixed += sorted((o + 4, size, code) for t, size, code in _FIXED if (o := offsets[t]))
-        order = [o for o, _s, _c in fixed]
-        absent = len(order)  # the index of _ABSENT's None after the values
-        pick = [0, 1, 2] + [
-            order.index(o + 4) if (o := offsets[t]) else absent for t, _s, _c in _FIXED
-        ]
-        self.fixed = _struct(fixed)
-        self.pick = operator.itemgetter(*pick)
+        self._values(offsets, gen_mode)
         o = offsets[_IFNAME]
         self.name = (o + 4, o + _NLA(payload, o)[0]) if o else (0, 0)
         self.name_var = var.get(o, -1)
@@ -204,6 +201,84 @@ class _Layout:
         self.alias_var = var.get(o, -1)
         self.kind = lk.kind
         self.slave_kind = lk.slave_kind
+        self.perm = self._span(payload, offsets[_PERM_ADDRESS])
+        self.texts = tuple(
+            (i, o + 4, o + _NLA(payload, o)[0], var.get(o, -1))
+            for i, t in enumerate(DETAIL_TEXT)
+            if (o := offsets[t])
+        )
+
+    def _plan(self, payload: bytes, lk: Link) -> None:
+        """How to decode the kind's data and the port's without walking them, if
+        their parsers are tables (else the parsers run on each message)."""
+        table = _decode.INFO_TABLES.get(lk.kind or "")
+        if table is not None:
+            self.info_plan = table.plan(payload, *self.data)
+        table = _decode.PORT_TABLES.get(lk.slave_kind or "")
+        if table is not None and self.slave[0]:
+            self.port_plan = table.plan(payload, *self.slave)
+
+    @staticmethod
+    def _walk(
+        payload: bytes, offsets: tuple[int, ...], nested: list[int]
+    ) -> tuple[list[tuple[int, int, str]], dict[int, int]]:
+        """What ``check`` reads, in order: every top-level header, IFLA_LINKINFO's
+        headers and kind strings, and the ``nested`` headers (inside IFLA_AF_SPEC);
+        and where it gives the length of each string attribute of :data:`_VARIABLE`
+        (by the attribute's offset)."""
+        # The scan's walk again (the message is known good), expanding the
+        # IFLA_LINKINFO it decoded as _decode.linkinfo does.
+        checked: list[tuple[int, int, str]] = []
+        var: dict[int, int] = {}
+        info = offsets[_LINKINFO]
+        off = IFINFOMSG.size
+        n = len(payload)
+        while off < n:
+            alen, atype = _NLA(payload, off)
+            step = (alen + 3) & ~3
+            if atype & NLA_TYPE_MASK in _VARIABLE and off + step < n:
+                var[off] = len(checked)
+            checked.append((off, 4, "HH"))
+            if off == info:
+                c = off + 4
+                while c < off + alen:
+                    clen, ctype = _NLA(payload, c)
+                    checked.append((c, 4, "HH"))
+                    if ctype & NLA_TYPE_MASK in _KIND_TYPES:
+                        checked.append((c + 4, clen - 4, f"{clen - 4}s"))
+                    c += (clen + 3) & ~3
+            off += step
+        checked += [(o, 4, "HH") for o in nested]
+        checked.sort()
+        # Each "HH" gives two values, a kind string one: where each item's come.
+        at, where = 0, {}
+        for o, _size, code in checked:
+            where[o] = at
+            at += 2 if code == "HH" else 1
+        return checked, {o: where[o] for o in var}
+
+    def _values(self, offsets: tuple[int, ...], gen_mode: int) -> None:
+        """``fixed``: one unpack of every fixed-size value; ``pick`` Link's fields from
+        it, ``dpick`` the numbers of Link._details (absent ones: _ABSENT's None)."""
+        fixed = [(2, 2, "H"), (4, 4, "i"), (8, 4, "I")]  # ifinfomsg's type, index, flags
+        fixed += [(o + 4, size, code) for t, size, code in _FIXED if (o := offsets[t])]
+        if self.details:
+            fixed += [(o + 4, size, code) for t, size, code in _DETAIL_FIXED if (o := offsets[t])]
+            if gen_mode:
+                fixed.append((gen_mode, 1, "B"))
+        fixed.sort()
+        order = [o for o, _s, _c in fixed]
+        absent = len(order)  # the index of _ABSENT's None after the values
+
+        def at(t: int) -> int:
+            return order.index(o + 4) if (o := offsets[t]) else absent
+
+        self.fixed = _struct(fixed)
+        self.pick = operator.itemgetter(0, 1, 2, *[at(t) for t, _s, _c in _FIXED])
+        if self.details:
+            numbers = [at(t) for t, _s, _c in _DETAIL_FIXED]
+            numbers.append(order.index(gen_mode) if gen_mode else absent)
+            self.dpick = operator.itemgetter(*numbers)
 
     @staticmethod
     def _span(payload: bytes, o: int) -> slice | None:
@@ -260,6 +335,7 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
     # Every offset, length and kind is known, only values are read. Filled
     # slot by slot (see _LinkSlots).
     lk: Any = _new(_LinkSlots)
+    values = lay.fixed(payload) + _ABSENT
     (
         lk.type,
         lk.index,
@@ -270,7 +346,9 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
         lk.link_netnsid,
         lk.txqlen,
         operstate,
-    ) = lay.pick(lay.fixed(payload) + _ABSENT)
+    ) = lay.pick(values)
+    if lay.details:
+        lk._details = lay.dpick(values) + _texts(lay, payload, got)
     lk.operstate = _OPERSTATES.get(operstate, "UNKNOWN")
     a, b = lay.name
     if lay.name_var >= 0:
@@ -293,7 +371,7 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
     lk.data = lk.port = None
     if lay.views:
         try:
-            lk.data, lk.port = _views(lk, payload, lay.data, lay.slave)
+            lk.data, lk.port = _kind_views(lay, lk, payload)
         except (struct.error, IndexError):
             raise DecodeError(
                 "an attribute is shorter than its value", offset=lay.offsets[_LINKINFO]
@@ -301,6 +379,38 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
     lk.__class__ = Link  # same slots; see _LinkSlots
     done: Link = lk
     return done
+
+
+def _kind_views(lay: _Layout, lk: Any, payload: bytes) -> tuple[Any, Any]:
+    """The data and port views, from the layout's plans or by the kinds' parsers."""
+    if (plan := lay.info_plan) is None:
+        info = _info_view(lk, payload, lay.data)
+    else:
+        try:
+            info = plan.run(payload)
+        except DecodeError as e:
+            e.add_note(f"in IFLA_INFO_DATA of a {lay.kind} link")
+            raise
+    if (plan := lay.port_plan) is None:
+        return info, _port_view(lk, payload, lay.slave)
+    try:
+        return info, plan.run(payload)
+    except DecodeError as e:
+        e.add_note(f"in IFLA_INFO_SLAVE_DATA of a {lay.slave_kind} port")
+        raise
+
+
+def _texts(lay: _Layout, payload: bytes, got: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Link._details after its numbers: the strings, the permanent MAC, no altnames."""
+    out: list[Any] = [None, None, None, None, None, ()]
+    for i, a, b, v in lay.texts:
+        if v >= 0:
+            b = a - 4 + got[v]
+        nul = payload.find(0, a, b)
+        out[i] = payload[a : b if nul < 0 else nul].decode("utf-8", "surrogateescape")
+    if (s := lay.perm) is not None:
+        out[4] = payload[s].hex(":")
+    return tuple(out)
 
 
 def _learn(payload: bytes, origin: tuple[int, int] | None) -> Link:

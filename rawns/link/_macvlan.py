@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .. import _check
+from .._dataclass import dataclass
 from .._rtnl import IFLA, IFLA_MACVLAN, MACVLAN_MODE
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._decode import register_info
+from ._decode import NestTable, fixed_reader, register_info
 from ._spec import LinkSpec, Resolve, set_field
 from ._types import Link, LinkInfo, LinkRef, check_ref
 
@@ -131,24 +131,39 @@ class MacvlanInfo(LinkInfo):
         return bool((self.flags or 0) & MACVLAN_FLAG_NOPROMISC)
 
 
+def _mode(payload: bytes, a: int, b: int) -> str | None:
+    if b - a != 4:
+        return None
+    mode = _U32(payload, a)[0]
+    return _MODE_NAMES.get(mode, str(mode))
+
+
+def _u16(payload: bytes, a: int, b: int) -> int | None:
+    return int(_U16(payload, a)[0]) if b - a == 2 else None
+
+
+def _u32(payload: bytes, a: int, b: int) -> int | None:
+    return int(_U32(payload, a)[0]) if b - a == 4 else None
+
+
+fixed_reader(_u16, "H", 2)
+fixed_reader(_u32, "I", 4)
+_TABLE = NestTable(
+    MacvlanInfo,
+    {
+        IFLA_MACVLAN.MODE: ("mode", _mode),
+        IFLA_MACVLAN.FLAGS: ("flags", _u16),
+        IFLA_MACVLAN.MACADDR_COUNT: ("macaddr_count", _u32),
+        IFLA_MACVLAN.BC_QUEUE_LEN: ("bc_queue_len", _u32),
+        IFLA_MACVLAN.BC_QUEUE_LEN_USED: ("bc_queue_len_used", _u32),
+    },
+)
+
+
 def parse_macvlan_info(payload: bytes, start: int, end: int, top: Link) -> MacvlanInfo:
-    kw: dict[str, Any] = {}
-    for t, a, b in iter_attrs(payload, start, end):
-        t &= NLA_TYPE_MASK
-        n = b - a
-        if t == IFLA_MACVLAN.MODE and n == 4:
-            mode = _U32(payload, a)[0]
-            kw["mode"] = _MODE_NAMES.get(mode, str(mode))
-        elif t == IFLA_MACVLAN.FLAGS and n == 2:
-            kw["flags"] = _U16(payload, a)[0]
-        elif t == IFLA_MACVLAN.MACADDR_COUNT and n == 4:
-            kw["macaddr_count"] = _U32(payload, a)[0]
-        elif t == IFLA_MACVLAN.BC_QUEUE_LEN and n == 4:
-            kw["bc_queue_len"] = _U32(payload, a)[0]
-        elif t == IFLA_MACVLAN.BC_QUEUE_LEN_USED and n == 4:
-            kw["bc_queue_len_used"] = _U32(payload, a)[0]
-    return MacvlanInfo(**kw)
+    info: MacvlanInfo = _TABLE.decode(payload, start, end)
+    return info
 
 
-register_info("macvlan", parse_macvlan_info)
-register_info("macvtap", parse_macvlan_info)
+register_info("macvlan", parse_macvlan_info, _TABLE)
+register_info("macvtap", parse_macvlan_info, _TABLE)

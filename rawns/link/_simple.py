@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
+from .._dataclass import dataclass
 from ._spec import LinkSpec
 
 __all__ = ["Dummy", "Ifb"]

@@ -14,15 +14,18 @@ here; the value kinds themselves are :mod:`rawns._check`'s.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+import contextlib
+import dataclasses
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union
 
 from .. import _check
+from .._dataclass import dataclass
 from .._rtnl import IFF
 from .._wire import Writer
 from ..errors import DecodeError
-from ..netns import Netns
+from ..netns import Netns, resolve
 from ._types import Link, LinkRef, check_here, check_ref, mac_str, ref_label
 
 if TYPE_CHECKING:
@@ -30,9 +33,12 @@ if TYPE_CHECKING:
 
 __all__ = ["LinkChange", "LinkSpec", "NetnsRef"]
 
-#: Where a link goes: an open :class:`~rawns.netns.Netns` (sent as IFLA_NET_NS_FD)
-#: or a process id whose namespace is meant (IFLA_NET_NS_PID).
-NetnsRef = Union[Netns, int]  # noqa: UP007 - a runtime alias
+#: Where a link goes: an open :class:`~rawns.netns.Netns` (sent as IFLA_NET_NS_FD),
+#: a process id whose namespace is meant (IFLA_NET_NS_PID), or a name under
+#: /run/netns or an absolute path (a ``str`` or :class:`os.PathLike`), which the
+#: verbs open at send time and close after (the one namespace argument type,
+#: :data:`rawns.netns.NetnsLike`).
+NetnsRef = Union[Netns, str, os.PathLike[str], int]  # noqa: UP007 - a runtime alias
 
 #: Turns a link reference into an ifindex for an encoder (``what`` names the
 #: field in errors): the verbs look names up, the pure ``build_*`` refuse them.
@@ -46,15 +52,67 @@ MAX_QUEUES = 4096  # rtnl_create_link refuses more tx or rx queues
 # input checks the link kinds share (the value kinds themselves are rawns._check's)
 
 
-def check_netns(value: object, what: str = "netns") -> NetnsRef:
-    """Where a link goes: a :class:`~rawns.netns.Netns` or a pid (1..2**31-1)."""
+def check_netns(value: object, what: str = "netns") -> Netns | str | int:
+    """Where a link goes: a :class:`~rawns.netns.Netns`, a pid (1..2**31-1), or a
+    name or absolute path (:func:`rawns._check.netns_arg`; a PathLike becomes its str)."""
     if isinstance(value, Netns):
         return value
+    return _check.netns_arg(value, what)
+
+
+_T = TypeVar("_T")
+
+
+@contextlib.contextmanager
+def netns_opened(value: _T, what: str) -> Iterator[_T | Netns]:
+    """``value``, or the :class:`Netns` it names if it is a name or path (closed after)."""
+    if isinstance(value, str | os.PathLike):
+        with resolve(value, what) as ns:
+            yield ns
+        return
     if isinstance(value, int) and not isinstance(value, bool):
-        return _check.integer(value, f"{what} (a pid)", 1, 0x7FFFFFFF)
-    raise TypeError(
-        f"{what} must be a Netns or a pid, not {type(value).__name__}: {_check._show(value)}"
-    )
+        resolve(value, what).close()  # a missing pid named here, not as the kernel's ESRCH
+    yield value
+
+
+@contextlib.contextmanager
+def namespaces_opened(items: Sequence[_T], whats: Sequence[str]) -> Iterator[list[_T]]:
+    """``items`` with each namespace given by name or path opened as a :class:`Netns`.
+
+    The verbs send a Netns as its fd (IFLA_NET_NS_FD) and a pid as
+    IFLA_NET_NS_PID; a name or path has no wire form, so it is opened here,
+    for the verb's requests, and closed when they are done (or failed). Each
+    distinct value is opened once. An error (no such namespace, not a network
+    namespace) names the field and the value passed, before anything is sent.
+    Items that are not a :class:`LinkSpec` or :class:`LinkChange` pass through,
+    for the verb's own checks to refuse.
+    """
+    with contextlib.ExitStack() as stack:
+        opened: dict[str, Netns] = {}
+        pids: set[int] = set()
+        out: list[_T] = []
+        for item, what in zip(items, whats, strict=True):
+            if isinstance(item, LinkSpec):
+                pairs = item.namespaces()
+            elif isinstance(item, LinkChange) and item.netns is not None:
+                pairs = (("netns", item.netns),)
+            else:
+                pairs = ()
+            changes: dict[str, Netns] = {}
+            for field_name, ns in pairs:
+                where = f"{what}.{field_name}" if what else field_name
+                if isinstance(ns, str):
+                    if ns not in opened:
+                        opened[ns] = stack.enter_context(resolve(ns, where))
+                    changes[field_name] = opened[ns]
+                elif isinstance(ns, int) and ns not in pids:
+                    # Sent as IFLA_NET_NS_PID; the kernel's ESRCH would not say
+                    # which pid, so a missing one is named here, before sending.
+                    resolve(ns, where).close()
+                    pids.add(ns)
+            # (a dataclass: the fields namespaces() names)
+            out.append(dataclasses.replace(item, **changes) if changes else item)  # type: ignore[type-var]
+        yield out
 
 
 def check_netns_open(value: NetnsRef | None, what: str = "netns") -> None:
@@ -145,7 +203,7 @@ class LinkSpec:
         if self.alias is not None:
             check_alias(self.alias)
         if self.netns is not None:
-            check_netns(self.netns)
+            set_field(self, "netns", check_netns(self.netns))
 
     # -- hooks for the kinds ---------------------------------------------------
     def refs(self) -> tuple[tuple[str, LinkRef], ...]:
@@ -348,7 +406,7 @@ class LinkChange:
         if self.nomaster and self.port is not None:
             raise ValueError("bridge-port settings (port=) need a master; nomaster=True drops it")
         if self.netns is not None:
-            check_netns(self.netns)
+            set_field(self, "netns", check_netns(self.netns))
         if self.alias is not None:
             check_alias(self.alias)
         if self.txqlen is not None:

@@ -15,15 +15,14 @@ import errno
 import fcntl
 import os
 import struct
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import _check
+from .._dataclass import dataclass
 from .._rtnl import IFLA_TUN, NLM_F
-from .._wire import NLA_TYPE_MASK, iter_attrs
 from ..errors import KernelError, NotSupported, kernel_error
 from ..netns import run_in
-from ._decode import register_info
+from ._decode import NestTable, fixed_reader, register_info
 from ._spec import LinkSpec
 from ._types import Link, LinkInfo
 from ._verbs import delete as delete_link
@@ -247,30 +246,42 @@ class TunInfo(LinkInfo):
     num_disabled_queues: int | None = None
 
 
+_TYPES = {IFF_TUN: "tun", IFF_TAP: "tap"}
+
+
+def _type(payload: bytes, a: int, b: int) -> str | None:
+    return _TYPES.get(payload[a], str(payload[a])) if b > a else None
+
+
+def _flag(payload: bytes, a: int, b: int) -> bool | None:
+    return bool(payload[a]) if b > a else None
+
+
+def _u32(payload: bytes, a: int, b: int) -> int | None:
+    return int(_U32(payload, a)[0]) if b - a == 4 else None
+
+
+fixed_reader(_flag, "?", 1)
+fixed_reader(_u32, "I", 4)
+_TABLE = NestTable(
+    TunInfo,
+    {
+        IFLA_TUN.TYPE: ("type", _type),
+        IFLA_TUN.PI: ("pi", _flag),
+        IFLA_TUN.VNET_HDR: ("vnet_hdr", _flag),
+        IFLA_TUN.PERSIST: ("persist", _flag),
+        IFLA_TUN.MULTI_QUEUE: ("multi_queue", _flag),
+        IFLA_TUN.OWNER: ("owner", _u32),
+        IFLA_TUN.GROUP: ("group", _u32),
+        IFLA_TUN.NUM_QUEUES: ("num_queues", _u32),
+        IFLA_TUN.NUM_DISABLED_QUEUES: ("num_disabled_queues", _u32),
+    },
+)
+
+
 def parse_tun_info(payload: bytes, start: int, end: int, top: Link) -> TunInfo:
-    kw: dict[str, Any] = {}
-    for t, a, b in iter_attrs(payload, start, end):
-        t &= NLA_TYPE_MASK
-        n = b - a
-        if t == IFLA_TUN.TYPE and n >= 1:
-            kw["type"] = {IFF_TUN: "tun", IFF_TAP: "tap"}.get(payload[a], str(payload[a]))
-        elif t == IFLA_TUN.PI and n >= 1:
-            kw["pi"] = bool(payload[a])
-        elif t == IFLA_TUN.VNET_HDR and n >= 1:
-            kw["vnet_hdr"] = bool(payload[a])
-        elif t == IFLA_TUN.PERSIST and n >= 1:
-            kw["persist"] = bool(payload[a])
-        elif t == IFLA_TUN.MULTI_QUEUE and n >= 1:
-            kw["multi_queue"] = bool(payload[a])
-        elif t == IFLA_TUN.OWNER and n == 4:
-            kw["owner"] = _U32(payload, a)[0]
-        elif t == IFLA_TUN.GROUP and n == 4:
-            kw["group"] = _U32(payload, a)[0]
-        elif t == IFLA_TUN.NUM_QUEUES and n == 4:
-            kw["num_queues"] = _U32(payload, a)[0]
-        elif t == IFLA_TUN.NUM_DISABLED_QUEUES and n == 4:
-            kw["num_disabled_queues"] = _U32(payload, a)[0]
-    return TunInfo(**kw)
+    info: TunInfo = _TABLE.decode(payload, start, end)
+    return info
 
 
-register_info("tun", parse_tun_info)
+register_info("tun", parse_tun_info, _TABLE)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from dataclasses import field
+from typing import TYPE_CHECKING, Any, Union
 
 from .. import _check
+from .._dataclass import dataclass
 from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO
 from .._wire import NLA_TYPE_MASK, Attr, iter_attrs
 from ..errors import DecodeError
@@ -53,6 +54,61 @@ IFLA_INET6_ADDR_GEN_MODE = 8
 ADDR_GEN_MODES = ("eui64", "none", "stable_secret", "random")
 
 _IFF_NAMES = tuple((int(f), str(f.name)) for f in IFF)
+_FLAG_NAMES: dict[int, tuple[str, ...]] = {}  # flags -> their names (a handful of values)
+_UP = int(IFF.UP)
+_LOWER_UP = int(IFF.LOWER_UP)
+
+# ---------------------------------------------------------------------------
+# Link's details: the values of its detail properties, decoded together into
+# one tuple (Link._details) the first time one is read, or by the layout cache
+# (_layout) as it decodes the message. In the tuple's order: u32 values, u8
+# values (raw), the raw IFLA_INET6_ADDR_GEN_MODE byte, strings, the permanent
+# MAC and the altnames.
+
+DETAIL_U32 = tuple(
+    int(t)
+    for t in (
+        IFLA.MIN_MTU, IFLA.MAX_MTU, IFLA.PROMISCUITY, IFLA.GROUP, IFLA.NUM_TX_QUEUES,
+        IFLA.NUM_RX_QUEUES, IFLA.GSO_MAX_SIZE, IFLA.GSO_MAX_SEGS, IFLA.ALLMULTI,
+        IFLA.GRO_MAX_SIZE, IFLA.TSO_MAX_SIZE, IFLA.TSO_MAX_SEGS, IFLA.CARRIER_CHANGES,
+        IFLA.CARRIER_UP_COUNT, IFLA.CARRIER_DOWN_COUNT,
+    )
+)  # fmt: skip
+DETAIL_U8 = tuple(int(t) for t in (IFLA.CARRIER, IFLA.LINKMODE, IFLA.PROTO_DOWN))
+DETAIL_TEXT = tuple(
+    int(t)
+    for t in (IFLA.QDISC, IFLA.PHYS_PORT_NAME, IFLA.PARENT_DEV_NAME, IFLA.PARENT_DEV_BUS_NAME)
+)
+D_ADDR_GEN_MODE = len(DETAIL_U32) + len(DETAIL_U8)
+D_TEXT = D_ADDR_GEN_MODE + 1  # where DETAIL_TEXT's values start
+D_PERM_ADDRESS = D_TEXT + len(DETAIL_TEXT)
+D_ALT_NAMES = D_PERM_ADDRESS + 1
+_AT = {t: i for i, t in enumerate((*DETAIL_U32, *DETAIL_U8))}
+_AT.update({t: D_TEXT + i for i, t in enumerate(DETAIL_TEXT)})
+_D_MIN_MTU, _D_MAX_MTU, _D_PROMISCUITY, _D_GROUP = (
+    _AT[IFLA.MIN_MTU], _AT[IFLA.MAX_MTU], _AT[IFLA.PROMISCUITY], _AT[IFLA.GROUP],
+)  # fmt: skip
+_D_NUM_TX_QUEUES, _D_NUM_RX_QUEUES, _D_GSO_MAX_SIZE, _D_GSO_MAX_SEGS = (
+    _AT[IFLA.NUM_TX_QUEUES], _AT[IFLA.NUM_RX_QUEUES], _AT[IFLA.GSO_MAX_SIZE],
+    _AT[IFLA.GSO_MAX_SEGS],
+)  # fmt: skip
+_D_ALLMULTI, _D_GRO_MAX_SIZE, _D_TSO_MAX_SIZE, _D_TSO_MAX_SEGS = (
+    _AT[IFLA.ALLMULTI], _AT[IFLA.GRO_MAX_SIZE], _AT[IFLA.TSO_MAX_SIZE], _AT[IFLA.TSO_MAX_SEGS],
+)  # fmt: skip
+_D_CARRIER_CHANGES, _D_CARRIER_UP_COUNT, _D_CARRIER_DOWN_COUNT = (
+    _AT[IFLA.CARRIER_CHANGES], _AT[IFLA.CARRIER_UP_COUNT], _AT[IFLA.CARRIER_DOWN_COUNT],
+)  # fmt: skip
+_D_CARRIER, _D_LINKMODE, _D_PROTO_DOWN = _AT[IFLA.CARRIER], _AT[IFLA.LINKMODE], _AT[IFLA.PROTO_DOWN]
+_D_QDISC, _D_PHYS_PORT_NAME, _D_PARENT_DEV_NAME, _D_PARENT_DEV_BUS_NAME = (
+    _AT[IFLA.QDISC], _AT[IFLA.PHYS_PORT_NAME], _AT[IFLA.PARENT_DEV_NAME],
+    _AT[IFLA.PARENT_DEV_BUS_NAME],
+)  # fmt: skip
+_NAMES = {int(t): str(t.name) for t in IFLA}
+_AF_SPEC = int(IFLA.AF_SPEC)
+_PERM_ADDRESS = int(IFLA.PERM_ADDRESS)
+_PROP_LIST = int(IFLA.PROP_LIST)
+_LINKINFO = int(IFLA.LINKINFO)
+_ALT_IFNAME = int(IFLA.ALT_IFNAME)
 
 
 def mac_str(raw: bytes) -> str:
@@ -87,8 +143,48 @@ class PortInfo:
     """Base of the typed ``IFLA_INFO_SLAVE_DATA`` views (:class:`~rawns.link.BridgePortInfo`)."""
 
 
+def addr_gen_mode_path(raw: bytes, a: int, b: int) -> tuple[list[int], int]:
+    """IFLA_AF_SPEC (payload ``a:b``) walked to AF_INET6's IFLA_INET6_ADDR_GEN_MODE:
+    where each attribute header it reads starts, and where the mode's byte is (0:
+    none). Raises DecodeError as :attr:`Link.inet6_addr_gen_mode` does."""
+    seen: list[int] = []
+    for ft, c, d in iter_attrs(raw, a, b):
+        seen.append(c - 4)
+        if ft & NLA_TYPE_MASK == AF_INET6:
+            for it, e, f in iter_attrs(raw, c, d):
+                seen.append(e - 4)
+                if it & NLA_TYPE_MASK == IFLA_INET6_ADDR_GEN_MODE:
+                    u8(raw, e, f, "IFLA_INET6_ADDR_GEN_MODE")
+                    return seen, e
+    return seen, 0
+
+
+def addr_gen_mode_name(mode: int | None) -> str | None:
+    return None if mode is None else ADDR_GEN_MODES[mode] if mode < 4 else str(mode)
+
+
+class _Details:
+    """Link's cache of its details (see DETAIL_U32...): a slot that is no dataclass
+    field, so equality, repr, ``replace`` and pickling never see it; a Link
+    without it (built by hand, copied) decodes it from ``raw`` when first read."""
+
+    __slots__ = ("_details",)
+    _details: tuple[Any, ...]
+
+    if not TYPE_CHECKING:  # mypy would accept any attribute of a class with __getattr__
+
+        def __getattr__(self, name):
+            if name != "_details":
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+                )
+            d = self._decode_details()  # raises DecodeError (a malformed detail): not kept
+            object.__setattr__(self, "_details", d)
+            return d
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Link:
+class Link(_Details):
     """A network interface as the kernel reports it (RTM_NEWLINK).
 
     Field names follow ``ip -j -d link show`` where they can (``mac`` is its
@@ -96,7 +192,8 @@ class Link:
     settings, typed (:class:`~rawns.link.VethInfo`, :class:`~rawns.link.BridgeInfo`,
     ...), ``port`` the bridge-port settings of a bridge port. Details that
     few callers read (``min_mtu``, ``qdisc``, ``num_tx_queues``...) are
-    properties decoded from ``raw`` on access, which keeps dumps fast. ``raw``
+    properties, all decoded from ``raw`` together when one is first read (a
+    dump's layout cache reads them with the fields). ``raw``
     keeps the whole message payload, so nothing the kernel sent is lost: see
     :attr:`attrs`, :attr:`info_data` and :attr:`slave_data`.
     """
@@ -137,19 +234,26 @@ class Link:
     @property
     def up(self) -> bool:
         """Administratively up (IFF_UP)."""
-        return bool(self.flags & IFF.UP)
+        return bool(self.flags & _UP)
 
     @property
     def lower_up(self) -> bool:
         """The driver reports carrier (IFF_LOWER_UP)."""
-        return bool(self.flags & IFF.LOWER_UP)
+        return bool(self.flags & _LOWER_UP)
 
     @property
     def flag_names(self) -> tuple[str, ...]:
         """The IFF_* flags that are set, by name (``("UP", "BROADCAST", "MULTICAST")``)."""
-        return tuple(n for bit, n in _IFF_NAMES if self.flags & bit)
+        flags = self.flags
+        names = _FLAG_NAMES.get(flags)
+        if names is None:
+            names = tuple(n for bit, n in _IFF_NAMES if flags & bit)
+            if len(_FLAG_NAMES) >= 256:
+                _FLAG_NAMES.clear()
+            _FLAG_NAMES[flags] = names
+        return names
 
-    # -- details, decoded from raw on access ------------------------------------
+    # -- details, decoded from raw together when one is first read ---------------
     def _find(self, atype: int) -> tuple[int, int] | None:
         """(start, end) of a top-level attribute's payload in ``raw``."""
         raw = self.raw
@@ -161,147 +265,161 @@ class Link:
                 return a, b
         return None
 
-    def _u32(self, atype: IFLA) -> int | None:
-        where = self._find(atype)
-        return None if where is None else u32(self.raw, *where, atype.name)
-
-    def _u8(self, atype: IFLA) -> int | None:
-        where = self._find(atype)
-        return None if where is None else u8(self.raw, *where, atype.name)
+    def _decode_details(self) -> tuple[Any, ...]:
+        """The details tuple, decoded from ``raw`` (the layout cache fills it itself)."""
+        raw = self.raw
+        find = self._find
+        out: list[Any] = []
+        for t in DETAIL_U32:
+            where = find(t)
+            out.append(None if where is None else u32(raw, *where, _NAMES[t]))
+        for t in DETAIL_U8:
+            where = find(t)
+            out.append(None if where is None else u8(raw, *where, _NAMES[t]))
+        where = find(_AF_SPEC)
+        mode = addr_gen_mode_path(raw, *where)[1] if where is not None else 0
+        out.append(raw[mode] if mode else None)
+        for t in DETAIL_TEXT:
+            where = find(t)
+            out.append(None if where is None else text(raw, *where))
+        where = find(_PERM_ADDRESS)
+        out.append(None if where is None else raw[where[0] : where[1]].hex(":"))
+        where = find(_PROP_LIST)
+        out.append(() if where is None else alt_names(raw, *where))
+        return tuple(out)
 
     @property
     def carrier(self) -> bool | None:
         """IFLA_CARRIER: the device has carrier."""
-        v = self._u8(IFLA.CARRIER)
+        v = self._details[_D_CARRIER]
         return None if v is None else bool(v)
 
     @property
     def min_mtu(self) -> int | None:
-        return self._u32(IFLA.MIN_MTU)
+        v: int | None = self._details[_D_MIN_MTU]
+        return v
 
     @property
     def max_mtu(self) -> int | None:
-        return self._u32(IFLA.MAX_MTU)
+        v: int | None = self._details[_D_MAX_MTU]
+        return v
 
     @property
     def promiscuity(self) -> int | None:
-        return self._u32(IFLA.PROMISCUITY)
+        v: int | None = self._details[_D_PROMISCUITY]
+        return v
 
     @property
     def group(self) -> int | None:
-        return self._u32(IFLA.GROUP)
+        v: int | None = self._details[_D_GROUP]
+        return v
 
     @property
     def linkmode(self) -> int | None:
-        return self._u8(IFLA.LINKMODE)
+        v: int | None = self._details[_D_LINKMODE]
+        return v
 
     @property
     def num_tx_queues(self) -> int | None:
-        return self._u32(IFLA.NUM_TX_QUEUES)
+        v: int | None = self._details[_D_NUM_TX_QUEUES]
+        return v
 
     @property
     def num_rx_queues(self) -> int | None:
-        return self._u32(IFLA.NUM_RX_QUEUES)
+        v: int | None = self._details[_D_NUM_RX_QUEUES]
+        return v
 
     @property
     def gso_max_size(self) -> int | None:
-        return self._u32(IFLA.GSO_MAX_SIZE)
+        v: int | None = self._details[_D_GSO_MAX_SIZE]
+        return v
 
     @property
     def gso_max_segs(self) -> int | None:
-        return self._u32(IFLA.GSO_MAX_SEGS)
+        v: int | None = self._details[_D_GSO_MAX_SEGS]
+        return v
 
     @property
     def allmulti(self) -> int | None:
         """IFLA_ALLMULTI: how many users asked for all-multicast (``ip -d``'s ``allmulti``)."""
-        return self._u32(IFLA.ALLMULTI)
+        v: int | None = self._details[_D_ALLMULTI]
+        return v
 
     @property
     def gro_max_size(self) -> int | None:
-        return self._u32(IFLA.GRO_MAX_SIZE)
+        v: int | None = self._details[_D_GRO_MAX_SIZE]
+        return v
 
     @property
     def tso_max_size(self) -> int | None:
-        return self._u32(IFLA.TSO_MAX_SIZE)
+        v: int | None = self._details[_D_TSO_MAX_SIZE]
+        return v
 
     @property
     def tso_max_segs(self) -> int | None:
-        return self._u32(IFLA.TSO_MAX_SEGS)
+        v: int | None = self._details[_D_TSO_MAX_SEGS]
+        return v
 
     @property
     def proto_down(self) -> bool | None:
         """IFLA_PROTO_DOWN: held down by a protocol (``ip link set ... protodown on``)."""
-        v = self._u8(IFLA.PROTO_DOWN)
+        v = self._details[_D_PROTO_DOWN]
         return None if v is None else bool(v)
 
     @property
     def carrier_changes(self) -> int | None:
-        return self._u32(IFLA.CARRIER_CHANGES)
+        v: int | None = self._details[_D_CARRIER_CHANGES]
+        return v
 
     @property
     def carrier_up_count(self) -> int | None:
-        return self._u32(IFLA.CARRIER_UP_COUNT)
+        v: int | None = self._details[_D_CARRIER_UP_COUNT]
+        return v
 
     @property
     def carrier_down_count(self) -> int | None:
-        return self._u32(IFLA.CARRIER_DOWN_COUNT)
+        v: int | None = self._details[_D_CARRIER_DOWN_COUNT]
+        return v
 
     @property
     def phys_port_name(self) -> str | None:
-        return self._text(IFLA.PHYS_PORT_NAME)
+        v: str | None = self._details[_D_PHYS_PORT_NAME]
+        return v
 
     @property
     def parent_dev_name(self) -> str | None:
         """IFLA_PARENT_DEV_NAME (``ip -d``'s ``parentdev``): the device's parent, if any."""
-        return self._text(IFLA.PARENT_DEV_NAME)
+        v: str | None = self._details[_D_PARENT_DEV_NAME]
+        return v
 
     @property
     def parent_dev_bus_name(self) -> str | None:
         """IFLA_PARENT_DEV_BUS_NAME (``ip -d``'s ``parentbus``)."""
-        return self._text(IFLA.PARENT_DEV_BUS_NAME)
+        v: str | None = self._details[_D_PARENT_DEV_BUS_NAME]
+        return v
 
     @property
     def inet6_addr_gen_mode(self) -> str | None:
         """How IPv6 link-local addresses are made: ``eui64``, ``none``, ``stable_secret``
         or ``random`` (IFLA_AF_SPEC / AF_INET6 / IFLA_INET6_ADDR_GEN_MODE); ``None``
         without IPv6 on the link. The rest of IFLA_AF_SPEC stays raw in :attr:`attrs`."""
-        where = self._find(IFLA.AF_SPEC)
-        if where is None:
-            return None
-        raw = self.raw
-        for ft, c, d in iter_attrs(raw, *where):
-            if ft & NLA_TYPE_MASK == AF_INET6:
-                for it, e, f in iter_attrs(raw, c, d):
-                    if it & NLA_TYPE_MASK == IFLA_INET6_ADDR_GEN_MODE:
-                        mode = u8(raw, e, f, "IFLA_INET6_ADDR_GEN_MODE")
-                        return ADDR_GEN_MODES[mode] if mode < len(ADDR_GEN_MODES) else str(mode)
-        return None
-
-    def _text(self, atype: IFLA) -> str | None:
-        where = self._find(atype)
-        return None if where is None else text(self.raw, *where)
+        return addr_gen_mode_name(self._details[D_ADDR_GEN_MODE])
 
     @property
     def qdisc(self) -> str | None:
-        return self._text(IFLA.QDISC)
+        v: str | None = self._details[_D_QDISC]
+        return v
 
     @property
     def permanent_mac(self) -> str | None:
-        where = self._find(IFLA.PERM_ADDRESS)
-        return None if where is None else self.raw[where[0] : where[1]].hex(":")
+        v: str | None = self._details[D_PERM_ADDRESS]
+        return v
 
     @property
     def alt_names(self) -> tuple[str, ...]:
         """Alternative names (``ip link property add dev X altname Y``)."""
-        where = self._find(IFLA.PROP_LIST)
-        if where is None:
-            return ()
-        raw = self.raw
-        return tuple(
-            text(raw, c, d)
-            for ct, c, d in iter_attrs(raw, *where)
-            if ct & NLA_TYPE_MASK == IFLA.ALT_IFNAME
-        )
+        v: tuple[str, ...] = self._details[D_ALT_NAMES]
+        return v
 
     @property
     def attrs(self) -> tuple[Attr, ...]:
@@ -324,7 +442,7 @@ class Link:
         return self._linkinfo(IFLA_INFO.SLAVE_DATA)
 
     def _linkinfo(self, which: int) -> tuple[Attr, ...]:
-        where = self._find(IFLA.LINKINFO)
+        where = self._find(_LINKINFO)
         if where is None:
             return ()
         raw = self.raw
@@ -332,6 +450,13 @@ class Link:
             if it & NLA_TYPE_MASK == which:
                 return tuple(Attr(x, raw[y:z]) for x, y, z in iter_attrs(raw, c, d))
         return ()
+
+
+def alt_names(raw: bytes, a: int, b: int) -> tuple[str, ...]:
+    """IFLA_PROP_LIST's altnames (payload ``a:b``)."""
+    return tuple(
+        text(raw, c, d) for ct, c, d in iter_attrs(raw, a, b) if ct & NLA_TYPE_MASK == _ALT_IFNAME
+    )
 
 
 LinkRef = Union[str, int, Link]  # noqa: UP007 - a runtime alias, also used by route and neigh

@@ -11,10 +11,12 @@ from __future__ import annotations
 import builtins
 import errno
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _check
 from .. import netns as _netns
+from .._plan import Blocking, Dump, Pipeline, Plan, Request, drive
 from .._rtnl import RTM
 from ..errors import DecodeError, KernelError, NotFound, NotSupported
 from ..handle import Handle
@@ -33,14 +35,26 @@ from ._encode import (
     group_message,
 )
 from ._layout import parse_link
+from ._repeats import refuse_repeats
 from ._runs import LinkRuns
-from ._spec import LinkChange, LinkSpec, NetnsRef, check_netns_open, check_spec
+from ._spec import (
+    LinkChange,
+    LinkSpec,
+    NetnsRef,
+    check_netns_open,
+    check_spec,
+    namespaces_opened,
+    netns_opened,
+)
 from ._types import Link, LinkRef, check_here, index_of, ref_label
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Unpack
 
     from ._fields import LinkGroupFields, LinkSetFields
+
+T = TypeVar("T")
 
 __all__ = [
     "add",
@@ -71,6 +85,10 @@ def dump(h: Handle) -> list[Link]:
     (see the dump consistency policy in :mod:`rawns.transport`);
     :class:`TypeError`/:class:`ValueError` if ``h`` is not an open Handle.
     """
+    return drive(h, dump_plan(h))
+
+
+def dump_plan(h: Handle) -> Plan[list[Link]]:
     _check.handle(h)
     origin = h.netns_ident
 
@@ -79,9 +97,8 @@ def dump(h: Handle) -> list[Link]:
     def parse_at(data: bytes, start: int, end: int) -> Link:
         return parse_link(data[start:end], origin)
 
-    return h.rtnl.dump(
-        build_dump(), op="RTM_GETLINK", target="dump", parse_at=parse_at, parse_run=LinkRuns(origin)
-    )
+    links: list[Link] = yield Dump(build_dump(), "RTM_GETLINK", "dump", parse_at, LinkRuns(origin))
+    return links
 
 
 def get(h: Handle, ref: LinkRef) -> Link:
@@ -93,13 +110,17 @@ def get(h: Handle, ref: LinkRef) -> Link:
     there is no such link; :class:`ValueError`/:class:`TypeError` for a
     malformed reference or a :class:`Link` from another namespace (nothing sent).
     """
+    return drive(h, get_plan(h, ref))
+
+
+def get_plan(h: Handle, ref: LinkRef) -> Plan[Link]:
     _check.handle(h)
     check_here(h, ref)
-    return _get(h, ref)
+    return (yield from _get(h, ref))
 
 
-def _get(h: Handle, ref: LinkRef) -> Link:
-    replies = h.rtnl.request(build_get(ref), op="RTM_GETLINK", target=ref_label(ref))
+def _get(h: Handle, ref: LinkRef) -> Plan[Link]:
+    replies = yield Request(build_get(ref), "RTM_GETLINK", ref_label(ref))
     for r in replies:
         if r.type == RTM.NEWLINK:
             return parse_link(r.payload, h.netns_ident)
@@ -118,12 +139,25 @@ def resolve_index(h: Handle, ref: LinkRef, what: str = "ref") -> int:
     :class:`Link` dumped from another namespace than ``h``'s, or a bad ``h``
     (nothing sent).
     """
+    return drive(h, resolve_index_plan(h, ref, what))
+
+
+def resolve_index_plan(h: Handle, ref: LinkRef, what: str = "ref") -> Plan[int]:
+    """:func:`resolve_index` as a plan (other objects' verbs ``yield from`` it)."""
     _check.handle(h)
     check_here(h, ref, what)
     index = index_of(ref, what)
     if index is not None:
         return index
-    return _get(h, ref).index
+    return (yield from _get(h, ref)).index
+
+
+class NeedName(Exception):
+    """Raised by a :class:`Resolver` for a name it has not looked up yet (see :func:`built`)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
 class Resolver:
@@ -131,7 +165,9 @@ class Resolver:
 
     Every reference is checked by :func:`check_here` first (a :class:`Link`
     from another namespace is refused). The pure ``build_*`` functions use
-    ``_encode.no_names`` instead, which refuses a name.
+    ``_encode.no_names`` instead, which refuses a name. The encoders call a
+    resolver synchronously, so a name not known yet raises :class:`NeedName`:
+    :func:`built` looks it up (one RTM_GETLINK, yielded) and builds again.
     """
 
     __slots__ = ("_cache", "_h")
@@ -149,12 +185,22 @@ class Resolver:
         hit = self._cache.get(name)
         if hit is not None:
             return hit
-        index = _get(self._h, name).index
-        self._cache[name] = index
-        return index
+        raise NeedName(name)
+
+    def learn(self, name: str) -> Plan[None]:
+        self._cache[name] = (yield from _get(self._h, name)).index
 
     def forget(self, name: str) -> None:
         self._cache.pop(name, None)
+
+
+def built(resolve: Resolver, build: Callable[[], T]) -> Plan[T]:
+    """``build()``, looking up each name it needs first (in the order it needs them)."""
+    while True:
+        try:
+            return build()
+        except NeedName as need:
+            yield from resolve.learn(need.name)
 
 
 def delete(h: Handle, ref: LinkRef) -> None:
@@ -166,9 +212,13 @@ def delete(h: Handle, ref: LinkRef) -> None:
     :class:`ValueError`/:class:`TypeError` for a malformed reference or a
     :class:`Link` from another namespace (nothing sent).
     """
+    drive(h, delete_plan(h, ref))
+
+
+def delete_plan(h: Handle, ref: LinkRef) -> Plan[None]:
     _check.handle(h)
     check_here(h, ref)
-    h.rtnl.request(build_delete(ref), op="RTM_DELLINK", target=ref_label(ref))
+    yield Request(build_delete(ref), "RTM_DELLINK", ref_label(ref))
 
 
 def delete_many(
@@ -183,6 +233,12 @@ def delete_many(
     Every reference is checked first: :class:`ValueError`/:class:`TypeError`
     for a bad one, or for one link named twice (nothing sent).
     """
+    return drive(h, delete_many_plan(h, refs, check=check))
+
+
+def delete_many_plan(
+    h: Handle, refs: Iterable[LinkRef], *, check: bool = True
+) -> Plan[list[KernelError | None]]:
     _check.handle(h)
     _check.boolean(check, "check")
     refs = listed(refs, "refs")
@@ -204,7 +260,7 @@ def delete_many(
                     "second delete would fail after the first"
                 )
     msgs = [build_delete(r) for r in refs]
-    return pipeline(h, msgs, [ref_label(r) for r in refs], "RTM_DELLINK", check)
+    return (yield from pipeline(h, msgs, [ref_label(r) for r in refs], "RTM_DELLINK", check))
 
 
 def listed(items: object, what: str) -> list[Any]:
@@ -218,10 +274,11 @@ def listed(items: object, what: str) -> list[Any]:
 
 def pipeline(
     h: Handle, msgs: Sequence[bytes], targets: Sequence[str], op: str, check: bool
-) -> list[KernelError | None]:
+) -> Plan[list[KernelError | None]]:
     if not msgs:
         return []
-    return h.rtnl.pipeline(msgs, op=op, targets=targets, check=check)
+    results: list[KernelError | None] = yield Pipeline(msgs, op, targets, check)
+    return results
 
 
 # ---------------------------------------------------------------------------
@@ -241,7 +298,12 @@ def add(h: Handle, spec: LinkSpec) -> None:
     :class:`~rawns.link.Link` from another namespace as master or lower
     device (nothing sent).
     """
-    _add_many(h, [spec], ["spec"], False, True)
+    with namespaces_opened([spec], ["spec"]) as (opened,):
+        drive(h, add_plan(h, opened))
+
+
+def add_plan(h: Handle, spec: LinkSpec) -> Plan[None]:
+    yield from _add_many(h, [spec], ["spec"], False, True)
 
 
 def replace(h: Handle, spec: LinkSpec) -> None:
@@ -260,7 +322,12 @@ def replace(h: Handle, spec: LinkSpec) -> None:
     the kernel cannot change its kind's settings (a veth's peer); plus what
     :func:`add` raises.
     """
-    _add_many(h, [spec], ["spec"], True, True)
+    with namespaces_opened([spec], ["spec"]) as (opened,):
+        drive(h, replace_plan(h, opened))
+
+
+def replace_plan(h: Handle, spec: LinkSpec) -> Plan[None]:
+    yield from _add_many(h, [spec], ["spec"], True, True)
 
 
 def add_many(
@@ -282,7 +349,15 @@ def add_many(
     :class:`~rawns.errors.NotSupported`, raised before anything is sent (with
     ``check=False``: that spec's entry, and the spec is skipped).
     """
-    return _add_many(h, specs, None, replace, check)
+    specs = listed(specs, "specs")
+    with namespaces_opened(specs, [f"specs[{i}]" for i in range(len(specs))]) as opened:
+        return drive(h, add_many_plan(h, opened, replace=replace, check=check))
+
+
+def add_many_plan(
+    h: Handle, specs: Iterable[LinkSpec], *, replace: bool = False, check: bool = True
+) -> Plan[list[KernelError | None]]:
+    return (yield from _add_many(h, specs, None, replace, check))
 
 
 def _add_many(
@@ -291,7 +366,7 @@ def _add_many(
     whats: list[str] | None,
     replace: bool,
     check: bool,
-) -> list[KernelError | None]:
+) -> Plan[list[KernelError | None]]:
     _check.handle(h)
     _check.boolean(replace, "replace")
     _check.boolean(check, "check")
@@ -301,10 +376,10 @@ def _add_many(
     for spec, what in zip(specs, whats, strict=True):
         check_spec(spec, what).check_here(h, what)
     if not replace:
-        _refuse_repeats(specs, whats)
+        refuse_repeats(specs, whats)
     results: list[KernelError | None] = [None] * len(specs)
     if replace:
-        for i, err in _kind_conflicts(h, specs, whats):
+        for i, err in (yield from _kind_conflicts(h, specs, whats)):
             if check:
                 raise err
             results[i] = err
@@ -317,8 +392,8 @@ def _add_many(
     later: list[tuple[int, bytes, str]] = []
     elsewhere: list[tuple[int, NetnsRef, bytes, str]] = []
 
-    def flush() -> None:
-        _send(h, msgs, targets, owner, results)
+    def flush() -> Plan[None]:
+        yield from _send(h, msgs, targets, owner, results)
         # Follow-ups go after every create of the run, not after each (bringing
         # a veth peer up between creates slows them: docs/benchmarks.md), and
         # only for the creates that succeeded: sent along with a create that
@@ -329,7 +404,7 @@ def _add_many(
                 msgs.append(m)
                 targets.append(t)
                 owner.append(i)
-        _send(h, msgs, targets, owner, results)
+        yield from _send(h, msgs, targets, owner, results)
         pending.clear()
         later.clear()
 
@@ -338,15 +413,15 @@ def _add_many(
             continue  # refused up front (replace of another kind, check=False)
         names = {r for _f, r in spec.refs() if isinstance(r, str)}
         if names & pending or not spec.rtnetlink:
-            flush()
+            yield from flush()
         if not spec.rtnetlink:
             try:
-                spec._create(h, flags)
+                yield Blocking(partial(_create, spec, flags))
             except KernelError as e:
                 results[i] = e
             continue
         try:
-            first = build_message(spec, flags, resolve)
+            first = yield from built(resolve, partial(build_message, spec, flags, resolve))
         except KernelError as e:  # a named master or lower device is missing
             results[i] = e
             continue
@@ -360,8 +435,9 @@ def _add_many(
                 elsewhere.append((i, ns, m, t))
         pending.add(spec.name)
         resolve.forget(spec.name)
-    flush()
-    _run_elsewhere(elsewhere, results)
+    yield from flush()
+    if elsewhere:
+        yield Blocking(lambda _h: _run_elsewhere(elsewhere, results))
     if check:
         for r in results:
             if r is not None:
@@ -369,25 +445,8 @@ def _add_many(
     return results
 
 
-def _where(ns: NetnsRef | None) -> object:
-    """A key for the namespace a link is made in (the handle's: None)."""
-    if isinstance(ns, Netns):
-        return ("netns", ns.inode())
-    return None if ns is None else ("pid", ns)
-
-
-def _refuse_repeats(specs: list[LinkSpec], whats: list[str]) -> None:
-    """Two specs making a link of the same name in the same namespace: the second
-    create would fail (EEXIST) after the first; a caller mistake, refused first."""
-    made: dict[tuple[object, str], str] = {}
-    for spec, what in zip(specs, whats, strict=True):
-        for ns, name in spec._creates():
-            by = made.setdefault((_where(ns), name), what)
-            if by != what:
-                raise ValueError(
-                    f"{what} makes a link named {name!r} where {by} makes one too: the "
-                    "second create would fail with File exists after the first"
-                )
+def _create(spec: LinkSpec, flags: int, h: Handle) -> None:
+    spec._create(h, flags)  # tun/tap: an ioctl, with a sync Handle (rawns._plan.Blocking)
 
 
 def _send(
@@ -396,9 +455,10 @@ def _send(
     targets: list[str],
     owner: list[int],
     results: list[KernelError | None],
-) -> None:
+) -> Plan[None]:
     """Pipeline ``msgs``; the first error of each spec goes in its entry. Empties the lists."""
-    for i, r in zip(owner, pipeline(h, msgs, targets, "RTM_NEWLINK", False), strict=True):
+    answers = yield from pipeline(h, msgs, targets, "RTM_NEWLINK", False)
+    for i, r in zip(owner, answers, strict=True):
         if r is not None and results[i] is None:
             results[i] = r
     msgs.clear()
@@ -416,7 +476,7 @@ def existing_kind(lk: Link) -> str | None:
 
 def _kind_conflicts(
     h: Handle, specs: list[LinkSpec], whats: list[str]
-) -> list[tuple[int, KernelError]]:
+) -> Plan[list[tuple[int, KernelError]]]:
     """Specs whose name is a link of another kind, as the NotSupported each gets.
 
     ``replace`` on such a link would be the kernel's rtnl_newlink changing the
@@ -426,13 +486,14 @@ def _kind_conflicts(
     """
     if len(specs) == 1:
         try:
-            existing = {specs[0].name: _get(h, specs[0].name)}
+            existing = {specs[0].name: (yield from _get(h, specs[0].name))}
         except NotFound:
             existing = {}
     else:
-        existing = {lk.name: lk for lk in dump(h)}
+        existing = {lk.name: lk for lk in (yield from dump_plan(h))}
     made: dict[str, tuple[str, str]] = {}
     out: list[tuple[int, KernelError]] = []
+    looked_up: dict[str, int | None] = {}
 
     def index_of(ref: LinkRef) -> int | None:
         """A reference's index for comparing with an existing link (None: unknown)."""
@@ -443,10 +504,9 @@ def _kind_conflicts(
         if ref in existing:
             return existing[ref].index
         if len(specs) == 1:
-            try:
-                return _get(h, ref).index
-            except NotFound:
-                return None
+            if ref not in looked_up:
+                raise NeedName(ref)
+            return looked_up[ref]
         return None
 
     for i, spec in enumerate(specs):
@@ -459,7 +519,15 @@ def _kind_conflicts(
             lk = existing[spec.name]
             kind = existing_kind(lk)
             if kind == spec.kind:
-                why = spec._replace_conflict(lk, index_of)
+                while True:  # the names _replace_conflict asks about, looked up one by one
+                    try:
+                        why = spec._replace_conflict(lk, index_of)
+                        break
+                    except NeedName as need:
+                        try:
+                            looked_up[need.name] = (yield from _get(h, need.name)).index
+                        except NotFound:
+                            looked_up[need.name] = None
                 if why is not None:
                     out.append((i, _not_supported(spec, f"{why}; nothing was sent")))
                     continue
@@ -498,10 +566,12 @@ def _run_elsewhere(
             groups.setdefault(id(item[1]), []).append(item)
     for items in groups.values():
         where = items[0][1]
-        ns = where.dup() if isinstance(where, Netns) else _netns.open(pid=where)
+        ns = where.dup() if isinstance(where, Netns) else _netns.resolve(where, "netns")
         with ns, Handle.open(netns=ns) as other:
             names = [x[3] for x in items]
-            answers = pipeline(other, [x[2] for x in items], names, "RTM_NEWLINK", False)
+            answers = drive(
+                other, pipeline(other, [x[2] for x in items], names, "RTM_NEWLINK", False)
+            )
             for (i, _ns, _m, _t), r in zip(items, answers, strict=True):
                 if r is not None and results[i] is None:
                     results[i] = r
@@ -528,13 +598,18 @@ def set_group(h: Handle, group: int, /, **changes: Unpack[LinkGroupFields]) -> N
     the first link the kernel could not change (the links before it stay
     changed).
     """
+    drive(h, set_group_plan(h, group, **changes))
+
+
+def set_group_plan(h: Handle, group: int, /, **changes: Unpack[LinkGroupFields]) -> Plan[None]:
     _check.handle(h)
     c = group_change(group, dict(changes))
     if c.master is not None:
         check_here(h, c.master, "master")
     check_netns_open(c.netns)
-    msg = group_message(group, dict(changes), Resolver(h))
-    h.rtnl.request(msg, op="RTM_NEWLINK", target=f"group {group}")
+    resolve = Resolver(h)
+    msg = yield from built(resolve, lambda: group_message(group, dict(changes), resolve))
+    yield Request(msg, "RTM_NEWLINK", f"group {group}")
 
 
 def set(h: Handle, ref: LinkRef, **changes: Unpack[LinkSetFields]) -> None:
@@ -554,15 +629,23 @@ def set(h: Handle, ref: LinkRef, **changes: Unpack[LinkSetFields]) -> None:
     for bad input, a bad handle, or a :class:`~rawns.link.Link` dumped from
     another namespace (as ``ref`` or ``master``), before anything is sent.
     """
+    with netns_opened(changes.get("netns"), "netns") as ns:
+        if ns is not None:
+            changes["netns"] = ns
+        drive(h, set_plan(h, ref, **changes))
+
+
+def set_plan(h: Handle, ref: LinkRef, **changes: Unpack[LinkSetFields]) -> Plan[None]:
     _check.handle(h)
     change = LinkChange(ref=ref, **changes)
     change.check_here(h)
-    msgs = change_messages(change, Resolver(h))
+    resolve = Resolver(h)
+    msgs = yield from built(resolve, lambda: change_messages(change, resolve))
     target = ref_label(ref)
     if len(msgs) == 1:
-        h.rtnl.request(msgs[0], op="RTM_NEWLINK", target=target)
+        yield Request(msgs[0], "RTM_NEWLINK", target)
     else:
-        h.rtnl.pipeline(msgs, op="RTM_NEWLINK", targets=[target] * len(msgs))
+        yield Pipeline(msgs, "RTM_NEWLINK", [target] * len(msgs), True)
 
 
 def set_many(
@@ -583,6 +666,23 @@ def set_many(
     error is raised once every ack is in. Every item is checked before the
     first request (:class:`ValueError`/:class:`TypeError`, nothing sent).
     """
+    items = listed(items, "items")
+    with (
+        netns_opened(changes.get("netns"), "netns") as ns,
+        namespaces_opened(items, [f"items[{i}]" for i in range(len(items))]) as opened,
+    ):
+        if ns is not None:
+            changes["netns"] = ns
+        return drive(h, set_many_plan(h, opened, check=check, **changes))
+
+
+def set_many_plan(
+    h: Handle,
+    items: Iterable[LinkRef | LinkChange],
+    *,
+    check: bool = True,
+    **changes: Unpack[LinkSetFields],
+) -> Plan[list[KernelError | None]]:
     _check.handle(h)
     _check.boolean(check, "check")
     cs = [as_change(item, dict(changes)) for item in listed(items, "items")]
@@ -593,11 +693,11 @@ def set_many(
     targets: list[str] = []
     owner: list[int] = []
     for i, c in enumerate(cs):
-        for m in change_messages(c, resolve):
+        for m in (yield from built(resolve, partial(change_messages, c, resolve))):
             msgs.append(m)
             targets.append(ref_label(c.ref))
             owner.append(i)
-    raw = pipeline(h, msgs, targets, "RTM_NEWLINK", False)
+    raw = yield from pipeline(h, msgs, targets, "RTM_NEWLINK", False)
     results: list[KernelError | None] = [None] * len(cs)
     for i, r in zip(owner, raw, strict=True):
         if r is not None and results[i] is None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .. import _check
+from .._dataclass import dataclass
 from .._rtnl import IFLA, VETH_INFO
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
@@ -60,7 +60,7 @@ class Veth(LinkSpec):
         super(Veth, self).__post_init__()
         _check.ifname(self.peer, "peer")
         if self.peer_netns is not None:
-            check_netns(self.peer_netns, "peer_netns")
+            set_field(self, "peer_netns", check_netns(self.peer_netns, "peer_netns"))
         if self.peer_mtu is not None:
             _check.mtu(self.peer_mtu, "peer_mtu")
         if self.peer_mac is not None:

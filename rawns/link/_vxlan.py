@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .. import _check
+from .._dataclass import dataclass
 from .._inet import to_address
 from .._rtnl import IFLA_VXLAN
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
-from ._decode import register_info
+from ._decode import NestTable, Read, fixed_reader, register_info
 from ._spec import LinkSpec, Resolve, set_field
 from ._types import Link, LinkInfo, LinkRef, check_ref
 
@@ -278,66 +278,99 @@ _MORE_FLAGS = {
 }
 
 
+def _u8(payload: bytes, a: int, b: int) -> int | None:
+    return payload[a] if b > a else None
+
+
+def _flag(payload: bytes, a: int, b: int) -> bool | None:
+    return bool(payload[a]) if b > a else None
+
+
+def _u32(payload: bytes, a: int, b: int) -> int | None:
+    return int(_U32(payload, a)[0]) if b - a == 4 else None
+
+
+fixed_reader(_u8, "B", 1)
+fixed_reader(_flag, "?", 1)
+fixed_reader(_u32, "I", 4)
+
+
+def _true(payload: bytes, a: int, b: int) -> bool:
+    return True  # a flag attribute: present means on
+
+
+def _link(payload: bytes, a: int, b: int) -> int | None:
+    return int(_U32(payload, a)[0]) or None if b - a == 4 else None
+
+
+def _port(payload: bytes, a: int, b: int) -> int | None:
+    return int(_BE16(payload, a)[0]) if b - a == 2 else None
+
+
+def _port_range(payload: bytes, a: int, b: int) -> tuple[int, int] | None:
+    return _RANGE.unpack_from(payload, a) if b - a == 4 else None
+
+
+def _label(payload: bytes, a: int, b: int) -> int | None:
+    return int(_BE32(payload, a)[0]) if b - a == 4 else None
+
+
+def _local(payload: bytes, a: int, b: int) -> IPAddress | None:
+    if b - a not in (4, 16):
+        return None
+    src = ipaddress.ip_address(payload[a:b])
+    return None if src.is_unspecified else src
+
+
+#: (field, reader) by IFLA_VXLAN_* attribute: what VxlanInfo holds as it comes.
+_READS: dict[int, tuple[str, Read]] = {
+    IFLA_VXLAN.ID: ("vni", _u32),
+    IFLA_VXLAN.LOCAL: ("local", _local),
+    IFLA_VXLAN.LOCAL6: ("local", _local),
+    IFLA_VXLAN.LINK: ("link", _link),
+    IFLA_VXLAN.PORT: ("port", _port),
+    IFLA_VXLAN.PORT_RANGE: ("port_range", _port_range),
+    IFLA_VXLAN.TTL: ("ttl", _u8),
+    IFLA_VXLAN.TOS: ("tos", _u8),
+    IFLA_VXLAN.LABEL: ("label", _label),
+    IFLA_VXLAN.LEARNING: ("learning", _flag),
+    IFLA_VXLAN.AGEING: ("ageing", _u32),
+    IFLA_VXLAN.LIMIT: ("limit", _u32),
+    IFLA_VXLAN.PROXY: ("proxy", _flag),
+    IFLA_VXLAN.L2MISS: ("l2miss", _flag),
+    IFLA_VXLAN.L3MISS: ("l3miss", _flag),
+    IFLA_VXLAN.UDP_CSUM: ("udp_csum", _flag),
+    IFLA_VXLAN.UDP_ZERO_CSUM6_TX: ("udp_zero_csum6_tx", _flag),
+    IFLA_VXLAN.UDP_ZERO_CSUM6_RX: ("udp_zero_csum6_rx", _flag),
+    IFLA_VXLAN.COLLECT_METADATA: ("external", _flag),
+    IFLA_VXLAN.GBP: ("gbp", _true),
+    IFLA_VXLAN.GPE: ("gpe", _true),
+    IFLA_VXLAN.DF: ("df", _u8),
+    IFLA_VXLAN.REMCSUM_NOPARTIAL: ("remcsum_nopartial", _true),
+    **{t: (name, _flag) for t, name in _MORE_FLAGS.items()},
+}
+
+
+def _destination(payload: bytes, a: int, b: int, values: list[Any]) -> None:
+    """IFLA_VXLAN_GROUP/GROUP6: a multicast group, or else the remote endpoint."""
+    if b - a in (4, 16):
+        dst = ipaddress.ip_address(payload[a:b])
+        if not dst.is_unspecified:
+            values[_GROUP if dst.is_multicast else _REMOTE] = dst
+
+
+_TABLE = NestTable(
+    VxlanInfo,
+    _READS,
+    {IFLA_VXLAN.GROUP: _destination, IFLA_VXLAN.GROUP6: _destination},
+    ("group", "remote"),
+)
+_GROUP, _REMOTE = _TABLE.index("group"), _TABLE.index("remote")
+
+
 def parse_vxlan_info(payload: bytes, start: int, end: int, top: Link) -> VxlanInfo:
-    kw: dict[str, Any] = {}
-    for t, a, b in iter_attrs(payload, start, end):
-        t &= NLA_TYPE_MASK
-        n = b - a
-        if t == IFLA_VXLAN.ID and n == 4:
-            kw["vni"] = _U32(payload, a)[0]
-        elif t in (IFLA_VXLAN.GROUP, IFLA_VXLAN.GROUP6) and n in (4, 16):
-            dst = ipaddress.ip_address(payload[a:b])
-            if not dst.is_unspecified:
-                kw["group" if dst.is_multicast else "remote"] = dst
-        elif t in (IFLA_VXLAN.LOCAL, IFLA_VXLAN.LOCAL6) and n in (4, 16):
-            src = ipaddress.ip_address(payload[a:b])
-            if not src.is_unspecified:
-                kw["local"] = src
-        elif t == IFLA_VXLAN.LINK and n == 4:
-            link = _U32(payload, a)[0]
-            if link:
-                kw["link"] = link
-        elif t == IFLA_VXLAN.PORT and n == 2:
-            kw["port"] = _BE16(payload, a)[0]
-        elif t == IFLA_VXLAN.PORT_RANGE and n == 4:
-            kw["port_range"] = _RANGE.unpack_from(payload, a)
-        elif t == IFLA_VXLAN.TTL and n >= 1:
-            kw["ttl"] = payload[a]
-        elif t == IFLA_VXLAN.TOS and n >= 1:
-            kw["tos"] = payload[a]
-        elif t == IFLA_VXLAN.LABEL and n == 4:
-            kw["label"] = _BE32(payload, a)[0]
-        elif t == IFLA_VXLAN.LEARNING and n >= 1:
-            kw["learning"] = bool(payload[a])
-        elif t == IFLA_VXLAN.AGEING and n == 4:
-            kw["ageing"] = _U32(payload, a)[0]
-        elif t == IFLA_VXLAN.LIMIT and n == 4:
-            kw["limit"] = _U32(payload, a)[0]
-        elif t == IFLA_VXLAN.PROXY and n >= 1:
-            kw["proxy"] = bool(payload[a])
-        elif t == IFLA_VXLAN.L2MISS and n >= 1:
-            kw["l2miss"] = bool(payload[a])
-        elif t == IFLA_VXLAN.L3MISS and n >= 1:
-            kw["l3miss"] = bool(payload[a])
-        elif t == IFLA_VXLAN.UDP_CSUM and n >= 1:
-            kw["udp_csum"] = bool(payload[a])
-        elif t == IFLA_VXLAN.UDP_ZERO_CSUM6_TX and n >= 1:
-            kw["udp_zero_csum6_tx"] = bool(payload[a])
-        elif t == IFLA_VXLAN.UDP_ZERO_CSUM6_RX and n >= 1:
-            kw["udp_zero_csum6_rx"] = bool(payload[a])
-        elif t == IFLA_VXLAN.COLLECT_METADATA and n >= 1:
-            kw["external"] = bool(payload[a])
-        elif t == IFLA_VXLAN.GBP:
-            kw["gbp"] = True
-        elif t == IFLA_VXLAN.GPE:
-            kw["gpe"] = True
-        elif t == IFLA_VXLAN.DF and n >= 1:
-            kw["df"] = payload[a]
-        elif t in _MORE_FLAGS and n >= 1:
-            kw[_MORE_FLAGS[t]] = bool(payload[a])
-        elif t == IFLA_VXLAN.REMCSUM_NOPARTIAL:
-            kw["remcsum_nopartial"] = True
-    return VxlanInfo(**kw)
+    info: VxlanInfo = _TABLE.decode(payload, start, end)
+    return info
 
 
-register_info("vxlan", parse_vxlan_info)
+register_info("vxlan", parse_vxlan_info, _TABLE)

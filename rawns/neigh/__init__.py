@@ -18,6 +18,12 @@ Types in ``_types``, requests in ``_encode``, :func:`parse_neighbour` in
 (True, True)
 >>> parse_neighbour(build_add(n)[16:]) == n
 True
+>>> Neighbour(index=5, dst="10.0.0.3", flags=["router", "extern_learn"]).flags == (
+...     NTF.ROUTER | NTF_EXT_LEARNED)
+True
+
+``NTF_EXT_MANAGED``, ``NTF_EXT_LOCKED`` and ``NTF_EXT_EXT_VALIDATED`` are the
+NDA_FLAGS_EXT bits of :attr:`Neighbour.flags_ext`.
 """
 
 from .._rtnl import NTF, NUD
@@ -32,12 +38,23 @@ from ._encode import (
 )
 from ._fdb import FdbFields, fdb_add, fdb_append, fdb_delete, fdb_dump, fdb_replace
 from ._neighbours import NeighFields, NeighMatch, add, delete, dump, get, replace
-from ._types import AF_BRIDGE, NTF_EXT_LEARNED, CacheInfo, Neighbour
+from ._types import (
+    AF_BRIDGE,
+    NTF_EXT_EXT_VALIDATED,
+    NTF_EXT_LEARNED,
+    NTF_EXT_LOCKED,
+    NTF_EXT_MANAGED,
+    CacheInfo,
+    Neighbour,
+)
 
 __all__ = [
     "AF_BRIDGE",
     "NTF",
+    "NTF_EXT_EXT_VALIDATED",
     "NTF_EXT_LEARNED",
+    "NTF_EXT_LOCKED",
+    "NTF_EXT_MANAGED",
     "NUD",
     "CacheInfo",
     "FdbFields",

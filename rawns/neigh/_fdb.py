@@ -6,14 +6,17 @@ import errno
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
-from .. import _check, link
+from .. import _check
+from .._plan import Plan, Request, drive
 from .._rtnl import NTF, NUD
 from .._verb import spec_or_fields
 from ..errors import kernel_error
-from ..link import Link, LinkRef, resolve_index
+from ..link import Link, LinkRef
 from ..link._types import check_here
+from ..link._verbs import get_plan as _link_get
+from ..link._verbs import resolve_index_plan
 from ._encode import build_add, build_append, build_delete, build_replace
-from ._neighbours import dump
+from ._neighbours import dump_plan
 from ._types import AF_BRIDGE, NTF_EXT_LEARNED, IPAddress, Neighbour, _ip, _label, _state
 
 if TYPE_CHECKING:
@@ -67,7 +70,7 @@ def _fdb_spec(
     state: NUD | int | str = _FDB_STATE,
     sticky: bool = False,
     extern_learn: bool = False,
-) -> Neighbour:
+) -> Plan[Neighbour]:
     """The request's FDB entry, every value checked before any device is looked up.
 
     With ``fits``, fields the target table would drop (see :func:`_fits_fdb`)
@@ -104,12 +107,15 @@ def _fdb_spec(
     if fits and (remote or (selfward and (vlan is not None or sticky or extern_learn))):
         # Fields the target table would drop without a word: look the device up
         # and refuse them where they mean nothing.
-        found = link.get(h, dev)
+        found = yield from _link_get(h, dev)
         _fits_fdb(found, on, remote, vlan, sticky, extern_learn)
         index = found.index
+    if index is None:
+        index = yield from resolve_index_plan(h, dev, "dev")
+    via_index = None if via is None else (yield from resolve_index_plan(h, via, "via"))
     return Neighbour(
-        index=resolve_index(h, dev, "dev") if index is None else index,
-        via=None if via is None else resolve_index(h, via, "via"),
+        index=index,
+        via=via_index,
         **fields,  # type: ignore[arg-type]  # Neighbour's fields, checked above
     )
 
@@ -187,7 +193,7 @@ def _entry_fields(n: Neighbour) -> dict[str, object]:
 
 def _fdb_verb(
     h: Handle, verb: str, entry: object, kw: Mapping[str, object], fits: bool
-) -> tuple[Neighbour, str]:
+) -> Plan[tuple[Neighbour, str]]:
     """The request's FDB entry and its label, by the one rule (:mod:`rawns._verb`)."""
     _check.handle(h)
     n, given = spec_or_fields(f"neigh.{verb}", entry, kw, Neighbour, allowed=_FIELDS)
@@ -209,7 +215,7 @@ def _fdb_verb(
                 f"{_check._show(dev)}, lladdr={_check._show(lladdr)})"
             )
     ref = cast("LinkRef", dev)
-    out = _fdb_spec(h, ref, cast("str | bytes", lladdr), fits, **given)  # type: ignore[arg-type]
+    out = yield from _fdb_spec(h, ref, cast("str | bytes", lladdr), fits, **given)  # type: ignore[arg-type]
     return out, _label(ref, out.lladdr)
 
 
@@ -229,8 +235,14 @@ def fdb_add(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields
     ``sticky`` on a plain device's own list: the device is looked up first),
     or a Link from another namespace (nothing sent).
     """
-    n, label = _fdb_verb(h, "fdb_add", entry, kw, True)
-    h.rtnl.request(build_add(n), op="RTM_NEWNEIGH", target=label)
+    drive(h, fdb_add_plan(h, entry, **kw))
+
+
+def fdb_add_plan(
+    h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]
+) -> Plan[None]:
+    n, label = yield from _fdb_verb(h, "fdb_add", entry, kw, True)
+    yield Request(build_add(n), "RTM_NEWNEIGH", label)
 
 
 def fdb_append(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]) -> None:
@@ -248,10 +260,16 @@ def fdb_append(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFie
     :class:`ValueError`/:class:`TypeError` for bad values or no ``dst``
     (nothing sent).
     """
-    n, label = _fdb_verb(h, "fdb_append", entry, kw, False)  # the device is checked below
+    drive(h, fdb_append_plan(h, entry, **kw))
+
+
+def fdb_append_plan(
+    h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]
+) -> Plan[None]:
+    n, label = yield from _fdb_verb(h, "fdb_append", entry, kw, False)  # device checked below
     if n.dst is None:
         raise ValueError("fdb_append needs dst= (the vxlan remote to add)")
-    found = link.get(h, n.index)
+    found = yield from _link_get(h, n.index)
     if found.kind != "vxlan" or n.flags & NTF.MASTER:
         where = (
             "its bridge's table" if n.flags & NTF.MASTER else f"a {found.kind or 'plain'} device"
@@ -267,7 +285,7 @@ def fdb_append(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFie
         {k: getattr(n, k) for k in ("vni", "port", "via", "src_vni") if getattr(n, k) is not None}
     )
     _fits_fdb(found, "self", remote, n.vlan, bool(n.flags & NTF.STICKY), False)
-    h.rtnl.request(build_append(n), op="RTM_NEWNEIGH", target=label)
+    yield Request(build_append(n), "RTM_NEWNEIGH", label)
 
 
 def fdb_replace(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]) -> None:
@@ -279,8 +297,14 @@ def fdb_replace(h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFi
     for a missing device; :class:`ValueError`/:class:`TypeError` for bad
     values, as :func:`fdb_add`.
     """
-    n, label = _fdb_verb(h, "fdb_replace", entry, kw, True)
-    h.rtnl.request(build_replace(n), op="RTM_NEWNEIGH", target=label)
+    drive(h, fdb_replace_plan(h, entry, **kw))
+
+
+def fdb_replace_plan(
+    h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]
+) -> Plan[None]:
+    n, label = yield from _fdb_verb(h, "fdb_replace", entry, kw, True)
+    yield Request(build_replace(n), "RTM_NEWNEIGH", label)
 
 
 def fdb_delete(
@@ -298,10 +322,16 @@ def fdb_delete(
     :class:`ValueError`/:class:`TypeError` for bad values or an entry from
     another namespace (nothing sent).
     """
+    drive(h, fdb_delete_plan(h, entry, **kw))
+
+
+def fdb_delete_plan(
+    h: Handle, entry: Neighbour | None = None, /, **kw: Unpack[FdbFields]
+) -> Plan[None]:
     _check.handle(h)
     spec, _given = spec_or_fields("neigh.fdb_delete", entry, kw, Neighbour, allowed=_FIELDS)
     if spec is None:
-        n, label = _fdb_verb(h, "fdb_delete", None, kw, True)
+        n, label = yield from _fdb_verb(h, "fdb_delete", None, kw, True)
     else:
         entry = spec
         label = _label(entry.index, entry.lladdr)
@@ -326,7 +356,7 @@ def fdb_delete(
             vni=entry.vni,
             port=entry.port,
         )
-    h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target=label)
+    yield Request(build_delete(n), "RTM_DELNEIGH", label)
 
 
 def fdb_dump(
@@ -340,4 +370,10 @@ def fdb_dump(
     :class:`~rawns.errors.DumpInterrupted` if the table kept changing, and
     :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
-    return dump(h, dev=dev, master=master, family=AF_BRIDGE)
+    return drive(h, fdb_dump_plan(h, dev=dev, master=master))
+
+
+def fdb_dump_plan(
+    h: Handle, *, dev: LinkRef | None = None, master: LinkRef | None = None
+) -> Plan[list[Neighbour]]:
+    return (yield from dump_plan(h, dev=dev, master=master, family=AF_BRIDGE))

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from .. import _check, link
+from .. import _check
+from .._plan import Dump, Plan, Request, drive
 from .._rtnl import IFF, NTF, NUD, RTM
 from .._verb import spec_or_fields
 from ..errors import AlreadyExists, DecodeError, KernelError, NotFound
-from ..link import Link, LinkRef, resolve_index
+from ..link import Link, LinkRef
 from ..link._types import check_here
+from ..link._verbs import get_plan as _link_get
+from ..link._verbs import resolve_index_plan
 from ._decode import parse_neighbour
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace
-from ._types import NUD_VALID, IPAddress, Neighbour, _family, _ip, _label, _state
+from ._types import NUD_VALID, IPAddress, Neighbour, _family, _ip, _label, _state, neigh_flags
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -33,6 +35,9 @@ class NeighFields(TypedDict, total=False):
     """Default ``"permanent"``; a name (``"reachable"``, ``"stale"``...) or NUD bits."""
     proxy: bool
     router: bool
+    flags: NTF | int | str | Collection[int | str]
+    """NTF bits or ``ip neigh``'s names (``"router"``, ``["router", "extern_learn"]``),
+    OR-ed with ``proxy``/``router``."""
     protocol: int | None
 
 
@@ -50,7 +55,7 @@ _MATCH = frozenset(NeighMatch.__optional_keys__)
 
 def _verb_spec(
     h: Handle, verb: str, spec: object, kw: Mapping[str, object], *, new: bool
-) -> tuple[Neighbour, str]:
+) -> Plan[tuple[Neighbour, str]]:
     """The request's Neighbour and its label, by the one rule (:mod:`rawns._verb`)."""
     _check.handle(h)
     what = f"neigh.{verb}"
@@ -74,16 +79,17 @@ def _verb_spec(
                 label,
             )
         return (
-            _ip_spec(
-                h,
-                n.index,
-                n.dst,
-                True,
-                lladdr=n.lladdr,
-                state=n.state or NUD.PERMANENT,  # unset (NONE): the keywords' default
-                proxy=n.proxy,
-                router=n.router,
-                protocol=n.protocol,
+            (
+                yield from _ip_spec(
+                    h,
+                    n.index,
+                    n.dst,
+                    True,
+                    lladdr=n.lladdr,
+                    state=n.state or NUD.PERMANENT,  # unset (NONE): the keywords' default
+                    flags=n.flags,
+                    protocol=n.protocol,
+                )
             ),
             label,
         )
@@ -94,7 +100,7 @@ def _verb_spec(
             f"{what}() needs a Neighbour, or dev= and dst= (got dev={_check._show(dev)}, "
             f"dst={_check._show(dst)})"
         )
-    n = _ip_spec(h, dev, dst, new, **given)  # type: ignore[arg-type]  # NeighFields' keys
+    n = yield from _ip_spec(h, dev, dst, new, **given)  # type: ignore[arg-type]  # NeighFields' keys
     return n, _label(dev, n.dst)
 
 
@@ -109,8 +115,9 @@ def _ip_spec(
     state: NUD | int | str = NUD.PERMANENT,
     proxy: bool = False,
     router: bool = False,
+    flags: NTF | int | str | Collection[int | str] = 0,
     protocol: int | None = None,
-) -> Neighbour:
+) -> Plan[Neighbour]:
     """The request's Neighbour: every value checked before the device is looked up.
 
     With an ``lladdr`` the device is asked for (one read-only get) so that the
@@ -122,16 +129,17 @@ def _ip_spec(
     check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
     _check.boolean(proxy, "proxy")
     _check.boolean(router, "router")
+    bits = neigh_flags(flags) | (NTF.PROXY if proxy else 0) | (NTF.ROUTER if router else 0)
+    proxy = bool(bits & NTF.PROXY)
     if proxy and lladdr is not None:
         # pneigh entries have no link-layer address: the kernel would ignore it.
         raise ValueError(f"a proxy entry takes no lladdr (got {_check._show(lladdr)})")
-    flags = NTF((NTF.PROXY if proxy else 0) | (NTF.ROUTER if router else 0))
     spec = Neighbour(
         index=1,  # a stand-in until the device is known
         dst=_ip(dst, "dst"),
         lladdr=None if lladdr is None else _check.lladdr(lladdr, "lladdr").hex(":"),
         state=_state(state),
-        flags=flags,
+        flags=NTF(bits),
         protocol=_check.optional(protocol, _check.uint, 8, "protocol"),
     )
     if proxy and spec.state != NUD.PERMANENT:
@@ -147,9 +155,9 @@ def _ip_spec(
     assert spec.dst is not None
     v4 = spec.dst.version == 4 and not spec.dst.is_unspecified
     if spec.lladdr is None and not (new and v4 and not proxy):
-        index = resolve_index(h, dev, "dev")
+        index = yield from resolve_index_plan(h, dev, "dev")
     else:
-        found = link.get(h, dev)
+        found = yield from _link_get(h, dev)
         index = found.index
         if spec.lladdr is not None:
             _fits_device(spec.lladdr, lladdr, found)
@@ -183,7 +191,7 @@ def _fits_device(lladdr: str, given: object, dev: Link) -> None:
         )
 
 
-def _new(h: Handle, n: Neighbour, msg: bytes, label: str, *, replace: bool) -> None:
+def _new(h: Handle, n: Neighbour, msg: bytes, label: str, *, replace: bool) -> Plan[None]:
     """Send an RTM_NEWNEIGH; if the kernel refuses it, leave no entry it made on the way.
 
     A request in a valid state without lladdr ("No link layer address given")
@@ -192,38 +200,43 @@ def _new(h: Handle, n: Neighbour, msg: bytes, label: str, *, replace: bool) -> N
     Such a leftover, when the entry did not exist before, is deleted here.
     """
     risky = n.lladdr is None and not (n.flags & NTF.PROXY) and bool(n.state & NUD_VALID)
-    existed = replace and risky and _exists(h, n)
+    existed = replace and risky and (yield from _exists(h, n))
     try:
-        h.rtnl.request(msg, op="RTM_NEWNEIGH", target=label)
+        yield Request(msg, "RTM_NEWNEIGH", label)
     except KernelError as e:
         if risky and not existed and not isinstance(e, AlreadyExists):
-            _drop_leftover(h, n)
+            yield from _drop_leftover(h, n)
         raise
 
 
-def _exists(h: Handle, n: Neighbour) -> bool:
+def _exists(h: Handle, n: Neighbour) -> Plan[bool]:
     assert n.dst is not None
     try:
-        h.rtnl.request(build_get(index=n.index, dst=n.dst), op="RTM_GETNEIGH", target="")
+        yield Request(build_get(index=n.index, dst=n.dst), "RTM_GETNEIGH", "")
     except NotFound:
         return False
     return True
 
 
-def _drop_leftover(h: Handle, n: Neighbour) -> None:
+def _drop_leftover(h: Handle, n: Neighbour) -> Plan[None]:
     assert n.dst is not None
-    with contextlib.suppress(KernelError):  # best effort: the caller gets the first error
-        for r in h.rtnl.request(build_get(index=n.index, dst=n.dst), op="RTM_GETNEIGH", target=""):
+    try:  # best effort: the caller gets the first error
+        replies = yield Request(build_get(index=n.index, dst=n.dst), "RTM_GETNEIGH", "")
+        for r in replies:
             if r.type == RTM.NEWNEIGH and parse_neighbour(r.payload).state == NUD.NONE:
-                h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target="")
+                yield Request(build_delete(n), "RTM_DELNEIGH", "")
+    except KernelError:
+        pass
 
 
 def add(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighFields]) -> None:
     """Add a neighbour entry (permanent by default), or a proxy entry with ``proxy=True``.
 
     Equivalent to: ip neigh add DST lladdr LLADDR nud STATE dev DEV [proxy] [router]
+    [extern_learn]
 
-    The one verb shape (:mod:`rawns._verb`): a :class:`Neighbour`, or
+    ``flags`` takes NTF bits or their names (``"router"``, ``["router",
+    "extern_learn"]``). The one verb shape (:mod:`rawns._verb`): a :class:`Neighbour`, or
     ``dev=``, ``dst=`` and the other fields as keywords, not both. Raises
     :class:`~rawns.errors.AlreadyExists` if the entry exists,
     :class:`~rawns.errors.NotFound` for a missing device, :class:`ValueError`/
@@ -232,8 +245,14 @@ def add(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighFiel
     loopback or point-to-point device (the kernel would store it as 0.0.0.0),
     or a Neighbour or Link from another namespace (nothing sent).
     """
-    n, label = _verb_spec(h, "add", neighbour, kw, new=True)
-    _new(h, n, build_add(n), label, replace=False)
+    drive(h, add_plan(h, neighbour, **kw))
+
+
+def add_plan(
+    h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighFields]
+) -> Plan[None]:
+    n, label = yield from _verb_spec(h, "add", neighbour, kw, new=True)
+    yield from _new(h, n, build_add(n), label, replace=False)
 
 
 def replace(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighFields]) -> None:
@@ -245,8 +264,14 @@ def replace(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[Neigh
     a missing device, :class:`ValueError`/:class:`TypeError` for bad values,
     as :func:`add` (nothing sent).
     """
-    n, label = _verb_spec(h, "replace", neighbour, kw, new=True)
-    _new(h, n, build_replace(n), label, replace=True)
+    drive(h, replace_plan(h, neighbour, **kw))
+
+
+def replace_plan(
+    h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighFields]
+) -> Plan[None]:
+    n, label = yield from _verb_spec(h, "replace", neighbour, kw, new=True)
+    yield from _new(h, n, build_replace(n), label, replace=True)
 
 
 def delete(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighMatch]) -> None:
@@ -258,8 +283,14 @@ def delete(h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighM
     :class:`ValueError`/:class:`TypeError` for bad values or an entry from
     another namespace (nothing sent).
     """
-    n, label = _verb_spec(h, "delete", neighbour, kw, new=False)
-    h.rtnl.request(build_delete(n), op="RTM_DELNEIGH", target=label)
+    drive(h, delete_plan(h, neighbour, **kw))
+
+
+def delete_plan(
+    h: Handle, neighbour: Neighbour | None = None, /, **kw: Unpack[NeighMatch]
+) -> Plan[None]:
+    n, label = yield from _verb_spec(h, "delete", neighbour, kw, new=False)
+    yield Request(build_delete(n), "RTM_DELNEIGH", label)
 
 
 def get(h: Handle, *, dev: LinkRef, dst: IPAddress | str, proxy: bool = False) -> Neighbour:
@@ -270,13 +301,20 @@ def get(h: Handle, *, dev: LinkRef, dst: IPAddress | str, proxy: bool = False) -
     Raises :class:`~rawns.errors.NotFound` if there is no such entry or device;
     :class:`ValueError`/:class:`TypeError` for bad values (nothing sent).
     """
+    return drive(h, get_plan(h, dev=dev, dst=dst, proxy=proxy))
+
+
+def get_plan(
+    h: Handle, *, dev: LinkRef, dst: IPAddress | str, proxy: bool = False
+) -> Plan[Neighbour]:
     _check.handle(h)
     check_here(h, dev, "dev")
     addr = _ip(dst, "dst")
     _check.boolean(proxy, "proxy")
-    msg = build_get(index=resolve_index(h, dev, "dev"), dst=addr, proxy=proxy)
+    msg = build_get(index=(yield from resolve_index_plan(h, dev, "dev")), dst=addr, proxy=proxy)
     label = _label(dev, addr)
-    for r in h.rtnl.request(msg, op="RTM_GETNEIGH", target=label):
+    replies = yield Request(msg, "RTM_GETNEIGH", label)
+    for r in replies:
         if r.type == RTM.NEWNEIGH:
             return parse_neighbour(r.payload, h.netns_ident)
     raise DecodeError(f"RTM_GETNEIGH {label}: the kernel sent no neighbour")
@@ -301,21 +339,33 @@ def dump(
     :class:`~rawns.errors.DumpInterrupted` if the table kept changing, and
     :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
+    return drive(h, dump_plan(h, dev=dev, family=family, master=master, proxy=proxy))
+
+
+def dump_plan(
+    h: Handle,
+    *,
+    dev: LinkRef | None = None,
+    family: int | str | None = None,
+    master: LinkRef | None = None,
+    proxy: bool = False,
+) -> Plan[list[Neighbour]]:
     _check.handle(h)
     for what, ref in (("dev", dev), ("master", master)):
         if ref is not None:
             check_here(h, ref, what)
     fam = _family(family)
     build_dump(family=fam, proxy=proxy)  # checks them before any name is looked up
-    index = resolve_index(h, dev, "dev") if dev is not None else 0
-    mindex = resolve_index(h, master, "master") if master is not None else 0
+    index = (yield from resolve_index_plan(h, dev, "dev")) if dev is not None else 0
+    mindex = (yield from resolve_index_plan(h, master, "master")) if master is not None else 0
     msg = build_dump(family=fam, index=index, master=mindex, proxy=proxy)
     origin = h.netns_ident
 
-    def parse(payload: bytes) -> Neighbour:
-        return parse_neighbour(payload, origin)
+    def parse_at(data: bytes, start: int, end: int) -> Neighbour:
+        return parse_neighbour(data[start:end], origin)
 
-    return h.rtnl.dump(msg, parse, op="RTM_GETNEIGH", target="dump")
+    neighbours: list[Neighbour] = yield Dump(msg, "RTM_GETNEIGH", "dump", parse_at)
+    return neighbours
 
 
 # ---------------------------------------------------------------------------

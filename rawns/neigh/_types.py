@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import field
 from ipaddress import IPv4Address, IPv6Address
 
 from .. import _check
+from .._dataclass import dataclass
 from .._inet import to_address
 from .._rtnl import NTF, NUD
 from .._wire import Attr
@@ -69,6 +71,12 @@ def _state(value: object, what: str = "state") -> NUD:
     return NUD(_check.uint(value, 8, what))
 
 
+def neigh_flags(value: object, what: str = "flags") -> NTF:
+    """NTF bits (ndm_flags, a u8): an int, a name (``"router"``, ``"extern_learn"``...)
+    or a list/tuple/set of names and ints, OR-ed; :data:`rawns._check.NEIGH_FLAGS`."""
+    return NTF(_check.named_flags(value, what, _check.NEIGH_FLAGS, 8))
+
+
 def _ip(value: object, what: str) -> IPAddress:
     """An IPv4 or IPv6 address; a zone id (``fe80::1%eth0``) is refused, not dropped."""
     _check.no_zone(value, what)
@@ -79,14 +87,18 @@ def _family_of(addr: IPAddress) -> int:
     return int(socket.AF_INET if addr.version == 4 else socket.AF_INET6)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(init=False, frozen=True, slots=True, kw_only=True)
 class Neighbour:
     """A neighbour or FDB entry (RTM_NEWNEIGH), as reported or as a request spec.
 
     ``dst`` and ``lladdr`` accept strings (or ``ipaddress``/``bytes``) and are
     normalised: ``dst`` to an ``ipaddress`` object, ``lladdr`` to lowercase
     ``aa:bb:...``. ``state`` accepts a :class:`~rawns._rtnl.NUD` value or a name
-    (``"permanent"``). ``family`` defaults to the family of ``dst``.
+    (``"permanent"``); ``flags`` :class:`~rawns._rtnl.NTF` bits, a name
+    (``"router"``, ``"extern_learn"``, as ``ip neigh``/``bridge fdb`` spell
+    them) or a list of names and bits, OR-ed. ``family`` defaults to the
+    family of ``dst``. The fields always hold the normalised values
+    (``NUD``, ``NTF``, ``ipaddress``), as on a dumped entry.
     """
 
     index: int
@@ -121,7 +133,61 @@ class Neighbour:
     <rawns.Handle.netns_ident>`), ``None`` for one built by hand: verbs refuse
     an entry from another namespace, whose ``index`` means another link there."""
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        index: int,
+        family: int = 0,
+        dst: str | IPAddress | None = None,
+        lladdr: str | bytes | None = None,
+        state: NUD | int | str = NUD.NONE,
+        flags: NTF | int | str | Collection[int | str] = _NO_FLAGS,
+        type: int = 0,
+        master: int | None = None,
+        vlan: int | None = None,
+        port: int | None = None,
+        vni: int | None = None,
+        src_vni: int | None = None,
+        via: int | None = None,
+        link_netnsid: int | None = None,
+        protocol: int | None = None,
+        nh_id: int | None = None,
+        flags_ext: int | None = None,
+        probes: int | None = None,
+        cacheinfo: CacheInfo | None = None,
+        attrs: tuple[Attr, ...] = (),
+        origin: tuple[int, int] | None = None,
+    ) -> None:
+        # Typed for what callers pass (names, strings); the fields hold the
+        # normalised values, set here and checked by _normalise.
+        _set = object.__setattr__
+        for name, value in (
+            ("index", index),
+            ("family", family),
+            ("dst", dst),
+            ("lladdr", lladdr),
+            ("state", state),
+            ("flags", flags),
+            ("type", type),
+            ("master", master),
+            ("vlan", vlan),
+            ("port", port),
+            ("vni", vni),
+            ("src_vni", src_vni),
+            ("via", via),
+            ("link_netnsid", link_netnsid),
+            ("protocol", protocol),
+            ("nh_id", nh_id),
+            ("flags_ext", flags_ext),
+            ("probes", probes),
+            ("cacheinfo", cacheinfo),
+            ("attrs", attrs),
+            ("origin", origin),
+        ):
+            _set(self, name, value)
+        self._normalise()
+
+    def _normalise(self) -> None:
         _set = object.__setattr__
         # A request needs a device. (The kernel can report a proxy entry of no
         # device, index 0: parse_neighbour makes that one past this check.)
@@ -142,7 +208,7 @@ class Neighbour:
             )
             _set(self, "lladdr", raw.hex(":"))
         _set(self, "state", _state(self.state, "neighbour state"))
-        _set(self, "flags", NTF(_check.uint(self.flags, 8, "neighbour flags")))
+        _set(self, "flags", neigh_flags(self.flags, "neighbour flags"))
         if fam == 0 and self.dst is not None:
             fam = _family_of(self.dst)
             _set(self, "family", fam)

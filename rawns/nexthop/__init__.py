@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from .. import _check
 from .._inet import IPAddress
+from .._plan import Dump, Pipeline, Plan, Request, drive
 from .._rtnl import RTM
 from .._verb import spec_or_fields
 from ..errors import DecodeError, NotFound
-from ..link import Link, LinkRef, resolve_index
+from ..link import Link, LinkRef
 from ..link._types import check_here
+from ..link._verbs import resolve_index_plan
 from ._decode import parse_nexthop
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace
 from ._types import NEXTHOP_GRP_TYPE, NHA, Member, NexthopObject, label  # noqa: F401 - NHA: kernel spellings
@@ -71,7 +73,7 @@ _FIELDS = frozenset(NexthopFields.__optional_keys__)
 _FLAGS = ("blackhole", "fdb", "onlink")
 
 
-def _spec(h: Handle, verb: str, spec: object, kw: NexthopFields) -> NexthopObject:
+def _spec(h: Handle, verb: str, spec: object, kw: NexthopFields) -> Plan[NexthopObject]:
     """The verb's object, every value checked before a device name is looked up."""
     _check.handle(h)
     fields = dict(kw)
@@ -93,7 +95,7 @@ def _spec(h: Handle, verb: str, spec: object, kw: NexthopFields) -> NexthopObjec
         check_here(h, dev, "dev")
         if isinstance(dev, str | Link):  # every value checked before the name is looked up
             NexthopObject(**given, oif=1)  # type: ignore[arg-type]  # NexthopObject's keywords
-        given["oif"] = resolve_index(h, dev, "dev")
+        given["oif"] = yield from resolve_index_plan(h, dev, "dev")
     return NexthopObject(**given)  # type: ignore[arg-type]  # NexthopObject's keywords
 
 
@@ -113,8 +115,14 @@ def add(
     :class:`ValueError`/:class:`TypeError` for bad values or an impossible
     mix (a blackhole with a gateway, a group with a device...), nothing sent.
     """
-    nh = _spec(h, "add", nexthop, kw)
-    h.rtnl.request(build_add(nh), op="RTM_NEWNEXTHOP", target=label(nh))
+    drive(h, add_plan(h, nexthop, **kw))
+
+
+def add_plan(
+    h: Handle, nexthop: NexthopObject | int | None = None, /, **kw: Unpack[NexthopFields]
+) -> Plan[None]:
+    nh = yield from _spec(h, "add", nexthop, kw)
+    yield Request(build_add(nh), "RTM_NEWNEXTHOP", label(nh))
 
 
 def replace(
@@ -127,8 +135,14 @@ def replace(
     Takes what :func:`add` takes; raises as :func:`add`, except that an
     existing id is not an error.
     """
-    nh = _spec(h, "replace", nexthop, kw)
-    h.rtnl.request(build_replace(nh), op="RTM_NEWNEXTHOP", target=label(nh))
+    drive(h, replace_plan(h, nexthop, **kw))
+
+
+def replace_plan(
+    h: Handle, nexthop: NexthopObject | int | None = None, /, **kw: Unpack[NexthopFields]
+) -> Plan[None]:
+    nh = yield from _spec(h, "replace", nexthop, kw)
+    yield Request(build_replace(nh), "RTM_NEWNEXTHOP", label(nh))
 
 
 def _id_of(nexthop: object) -> int:
@@ -145,11 +159,15 @@ def delete(h: Handle, nexthop: NexthopObject | int, /) -> None:
     Raises :class:`~rawns.errors.NotFound` if there is none with that id;
     :class:`ValueError`/:class:`TypeError` for a bad id (nothing sent).
     """
+    drive(h, delete_plan(h, nexthop))
+
+
+def delete_plan(h: Handle, nexthop: NexthopObject | int, /) -> Plan[None]:
     _check.handle(h)
     if isinstance(nexthop, NexthopObject):
         _check.same_netns(nexthop.origin, h, "nexthop", label(nexthop))
     nid = _id_of(nexthop)
-    h.rtnl.request(build_delete(nid), op="RTM_DELNEXTHOP", target=f"id {nid}")
+    yield Request(build_delete(nid), "RTM_DELNEXTHOP", f"id {nid}")
 
 
 def get(h: Handle, id: int, /) -> NexthopObject:
@@ -160,9 +178,14 @@ def get(h: Handle, id: int, /) -> NexthopObject:
     Raises :class:`~rawns.errors.NotFound` if there is none;
     :class:`ValueError`/:class:`TypeError` for a bad id (nothing sent).
     """
+    return drive(h, get_plan(h, id))
+
+
+def get_plan(h: Handle, id: int, /) -> Plan[NexthopObject]:
     _check.handle(h)
     msg = build_get(id)
-    for r in h.rtnl.request(msg, op="RTM_GETNEXTHOP", target=f"id {id}"):
+    replies = yield Request(msg, "RTM_GETNEXTHOP", f"id {id}")
+    for r in replies:
         if r.type == RTM.NEWNEXTHOP:
             return parse_nexthop(r.payload, origin=h.netns_ident)
     raise DecodeError(f"RTM_GETNEXTHOP id {id}: the kernel sent no nexthop")
@@ -185,18 +208,30 @@ def dump(
     exist, :class:`~rawns.errors.DumpInterrupted` if the set kept changing,
     :class:`ValueError`/:class:`TypeError` for a bad filter (nothing sent).
     """
+    return drive(h, dump_plan(h, family=family, dev=dev, groups=groups, fdb=fdb))
+
+
+def dump_plan(
+    h: Handle,
+    *,
+    family: int = 0,
+    dev: LinkRef | None = None,
+    groups: bool = False,
+    fdb: bool = False,
+) -> Plan[list[NexthopObject]]:
     _check.handle(h)
     if dev is not None:
         check_here(h, dev, "dev")
     build_dump(family=family, groups=groups, fdb=fdb)  # checks them all
-    oif = None if dev is None else resolve_index(h, dev, "dev")
+    oif = None if dev is None else (yield from resolve_index_plan(h, dev, "dev"))
     msg = build_dump(family=family, oif=oif, groups=groups, fdb=fdb)
     origin = h.netns_ident
 
     def parse_at(data: bytes, start: int, end: int) -> NexthopObject:
         return parse_nexthop(data, start, end, origin)
 
-    return h.rtnl.dump(msg, op="RTM_GETNEXTHOP", target="dump", parse_at=parse_at)
+    found: list[NexthopObject] = yield Dump(msg, "RTM_GETNEXTHOP", "dump", parse_at)
+    return found
 
 
 def flush(h: Handle, *, family: int = 0, dev: LinkRef | None = None) -> list[NexthopObject]:
@@ -210,12 +245,16 @@ def flush(h: Handle, *, family: int = 0, dev: LinkRef | None = None) -> list[Nex
     :class:`~rawns.errors.KernelError` is raised once every delete is
     answered. Raises as :func:`dump` for a bad filter (nothing deleted).
     """
-    found = dump(h, family=family, dev=dev)
+    return drive(h, flush_plan(h, family=family, dev=dev))
+
+
+def flush_plan(
+    h: Handle, *, family: int = 0, dev: LinkRef | None = None
+) -> Plan[list[NexthopObject]]:
+    found = yield from dump_plan(h, family=family, dev=dev)
     found.sort(key=lambda nh: not nh.group)  # groups before their members
     msgs = [build_delete(nh.id) for nh in found]
-    results = h.rtnl.pipeline(
-        msgs, op="RTM_DELNEXTHOP", targets=[f"id {nh.id}" for nh in found], check=False
-    )
+    results = yield Pipeline(msgs, "RTM_DELNEXTHOP", [f"id {nh.id}" for nh in found], False)
     for e in results:
         if e is not None and not isinstance(e, NotFound):
             raise e

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .. import _check
+from .._dataclass import dataclass
 from .._nfnl import NF_VERDICT, NFT_VERDICT, NFTA_DATA, NFTA_VERDICT
 from .._wire import (
     BE32,

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .. import _check
 from .._nfnl import FAMILY_NAMES, NFGENMSG, NFT_TYPE_BASE, family_name, family_number, msg_name
+from .._plan import Dump, Plan, Request, drive
 from .._wire import NLM_F, NLMSG_HDRLEN, NLMSGHDR
 from ..errors import DecodeError
 from . import _args
 from ._udata import udata_comment, udata_get, udata_tlv, udata_tlvs
 
 if TYPE_CHECKING:
+    from .._conversation import Reply
     from ..handle import Handle
 
 __all__ = [
@@ -92,16 +94,33 @@ def dump(
     h: Handle, msg: int, family: str | int | None, body: bytes, parse: Callable[[bytes], T]
 ) -> list[T]:
     """Run an nf_tables dump (GET* with NLM_F_DUMP) and parse every reply."""
+    return drive(h, dump_plan(msg, family, body, parse))
+
+
+def dump_plan(
+    msg: int, family: str | int | None, body: bytes, parse: Callable[[bytes], T]
+) -> Plan[list[T]]:
+    """:func:`dump` as a plan (:mod:`rawns._plan`), for the sync and the asyncio drivers."""
     fam = 0 if family is None else family_number(family)
     req = message(msg, fam, body, flags=F_DUMP)
-    return h.nfnl.dump(req, parse, op=msg_name(NFT_TYPE_BASE | msg))
+
+    def parse_at(data: bytes, start: int, end: int) -> T:
+        return parse(data[start:end])
+
+    items: list[T] = yield Dump(req, msg_name(NFT_TYPE_BASE | msg), "", parse_at, nfnl=True)
+    return items
 
 
 def get(h: Handle, msg: int, family: str | int, body: bytes, target: str) -> bytes:
     """A single GET request; returns the reply's payload."""
+    return drive(h, get_plan(msg, family, body, target))
+
+
+def get_plan(msg: int, family: str | int, body: bytes, target: str) -> Plan[bytes]:
+    """:func:`get` as a plan (:mod:`rawns._plan`)."""
     fam = 0 if family == 0 else family_number(family)  # 0: NFPROTO_UNSPEC (GETGEN)
     req = message(msg, fam, body, ack=True)
-    replies = h.nfnl.request(req, op=msg_name(NFT_TYPE_BASE | msg), target=target)
+    replies: list[Reply] = yield Request(req, msg_name(NFT_TYPE_BASE | msg), target, nfnl=True)
     if not replies:
         raise DecodeError(f"{msg_name(NFT_TYPE_BASE | msg)} {target}: no reply")
     return replies[0].payload

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Union
 
 from .. import _check
+from .._dataclass import dataclass
 from .._nfnl import (
     FAMILIES,
     NFT_DATA,

@@ -13,10 +13,11 @@ differ for the bridge family.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from .. import _check
+from .._dataclass import dataclass
 from .._nfnl import (
     FAMILIES,
     NF_INET,
@@ -27,12 +28,13 @@ from .._nfnl import (
     NFTA_HOOK,
     NFTA_RULE,
 )
+from .._plan import Plan, drive
 from .._wire import Attr
 from ..errors import DecodeError
 from . import _args
 from ._codec import attr, attrs_of, be32, get_be32, get_be64, get_s32, get_str, nest, strz
 from ._msg import F_CREATE, F_EXCL, comment_tlv, message, parse_header, udata_comment
-from ._msg import dump as _dump
+from ._msg import dump_plan as _dump
 from .tables import Table
 
 if TYPE_CHECKING:
@@ -380,8 +382,14 @@ def dump(h: Handle, *, family: str | int | None = None, table: str | None = None
 
     Raises TypeError/ValueError for a bad argument, before anything is sent.
     """
+    return drive(h, dump_plan(h, family=family, table=table))
+
+
+def dump_plan(
+    h: Handle, *, family: str | int | None = None, table: str | None = None
+) -> Plan[list[Chain]]:
     hh = _check.handle(h)
     fam = _args.optional_family(family)
     body = strz(NFTA_CHAIN.TABLE, _check.nft_name(table, "table")) if table is not None else b""
     origin = hh.netns_ident
-    return _dump(hh, NFT_MSG.GETCHAIN, fam, body, lambda p: parse_chain(p, origin))
+    return (yield from _dump(NFT_MSG.GETCHAIN, fam, body, lambda p: parse_chain(p, origin)))

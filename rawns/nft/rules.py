@@ -10,18 +10,20 @@ in the rule's userdata. Equivalent nft commands: ``nft add rule ...``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from .. import _check
+from .._dataclass import dataclass
 from .._nfnl import FAMILIES, NFT_MSG, NFTA_RULE
+from .._plan import Plan, drive
 from .._wire import Attr
 from ..errors import DecodeError
 from . import _args
 from ._codec import attr, attrs_of, be64, get_be64, get_str, nest, strz
 from ._exprtext import render_exprs
 from ._msg import F_APPEND, F_CREATE, F_REPLACE, comment_tlv, message, parse_header, udata_comment
-from ._msg import dump as _dump
+from ._msg import dump_plan as _dump
 from .chains import Chain
 from .expr import Expr, check_exprs
 from .expr._base import decode_span, encode_checked
@@ -263,6 +265,16 @@ def dump(
     Equivalent to: nft -a list ruleset (the rules part). Raises TypeError/ValueError
     for a bad argument, before anything is sent.
     """
+    return drive(h, dump_plan(h, family=family, table=table, chain=chain))
+
+
+def dump_plan(
+    h: Handle,
+    *,
+    family: str | int | None = None,
+    table: str | None = None,
+    chain: str | None = None,
+) -> Plan[list[Rule]]:
     hh = _check.handle(h)
     fam = _args.optional_family(family)
     body = b""
@@ -273,7 +285,7 @@ def dump(
             raise ValueError(f"dumping the rules of chain {chain!r} needs its table too")
         body += strz(NFTA_RULE.CHAIN, _check.nft_name(chain, "chain"))
     origin = hh.netns_ident
-    return _dump(hh, NFT_MSG.GETRULE, fam, body, lambda p: parse_rule(p, origin))
+    return (yield from _dump(NFT_MSG.GETRULE, fam, body, lambda p: parse_rule(p, origin)))
 
 
 def rule_of(chain: Chain, exprs: Iterable[Expr], comment: str | None = None) -> Rule:

@@ -7,11 +7,13 @@ dumps return; ``str(ruleset)`` renders it in nft's syntax
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from .. import _check
+from .._dataclass import dataclass
 from .._nfnl import NFT_MSG, NFT_SET, NFTA_GEN
+from .._plan import Plan, drive
 from ..errors import DecodeError
 from . import _args
 from . import chains as _chains
@@ -20,7 +22,7 @@ from . import sets as _sets
 from . import tables as _tables
 from ._codec import attrs_of, get_be32
 from ._listing import elements_text, render_chain, render_set
-from ._msg import get as _get
+from ._msg import get_plan as _get
 from .chains import Chain
 from .rules import Rule
 from .sets import Element, Set
@@ -111,8 +113,12 @@ def generation(h: Handle) -> int:
 
     Equivalent to: nft list ruleset's generation check (NFT_MSG_GETGEN).
     """
-    hh = _check.handle(h)
-    return parse_generation(_get(hh, NFT_MSG.GETGEN, 0, b"", "ruleset generation"))
+    return drive(h, generation_plan(h))
+
+
+def generation_plan(h: Handle) -> Plan[int]:
+    _check.handle(h)
+    return parse_generation((yield from _get(NFT_MSG.GETGEN, 0, b"", "ruleset generation")))
 
 
 def dump_ruleset(h: Handle, *, family: str | None = None) -> Ruleset:
@@ -123,16 +129,23 @@ def dump_ruleset(h: Handle, *, family: str | None = None) -> Ruleset:
     again (up to three times). Equivalent to: nft -a list ruleset. Every
     object carries the handle's namespace (``origin``).
     """
+    return drive(h, dump_ruleset_plan(h, family=family))
+
+
+def dump_ruleset_plan(h: Handle, *, family: str | None = None) -> Plan[Ruleset]:
     _check.handle(h)
     family = _args.optional_family(family)
     for _ in range(3):
-        gen = generation(h)
-        tables = _tables.dump(h, family=family)
-        chains = _chains.dump(h, family=family)
-        sets = _sets.dump(h, family=family)
-        elements = {(s.family, s.table, s.name): tuple(_sets.dump_elements(h, s)) for s in sets}
-        rules = _rules.dump(h, family=family)
-        if generation(h) == gen:
+        gen = yield from generation_plan(h)
+        tables = yield from _tables.dump_plan(h, family=family)
+        chains = yield from _chains.dump_plan(h, family=family)
+        sets = yield from _sets.dump_plan(h, family=family)
+        elements = {}
+        for s in sets:
+            found = yield from _sets.dump_elements_plan(h, s)
+            elements[(s.family, s.table, s.name)] = tuple(found)
+        rules = yield from _rules.dump_plan(h, family=family)
+        if (yield from generation_plan(h)) == gen:
             break
     return Ruleset(
         tables=tuple(tables),

@@ -34,6 +34,7 @@ from .._nfnl import (
     NFTA_SET_ELEM,
     NFTA_SET_ELEM_LIST,
 )
+from .._plan import Plan, drive
 from .._wire import Attr
 from ..errors import DecodeError
 from . import _args
@@ -59,7 +60,7 @@ from ._msg import (
     udata_comment,
     udata_tlv,
 )
-from ._msg import dump as _dump
+from ._msg import dump_plan as _dump
 from ._udata import TYPEOF_FIELDS, udata_typeof, udata_typeof_text
 from .tables import Table
 
@@ -514,11 +515,17 @@ def dump(h: Handle, *, family: str | int | None = None, table: str | None = None
 
     Raises TypeError/ValueError for a bad argument, before anything is sent.
     """
+    return drive(h, dump_plan(h, family=family, table=table))
+
+
+def dump_plan(
+    h: Handle, *, family: str | int | None = None, table: str | None = None
+) -> Plan[list[Set]]:
     hh = _check.handle(h)
     fam = _args.optional_family(family)
     body = strz(NFTA_SET.TABLE, _check.nft_name(table, "table")) if table is not None else b""
     origin = hh.netns_ident
-    return _dump(hh, NFT_MSG.GETSET, fam, body, lambda p: parse_set(p, origin))
+    return (yield from _dump(NFT_MSG.GETSET, fam, body, lambda p: parse_set(p, origin)))
 
 
 def dump_elements(h: Handle, s: Set) -> list[Element]:
@@ -527,9 +534,13 @@ def dump_elements(h: Handle, s: Set) -> list[Element]:
     ``s`` dumped through a handle on another namespace is refused
     (ValueError): the set of that name here is another set.
     """
+    return drive(h, dump_elements_plan(h, s))
+
+
+def dump_elements_plan(h: Handle, s: Set) -> Plan[list[Element]]:
     hh = _check.handle(h)
     _args.expect(s, Set, "s")
     _args.from_here(s, hh, "s")
     body = strz(NFTA_SET_ELEM_LIST.TABLE, s.table) + strz(NFTA_SET_ELEM_LIST.SET, s.name)
-    parts = _dump(hh, NFT_MSG.GETSETELEM, s.family, body, parse_elements)
+    parts = yield from _dump(NFT_MSG.GETSETELEM, s.family, body, parse_elements)
     return [e for part in parts for e in part[3]]

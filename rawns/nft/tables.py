@@ -8,11 +8,13 @@ are its pure twins (bytes identical to what ``nft`` sends, ``seq`` 0).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from .. import _check
+from .._dataclass import dataclass
 from .._nfnl import FAMILIES, NFT_MSG, NFTA_RULE, NFTA_TABLE
+from .._plan import Plan, drive
 from .._wire import Attr
 from ..errors import DecodeError
 from . import _args
@@ -26,8 +28,8 @@ from ._msg import (
     parse_header,
     udata_comment,
 )
-from ._msg import dump as _dump
-from ._msg import get as _get
+from ._msg import dump_plan as _dump
+from ._msg import get_plan as _get
 
 if TYPE_CHECKING:
     from ..handle import Handle
@@ -187,10 +189,14 @@ def dump(h: Handle, *, family: str | int | None = None) -> list[Table]:
 
     Raises TypeError/ValueError for a bad argument, before anything is sent.
     """
+    return drive(h, dump_plan(h, family=family))
+
+
+def dump_plan(h: Handle, *, family: str | int | None = None) -> Plan[list[Table]]:
     hh = _check.handle(h)
     fam = _args.optional_family(family)
     origin = hh.netns_ident
-    return _dump(hh, NFT_MSG.GETTABLE, fam, b"", lambda p: parse_table(p, origin))
+    return (yield from _dump(NFT_MSG.GETTABLE, fam, b"", lambda p: parse_table(p, origin)))
 
 
 def get(h: Handle, family: str | int, name: str) -> Table:
@@ -198,9 +204,13 @@ def get(h: Handle, family: str | int, name: str) -> Table:
 
     Equivalent to: nft list table FAMILY NAME (the table itself, without contents).
     """
+    return drive(h, get_plan(h, family, name))
+
+
+def get_plan(h: Handle, family: str | int, name: str) -> Plan[Table]:
     hh = _check.handle(h)
     fam = norm_family(family)
     _check.nft_name(name, "name")
     target = f"table {fam} {name}"
-    payload = _get(hh, NFT_MSG.GETTABLE, fam, strz(NFTA_TABLE.NAME, name), target)
+    payload = yield from _get(NFT_MSG.GETTABLE, fam, strz(NFTA_TABLE.NAME, name), target)
     return parse_table(payload, hh.netns_ident)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .. import _check
 from .._nfnl import NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFT_SET, NFT_SET_ELEM
+from .._plan import Batch, Plan, drive
 from .._wire import batch_marker
 from . import _args
 from . import chains as _chains
@@ -592,6 +593,15 @@ class Transaction:
         object asks for one (``ack_every=True``: all of them), and its ACK
         with no error before it means the whole batch was applied.
         """
+        hh = self._commit_target(h)
+        if hh is not None:
+            drive(hh, self._commit_plan(hh))
+
+    def _commit_target(self, h: Handle | None) -> Handle | None:
+        """Check what :meth:`commit` sends through; mark the transaction spent.
+
+        None: nothing to send (an empty transaction).
+        """
         if self.committed:
             raise RuntimeError("this transaction was already committed")
         target = self._h
@@ -612,13 +622,15 @@ class Transaction:
             _check.same_netns(origin, hh, what, label)
         self._h = hh
         self.committed = True
-        if not self._msgs:
-            return
+        return hh if self._msgs else None
+
+    def _commit_plan(self, hh: Handle) -> Plan[None]:
+        """The batch and the reading of its answer (:mod:`rawns._plan`; rawns.aio's too)."""
         msgs, acked = self._framed(True)
-        channel = hh.nfnl
-        results = channel.batch(msgs, acked=acked, op="nf_tables batch")
+        results = yield Batch(msgs, acked, "nf_tables batch")
         # Errors name the namespace when it is not the caller's (as the channel's own do).
-        netns = getattr(channel, "netns_label", None)
+        ch = hh.rtnl if getattr(hh, "is_async", False) else hh.nfnl  # an AsyncHandle's: same
+        netns = getattr(ch, "netns_label", None)
         found = refusal(msgs, results, acked, self._objs, self.generation, netns)
         if found is not None:
             index, err = found

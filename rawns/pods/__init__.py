@@ -19,18 +19,46 @@ Built on the public verbs and :mod:`rawns.compose` only.
 
 from __future__ import annotations
 
-from ._attach import attach, check, detach, host_ifname_for, netns_id
-from ._nodes import (
-    FLANNEL_PORT,
-    add_peer,
-    masquerade_outside,
-    peer,
-    remove_peer,
-    route_to,
-    unroute,
-    vtep,
-)
-from ._types import Attachment, CheckFailed, Peer
+import importlib
+
+TYPE_CHECKING = False  # not typing's: names load on first use (PEP 562), as in rawns/__init__
+if TYPE_CHECKING:
+    from ..link._nsid import netns_id
+    from ._attach import attach, check, detach, host_ifname_for
+    from ._nodes import (
+        FLANNEL_PORT,
+        add_peer,
+        masquerade_outside,
+        peer,
+        remove_peer,
+        route_to,
+        unroute,
+        vtep,
+    )
+    from ._types import Attachment, CheckFailed, Peer
+
+# where each name lives: a CNI plugin exec'd per pod needs _attach, not _nodes' nft helpers
+_FROM = {
+    "netns_id": "..link._nsid",
+    **dict.fromkeys(("attach", "check", "detach", "host_ifname_for"), "._attach"),
+    **dict.fromkeys(("FLANNEL_PORT", "add_peer", "masquerade_outside", "peer"), "._nodes"),
+    **dict.fromkeys(("remove_peer", "route_to", "unroute", "vtep"), "._nodes"),
+    **dict.fromkeys(("Attachment", "CheckFailed", "Peer"), "._types"),
+}
+
+if not TYPE_CHECKING:  # mypy sees the imports above, and no catch-all for a misspelt name
+
+    def __getattr__(name: str) -> object:
+        if name in _FROM:
+            value = getattr(importlib.import_module(_FROM[name], __name__), name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FROM})
+
 
 __all__ = [
     "FLANNEL_PORT",

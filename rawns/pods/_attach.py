@@ -12,32 +12,35 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
+import errno
 import hashlib
 import os
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from ipaddress import IPv4Interface
 
 from .. import _check, addr, link, route
 from .. import netns as _netns
+from .._conversation import Reply
 from .._inet import AF_INET, AF_INET6, IPInterface, IPNetwork, to_address, to_interface, to_network
 from .._rtnl import RTM, RTNH_F
-from .._wire import NLM_F, Writer, iter_attrs
+from .._wire import NLM_F
 from ..compose import Step, run_steps
-from ..compose._ensure import _lo_step
-from ..compose._steps import _unwind
 from ..errors import AlreadyExists, Conflict, NotFound
 from ..handle import Handle
-from ..link import Link, Veth
+from ..link import Link, Veth, parse_link
+from ..link._nsid import netns_id
 from ..link._spec import check_mac
 from ..route import Route
+from ..transport import NETLINK_ROUTE, Channel, NetlinkSocket
 from ._types import ALIAS_PREFIX, Attachment, CheckFailed
 
 #: CNI's rule for a container id (the spec: "alphanumeric, underscore, dot, hyphen").
 _CONTAINER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
 _CONTAINER_ID_MAX = 200  # leaves room for the alias prefix and the ifname (IFALIASZ 256)
 _NAME_ATTEMPTS = 16
+_FLAGS = struct.Struct("=H")  # nlmsghdr.nlmsg_flags, at offset 6
 
 
 # ---------------------------------------------------------------------------
@@ -225,60 +228,94 @@ def attach(
         mac=mac,
     )
     pod = _netns.resolve(pod_netns, "pod_netns")
+    with _pod_handle(pod) as ph:
+        return _attach(node, pod, ph, want)
+
+
+def _pod_handle(pod: _netns.Netns) -> Handle:
+    """A handle on the pod, owning ``pod`` (closed with it, or now if this fails).
+
+    As :meth:`Handle.open` does it, but from the caller's long-lived helper
+    thread (``pooled``): a pod is opened once per attach or check.
+    """
     try:
-        with Handle.open(netns=pod) as ph:
-            return _attach(node, pod, ph, want)
-    finally:
+        sock = _netns._run_inside(pod, _rtnl_socket, pooled=True)
+        try:
+            return Handle(Channel(sock), pod)
+        except BaseException:
+            sock.close()
+            raise
+    except BaseException:
         pod.close()
+        raise
+
+
+def _rtnl_socket() -> NetlinkSocket:
+    return NetlinkSocket(NETLINK_ROUTE)
 
 
 def _attach(node: Handle, pod: _netns.Netns, ph: Handle, want: _Want) -> Attachment:
     br = link.get(node, want.bridge)  # NotFound names the bridge
     if br.kind != "bridge":
         raise ValueError(f"bridge {want.bridge!r} is a {br.kind or 'plain'} link, not a bridge")
-    with contextlib.suppress(NotFound):
-        link.get(ph, want.ifname)
-        raise Conflict(
-            f"pod {_netns.label(pod)} already has an interface {want.ifname!r} (a duplicate pod?)"
+    if want.host_ifname is not None:
+        names: Iterable[str] = [want.host_ifname]
+    else:
+        cid = want.container_id or os.urandom(16).hex()
+        names = (host_ifname_for(cid, want.ifname, k) for k in range(_NAME_ATTEMPTS))
+    for host in names:
+        made = _Made()
+        try:
+            run_steps(_steps(node, pod, ph, want, host, br.index, made), "pods.attach")
+        except _NameTaken:
+            continue  # nothing was made: try the next name
+        return Attachment(
+            container_id=want.container_id,
+            netns=pod.path or _netns.label(pod),
+            bridge=want.bridge,
+            host_ifname=host,
+            host_index=made.host.index,
+            host_mac=made.host.mac or "",
+            ifname=want.ifname,
+            index=made.pod.index,
+            mac=made.pod.mac or "",
+            mtu=made.pod.mtu or 0,
+            addresses=want.addresses,
+            routes=want.routes,
         )
-    host = want.host_ifname or _free_name(node, want.container_id, want.ifname)
-    steps = _steps(node, pod, ph, want, host)
-    done = run_steps(steps, "pods.attach")
-    try:
-        hl = link.get(node, host)
-        pl = link.get(ph, want.ifname)
-    except BaseException:
-        _unwind(done)
-        raise
-    return Attachment(
-        container_id=want.container_id,
-        netns=pod.path or _netns.label(pod),
-        bridge=want.bridge,
-        host_ifname=host,
-        host_index=hl.index,
-        host_mac=hl.mac or "",
-        ifname=want.ifname,
-        index=pl.index,
-        mac=pl.mac or "",
-        mtu=pl.mtu or 0,
-        addresses=want.addresses,
-        routes=want.routes,
+    raise Conflict(
+        f"no free host veth name for container {want.container_id!r}: {_NAME_ATTEMPTS} names taken"
     )
 
 
-def _free_name(node: Handle, container_id: str | None, ifname: str) -> str:
-    cid = container_id or os.urandom(16).hex()
-    for attempt in range(_NAME_ATTEMPTS):
-        name = host_ifname_for(cid, ifname, attempt)
-        try:
-            link.get(node, name)
-        except NotFound:
-            return name
-    raise Conflict(f"no free host veth name for container {cid!r}: {_NAME_ATTEMPTS} names taken")
+class _NameTaken(Exception):
+    """The derived host name belongs to another link: attach tries the next one."""
 
 
-def _steps(node: Handle, pod: _netns.Netns, ph: Handle, want: _Want, host: str) -> list[Step]:
-    ip_n = f"ip -n {_netns.label(pod)}"
+class _Made:
+    """What the steps learn as they go: both ends of the pair, as the kernel reports them."""
+
+    host: Link
+    pod: Link
+
+
+def _steps(
+    node: Handle, pod: _netns.Netns, ph: Handle, want: _Want, host: str, bridge: int, made: _Made
+) -> list[Step]:
+    """attach() as three steps, each a few requests at most (docs/pods.md):
+
+    1. the veth, born with its peer in the pod (NLM_F_ECHO: the kernel answers
+       with the new link, so no read follows), and its alias (which is how
+       :func:`detach` finds a pair by container id, even a half-made one);
+    2. inside the pod, after one dump of its links: ``lo`` up, the pod's end
+       up, its addresses and routes, all in one pipelined send;
+    3. the host end on the bridge and up, in one request.
+
+    Deleting the veth (step 1's undo) takes with it all that step 2 put on the
+    pod's end, so step 2's undo only takes ``lo`` down again if it brought it up.
+    """
+    label = _netns.label(pod)
+    ip_n = f"ip -n {label}"
     spec = Veth(
         name=host,
         peer=want.ifname,
@@ -286,17 +323,28 @@ def _steps(node: Handle, pod: _netns.Netns, ph: Handle, want: _Want, host: str) 
         mtu=want.mtu,
         peer_mtu=want.mtu,
         peer_mac=want.mac,
-        alias=_alias(want.container_id, want.ifname),
     )
 
+    alias = _alias(want.container_id, want.ifname)
+
     def add_veth() -> bool:
+        msg = bytearray(link.build_add(spec))
+        (flags,) = _FLAGS.unpack_from(msg, 6)
+        _FLAGS.pack_into(msg, 6, flags | NLM_F.ECHO)
         try:
-            link.add(node, spec)
+            echo = node.rtnl.request(bytes(msg), op="RTM_NEWLINK", target=spec.target())
         except AlreadyExists:
-            raise  # the create itself was refused: the link there is not ours
+            _why_exists(node, ph, want, host, label)
+            raise
+        try:
+            made.host = next(
+                (lk for lk in (_echoed(node, r) for r in echo) if lk and lk.name == host), None
+            ) or link.get(node, host)  # a kernel without NLM_F_ECHO for links (< 6.3)
+            if alias is not None:  # at once: detach(container_id=) finds a half-made pod
+                node.rtnl.request(
+                    link.build_set(made.host.index, alias=alias), op="RTM_NEWLINK", target=host
+                )
         except BaseException:
-            # link.add sends the alias as a follow-up request after the create:
-            # if that one fails, the pair exists and this step must not leave it.
             del_veth()
             raise
         return True
@@ -305,57 +353,103 @@ def _steps(node: Handle, pod: _netns.Netns, ph: Handle, want: _Want, host: str) 
         with contextlib.suppress(NotFound):
             link.delete(node, host)
 
+    lo_was: list[bool] = []  # [had 127.0.0.1/8] once step 2 brought lo up
+
+    def inside() -> bool:
+        return _inside(ph, want, made, ip_n, lo_was)
+
+    def lo_down() -> None:
+        _lo_down(ph, lo_was[0])
+
     mtu = f" mtu {want.mtu}" if want.mtu else ""
-    steps = [
+    pod_cmds = [f"link set lo up; link set {want.ifname} up"]
+    pod_cmds += [f"addr add {a} dev {want.ifname}" for a in want.addresses]
+    pod_cmds += [f"route add {_route_text(r)} dev {want.ifname}" for r in want.routes]
+    shown_alias = f'; ip link set {host} alias "{alias}"' if alias else ""
+    return [
         Step(
-            f"ip link add {host} type veth peer name {want.ifname} netns {_netns.label(pod)}{mtu}",
+            f"ip link add {host}{mtu} type veth peer name {want.ifname} netns {label}{mtu}"
+            + shown_alias,
             add_veth,
             del_veth,
         ),
-        _lo_step(ph, f"{ip_n} link set lo up"),
-        Step(
-            f"{ip_n} link set {want.ifname} up",
-            lambda: _set_up(ph, want.ifname),
-        ),
-    ]
-    for a in want.addresses:
-        steps.append(
-            Step(
-                f"{ip_n} addr add {a} dev {want.ifname}",
-                functools.partial(_add_address, ph, want.ifname, a),
-            )
-        )
-    for r in want.routes:
-        steps.append(
-            Step(
-                f"{ip_n} route add {_route_text(r)} dev {want.ifname}",
-                functools.partial(_add_route, ph, want.ifname, r),
-            )
-        )
-    steps.append(
+        Step(f"{ip_n} -batch: {'; '.join(pod_cmds)}", inside, lo_down),
         Step(
             f"ip link set {host} master {want.bridge} up",
-            lambda: _set_up(node, host, master=want.bridge),
+            lambda: _port_up(node, host, made.host.index, bridge),
+        ),
+    ]
+
+
+def _echoed(h: Handle, r: Reply) -> Link | None:
+    return parse_link(r.payload, h.netns_ident) if r.type == RTM.NEWLINK else None
+
+
+def _why_exists(node: Handle, ph: Handle, want: _Want, host: str, label: str) -> None:
+    """The create was refused with EEXIST: which name was taken? (Reads, on the error path.)"""
+    with contextlib.suppress(NotFound):
+        link.get(ph, want.ifname)
+        raise Conflict(f"pod {label} already has an interface {want.ifname!r} (a duplicate pod?)")
+    if want.host_ifname is None:
+        with contextlib.suppress(NotFound):
+            link.get(node, host)
+            raise _NameTaken(host)
+
+
+def _inside(ph: Handle, want: _Want, made: _Made, ip_n: str, lo_was: list[bool]) -> bool:
+    """Step 2: configure the pod's side in one pipeline; True if it brought ``lo`` up."""
+    links = {lk.name: lk for lk in link.dump(ph)}
+    pl = links.get(want.ifname)
+    if pl is None:  # the pod's namespace lost it in between: nothing of ours to configure
+        raise NotFound(
+            errno.ENODEV, op="RTM_GETLINK", target=f"{want.ifname} in {ip_n.removeprefix('ip -n ')}"
         )
-    )
-    return steps
+    made.pod = pl
+    lo = links.get("lo")
+    msgs: list[bytes] = []
+    what: list[str] = []
+    had_127 = bring_lo = False
+    if lo is not None and not lo.up:
+        bring_lo = True
+        had_127 = any(a.address == _LOOPBACK4 for a in addr.dump(ph, dev=lo.index, family=AF_INET))
+        msgs.append(link.build_set(lo.index, up=True))
+        what.append(f"{ip_n} link set lo up")
+    msgs.append(link.build_set(pl.index, up=True))
+    what.append(f"{ip_n} link set {want.ifname} up")
+    for a in want.addresses:
+        msgs.append(addr.build_add(addr.Address(index=pl.index, address=a)))
+        what.append(f"{ip_n} addr add {a} dev {want.ifname}")
+    for r in want.routes:
+        msgs.append(route.build_add(dataclasses.replace(r, oif=pl.index)))
+        what.append(f"{ip_n} route add {_route_text(r)} dev {want.ifname}")
+    results = ph.rtnl.pipeline(msgs, op="pod setup", targets=what, check=False)
+    lo_up = bring_lo and results[0] is None
+    for i, e in enumerate(results):
+        if e is not None:
+            if lo_up:
+                with contextlib.suppress(Exception):
+                    _lo_down(ph, had_127)
+            e.add_note(f"rawns pods.attach: refused: {what[i]}")
+            raise e
+    if lo_up:
+        lo_was[:] = [had_127]
+    return lo_up
 
 
-def _set_up(h: Handle, name: str, master: str | None = None) -> bool:
-    if master is None:
-        link.set(h, name, up=True)
-    else:
-        link.set(h, name, master=master, up=True)
-    return True
+def _lo_down(h: Handle, had_127: bool) -> None:
+    """Undo ``lo`` up: down again, without the 127.0.0.1/8 the kernel added as it came
+    up (net/ipv4/devinet.c: inetdev_event, NETDEV_UP), unless it was there before."""
+    with contextlib.suppress(FileNotFoundError):
+        link.set(h, "lo", up=False)
+        if not had_127:
+            addr.delete(h, _LOOPBACK4, dev="lo")
 
 
-def _add_address(h: Handle, dev: str, a: IPInterface) -> bool:
-    addr.add(h, a, dev=dev)
-    return True
+_LOOPBACK4 = IPv4Interface("127.0.0.1/8")
 
 
-def _add_route(h: Handle, dev: str, r: Route) -> bool:
-    route.add(h, dataclasses.replace(r, oif=link.get(h, dev).index))
+def _port_up(node: Handle, host: str, index: int, bridge: int) -> bool:
+    node.rtnl.request(link.build_set(index, master=bridge, up=True), op="RTM_NEWLINK", target=host)
     return True
 
 
@@ -442,11 +536,8 @@ def check(node: Handle, attachment: Attachment) -> None:
         pod = _netns.resolve(a.netns, "attachment.netns")
     except FileNotFoundError as e:
         raise CheckFailed(f"pod namespace {a.netns} is gone") from e
-    try:
-        with Handle.open(netns=pod) as ph:
-            _check_pod(node, pod, ph, a)
-    finally:
-        pod.close()
+    with _pod_handle(pod) as ph:
+        _check_pod(node, pod, ph, a)
 
 
 def _get(h: Handle, name: str, where: str) -> Link:
@@ -488,36 +579,3 @@ def _check_pod(node: Handle, pod: _netns.Netns, ph: Handle, a: Attachment) -> No
         got = route.dump(ph, family=fam, table=r.table)
         if not any(x.dst == r.dst and x.gateway == r.gateway and x.oif == pl.index for x in got):
             raise CheckFailed(f"{where} lacks route {_route_text(r)} dev {a.ifname}")
-
-
-# ---------------------------------------------------------------------------
-# namespace ids (RTM_GETNSID)
-
-_NETNSA_NSID = 1
-_NETNSA_FD = 3
-_NSID_NOT_ASSIGNED = -1
-_S32 = struct.Struct("=i")
-
-
-def netns_id(h: Handle, ns: _netns.Netns) -> int | None:
-    """The id the handle's namespace gives ``ns`` (``ip netns list-id``), or None if none.
-
-    Equivalent to: ip netns identify / ip -n NODE netns list-id (RTM_GETNSID by fd)
-    """
-    _check.handle(h)
-    if not isinstance(ns, _netns.Netns):
-        raise TypeError(f"ns must be a Netns, not {type(ns).__name__}: {_check._show(ns)}")
-    if ns.closed:
-        raise ValueError(f"ns {ns!r} is closed")
-    w = Writer()
-    w.begin(int(RTM.GETNSID), flags=int(NLM_F.REQUEST | NLM_F.ACK))
-    w.put_bytes_raw(bytes(4))  # struct rtgenmsg, padded
-    w.put(_NETNSA_FD, struct.pack("=I", ns.fd))
-    w.end()
-    for r in h.rtnl.request(w.data(), op="RTM_GETNSID", target=_netns.label(ns)):
-        if r.type == RTM.NEWNSID:
-            for atype, a, b in iter_attrs(r.payload, 4):
-                if atype == _NETNSA_NSID and b - a == 4:
-                    v = int(_S32.unpack_from(r.payload, a)[0])
-                    return None if v == _NSID_NOT_ASSIGNED else v
-    return None

@@ -19,19 +19,21 @@ import socket
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
+from typing import TYPE_CHECKING, TypedDict, cast, overload
 
 from .. import _check
 from .._check import _show
 from .._inet import AF_INET6, IPAddress, IPNetwork
+from .._plan import Dump, Pipeline, Plan, Request, drive
 from .._rtnl import RT_SCOPE, RT_TABLE, RTA, RTM, RTMSG
 from .._verb import moved_spec, spec_or_fields
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError, KernelError, NotFound
-from ..link import Link, LinkRef, resolve_index
+from ..link import Link, LinkRef
 from ..link._types import check_here
+from ..link._verbs import resolve_index_plan
 from . import _runs
-from ._decode import parse_route
+from ._decode import parse_route, parse_route_at
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace, check_get
 from ._types import Nexthop, Route, RouteProtocol, RouteScope, RouteType, label
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Nexthop",
     "Route",
+    "RouteCommon",
     "RouteFields",
     "RouteMatch",
     "RouteProtocol",
@@ -69,11 +72,11 @@ _AF_INET = 2  # socket.AF_INET, as a plain int for signatures
 _UNICAST_FAMILIES = (int(AF_INET), AF_INET6)
 
 
-def _resolve(h: Handle, ref: LinkRef | None, what: str, names: dict[int, str]) -> int | None:
+def _resolve(h: Handle, ref: LinkRef | None, what: str, names: dict[int, str]) -> Plan[int | None]:
     """The index of a checked reference (a request only for a name), noting how it was named."""
     if ref is None:
         return None
-    index = resolve_index(h, ref, what)
+    index = yield from resolve_index_plan(h, ref, what)
     if isinstance(ref, str | Link):
         names[index] = ref if isinstance(ref, str) else ref.name
     return index
@@ -111,6 +114,34 @@ class RouteFields(TypedDict, total=False):
     """Seconds the route lives (IPv6 only)."""
 
 
+class RouteCommon(TypedDict, total=False):
+    """The shared keywords of :func:`add_many`: :class:`Route`'s fields but ``dst``,
+    applied to every destination string (as ``Route(dst=..., **common)``)."""
+
+    gateway: str | IPAddress | None
+    oif: int | None
+    prefsrc: str | IPAddress | None
+    metric: int | None
+    table: int | None
+    protocol: int | str
+    """A number or ``ip``'s name (``"static"``, ``"boot"``, ``"dhcp"``...)."""
+    scope: int | str | None
+    type: int | str
+    flags: int
+    onlink: bool
+    tos: int
+    src: str | IPNetwork | IPAddress | None
+    iif: int | None
+    mtu: int | None
+    metrics: Iterable[tuple[int, int | bytes]]
+    nexthops: Iterable[Nexthop]
+    pref: int | None
+    via: str | IPAddress | None
+    nhid: int | None
+    expires: int | None
+    family: int
+
+
 class RouteMatch(TypedDict, total=False):
     """The keywords of :func:`delete`: fields to match (unset ones match any route)."""
 
@@ -137,7 +168,7 @@ _MATCH = frozenset(RouteMatch.__optional_keys__)
 
 def _spec(
     h: Handle, verb: str, spec: object, kw: Mapping[str, object], *, delete: bool = False
-) -> tuple[Route, dict[int, str]]:
+) -> Plan[tuple[Route, dict[int, str]]]:
     """The verb's Route, every value checked before a device name is looked up.
 
     Returns it with the names the caller gave devices (index -> name), for
@@ -177,7 +208,7 @@ def _spec(
     if isinstance(dev, str):  # every value checked before the name is looked up
         Route(**given)  # type: ignore[arg-type]  # keys are Route's keyword arguments
     if dev is not None:
-        given["oif"] = _resolve(h, dev, "dev", names)
+        given["oif"] = yield from _resolve(h, dev, "dev", names)
     return Route(**given), names  # type: ignore[arg-type]
 
 
@@ -208,8 +239,17 @@ def add(
     (nothing sent). Errors name the device as given: ``dev v0``, or
     ``dev ifindex 5`` for an index.
     """
-    r, names = _spec(h, "add", route, kw)
-    h.rtnl.request(build_add(r), op="RTM_NEWROUTE", target=label(r, names))
+    drive(h, add_plan(h, route, **kw))
+
+
+def add_plan(
+    h: Handle,
+    route: Route | str | IPNetwork | IPAddress | None = None,
+    /,
+    **kw: Unpack[RouteFields],
+) -> Plan[None]:
+    r, names = yield from _spec(h, "add", route, kw)
+    yield Request(build_add(r), "RTM_NEWROUTE", label(r, names))
 
 
 def replace(
@@ -225,8 +265,17 @@ def replace(
     Takes what :func:`add` takes; raises as :func:`add`, except that an
     existing route is not an error.
     """
-    r, names = _spec(h, "replace", route, kw)
-    h.rtnl.request(build_replace(r), op="RTM_NEWROUTE", target=label(r, names))
+    drive(h, replace_plan(h, route, **kw))
+
+
+def replace_plan(
+    h: Handle,
+    route: Route | str | IPNetwork | IPAddress | None = None,
+    /,
+    **kw: Unpack[RouteFields],
+) -> Plan[None]:
+    r, names = yield from _spec(h, "replace", route, kw)
+    yield Request(build_replace(r), "RTM_NEWROUTE", label(r, names))
 
 
 def delete(
@@ -246,8 +295,17 @@ def delete(
     Raises :class:`~rawns.errors.NotFound` (ESRCH) if no route matches;
     :class:`ValueError`/:class:`TypeError` for bad values, as :func:`add`.
     """
-    r, names = _spec(h, "delete", route, kw, delete=True)
-    h.rtnl.request(build_delete(r), op="RTM_DELROUTE", target=label(r, names))
+    drive(h, delete_plan(h, route, **kw))
+
+
+def delete_plan(
+    h: Handle,
+    route: Route | str | IPNetwork | IPAddress | None = None,
+    /,
+    **kw: Unpack[RouteMatch],
+) -> Plan[None]:
+    r, names = yield from _spec(h, "delete", route, kw, delete=True)
+    yield Request(build_delete(r), "RTM_DELROUTE", label(r, names))
 
 
 def dump(
@@ -274,11 +332,23 @@ def dump(
     docs/dumps.md), :class:`ValueError`/:class:`TypeError` for a bad filter
     (nothing sent).
     """
+    return drive(h, dump_plan(h, family=family, table=table, dev=dev, protocol=protocol, type=type))
+
+
+def dump_plan(
+    h: Handle,
+    *,
+    family: int = _AF_INET,
+    table: int | None = int(RT_TABLE.MAIN),
+    dev: LinkRef | None = None,
+    protocol: int | None = None,
+    type: int | None = None,
+) -> Plan[list[Route]]:
     _check.handle(h)
     if dev is not None:
         check_here(h, dev, "dev")
     build_dump(family=family, table=table, protocol=protocol, type=type)  # checks them all
-    oif = _resolve(h, dev, "dev", {})
+    oif = yield from _resolve(h, dev, "dev", {})
     msg = build_dump(family=family, table=table, oif=oif, protocol=protocol, type=type)
     origin = h.netns_ident
     if _runs.ENABLED:
@@ -286,7 +356,8 @@ def dump(
     else:
         parse_at, runs = _dumped_parser(origin), None
     try:
-        return h.rtnl.dump(msg, op="RTM_GETROUTE", target="dump", parse_at=parse_at, parse_run=runs)
+        routes: list[Route] = yield Dump(msg, "RTM_GETROUTE", "dump", parse_at, runs)
+        return routes
     except NotFound as e:
         if table and e.extack and "table does not exist" in e.extack:
             return []
@@ -315,13 +386,26 @@ def flush(
     the first :class:`~rawns.errors.KernelError` of a delete, once every
     delete is answered.
     """
-    routes = [
-        r
-        for r in dump(h, family=family, table=table, dev=dev, protocol=protocol, type=type)
-        if not _kernel_null(r)
-    ]
+    return drive(
+        h, flush_plan(h, family=family, table=table, dev=dev, protocol=protocol, type=type)
+    )
+
+
+def flush_plan(
+    h: Handle,
+    *,
+    family: int = _AF_INET,
+    table: int | None = int(RT_TABLE.MAIN),
+    dev: LinkRef | None = None,
+    protocol: int | None = None,
+    type: int | None = None,
+) -> Plan[list[Route]]:
+    dumped = yield from dump_plan(
+        h, family=family, table=table, dev=dev, protocol=protocol, type=type
+    )
+    routes = [r for r in dumped if not _kernel_null(r)]
     msgs = [build_delete(r) for r in routes]
-    results = h.rtnl.pipeline(msgs, op="RTM_DELROUTE", targets=_Labels(routes), check=False)
+    results = yield Pipeline(msgs, "RTM_DELROUTE", _Labels(routes), False)
     for e in results:
         if e is not None and not isinstance(e, NotFound):
             raise e
@@ -335,7 +419,7 @@ def _kernel_null(r: Route) -> bool:
 
 def _dumped_parser(
     origin: tuple[int, int] | None,
-    decode: Callable[[bytes, int, int, tuple[int, int] | None], Route] = parse_route,
+    decode: Callable[[bytes, int, int, tuple[int, int] | None], Route] = parse_route_at,
 ) -> Callable[[bytes, int, int], Route | None]:
     """The per-message decoder of a dump whose routes remember ``origin`` (Route.origin).
 
@@ -384,6 +468,40 @@ def get(
     matches, :class:`~rawns.errors.NotFound` for a missing device,
     :class:`ValueError`/:class:`TypeError` for a bad argument (nothing sent).
     """
+    return drive(
+        h,
+        get_plan(
+            h,
+            dst,
+            src=src,
+            iif=iif,
+            dev=dev,
+            mark=mark,
+            tos=tos,
+            fibmatch=fibmatch,
+            uid=uid,
+            ipproto=ipproto,
+            sport=sport,
+            dport=dport,
+        ),
+    )
+
+
+def get_plan(
+    h: Handle,
+    dst: str | IPAddress,
+    *,
+    src: str | IPAddress | None = None,
+    iif: LinkRef | None = None,
+    dev: LinkRef | None = None,
+    mark: int | None = None,
+    tos: int = 0,
+    fibmatch: bool = False,
+    uid: int | None = None,
+    ipproto: int | str | None = None,
+    sport: int | None = None,
+    dport: int | None = None,
+) -> Plan[Route]:
     _check.handle(h)
     for what, ref in (("iif", iif), ("dev", dev)):
         if ref is not None:
@@ -391,11 +509,13 @@ def get(
     flow = {"uid": uid, "ipproto": ipproto, "sport": sport, "dport": dport}
     check_get(dst, src=src, mark=mark, tos=tos, fibmatch=fibmatch, **flow)  # before name lookups
     names: dict[int, str] = {}
+    iif_index = yield from _resolve(h, iif, "iif", names)
+    oif_index = yield from _resolve(h, dev, "dev", names)
     msg = build_get(
         dst,
         src=src,
-        iif=_resolve(h, iif, "iif", names),
-        oif=_resolve(h, dev, "dev", names),
+        iif=iif_index,
+        oif=oif_index,
         mark=mark,
         tos=tos,
         fibmatch=fibmatch,
@@ -404,7 +524,7 @@ def get(
         sport=sport,
         dport=dport,
     )
-    replies = h.rtnl.request(msg, op="RTM_GETROUTE", target=str(dst))
+    replies = yield Request(msg, "RTM_GETROUTE", str(dst))
     for r in replies:
         if r.type == RTM.NEWROUTE:
             return parse_route(r.payload, origin=h.netns_ident)
@@ -437,7 +557,7 @@ def add_many(
     *,
     replace: bool = False,
     check: bool = True,
-    **common: object,
+    **common: Unpack[RouteCommon],
 ) -> list[KernelError | None]:
     """Add many routes, pipelined: thousands of requests per send.
 
@@ -454,6 +574,17 @@ def add_many(
     Raises :class:`ValueError`/:class:`TypeError` for a malformed destination
     or value, or a Route from another namespace, before sending anything.
     """
+    return drive(h, add_many_plan(h, routes, replace=replace, check=check, **common))
+
+
+def add_many_plan(
+    h: Handle,
+    routes: Iterable[Route | str],
+    *,
+    replace: bool = False,
+    check: bool = True,
+    **common: Unpack[RouteCommon],
+) -> Plan[list[KernelError | None]]:
     _check.handle(h)
     _check.boolean(replace, "replace")
     _check.boolean(check, "check")
@@ -467,7 +598,7 @@ def add_many(
     for r in routes:
         if isinstance(r, str) and (r in _DEFAULTS or r.endswith("/0")):
             # A default route: ip sends no RTA_DST, which the template cannot patch in.
-            one = Route(dst=r, **cast(dict[str, Any], common))
+            one = Route(dst=r, **common)
             msgs.append(build(one))
             labels.append(one)
         elif isinstance(r, str):
@@ -489,7 +620,8 @@ def add_many(
             labels.append(r)
     if not replace:
         _refuse_repeats(msgs, labels)
-    return h.rtnl.pipeline(msgs, op="RTM_NEWROUTE", targets=_Labels(labels), check=check)
+    results: list[KernelError | None] = yield Pipeline(msgs, "RTM_NEWROUTE", _Labels(labels), check)
+    return results
 
 
 def _refuse_repeats(msgs: Sequence[bytes], labels: Sequence[Route | str]) -> None:
@@ -512,11 +644,8 @@ _DEFAULTS = ("default", "all", "any")
 class _Template:
     """One encoded request whose destination is patched per route (see add_many)."""
 
-    def __init__(
-        self, build: Callable[[Route], bytes], common: dict[str, object], *, v6: bool
-    ) -> None:
-        kw = cast(dict[str, Any], common)
-        probe = Route(dst="ffff::/128" if v6 else "255.255.255.255/32", **kw)
+    def __init__(self, build: Callable[[Route], bytes], common: RouteCommon, *, v6: bool) -> None:
+        probe = Route(dst="ffff::/128" if v6 else "255.255.255.255/32", **common)
         self.alen = 4 if probe.family == AF_INET else 16
         raw = build(probe)
         needle = struct.pack("=HH", 4 + self.alen, RTA.DST) + probe.dst.network_address.packed

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import struct
 import sys
+import warnings
 from dataclasses import fields
 from ipaddress import IPv4Network, IPv6Network
+from typing import overload
 
 from .. import _check
 from .._inet import AF_INET, AF_INET6, IPAddress, IPNetwork, addr_from_bytes
@@ -27,19 +29,59 @@ _ROUTE_FIELDS = tuple(f.name for f in fields(Route))
 _S32 = struct.Struct("=i")
 
 
+@overload
+def parse_route(payload: bytes, origin: tuple[int, int] | None = None) -> Route: ...
+@overload
 def parse_route(
+    payload: bytes, start: int, /, end: int | None = None, origin: tuple[int, int] | None = None
+) -> Route: ...  # the old form: deprecated
+
+
+# The implementation takes the new form's origin and the old form's start in one
+# positional slot (told apart by type), which mypy cannot match to signature 1's
+# "origin, positional or keyword"; the overloads above are the typed API.
+def parse_route(  # type: ignore[misc]
     payload: bytes,
-    start: int = 0,
+    start: int | tuple[int, int] | None = None,
+    /,
     end: int | None = None,
     origin: tuple[int, int] | None = None,
 ) -> Route:
     """Decode an RTM_NEWROUTE/DELROUTE payload (rtmsg + attributes) into a :class:`Route`.
 
-    ``payload[start:end]`` is the part after the netlink header, so a dump
-    can be decoded in place. ``origin`` is kept in :attr:`Route.origin` (the
-    verbs pass their handle's :attr:`~rawns.Handle.netns_ident`). Raises
+    ``payload`` is the part after the netlink header, as every ``parse_*``
+    takes it: ``parse_route(payload, origin=None)``. ``origin`` is kept in
+    :attr:`Route.origin` (the verbs pass their handle's
+    :attr:`~rawns.Handle.netns_ident`). Raises
     :class:`~rawns.errors.DecodeError` on malformed input or a family other
     than IPv4/IPv6.
+
+    The old form ``parse_route(data, start, end=None, origin=None)`` (an int
+    second argument: an offset into ``data``) still works for one release,
+    with a :class:`DeprecationWarning`.
+    """
+    if start is None or isinstance(start, tuple):
+        if start is not None and origin is not None:
+            raise TypeError("parse_route() got origin twice (positional and origin=)")
+        if end is not None:
+            raise TypeError("parse_route(payload, origin=None) takes no end= (slice the payload)")
+        return parse_route_at(payload, 0, None, origin if start is None else start)
+    warnings.warn(
+        "parse_route(data, start, end) is deprecated: pass the payload itself, "
+        "parse_route(data[start:end], origin=...)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return parse_route_at(payload, start, end, origin)
+
+
+def parse_route_at(
+    payload: bytes, start: object, end: object, origin: tuple[int, int] | None
+) -> Route:
+    """:func:`parse_route` of ``payload[start:end]`` (``end`` None: to its end), in place.
+
+    The dump decoders' form: a message is decoded where it sits in the
+    datagram, without a copy.
     """
     start, end = _check.span(payload, start, end)
     if end - start < RTMSG.size:

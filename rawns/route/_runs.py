@@ -47,7 +47,7 @@ from ._decode import (
     _parse_nexthops,
     cacheinfo_expires,
     network,
-    parse_route,
+    parse_route_at,
     parse_via,
 )
 from ._types import _NLA, _U32, Nexthop, Route
@@ -464,21 +464,21 @@ _NETS = {AF_INET: (4, _net4), AF_INET6: (16, _net6)}
 def parse_message(
     data: bytes, start: int, end: int, origin: tuple[int, int] | None = None
 ) -> Route:
-    """``parse_route(data, start, end, origin)``, faster: the same Route, or its DecodeError.
+    """``parse_route_at(data, start, end, origin)``, faster: the same Route, or its DecodeError.
 
     For dumps, where the conversation has checked ``0 <= start <= end <= len(data)``.
     """
     if end - start < RTMSG.size:
-        return parse_route(data, start, end, origin)
+        return parse_route_at(data, start, end, origin)
     family, dst_len, src_len, tos, table, protocol, scope, rtype, flags = RTMSG.unpack_from(
         data, start
     )
     known = _NETS.get(family)
     if known is None:
-        return parse_route(data, start, end, origin)
+        return parse_route_at(data, start, end, origin)
     alen, net = known
     if dst_len > alen * 8 or src_len > alen * 8:
-        return parse_route(data, start, end, origin)
+        return parse_route_at(data, start, end, origin)
     dst: bytes | None = None
     gateway = prefsrc = src = None
     oif = metric = iif = pref = nhid = expires = None
@@ -491,12 +491,12 @@ def parse_message(
     off = start + RTMSG.size
     while off < end:
         if end - off < 4:
-            return parse_route(data, start, end, origin)
+            return parse_route_at(data, start, end, origin)
         n, atype = unpack(data, off)
         a = off + 4
         b = off + n
         if n < 4 or b > end:
-            return parse_route(data, start, end, origin)
+            return parse_route_at(data, start, end, origin)
         t = atype & NLA_TYPE_MASK
         if n == 8 and t in _U32_ATTRS:
             v = u32(data, a)[0]
@@ -529,7 +529,7 @@ def parse_message(
         elif t == _VIA and (n - 6 == 16 or n - 6 == 4):
             via = parse_via(data, a, b)  # a family that does not fit: DecodeError, as plain
         elif t in _CHECKED:  # one of the above with a bad size: the plain decoder says so
-            return parse_route(data, start, end, origin)
+            return parse_route_at(data, start, end, origin)
         else:
             if t == _CACHEINFO and expires is None:
                 expires = cacheinfo_expires(data, a, b)
@@ -539,7 +539,7 @@ def parse_message(
         off += (n + 3) & ~3
     if dst is None:
         if dst_len:
-            return parse_route(data, start, end, origin)
+            return parse_route_at(data, start, end, origin)
         dst = b""  # the default route: address 0
     r: Any = _new(_RouteSlots)
     r.family = family

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from .. import _check
+from .._dataclass import dataclass
 from .._inet import (
     AF_INET,
     AF_INET6,

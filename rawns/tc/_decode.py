@@ -97,6 +97,24 @@ def _rate(spec: bytes, big: int | None) -> int:
     return big if big is not None else int(RATESPEC.unpack(spec)[5])
 
 
+def _mtu(spec: bytes, default: int = 1600) -> int:
+    """The ``mtu`` a request's rate table was sized for, as far as its cell_log tells
+    (tc_calc_rtable: the smallest cell_log with ``mtu >> cell_log <= 255``): the
+    default if it gives that cell_log, else the largest size that does. The kernel
+    reports cell_log 0 (psched_ratecfg_getrate): the default."""
+    cell_log = int(RATESPEC.unpack(spec)[0])
+    if cell_log == 0 or cell_log > 16 or _cell_log(default) == cell_log:
+        return default
+    return (256 << cell_log) - 1
+
+
+def _cell_log(mtu: int) -> int:
+    cell_log = 0
+    while (mtu >> cell_log) > 255:
+        cell_log += 1
+    return cell_log
+
+
 def _tbf(data: bytes, a: int, b: int) -> Tbf:
     at = _nested(data, a, b)
     if TCA_TBF.PARMS not in at:
@@ -143,6 +161,7 @@ def _htb_class(data: bytes, a: int, b: int) -> HtbClass:
         cburst=max(1, xmitsize(ceil, cbuf)),
         prio=prio,
         quantum=quantum,
+        mtu=_mtu(rspec),
         level=level,
     )
 
@@ -217,14 +236,17 @@ def _u32(data: bytes, a: int, b: int) -> U32:
     for t, x, y in iter_attrs(data, a, b):
         k = t & NLA_TYPE_MASK
         if k == TCA_U32.SEL:
-            flags, _shift, nkeys, *_ = _struct(data, x, y, U32_SEL, "u32 selector")
+            flags, shift, nkeys, s_offmask, s_off, offoff, hoff, hmask = _struct(
+                data, x, y, U32_SEL, "u32 selector"
+            )
             if y - x < U32_SEL.size + nkeys * U32_KEY.size:
                 raise DecodeError(f"u32 selector of {y - x} bytes for {nkeys} keys", offset=x)
             keys = []
             for i in range(nkeys):
                 mask, val, off, offmask = U32_KEY.unpack_from(data, x + U32_SEL.size + 16 * i)
                 keys.append(U32Key(_be(val), _be(mask), off, offmask))
-            kw.update(keys=tuple(keys), sel_flags=flags)
+            kw.update(keys=tuple(keys), sel_flags=flags, offshift=shift, off=s_off, offoff=offoff)
+            kw.update(offmask=_be(s_offmask), hoff=hoff, hmask=_be(hmask))
         elif k in (TCA_U32.CLASSID, TCA_U32.HASH, TCA_U32.LINK, TCA_U32.DIVISOR, TCA_U32.FLAGS):
             kw[TCA_U32(k).name.lower()] = attr_u32(data, x, y)
         elif k == TCA_U32.ACT:

@@ -45,7 +45,7 @@ from ._types import (
     Unknown,
     UnknownAction,
 )
-from ._units import calc_rtable, xmittime
+from ._units import rtable, xmittime
 
 __all__ = [
     "ADD",
@@ -63,6 +63,7 @@ __all__ = [
 ADD = int(NLM_F.CREATE | NLM_F.EXCL)
 REPLACE = int(NLM_F.CREATE | NLM_F.REPLACE)
 CHANGE = 0
+_DUMPS = (int(RTM.GETQDISC), int(RTM.GETTCLASS), int(RTM.GETTFILTER))
 _U32 = struct.Struct("=I")
 _U64 = struct.Struct("=Q")
 _CAP = 0xFFFFFFFF
@@ -95,7 +96,7 @@ def _head(
 def _ratespec(rate: int, mtu: int, mpu: int = 0) -> tuple[bytes, bytes]:
     """``(struct tc_ratespec, rtab)`` for ``rate`` bytes/s, as tc_calc_rtable fills them."""
     capped = min(rate, _CAP)
-    cell_log, rtab = calc_rtable(capped, mtu, mpu)
+    cell_log, rtab = rtable(capped, mtu, mpu)
     return RATESPEC.pack(cell_log, LINKLAYER_ETHERNET, 0, -1, mpu, capped), rtab
 
 
@@ -155,6 +156,11 @@ def _action(w: Writer, order: int, a: Mirred | UnknownAction) -> None:
             w.put(TCA_MIRRED.PARMS, parms)
 
 
+def _sel_fields(o: U32) -> bool:
+    """Whether the selector has a non-zero field besides the keys (a selector without keys)."""
+    return bool(o.offshift or o.offmask or o.off or o.offoff or o.hoff or o.hmask)
+
+
 def _u32(w: Writer, o: U32) -> None:
     with w.nest_noflag(TCA.OPTIONS):
         if o.classid is not None:
@@ -169,8 +175,19 @@ def _u32(w: Writer, o: U32) -> None:
                     _action(w, i, a)
         if o.hash is not None:
             w.put_u32(TCA_U32.HASH, o.hash)
-        if o.keys:
-            sel = U32_SEL.pack(o.sel_flags or 0, 0, len(o.keys), bytes(2), 0, 0, 0, bytes(4))
+        # the kernel needs a selector on every node (u32_change: "Selector not
+        # specified"); a hash table (divisor=, sel_flags None) has none
+        if o.keys or o.sel_flags is not None or _sel_fields(o):
+            sel = U32_SEL.pack(
+                o.sel_flags or 0,
+                o.offshift,
+                len(o.keys),
+                o.offmask.to_bytes(2, "big"),
+                o.off,
+                o.offoff,
+                o.hoff,
+                o.hmask.to_bytes(4, "big"),
+            )
             keys = b"".join(
                 U32_KEY.pack(k.mask.to_bytes(4, "big"), k.val.to_bytes(4, "big"), k.off, k.offmask)
                 for k in o.keys
@@ -215,6 +232,10 @@ def build_qdisc_delete(
 ) -> bytes:
     """RTM_DELQDISC (``tc qdisc del dev X root|ingress|parent P [handle H]``)."""
     _check.ifindex(index, "index")
+    _check.uint(parent, 32, "parent")
+    _check.uint(handle, 32, "handle")
+    if kind is not None:
+        _check.text(kind, "kind", max_bytes=15)
     w = Writer()
     _head(w, RTM.DELQDISC, 0, index, handle, parent, 0)
     if kind is not None:
@@ -241,6 +262,8 @@ def build_class(c: Class, *, flags: int = ADD) -> bytes:
 def build_class_delete(index: int, *, handle: int, parent: int = 0) -> bytes:
     """RTM_DELTCLASS (``tc class del dev X classid H``)."""
     _check.ifindex(index, "index")
+    _check.uint(handle, 32, "handle")
+    _check.uint(parent, 32, "parent")
     w = Writer()
     _head(w, RTM.DELTCLASS, 0, index, handle, parent, 0)
     w.end()
@@ -273,20 +296,40 @@ def build_filter(f: Filter, *, flags: int = ADD) -> bytes:
 
 
 def build_filter_delete(
-    index: int, *, parent: int, info: int = 0, handle: int = 0, kind: str | None = None
+    index: int,
+    *,
+    parent: int,
+    info: int = 0,
+    handle: int = 0,
+    kind: str | None = None,
+    chain: int | None = None,
 ) -> bytes:
     """RTM_DELTFILTER (``tc filter del dev X parent P [protocol PROTO prio N [handle H KIND]]``)."""
     _check.ifindex(index, "index")
+    _check.uint(parent, 32, "parent")
+    _check.uint(info, 32, "info")
+    _check.uint(handle, 32, "handle")
+    if kind is not None:
+        _check.text(kind, "kind", max_bytes=15)
+    _check.optional(chain, _check.uint, 32, "chain")
     w = Writer()
     _head(w, RTM.DELTFILTER, 0, index, handle, parent, info)
     if kind is not None:
         w.put_strz(TCA.KIND, kind)
+    if chain is not None:
+        w.put_u32(TCA.CHAIN, chain)
     w.end()
     return w.data()
 
 
 def build_dump(mtype: int, index: int = 0, parent: int = 0) -> bytes:
     """RTM_GETQDISC/GETTCLASS/GETTFILTER dump of one link (``index``) or, for qdiscs, all."""
+    if _check.integer(mtype, "mtype", 0, 0xFFFF) not in _DUMPS:
+        raise ValueError(
+            f"mtype {_check._show(mtype)} is not RTM_GETQDISC, RTM_GETTCLASS or RTM_GETTFILTER"
+        )
+    _check.integer(index, "index", 0, 0x7FFFFFFF)
+    _check.uint(parent, 32, "parent")
     w = Writer()
     w.begin(mtype, flags=NLM_F.REQUEST | NLM_F.DUMP)
     w.put_bytes_raw(TCMSG.pack(0, index, 0, parent, 0))

@@ -16,6 +16,7 @@ decode to :class:`Unknown`, whose raw options round-trip.
 
 from __future__ import annotations
 
+import math
 import socket
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
@@ -77,7 +78,8 @@ class Tbf:
 
     ``latency`` is turned into ``limit`` as tc does (rate x latency + burst, or the
     peak-rate bound if smaller); only ``limit`` reaches the kernel, so a decoded
-    Tbf has ``limit`` and no ``latency``. ``peakrate`` needs ``mtu`` (the peak bucket).
+    Tbf has ``limit`` and no ``latency``. ``peakrate`` needs ``mtu`` (the peak bucket);
+    without ``peakrate``, ``mtu`` only sizes the rate table, and a decoded Tbf has none.
     """
 
     kind: ClassVar[str] = "tbf"
@@ -100,7 +102,10 @@ class Tbf:
         if peak is not None and not self.mtu:
             raise ValueError(f"tbf peakrate {self.peakrate!r} needs mtu= (the peak bucket)")
         if (self.limit is None) == (self.latency is None):
-            raise ValueError("tbf needs exactly one of limit= and latency=")
+            raise ValueError(
+                "tbf needs exactly one of limit= and latency=, got "
+                f"latency={self.latency!r}, limit={self.limit!r}"
+            )
         if self.latency is not None:
             us = _check.tc_time(self.latency, "tbf latency")
             lim = (rate // 8) * us / 1_000_000 + self.burst
@@ -205,13 +210,27 @@ class Unknown:
 
 def _settle(rate: int, size: int) -> int:
     """The burst the kernel keeps, in bytes: HTB stores only ticks (xmittime), which
-    tc prints back with xmitsize; iterate to the value that reads back as itself."""
+    tc prints back with xmitsize; the value that reads back as itself (a fixed point).
+
+    A few rounds of reading back reach it at most rates; at low rates each round loses
+    about a byte, so then jump to the multiples of ``m``, the sizes whose transmit
+    time is a whole number of 8-microsecond steps (where the double arithmetic of
+    tc_core.c loses nothing). Nothing found: the kernel keeps 0 ticks, read as 1 byte.
+    """
     for _ in range(8):
         back = xmitsize(rate, xmittime(rate, size))
         if back == size:
-            return size
+            return max(1, size)
         size = back
-    return size
+    m = 8 * rate // math.gcd(8 * rate, 1_000_000)
+    s = size // m * m
+    for _ in range(64):
+        if s <= 0:
+            break
+        if xmitsize(rate, xmittime(rate, s)) == s:
+            return s
+        s -= m
+    return 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -386,6 +405,10 @@ class U32:
 
     A dump also reports each prio's hash table (``divisor``, no keys) and each
     node's ``hash`` (the table it sits in); unknown attributes stay in ``attrs``.
+    The other fields of the selector (struct tc_u32_sel, kept so that a round
+    trip is exact) are tc's ``offset`` and ``hashkey`` clauses: ``offshift``,
+    ``offmask`` (a big-endian u16, as an int), ``off``, ``offoff``, ``hoff``
+    and ``hmask`` (a big-endian u32, as an int).
     """
 
     kind: ClassVar[str] = "u32"
@@ -393,6 +416,12 @@ class U32:
     classid: int | None = None
     actions: tuple[Action, ...] = ()
     sel_flags: int | None = None
+    offshift: int = 0
+    offmask: int = 0
+    off: int = 0
+    offoff: int = 0
+    hoff: int = 0
+    hmask: int = 0
     divisor: int | None = None
     hash: int | None = None
     link: int | None = None
@@ -417,6 +446,12 @@ class U32:
             terminal = self.classid is not None or bool(self.actions)
             _set(self, "sel_flags", TC_U32_TERMINAL if terminal else 0)
         _check.optional(self.sel_flags, _check.uint, 8, "u32 sel_flags")
+        _check.uint(self.offshift, 8, "u32 offshift")
+        _check.uint(self.offmask, 16, "u32 offmask")
+        _check.uint(self.off, 16, "u32 off")
+        _check.sint(self.offoff, 16, "u32 offoff")
+        _check.sint(self.hoff, 16, "u32 hoff")
+        _check.uint(self.hmask, 32, "u32 hmask")
         for name in ("divisor", "hash", "link", "flags"):
             _check.optional(getattr(self, name), _check.uint, 32, f"u32 {name}")
         _set(self, "attrs", check_attrs(self.attrs, "u32 attrs"))

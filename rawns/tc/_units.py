@@ -13,6 +13,7 @@ scheduler ticks and the 256-entry rate tables (``TCA_*_RTAB``).
 
 from __future__ import annotations
 
+import functools
 import struct
 
 from .. import _check
@@ -23,6 +24,7 @@ __all__ = [
     "format_rate",
     "format_size",
     "format_time",
+    "rtable",
     "xmitsize",
     "xmittime",
 ]
@@ -63,6 +65,13 @@ def calc_rtable(rate: int, mtu: int, mpu: int = 0, cell_log: int = -1) -> tuple[
             cell_log += 1
     table = [xmittime(rate, max((i + 1) << cell_log, mpu)) for i in range(256)]
     return cell_log, _RTAB.pack(*table)
+
+
+#: The speed path of the encoders: the same tables, remembered. A class per
+#: customer at one rate is the common case (W9: a thousand at 1mbit), and each
+#: table is 256 transmit times; calc_rtable is pure and bytes are immutable.
+#: tests/unit/test_tc_roundtrip.py checks it against calc_rtable.
+rtable = functools.lru_cache(maxsize=256)(calc_rtable)
 
 
 def format_rate(bits: int) -> str:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _check
+from .._plan import Pipeline, Plan
 from .._verb import spec_or_fields
-from ..link import Link, resolve_index
+from ..link import Link
 from ..link._types import LinkRef, check_here
+from ..link._verbs import resolve_index_plan
 from ._handle import format_handle
 from ._types import U32, Mirred
 
 if TYPE_CHECKING:
+    from ..errors import KernelError
     from ..handle import Handle
 
 S = TypeVar("S")
@@ -30,30 +33,65 @@ def spec(verb: str, h: Handle, obj: object, fields: Mapping[str, object], cls: t
     return given
 
 
-def index(h: Handle, dev: LinkRef, what: str = "dev") -> int:
+def index(h: Handle, dev: LinkRef, what: str = "dev") -> Plan[int]:
     """The ifindex of ``dev`` (one RTM_GETLINK for a name)."""
     if isinstance(dev, Link):
         check_here(h, dev, what)
-    return resolve_index(h, dev, what)
+    return (yield from resolve_index_plan(h, dev, what))
 
 
-def resolved(h: Handle, obj: Any) -> Any:
+def resolved(h: Handle, obj: Any) -> Plan[Any]:
     """``obj`` with its dev (and any mirred action's dev) turned into an index."""
-    obj = dataclasses.replace(obj, dev=index(h, obj.dev))
+    ifindex = yield from index(h, obj.dev)
+    if ifindex != obj.dev or not isinstance(obj.dev, int):
+        obj = dataclasses.replace(obj, dev=ifindex)
     o = obj.options
     if isinstance(o, U32) and any(
         isinstance(a, Mirred) and not isinstance(a.dev, int) for a in o.actions
     ):
-        acts = tuple(
-            dataclasses.replace(a, dev=index(h, a.dev, "mirred dev"))
-            if isinstance(a, Mirred)
-            else a
-            for a in o.actions
-        )
-        obj = dataclasses.replace(obj, options=dataclasses.replace(o, actions=acts))
+        acts = []
+        for a in o.actions:
+            if isinstance(a, Mirred):
+                a = dataclasses.replace(a, dev=(yield from index(h, a.dev, "mirred dev")))
+            acts.append(a)
+        obj = dataclasses.replace(obj, options=dataclasses.replace(o, actions=tuple(acts)))
     return obj
 
 
 def label(kind: str, dev: object, parent: int, handle: int) -> str:
     """How an object is named in errors: ``tbf dev 3 parent root handle 1:``."""
     return f"{kind} dev {dev} parent {format_handle(parent)} handle {format_handle(handle)}"
+
+
+def add_many(
+    h: Handle,
+    objs: object,
+    cls: type,
+    build: Callable[[Any], bytes],
+    op: str,
+    what: str,
+    check: bool,
+) -> Plan[list[KernelError | None]]:
+    """Build every request of ``objs`` (all checked, each dev name looked up once),
+    then send them pipelined (:meth:`rawns.transport.Channel.pipeline`)."""
+    _check.handle(h)
+    _check.boolean(check, "check")
+    if not isinstance(objs, Iterable) or isinstance(objs, str | bytes):
+        raise TypeError(f"{what} must be a list of {cls.__name__}, not {_check._show(objs)}")
+    names: dict[str, int] = {}
+    msgs: list[bytes] = []
+    labels: list[str] = []
+    for item in objs:
+        if not isinstance(item, cls):
+            raise TypeError(f"{what} must hold {cls.__name__} values, not {_check._show(item)}")
+        o: Any = item
+        _check.same_netns(o.origin, h, what, "")
+        if isinstance(o.dev, str):
+            if o.dev not in names:
+                names[o.dev] = yield from index(h, o.dev)
+            o = dataclasses.replace(o, dev=names[o.dev])
+        o = yield from resolved(h, o)
+        msgs.append(build(o))
+        labels.append(label(o.kind, o.dev, int(o.parent or 0), int(o.handle)))
+    results: list[KernelError | None] = yield Pipeline(msgs, op, labels, check)
+    return results

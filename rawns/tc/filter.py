@@ -10,9 +10,11 @@ True
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypedDict
 
 from .. import _check
+from .._plan import Dump, Plan, Request, drive
 from .._rtnl import RTM
 from ..link._types import LinkRef
 from . import _verbs
@@ -24,11 +26,13 @@ from ._types import U32, Filter, FilterOptions
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from ..errors import KernelError
     from ..handle import Handle
 
 __all__ = [
     "FilterFields",
     "add",
+    "add_many",
     "build_filter",
     "build_filter_delete",
     "delete",
@@ -50,10 +54,10 @@ class FilterFields(TypedDict, total=False):
     chain: int
 
 
-def _send(h: Handle, f: Filter | None, kw: FilterFields, verb: str, flags: int) -> None:
-    spec = _verbs.resolved(h, _verbs.spec(f"tc.filter.{verb}", h, f, kw, Filter))
+def _send(h: Handle, f: Filter | None, kw: FilterFields, verb: str, flags: int) -> Plan[None]:
+    spec = yield from _verbs.resolved(h, _verbs.spec(f"tc.filter.{verb}", h, f, kw, Filter))
     target = _verbs.label(spec.kind, spec.dev, int(spec.parent), int(spec.handle))
-    h.rtnl.request(build_filter(spec, flags=flags), op="RTM_NEWTFILTER", target=target)
+    yield Request(build_filter(spec, flags=flags), "RTM_NEWTFILTER", target)
 
 
 def add(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFields]) -> None:
@@ -65,7 +69,39 @@ def add(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFields]) -> 
     qdisc that does not exist, :class:`~rawns.errors.AlreadyExists` for a
     handle in use; ValueError/TypeError for a bad field (nothing sent).
     """
-    _send(h, flt, kw, "add", ADD)
+    drive(h, _send(h, flt, kw, "add", ADD))
+
+
+def add_many(
+    h: Handle, filters: Iterable[Filter], *, check: bool = True
+) -> list[KernelError | None]:
+    """Add many filters, pipelined: many requests per send.
+
+    Equivalent to: tc -batch FILE (with one ``filter add`` line per filter)
+
+    Returns one entry per filter, ``None`` or the
+    :class:`~rawns.errors.KernelError` for it. With ``check`` (the default)
+    the first error is raised once every ack is in; the filters before and
+    after it are still added (rtnetlink has no transaction). Raises
+    ValueError/TypeError for a bad value, before sending anything.
+    """
+    return drive(h, add_many_plan(h, filters, check=check))
+
+
+def add_many_plan(
+    h: Handle, filters: Iterable[Filter], *, check: bool = True
+) -> Plan[list[KernelError | None]]:
+    return (
+        yield from _verbs.add_many(
+            h,
+            filters,
+            Filter,
+            build_filter,
+            "RTM_NEWTFILTER",
+            "tc.filter.add_many() filters",
+            check,
+        )
+    )
 
 
 def replace(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFields]) -> None:
@@ -73,17 +109,21 @@ def replace(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFields])
 
     Equivalent to: tc filter replace dev DEV parent P protocol PROTO prio N handle H u32 ...
     """
-    _send(h, flt, kw, "replace", REPLACE)
+    drive(h, _send(h, flt, kw, "replace", REPLACE))
 
 
 def delete(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFields]) -> None:
     """Delete filters: a dumped :class:`Filter` (that one), or ``dev``, ``parent`` and
     optionally ``protocol`` and ``prio`` (every filter of that prio).
 
-    Equivalent to: tc filter del dev DEV parent P [protocol PROTO prio N [handle H u32]]
+    Equivalent to: tc filter del dev DEV parent P [protocol PROTO prio N [handle H u32]] [chain C]
 
     Raises :class:`~rawns.errors.NotFound` if there is none.
     """
+    drive(h, delete_plan(h, flt, **kw))
+
+
+def delete_plan(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFields]) -> Plan[None]:
     _check.handle(h)
     if flt is not None:
         if kw:
@@ -91,7 +131,7 @@ def delete(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFields]) 
         if not isinstance(flt, Filter):
             raise TypeError(f"tc.filter.delete() takes a Filter, not {_check._show(flt)}")
         _check.same_netns(flt.origin, h, "filter", "")
-        dev, parent, info = flt.dev, int(flt.parent), flt.info
+        dev, parent, info, chain = flt.dev, int(flt.parent), flt.info, flt.chain
         handle, kind = int(flt.handle), (flt.kind if flt.handle else None)
     else:
         if "dev" not in kw or "parent" not in kw:
@@ -103,15 +143,18 @@ def delete(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFields]) 
             protocol=kw.get("protocol", 0),
             prio=kw.get("prio", 0),
             handle=kw.get("handle", 0),
+            chain=kw.get("chain"),
             options=options if options is not None else U32(),
         )
-        dev, parent, handle = f.dev, int(f.parent), int(f.handle)
+        dev, parent, handle, chain = f.dev, int(f.parent), int(f.handle), f.chain
         info = (f.prio << 16) | socket.htons(int(f.protocol))
         kind = f.kind if options is not None or handle else None
-    ifindex = _verbs.index(h, dev)
-    msg = build_filter_delete(ifindex, parent=parent, info=info, handle=handle, kind=kind)
+    ifindex = yield from _verbs.index(h, dev)
+    msg = build_filter_delete(
+        ifindex, parent=parent, info=info, handle=handle, kind=kind, chain=chain
+    )
     target = _verbs.label(kind or "filter", ifindex, parent, handle)
-    h.rtnl.request(msg, op="RTM_DELTFILTER", target=target)
+    yield Request(msg, "RTM_DELTFILTER", target)
 
 
 def dump(h: Handle, dev: LinkRef, *, parent: int | str = ROOT) -> list[Filter]:
@@ -121,13 +164,18 @@ def dump(h: Handle, dev: LinkRef, *, parent: int | str = ROOT) -> list[Filter]:
 
     u32 reports each prio's hash table too (a :class:`U32` with ``divisor``).
     """
+    return drive(h, dump_plan(h, dev, parent=parent))
+
+
+def dump_plan(h: Handle, dev: LinkRef, *, parent: int | str = ROOT) -> Plan[list[Filter]]:
     _check.handle(h)
-    ifindex = _verbs.index(h, dev)
     p = _check.tc_handle(parent, "parent")
+    ifindex = yield from _verbs.index(h, dev)
     origin = h.netns_ident
 
-    def parse(payload: bytes) -> Filter:
-        return parse_filter(payload, origin=origin)
+    def parse_at(data: bytes, start: int, end: int) -> Filter:
+        return parse_filter(data[start:end], origin=origin)
 
     msg = build_dump(RTM.GETTFILTER, ifindex, 0 if p == ROOT else p)
-    return h.rtnl.dump(msg, parse, op="RTM_GETTFILTER", target="dump")
+    found: list[Filter] = yield Dump(msg, "RTM_GETTFILTER", "dump", parse_at)
+    return found

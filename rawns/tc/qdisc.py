@@ -13,10 +13,11 @@ import errno
 from typing import TYPE_CHECKING, TypedDict
 
 from .. import _check
+from .._plan import Dump, Plan, Request, drive
 from .._rtnl import RTM
 from ..errors import NotFound
-from ..link import get as link_get
 from ..link._types import LinkRef
+from ..link._verbs import get_plan as link_get
 from . import _verbs
 from ._decode import parse_qdisc
 from ._encode import ADD, CHANGE, REPLACE, build_dump, build_qdisc, build_qdisc_delete
@@ -52,11 +53,11 @@ class QdiscFields(TypedDict, total=False):
     handle: int | str
 
 
-def _send(h: Handle, q: Qdisc | None, kw: QdiscFields, verb: str, flags: int) -> None:
+def _send(h: Handle, q: Qdisc | None, kw: QdiscFields, verb: str, flags: int) -> Plan[None]:
     spec = _verbs.spec(f"tc.qdisc.{verb}", h, q, kw, Qdisc)
     o = spec.options
     if isinstance(o, Tbf):
-        lk = link_get(h, spec.dev)
+        lk = yield from link_get(h, spec.dev)
         spec = dataclasses.replace(spec, dev=lk.index)
         if lk.mtu is not None and o.burst < lk.mtu:
             raise ValueError(
@@ -64,9 +65,9 @@ def _send(h: Handle, q: Qdisc | None, kw: QdiscFields, verb: str, flags: int) ->
                 "no full-size packet could ever pass; give burst >= the MTU"
             )
     else:
-        spec = _verbs.resolved(h, spec)
+        spec = yield from _verbs.resolved(h, spec)
     target = _verbs.label(spec.kind, spec.dev, int(spec.parent or 0), int(spec.handle))
-    h.rtnl.request(build_qdisc(spec, flags=flags), op="RTM_NEWQDISC", target=target)
+    yield Request(build_qdisc(spec, flags=flags), "RTM_NEWQDISC", target)
 
 
 def add(h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscFields]) -> None:
@@ -79,7 +80,7 @@ def add(h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscFields]) -> 
     for a missing dev or parent or a kind the kernel lacks; ValueError/TypeError
     for a bad field or a tbf burst below the device MTU (nothing sent).
     """
-    _send(h, qdisc, kw, "add", ADD)
+    drive(h, _send(h, qdisc, kw, "add", ADD))
 
 
 def replace(h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscFields]) -> None:
@@ -89,7 +90,7 @@ def replace(h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscFields])
 
     Raises as :func:`add` (but not AlreadyExists).
     """
-    _send(h, qdisc, kw, "replace", REPLACE)
+    drive(h, _send(h, qdisc, kw, "replace", REPLACE))
 
 
 def change(h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscFields]) -> None:
@@ -99,7 +100,7 @@ def change(h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscFields]) 
 
     Raises :class:`~rawns.errors.NotFound` if there is none; as :func:`add` otherwise.
     """
-    _send(h, qdisc, kw, "change", CHANGE)
+    drive(h, _send(h, qdisc, kw, "change", CHANGE))
 
 
 class QdiscDeleteFields(TypedDict, total=False):
@@ -119,6 +120,12 @@ def delete(h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscDeleteFie
     Raises :class:`~rawns.errors.NotFound` if there is none there (or it is the
     default qdisc, which the kernel refuses to delete: ENOENT).
     """
+    drive(h, delete_plan(h, qdisc, **kw))
+
+
+def delete_plan(
+    h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscDeleteFields]
+) -> Plan[None]:
     _check.handle(h)
     if qdisc is not None:
         if kw:
@@ -139,10 +146,10 @@ def delete(h: Handle, qdisc: Qdisc | None = None, /, **kw: Unpack[QdiscDeleteFie
             _check.text(kind, "kind", max_bytes=15)
         if kind in ("ingress", "clsact") and "parent" not in kw:
             parent, handle = 0xFFFFFFF1, handle or 0xFFFF0000
-    ifindex = _verbs.index(h, dev)
+    ifindex = yield from _verbs.index(h, dev)
     msg = build_qdisc_delete(ifindex, parent=int(parent or 0), handle=int(handle), kind=kind)
     target = _verbs.label(kind or "qdisc", ifindex, int(parent or 0), int(handle))
-    h.rtnl.request(msg, op="RTM_DELQDISC", target=target)
+    yield Request(msg, "RTM_DELQDISC", target)
 
 
 def dump(h: Handle, dev: LinkRef | None = None) -> list[Qdisc]:
@@ -150,15 +157,22 @@ def dump(h: Handle, dev: LinkRef | None = None) -> list[Qdisc]:
 
     Equivalent to: tc -s qdisc show [dev DEV]
     """
+    return drive(h, dump_plan(h, dev))
+
+
+def dump_plan(h: Handle, dev: LinkRef | None = None) -> Plan[list[Qdisc]]:
     _check.handle(h)
-    ifindex = 0 if dev is None else _verbs.index(h, dev)
+    ifindex = 0 if dev is None else (yield from _verbs.index(h, dev))
     origin = h.netns_ident
 
-    def parse(payload: bytes) -> Qdisc:
-        return parse_qdisc(payload, origin=origin)
+    def parse_at(data: bytes, start: int, end: int) -> Qdisc | None:
+        q = parse_qdisc(data[start:end], origin=origin)
+        return q if not ifindex or q.dev == ifindex else None  # the kernel may send others
 
-    got = h.rtnl.dump(build_dump(RTM.GETQDISC, ifindex), parse, op="RTM_GETQDISC", target="dump")
-    return [q for q in got if not ifindex or q.dev == ifindex]
+    got: list[Qdisc] = yield Dump(
+        build_dump(RTM.GETQDISC, ifindex), "RTM_GETQDISC", "dump", parse_at
+    )
+    return got
 
 
 def get(h: Handle, dev: LinkRef, *, parent: int | str = ROOT) -> Qdisc:
@@ -168,8 +182,14 @@ def get(h: Handle, dev: LinkRef, *, parent: int | str = ROOT) -> Qdisc:
 
     Raises :class:`~rawns.errors.NotFound` if none is there.
     """
+    return drive(h, get_plan(h, dev, parent=parent))
+
+
+def get_plan(h: Handle, dev: LinkRef, *, parent: int | str = ROOT) -> Plan[Qdisc]:
     p = _check.tc_handle(parent, "parent")
-    for q in dump(h, dev):
+    if dev is None:
+        raise TypeError("tc.qdisc.get() needs a dev (a name, an index or a Link), not None")
+    for q in (yield from dump_plan(h, dev)):
         if q.parent == p:
             return q
     raise NotFound(errno.ENOENT, op="RTM_GETQDISC", target=f"dev {dev} parent {format_handle(p)}")

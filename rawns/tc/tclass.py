@@ -10,9 +10,11 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypedDict
 
 from .. import _check
+from .._plan import Dump, Plan, Request, drive
 from .._rtnl import RTM
 from ..link._types import LinkRef
 from . import _verbs
@@ -23,11 +25,13 @@ from ._types import Class, ClassOptions
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from ..errors import KernelError
     from ..handle import Handle
 
 __all__ = [
     "ClassFields",
     "add",
+    "add_many",
     "build_class",
     "build_class_delete",
     "change",
@@ -47,10 +51,10 @@ class ClassFields(TypedDict, total=False):
     parent: int | str
 
 
-def _send(h: Handle, c: Class | None, kw: ClassFields, verb: str, flags: int) -> None:
-    spec = _verbs.resolved(h, _verbs.spec(f"tc.tclass.{verb}", h, c, kw, Class))
+def _send(h: Handle, c: Class | None, kw: ClassFields, verb: str, flags: int) -> Plan[None]:
+    spec = yield from _verbs.resolved(h, _verbs.spec(f"tc.tclass.{verb}", h, c, kw, Class))
     target = _verbs.label(spec.kind, spec.dev, int(spec.parent), int(spec.handle))
-    h.rtnl.request(build_class(spec, flags=flags), op="RTM_NEWTCLASS", target=target)
+    yield Request(build_class(spec, flags=flags), "RTM_NEWTCLASS", target)
 
 
 def add(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) -> None:
@@ -63,7 +67,33 @@ def add(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) -> No
     :class:`~rawns.errors.NotFound` for a missing parent; ValueError/TypeError
     for a bad field (nothing sent).
     """
-    _send(h, cls, kw, "add", ADD)
+    drive(h, _send(h, cls, kw, "add", ADD))
+
+
+def add_many(
+    h: Handle, classes: Iterable[Class], *, check: bool = True
+) -> list[KernelError | None]:
+    """Add many classes, pipelined: many requests per send.
+
+    Equivalent to: tc -batch FILE (with one ``class add`` line per class)
+
+    Returns one entry per class, ``None`` or the
+    :class:`~rawns.errors.KernelError` for it. With ``check`` (the default)
+    the first error is raised once every ack is in; the classes before and
+    after it are still added (rtnetlink has no transaction). Raises
+    ValueError/TypeError for a bad value, before sending anything.
+    """
+    return drive(h, add_many_plan(h, classes, check=check))
+
+
+def add_many_plan(
+    h: Handle, classes: Iterable[Class], *, check: bool = True
+) -> Plan[list[KernelError | None]]:
+    return (
+        yield from _verbs.add_many(
+            h, classes, Class, build_class, "RTM_NEWTCLASS", "tc.tclass.add_many() classes", check
+        )
+    )
 
 
 def replace(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) -> None:
@@ -71,7 +101,7 @@ def replace(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) -
 
     Equivalent to: tc class replace dev DEV parent P classid H htb ...
     """
-    _send(h, cls, kw, "replace", REPLACE)
+    drive(h, _send(h, cls, kw, "replace", REPLACE))
 
 
 def change(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) -> None:
@@ -81,7 +111,7 @@ def change(h: Handle, cls: Class | None = None, /, **kw: Unpack[ClassFields]) ->
 
     Raises :class:`~rawns.errors.NotFound` if there is no such class.
     """
-    _send(h, cls, kw, "change", CHANGE)
+    drive(h, _send(h, cls, kw, "change", CHANGE))
 
 
 def delete(h: Handle, dev: LinkRef | Class, *, handle: int | str | None = None) -> None:
@@ -92,6 +122,10 @@ def delete(h: Handle, dev: LinkRef | Class, *, handle: int | str | None = None) 
     Raises :class:`~rawns.errors.NotFound` if there is no such class,
     :class:`~rawns.errors.Busy` if filters or child classes still use it.
     """
+    drive(h, delete_plan(h, dev, handle=handle))
+
+
+def delete_plan(h: Handle, dev: LinkRef | Class, *, handle: int | str | None = None) -> Plan[None]:
     _check.handle(h)
     if isinstance(dev, Class):
         if handle is not None:
@@ -103,9 +137,9 @@ def delete(h: Handle, dev: LinkRef | Class, *, handle: int | str | None = None) 
         if handle is None:
             raise TypeError("tc.tclass.delete() needs handle= (the classid)")
         classid = _check.tc_handle(handle, "handle")
-    ifindex = _verbs.index(h, dev)
+    ifindex = yield from _verbs.index(h, dev)
     target = _verbs.label("class", ifindex, 0, classid)
-    h.rtnl.request(build_class_delete(ifindex, handle=classid), op="RTM_DELTCLASS", target=target)
+    yield Request(build_class_delete(ifindex, handle=classid), "RTM_DELTCLASS", target)
 
 
 def dump(h: Handle, dev: LinkRef) -> list[Class]:
@@ -113,11 +147,18 @@ def dump(h: Handle, dev: LinkRef) -> list[Class]:
 
     Equivalent to: tc -s class show dev DEV
     """
+    return drive(h, dump_plan(h, dev))
+
+
+def dump_plan(h: Handle, dev: LinkRef) -> Plan[list[Class]]:
     _check.handle(h)
-    ifindex = _verbs.index(h, dev)
+    ifindex = yield from _verbs.index(h, dev)
     origin = h.netns_ident
 
-    def parse(payload: bytes) -> Class:
-        return parse_class(payload, origin=origin)
+    def parse_at(data: bytes, start: int, end: int) -> Class:
+        return parse_class(data[start:end], origin=origin)
 
-    return h.rtnl.dump(build_dump(RTM.GETTCLASS, ifindex), parse, op="RTM_GETTCLASS", target="dump")
+    found: list[Class] = yield Dump(
+        build_dump(RTM.GETTCLASS, ifindex), "RTM_GETTCLASS", "dump", parse_at
+    )
+    return found

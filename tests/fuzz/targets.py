@@ -31,6 +31,7 @@ from rawns._wire import Attr, Message, build_message, iter_messages, parse_attrs
 from rawns.errors import DecodeError, KernelError, kernel_error
 
 SEEDS = Path(__file__).with_name("seeds.json")
+TC_SEEDS = Path(__file__).with_name("tc_seeds.json")  # capture_tc_seeds.py
 
 #: Fixed budget per input plus a per-byte allowance: generous for pure Python on
 #: a busy 2-core machine, but orders of magnitude below any quadratic blow-up on
@@ -55,6 +56,7 @@ _FAMILY_HEADER = {
     range(24, 28): 12,  # RTM_*ROUTE: rtmsg
     range(28, 32): 12,  # RTM_*NEIGH: ndmsg
     range(32, 36): 12,  # RTM_*RULE: fib_rule_hdr
+    range(36, 48): 20,  # RTM_*QDISC, *TCLASS, *TFILTER: tcmsg
 }
 
 
@@ -350,9 +352,54 @@ def _monitor_target(dgrams: tuple[bytes, ...]) -> Target | None:
     mod = _optional("rawns.monitor")
     if mod is None or not hasattr(mod, "parse_events"):
         return None
+    seeds = dgrams + tc_datagrams()
     return Target(
-        "rawns.monitor.parse_events", feed_monitor, dgrams, 0, (_canonical(mod.parse_events),)
+        "rawns.monitor.parse_events", feed_monitor, seeds, 0, (_canonical(mod.parse_events),)
     )
+
+
+@cache
+def tc_datagrams() -> tuple[bytes, ...]:
+    """The kernel's tc dumps and RTNLGRP_TC events (``tc_seeds.json``)."""
+    doc = json.loads(TC_SEEDS.read_text())
+    return tuple(bytes.fromhex(h) for hexes in doc["seeds"].values() for h in hexes)
+
+
+def _tc_payloads(*types: int) -> tuple[bytes, ...]:
+    """tc's requests (the golden captures) and the kernel's reports of ``types``."""
+    golden = Path(__file__).parents[1] / "unit" / "golden" / "tc"
+    raws = [bytes.fromhex(json.loads(p.read_text())["hex"]) for p in sorted(golden.glob("*.json"))]
+    for d in tc_datagrams():
+        raws += [d[a - 16 : b] for t, _f, _s, _p, a, b in iter_messages(d) if t in types]
+    return tuple(r[16:] for r in raws if struct.unpack_from("=H", r, 4)[0] in types)
+
+
+def _tc_target(fn: str, *types: int) -> Target | None:
+    """A tc parser (tcmsg + attributes), seeded with requests and kernel reports."""
+    f = getattr(_optional("rawns.tc"), fn, None)
+    if f is None:
+        return None
+    return Target(f"rawns.tc.{fn}", _touching(f), _tc_payloads(*types), 20, (_canonical(f),))
+
+
+def _tc_stats_target() -> Target | None:
+    """parse_stats on TCA_STATS2 payloads cut from the kernel's dumps, at offset 4 of
+    its input (so the mutators see attributes after a 4-byte header, and the
+    ``start`` argument is exercised)."""
+    tc = _optional("rawns.tc")
+    if tc is None or not hasattr(tc, "parse_stats"):
+        return None
+    from rawns._wire import iter_attrs
+
+    seeds = []
+    for p in _tc_payloads(36, 40, 44):
+        seeds += [bytes(4) + p[a:b] for t, a, b in iter_attrs(p, 20) if t & 0x3FFF == 7]
+    f = tc.parse_stats
+
+    def call(data: bytes) -> object:
+        return touch(f(data, 4))
+
+    return Target("rawns.tc.parse_stats", call, tuple(seeds), 4, (_canonical(f),))
 
 
 @cache
@@ -382,6 +429,10 @@ def targets() -> tuple[Target, ...]:
         _payload_target("rawns.nft.sets", "parse_set", nft=(9, 11), header=4),
         _payload_target("rawns.nft.sets", "parse_elements", nft=(12, 14), header=4),
         _payload_target("rawns.nft.ruleset", "parse_generation", nft=(15,), header=4),
+        _tc_target("parse_qdisc", 36, 37),
+        _tc_target("parse_class", 40, 41),
+        _tc_target("parse_filter", 44, 45),
+        _tc_stats_target(),
     ]
     only = os.environ.get("RAWNS_FUZZ_ONLY")  # triage aid: comma-separated name fragments
     keep = [t for t in out if t is not None]
@@ -396,12 +447,18 @@ def targets() -> tuple[Target, ...]:
 #: parse_* functions that are not decoders of untrusted bytes, with the reason.
 NOT_BYTE_PARSERS: dict[str, str] = {
     "rawns.nft.match.parse_net": "normalises a caller's address argument (ValueError by design)",
+    "rawns.tc._handle.parse_handle": "normalises a caller's handle argument (ValueError by design)",
+    # CNI configs are JSON from the runtime, not netlink bytes: tests/unit/test_cni_spec.py and
+    # tests/privileged/test_cni.py feed them malformed JSON and wrong types for every key
+    "rawns.cni.bridge.parse_conf": "a CNI network config (JSON), tested by test_cni*.py",
+    "rawns.cni.host_local.parse_config": "a CNI ipam config (JSON), tested by test_cni*.py",
 }
 
 
 #: parse_* helpers fuzzed through a target that calls them on every input.
 TRANSITIVE: dict[str, str] = {
     "rawns.nft._msg.parse_header": "the first call of every rawns.nft parse_* target",
+    "rawns.route._decode.parse_route_at": "what rawns.route.parse_route calls on every input",
 }
 
 

@@ -18,6 +18,10 @@ from rawns.addr import Address
 from rawns.errors import AlreadyExists, NotFound
 from rawns.link import Veth
 from tests.conftest import ip_json, run
+from tests.privileged.aio_shim import both_drivers
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("addr", "link")
 
 SCOPES = {"global": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
 # The IFA_F bits ip prints by name (ip/ipaddress.c: ifa_flag_names); bit 0 is

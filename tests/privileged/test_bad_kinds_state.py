@@ -37,6 +37,7 @@ from rawns import Handle, addr, link, monitor, neigh, netns, nft, route, rule, s
 from rawns.transport import fail_nth_request
 from tests.conftest import run
 from tests.privileged.kstate import diff, snapshot
+from tests.privileged.tc_state import tc_oracle, tc_state
 from tests.unit import bad_kinds as bk
 
 VERBS = [t for t in bk.TARGETS if t.verb]
@@ -147,6 +148,7 @@ class Lab:
         self.closers = [w.mon.close, w.h.close, w.h2.close]
         self.base_fp = {k: self.fingerprint(k) for k in ("ns", "ns2", "run_dir", "run_netns")}
         self.oracle = snapshot(str(ns.name))
+        self.tc_oracle = tc_oracle(str(ns.name))
 
     def teardown(self) -> None:
         for c in self.closers:
@@ -214,6 +216,7 @@ def state_of(h: Handle) -> dict[str, object]:
         "sysctl": [
             sysctl.get(h, k) for k in ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding")
         ],
+        "tc": tc_state(h),
     }
 
 
@@ -345,6 +348,7 @@ def test_verbs_refuse_invalid_values_and_change_nothing(group: str, lab: Lab) ->
     # the outside oracles agree that nothing changed (since the last rebuild)
     oracle = diff(lab.oracle, snapshot(str(lab.w.ns.name)))
     assert not oracle, f"ip/nft see changes: {oracle}"
+    assert tc_oracle(str(lab.w.ns.name)) == lab.tc_oracle, "tc sees changes"
     assert not failures, (
         f"{len(failures)} invalid values not refused cleanly ({lab.resets} rebuilds):\n"
         + report(failures)

@@ -31,8 +31,12 @@ from rawns.link import (
     VxlanInfo,
 )
 from tests.conftest import kernel_lacks, run
+from tests.privileged.aio_shim import both_drivers
 
 from .link_oracle import assert_dumps_agree, assert_same, ip_link, ip_names, process_in
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("link")
 
 
 def _names(h: Handle) -> dict[int, str]:

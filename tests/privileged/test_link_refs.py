@@ -26,6 +26,10 @@ from rawns._wire import NLA_TYPE_MASK, iter_attrs
 from rawns.errors import AlreadyExists, NotFound, NotSupported
 from rawns.link import Bridge, Ifb, LinkChange, Macvlan, Tap, Tun, Veth, Vxlan
 from tests.conftest import ip_json
+from tests.privileged.aio_shim import both_drivers
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("link")
 
 _VOLATILE = {"NO-CARRIER", "LOWER_UP", "M-DOWN", "DORMANT"}
 

@@ -16,6 +16,10 @@ from rawns.link import Bridge, Veth
 from rawns.neigh import AF_BRIDGE, Neighbour
 from rawns.probe import TcpServer, tcp_check
 from tests.conftest import ip_json, run
+from tests.privileged.aio_shim import both_drivers
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("addr", "link", "neigh")
 
 _NUD_ORDER = [
     NUD.INCOMPLETE,

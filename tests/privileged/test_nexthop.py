@@ -19,6 +19,10 @@ from rawns.errors import AlreadyExists, KernelError, NotFound
 from rawns.link import Veth
 from rawns.nexthop import Member, NexthopObject
 from tests.conftest import ip_json, kernel_lacks, run
+from tests.privileged.aio_shim import both_drivers
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("addr", "link", "nexthop", "route")
 
 PROTOS = {"unspec": 0, "redirect": 1, "kernel": 2, "boot": 3, "static": 4}
 SCOPES = {"global": 0, "link": 253, "host": 254}

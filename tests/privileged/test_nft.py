@@ -32,8 +32,12 @@ from rawns.nft import match as m
 from rawns.nft import sets as nft_sets
 from rawns.nft.rules import parse_rule
 from tests.conftest import nft_json, run
+from tests.privileged.aio_shim import both_drivers
 from tests.unit.golden_io import hexdiff
 from tests.unit.nft_cases import CASES
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("nft")
 
 GOLDEN = Path(__file__).parents[1] / "unit" / "golden" / "nft"
 NEWRULE = nft_type(NFT_MSG.NEWRULE)

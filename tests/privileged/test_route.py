@@ -18,6 +18,10 @@ from rawns.errors import AlreadyExists, InvalidArgument, KernelError, NotFound
 from rawns.link import Veth
 from rawns.route import Nexthop, Route
 from tests.conftest import ip_json, run
+from tests.privileged.aio_shim import both_drivers
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("addr", "link", "route")
 
 PROTOS = {p.name.lower(): int(p) for p in RTPROT}
 SCOPES = {"global": 0, "universe": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}

@@ -11,6 +11,10 @@ from rawns._rtnl import FR_ACT
 from rawns.errors import AlreadyExists, NotFound
 from rawns.rule import Rule
 from tests.conftest import ip_json, run
+from tests.privileged.aio_shim import both_drivers
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("rule")
 
 _TABLE_NAMES = {255: "local", 254: "main", 253: "default"}
 _ACTION_NAMES = {

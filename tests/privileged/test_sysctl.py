@@ -18,6 +18,10 @@ from rawns import Handle, link, sysctl
 from rawns.errors import InvalidArgument, NotFound
 from rawns.link import Veth
 from tests.conftest import run
+from tests.privileged.aio_shim import both_drivers
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("link", "sysctl")
 
 IP_FORWARD = "/proc/sys/net/ipv4/ip_forward"
 
@@ -166,8 +170,8 @@ def test_kernel_refusals_map_to_exceptions(ns: Any, h: Handle) -> None:
         sysctl.set(h, "net.ipv4.ip_forward", "1\0")
     with pytest.raises(TypeError):
         sysctl.set(h, "net.ipv4.ip_forward", 1.5)  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        sysctl.get(42, "net.ipv4.ip_forward")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):  # (an int is a pid since issue 14: test_netns_args.py)
+        sysctl.get(4.2, "net.ipv4.ip_forward")  # type: ignore[arg-type]
     with pytest.raises(FileNotFoundError):
         sysctl.get("rawns-no-such-namespace", "net.ipv4.ip_forward")
     assert sysctl.get(h, "net.ipv4.ip_forward") == "0"

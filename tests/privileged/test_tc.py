@@ -34,6 +34,10 @@ from rawns.tc import (
 )
 
 from ..conftest import run
+from .aio_shim import both_drivers
+
+#: Every test runs with the sync verbs and with their rawns.aio twins (issue 17).
+driver = both_drivers("link", "tc")
 
 _COUNTERS = {
     "bytes", "packets", "drops", "overlimits", "requeues", "backlog", "qlen", "refcnt",

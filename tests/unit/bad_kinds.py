@@ -27,7 +27,10 @@ Three parts:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
+import importlib
 import inspect
 import ipaddress
 import math
@@ -45,6 +48,7 @@ import rawns.nexthop as nexthop
 from rawns import (
     Handle,
     addr,
+    aio,
     compose,
     link,
     monitor,
@@ -320,8 +324,20 @@ LOCAL: dict[str, Kind] = {
             ),
         ),
         Kind("sysctl_value", (str, int, bool), "0", bad=("0\0", "1" * 4097)),
-        Kind("sysctl_where", (str,), "red", forbid="/\0", bad=(".", "..")),
+        # a Handle, a Netns, or a name, path (absolute) or pid: rawns.netns.NetnsLike
+        Kind("sysctl_where", (str, int), "red", 1, 0x7FFFFFFF, forbid="\0", bad=(".", "..", "a/b")),
         Kind("netns_spec", (str,), "red", max_bytes=255, forbid="/\0", bad=(".", "..")),
+        # optional rawns.netns.NetnsLike: a Netns, a name, an absolute path or a pid
+        Kind(
+            "netns_like_opt",
+            (str, int),
+            "red",
+            1,
+            0x7FFFFFFF,
+            max_bytes=255,
+            forbid="\0",  # a "/" makes a path (absolute only)
+            bad=(".", "..", "a/b", "/proc/self/stat"),
+        ),
         Kind("run_dir", (str,), "/run/netns", empty_ok=True),
         Kind("path_text", (str,), "/run/netns/red", forbid="\0"),
         Kind("inet_service", (int, str), 80, 0, 0xFFFF, bad=("x", "70000", "-1")),
@@ -392,6 +408,11 @@ LOCAL: dict[str, Kind] = {
         Kind("htb_default", (int, str), 0x10, 0, 0xFFFFFFFF, bad=("x", "1g", "")),
         _ints("r2q", 1, 0xFFFFFFFF),
         _ints("htb_prio", 0, 7),
+        _ints("s16", -(1 << 15), (1 << 15) - 1),
+        _ints(
+            "tc_dump_type", 38, 46, bad=(39, 40, 41, 43, 44, 45)
+        ),  # RTM_GET{QDISC,TCLASS,TFILTER}
+        _ints("ifindex0", 0, 0x7FFFFFFF),  # an ifindex, or 0: every link
         Kind("eth_proto", (int, str), "ip", 0, 0xFFFF, bad=("nosuch",)),
         Kind("tc_kind", (str,), "netem", max_bytes=15, forbid="\0"),
         _words("mirred_action", "redirect"),
@@ -437,7 +458,7 @@ LOCAL: dict[str, Kind] = {
 
 #: Kinds for which None is a valid value whatever the parameter's default says
 #: (``sysctl.get(None, ...)`` is the caller's namespace).
-NONE_VALID = {"sysctl_where", "netns_spec"}
+NONE_VALID = {"sysctl_where", "netns_spec", "netns_like_opt"}
 
 
 def kind(name: str) -> Kind:
@@ -733,9 +754,16 @@ class World:
             out += [x for x in (self.closed_h, self.ns, self.closed_ns) if x is not None]
         if not live:
             return out
-        if kind_name in ("netns_obj", "netns_ref", "netns_spec", "sysctl_where"):
+        if kind_name in (
+            "netns_obj",
+            "netns_ref",
+            "netns_arg",
+            "netns_spec",
+            "netns_like_opt",
+            "sysctl_where",
+        ):
             out += [x for x in (self.closed_ns,) if x is not None]
-        if kind_name in ("netns_obj", "netns_spec") and self.closed_h is not None:
+        if kind_name in ("netns_obj", "netns_spec", "netns_like_opt") and self.closed_h is not None:
             out.append(self.closed_h)
         out += self.foreign.get(kind_name, [])
         return out
@@ -811,7 +839,7 @@ LINK_COMMON = {
     "num_tx_queues": "queues",
     "num_rx_queues": "queues",
     "alias": "alias",
-    "netns": "netns_ref",
+    "netns": "netns_arg",
 }
 CHANGE_KINDS = {
     "up": "bool",
@@ -820,7 +848,7 @@ CHANGE_KINDS = {
     "name": "ifname",
     "master": "linkref",
     "nomaster": "bool",
-    "netns": "netns_ref",
+    "netns": "netns_arg",
     "alias": "alias",
     "txqlen": "u32",
     "group": "u32",
@@ -852,7 +880,7 @@ TUN_KINDS = {
 }
 VETH_KINDS = {
     "peer": "ifname",
-    "peer_netns": "netns_ref",
+    "peer_netns": "netns_arg",
     "peer_mtu": "mtu",
     "peer_mac": "mac",
     "peer_up": "bool",
@@ -1265,7 +1293,21 @@ _verb(
         "oif": "ifindex",
         "metric": "u32",
         "protocol": "u8",
+        # the rest of RouteCommon (route.Route's fields but dst)
+        **{k: v for k, v in ROUTE_KINDS.items() if k not in ("table", "metric", "protocol")},
+        "iif": "ifindex",
+        "flags": "u32",
+        "onlink": "bool",
+        "mtu": "route_mtu",
+        "metrics": "rtax_metrics",
+        "nexthops": "list[nexthop]",
+        "family": "af_inet",
     },
+)
+_verb(
+    "route.add_many",
+    lambda w: (route.add_many, (w.h, ["2001:db8:6::/64"]), {"table": 100}),
+    {"pref": "route_pref", "expires": "route_expires"},
 )
 
 # --- nexthop ----------------------------------------------------------------
@@ -1335,7 +1377,7 @@ _pure(
         "dst": "ipaddr",
         "lladdr": "lladdr_any",
         "state": "nud",
-        "flags": "u8",
+        "flags": "neigh_flags",
         "type": "u8",
         "master": "ifindex",
         "vlan": "vlan",
@@ -1378,6 +1420,7 @@ NEIGH_KINDS = {
     "state": "nud",
     "proxy": "bool",
     "router": "bool",
+    "flags": "neigh_flags",
     "protocol": "u8",
 }
 FDB_KINDS = {
@@ -2288,7 +2331,12 @@ _pure("monitor.group_ids", monitor.group_ids, {"groups": "list[monitor_group]"},
 _verb(
     "monitor.open",
     lambda w: (monitor.open, (w.ns,), {}),
-    {"netns": "netns_spec", "groups": "list[monitor_group]", "rcvbuf": "rcvbuf", "strict": "bool"},
+    {
+        "netns": "netns_like_opt",
+        "groups": "list[monitor_group]",
+        "rcvbuf": "rcvbuf",
+        "strict": "bool",
+    },
     touches=NS_TOUCH,
     h=False,
 )
@@ -2332,7 +2380,7 @@ _verb(
     ),
     {
         "host": "handle",
-        "ns": "netns_obj",
+        "ns": "netns_like",
         "bridge": "ifname",
         "veth": "ifname",
         "bridge_end": "ifname",
@@ -2677,6 +2725,12 @@ _pure(
         "hash": "u32",
         "link": "u32",
         "flags": "u32",
+        "offshift": "u8",
+        "offmask": "u16",
+        "off": "u16",
+        "offoff": "s16",
+        "hoff": "s16",
+        "hmask": "u32",
     },
 )
 _pure(
@@ -2754,9 +2808,282 @@ _pure(
     {"src": "ipnet", "dst": "ipnet", "protocol": "l4proto", "sport": "port", "dport": "port"},
 )
 
+# --- tc verbs (tc.qdisc, tc.tclass, tc.filter): on the lab's ifb d0, which has no tc objects
+
+_pure(
+    "tc.qdisc.build_dump",
+    tc.qdisc.build_dump,
+    {"mtype": "tc_dump_type", "index": "ifindex0", "parent": "u32"},
+    38,
+)
+_pure(
+    "tc.qdisc.build_qdisc_delete",
+    tc.qdisc.build_qdisc_delete,
+    {"index": "ifindex", "parent": "u32", "handle": "u32", "kind": "tc_kind"},
+    3,
+    parent=0xFFFFFFFF,
+)
+_pure(
+    "tc.tclass.build_class_delete",
+    tc.tclass.build_class_delete,
+    {"index": "ifindex", "handle": "u32", "parent": "u32"},
+    3,
+    handle=0x10010,
+)
+_pure(
+    "tc.filter.build_filter_delete",
+    tc.filter.build_filter_delete,
+    {
+        "index": "ifindex",
+        "parent": "u32",
+        "info": "u32",
+        "handle": "u32",
+        "kind": "tc_kind",
+        "chain": "u32",
+    },
+    3,
+    parent=0x10000,
+)
+_TC_QDISC = {
+    "dev": "linkref",
+    "options": "tc_qdisc_opts",
+    "parent": "tc_handle",
+    "handle": "tc_handle",
+}
+_TC_CLASS = {
+    "dev": "linkref",
+    "handle": "tc_handle",
+    "options": "tc_class_opts",
+    "parent": "tc_handle",
+}
+_TC_FILTER = {
+    "dev": "linkref",
+    "parent": "tc_handle",
+    "options": "tc_filter_opts",
+    "protocol": "eth_proto",
+    "prio": "u16",
+    "handle": "tc_handle",
+    "chain": "u32",
+}
+
+
+def _tc_u32() -> Any:
+    return tc.U32(keys=tc.u32_match(dst="10.0.0.2/32"), classid="1:10")
+
+
+for _v in ("add", "replace", "change"):
+    _f = getattr(tc.qdisc, _v)
+    _verb(
+        f"tc.qdisc.{_v}",
+        lambda w, f=_f: (f, (w.h,), {"dev": "d0", "handle": "7:", "options": tc.Pfifo(limit=9)}),
+        _TC_QDISC,
+    )
+    _verb(
+        f"tc.qdisc.{_v}",
+        lambda w, f=_f: (f, (w.h, tc.Qdisc(dev=w.idx["d0"], options=tc.Pfifo(limit=9))), {}),
+        {"qdisc": "tc_qdisc_obj"},
+    )
+    _f = getattr(tc.tclass, _v)
+    _verb(
+        f"tc.tclass.{_v}",
+        lambda w, f=_f: (
+            f,
+            (w.h,),
+            {"dev": "d0", "parent": "1:", "handle": "1:10", "options": tc.HtbClass(rate="1mbit")},
+        ),
+        _TC_CLASS,
+    )
+    _verb(
+        f"tc.tclass.{_v}",
+        lambda w, f=_f: (
+            f,
+            (w.h, tc.Class(dev=w.idx["d0"], handle="1:10", options=tc.HtbClass(rate="1mbit"))),
+            {},
+        ),
+        {"cls": "tc_class_obj"},
+    )
+for _v in ("add", "replace"):
+    _f = getattr(tc.filter, _v)
+    _verb(
+        f"tc.filter.{_v}",
+        lambda w, f=_f: (
+            f,
+            (w.h,),
+            {"dev": "d0", "parent": "1:", "protocol": "ip", "prio": 1, "options": _tc_u32()},
+        ),
+        _TC_FILTER,
+    )
+    _verb(
+        f"tc.filter.{_v}",
+        lambda w, f=_f: (
+            f,
+            (w.h, tc.Filter(dev=w.idx["d0"], parent="1:", protocol="ip", options=_tc_u32())),
+            {},
+        ),
+        {"flt": "tc_filter_obj"},
+    )
+_verb(
+    "tc.qdisc.delete",
+    lambda w: (tc.qdisc.delete, (w.h,), {"dev": "d0", "parent": "7:", "kind": "pfifo"}),
+    {"dev": "linkref", "parent": "tc_handle", "handle": "tc_handle", "kind": "tc_kind"},
+)
+_verb(
+    "tc.qdisc.delete",
+    lambda w: (tc.qdisc.delete, (w.h, tc.Qdisc(dev=w.idx["d0"], options=tc.Pfifo())), {}),
+    {"qdisc": "tc_qdisc_obj"},
+)
+_verb("tc.qdisc.dump", lambda w: (tc.qdisc.dump, (w.h,), {}), {"dev": "linkref"})
+_verb(
+    "tc.qdisc.get",
+    lambda w: (tc.qdisc.get, (w.h, "d0"), {}),
+    {"dev": "linkref", "parent": "tc_handle"},
+)
+_verb(
+    "tc.tclass.delete",
+    lambda w: (tc.tclass.delete, (w.h, "d0"), {"handle": "1:10"}),
+    {"dev": "linkref", "handle": "tc_handle"},
+)
+_verb("tc.tclass.dump", lambda w: (tc.tclass.dump, (w.h, "d0"), {}), {"dev": "linkref"})
+_verb(
+    "tc.tclass.add_many",
+    lambda w: (
+        tc.tclass.add_many,
+        (w.h, [tc.Class(dev=w.idx["d0"], handle="1:10", options=tc.HtbClass(rate="1mbit"))]),
+        {},
+    ),
+    {"classes": "list[tc_class_obj]", "check": "bool"},
+)
+_verb(
+    "tc.filter.add_many",
+    lambda w: (
+        tc.filter.add_many,
+        (w.h, [tc.Filter(dev=w.idx["d0"], parent="1:", protocol="ip", options=_tc_u32())]),
+        {},
+    ),
+    {"filters": "list[tc_filter_obj]", "check": "bool"},
+)
+_verb(
+    "tc.filter.delete",
+    lambda w: (tc.filter.delete, (w.h,), {"dev": "d0", "parent": "1:", "prio": 1}),
+    _TC_FILTER,
+)
+_verb(
+    "tc.filter.delete",
+    lambda w: (
+        tc.filter.delete,
+        (w.h, tc.Filter(dev=w.idx["d0"], parent="1:", options=tc.U32())),
+        {},
+    ),
+    {"flt": "tc_filter_obj"},
+)
+_verb(
+    "tc.filter.dump",
+    lambda w: (tc.filter.dump, (w.h, "d0"), {}),
+    {"dev": "linkref", "parent": "tc_handle"},
+)
+
 
 # ---------------------------------------------------------------------------
 # coverage: every parameter of every public callable has a kind or a reason
+
+# --- rawns.aio: each coroutine twin takes what its sync verb takes (issue 17) ------
+# The twins run the sync verbs' plans, so they are mapped exactly as their sync
+# verbs are: every verb target above gets an "aio." twin target with the same
+# base call and kinds, called through _aio_call, which swaps each open Handle
+# argument for an AsyncHandle on its namespace and runs the coroutine (or reads
+# the dump, or awaits the transaction) to completion on a private event loop. A
+# closed Handle is passed as is (the twin refuses it, as it refuses any Handle).
+
+
+class _AioRunner:
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.handles: dict[int, tuple[Handle, Any]] = {}
+
+    def run(self, aw: Any) -> Any:
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+
+        async def wait() -> Any:
+            if isinstance(aw, aio.DumpCall):
+                return [x async for x in aw]
+            return await aw
+
+        return self.loop.run_until_complete(wait())
+
+    def swap(self, v: object) -> object:
+        if not isinstance(v, Handle) or v.closed:
+            return v
+        hit = self.handles.get(id(v))
+        if hit is None or hit[0] is not v:
+            hit = (v, self.run(aio.AsyncHandle.open(netns=v.netns)))
+            self.handles[id(v)] = hit
+        return hit[1]
+
+
+_AIO = _AioRunner()
+
+
+def _aio_call(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        res = fn(*map(_AIO.swap, args), **{k: _AIO.swap(v) for k, v in kwargs.items()})
+        if isinstance(res, aio.DumpCall) or inspect.isawaitable(res):
+            return _AIO.run(res)
+        return res
+
+    return call
+
+
+#: The sync verb a twin's name differs from.
+_AIO_NAMES = {"nft.tables.get": "nft.get_table"}
+#: Sync verbs whose twins are not in the table (exempted below, with the reason).
+_AIO_NOT_TWINNED = {"monitor.open", "nft.Transaction.commit"}
+AIO_MODULES = (
+    "aio.link",
+    "aio.addr",
+    "aio.route",
+    "aio.nexthop",
+    "aio.neigh",
+    "aio.rule",
+    "aio.nft",
+    "aio.sysctl",
+    "aio.tc.qdisc",
+    "aio.tc.tclass",
+    "aio.tc.filter",
+    "aio.monitor",
+)
+
+
+def _aio_twin(name: str) -> Callable[..., Any] | None:
+    mod, _, verb = ("aio." + _AIO_NAMES.get(name, name)).rpartition(".")
+    if mod not in AIO_MODULES:
+        return None
+    m = importlib.import_module(f"rawns.{mod}")
+    return getattr(m, verb, None) if verb in m.__all__ else None
+
+
+for _t in [t for t in TARGETS if t.verb and t.name not in _AIO_NOT_TWINNED]:
+    _twin = _aio_twin(_t.name)
+    if _twin is None:
+        continue
+
+    def _twin_base(w: World, t: Target = _t, twin: Callable[..., Any] = _twin) -> Any:
+        _fn, args, kwargs = t.base(w)
+        return _aio_call(twin), args, kwargs
+
+    TARGETS.append(
+        Target(
+            "aio." + _AIO_NAMES.get(_t.name, _t.name),
+            _twin_base,
+            _t.kinds,
+            verb=True,
+            extra=_t.extra,
+            skip=_t.skip,
+            touches=_t.touches,
+        )
+    )
+
 
 #: Modules whose callables the bad-input suite covers (probe and rootless are
 #: test/host helpers, errors only exception types: see test_no_raw_errors).
@@ -2784,6 +3111,10 @@ MODULES = (
     "handle",
     "pods",
     "tc",
+    "tc.qdisc",
+    "tc.tclass",
+    "tc.filter",
+    *AIO_MODULES,
 )
 
 #: Types the kernel's answers are decoded into; callers do not build them to send.
@@ -2817,6 +3148,23 @@ def _ctor_params(cls: type) -> list[str]:
 
 #: Parameters that take no value kind, each with the reason.
 EXEMPT: dict[str, str] = {
+    # rawns.aio's own classes: made by its verbs, their arguments checked there
+    **{
+        f"aio.nft.AsyncTransaction.{p}": "made by aio.nft.transaction, whose twin target "
+        "maps these (the constructor is the sync Transaction's, which checks them)"
+        for p in ("handle", "check_generation", "ack_every")
+    },
+    "aio.nft.AsyncTransaction.commit.h": "as nft.Transaction.commit's h (the same "
+    "_commit_target checks it); the twin is driven by the sync suite's commit tests",
+    "aio.monitor.AsyncMonitor.mon": "made by aio.monitor.open around a checked Monitor",
+    "aio.monitor.AsyncMonitor.loop": "made by aio.monitor.open with the running loop",
+    "aio.monitor.AsyncMonitor.resync.h": "the sync resync's checks (same_netns, handle) "
+    "run on it; tests/privileged/test_aio_more.py",
+    **{
+        f"aio.monitor.open.{p}": "the sync monitor.open (in the table) runs with the same "
+        "arguments and checks them; its result would need an event loop to release"
+        for p in ("netns", "groups", "rcvbuf", "strict")
+    },
     # raw bytes given to a decoder: any bytes are an input, DecodeError is the
     # answer; tests/fuzz and tests/unit/test_parsers_fuzz.py feed them
     "*.payload": "decoder input (fuzzed in tests/fuzz)",

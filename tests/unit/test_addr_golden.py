@@ -59,13 +59,13 @@ def test_build_matches_ip(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_parse_matches_spec(name: str) -> None:
     _, spec = SPECS[name]
-    assert addr.parse_address(load("addr", name)["raw"], 16) == spec
+    assert addr.parse_address(load("addr", name)["raw"][16:]) == spec
 
 
 @pytest.mark.parametrize("name", names("addr"))
 def test_parse_then_build_reproduces_capture(name: str) -> None:
     raw = load("addr", name)["raw"]
-    a = addr.parse_address(raw, 16)
+    a = addr.parse_address(raw[16:])
     flags = int.from_bytes(raw[6:8], "little")
     if raw[4] == 21:
         build = addr.build_delete

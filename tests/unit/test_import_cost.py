@@ -7,10 +7,12 @@ must not load. How long the imports take is measured by benchmarks/_startup.py.
 
 from __future__ import annotations
 
+import ast
 import enum
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,8 +74,49 @@ def test_full_import_leaves_tools_and_unused_parts_unloaded() -> None:
         "tempfile",
         "ctypes",
         "logging",
+        # round two: rawns.tc comes with compose.limit_rate/limit_ingress, a link kind
+        # with its name or the decoder's first sight of it, queue.py never (_queue is enough)
+        "rawns.tc",
+        "rawns.compose._tc",
+        *(
+            f"rawns.link.{m}"
+            for m in ("_bridge", "_macvlan", "_simple", "_tuntap", "_veth", "_vxlan")
+        ),
+        "queue",
+        "heapq",
     }
     assert not never & mods
+
+
+def test_a_link_kind_loads_with_its_name_only() -> None:
+    mods = loaded("from rawns.link import Veth")
+    assert "rawns.link._veth" in mods
+    assert not {"rawns.link._bridge", "rawns.link._vxlan", "rawns.link._tuntap"} & mods
+
+
+def test_decoder_loads_each_kind_on_first_sight_and_decodes_alike() -> None:
+    """Every captured link decodes the same whether its kind module was loaded first or not."""
+    code = (
+        "import sys, rawns.link as link\n"
+        "from tests.unit.link_golden import load_replies\n"
+        "if sys.argv[1] == 'eager': link._kinds.load_all()\n"
+        "before = {m for m in sys.modules if m.startswith('rawns.link._')}\n"
+        "out = [repr(link.parse_link(p)) for p in load_replies()['raw']]\n"
+        "after = {m for m in sys.modules if m.startswith('rawns.link._')}\n"
+        "print(repr((out, sorted(after - before))))"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+
+    def run(mode: str) -> tuple[list[str], list[str]]:
+        out = subprocess.run(
+            [sys.executable, "-c", code, mode], capture_output=True, text=True, check=True, cwd=root
+        ).stdout
+        result: tuple[list[str], list[str]] = ast.literal_eval(out)
+        return result
+
+    (lazy, loaded_lazily), (eager, _) = run("lazy"), run("eager")
+    assert lazy == eager
+    assert {"rawns.link._veth", "rawns.link._bridge"} <= set(loaded_lazily)
 
 
 def test_lazy_nft_names_are_all_there() -> None:

@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[2] / "rawns"
 # family modules that re-export them.
 CODEC_ORDER = [
     {"rawns.errors"},
+    {"rawns._dataclass"},  # dataclasses without exec at import; imports nothing of rawns
+    {"rawns._check_core"},  # rawns._check is split by concept; it re-exports these
+    {"rawns._check_enums", "rawns._check_tc", "rawns._check_kinds"},
     {"rawns._check"},
     {"rawns._wire"},
     {"rawns._rtnl_consts", "rawns._nfnl_consts"},

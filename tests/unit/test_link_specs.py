@@ -54,7 +54,7 @@ BAD: list[tuple[Callable[[], object], type[Exception], str]] = [
     (lambda: Veth(name="a", peer="b", mac="01:00:00:00:00:01"), ValueError, "multicast"),
     (lambda: Veth(name="a", peer="b", mac="00:00:00:00:00:00"), ValueError, "unicast"),
     (lambda: Veth(name="a", peer="b", peer_mac="ff:ff:ff:ff:ff:ff"), ValueError, "peer_mac"),
-    (lambda: Veth(name="a", peer="b", peer_netns="red"), TypeError, "peer_netns"),
+    (lambda: Veth(name="a", peer="b", peer_netns=1.5), TypeError, "peer_netns"),  # "red": a name
     (lambda: Veth(name="a", peer="b", netns=0), ValueError, "pid"),
     (lambda: Veth(name="a", peer="b", master=0), ValueError, "index"),
     (lambda: Veth(name="a", peer="b", master=3.0), TypeError, "master"),

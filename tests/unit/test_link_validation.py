@@ -313,7 +313,7 @@ def invalid(kind: tuple[Any, ...]) -> st.SearchStrategy[Any]:
         return st.one_of(
             st.integers(max_value=0),
             st.integers(min_value=2**31),
-            st.sampled_from(["red", 1.0, True, b"x"]),
+            st.sampled_from(["a/b", ".", "red\0", 1.0, True, b"x"]),  # "red": a name (issue 14)
         )
     raise AssertionError(kind)
 

@@ -81,7 +81,15 @@ def test_bad_values_raise_value_error_naming_them(
 
 @pytest.mark.parametrize(
     "kw",
-    [{"dst": 167772162}, {"lladdr": 5}, {"flags": "proxy"}, {"vni": "43"}, {"index": True}],
+    # flags take names since issue 13 ("proxy" is one): a misspelt name and a float are refused
+    [
+        {"dst": 167772162},
+        {"lladdr": 5},
+        {"flags": "proxi"},
+        {"flags": 1.5},
+        {"vni": "43"},
+        {"index": True},
+    ],
 )
 def test_wrong_types_are_refused(kw: dict[str, object]) -> None:
     base: dict[str, object] = {"index": 1}

@@ -176,7 +176,8 @@ CASES: list[Case] = [
     ("Handle.open(True)", lambda rd: Handle.open(netns=True), TypeError, "True"),
     ("Handle.open(b'x')", lambda rd: Handle.open(netns=b"x"), TypeError, "b'x'"),
     # sysctl
-    ("sysctl where=5", lambda rd: sysctl.get(5, "net.ipv4.ip_forward"), TypeError, "5"),
+    # (an int is a pid since issue 14; a float is still no namespace)
+    ("sysctl where=5", lambda rd: sysctl.get(5.5, "net.ipv4.ip_forward"), TypeError, "5.5"),
     (
         "sysctl where=closed",
         lambda rd: sysctl.get(_closed(), "net.ipv4.ip_forward"),

@@ -88,7 +88,7 @@ def test_label_reads_like_ip() -> None:
 def test_big_table_ids_use_rta_table() -> None:
     raw = route.build_add(Route(dst="10.0.0.0/8", oif=2, table=1000))
     assert raw[16 + 4] == 0  # rtm_table: RT_TABLE_UNSPEC
-    assert route.parse_route(raw, 16).table == 1000
+    assert route.parse_route(raw[16:]).table == 1000
 
 
 def test_dump_request_carries_the_filters() -> None:
@@ -146,7 +146,7 @@ def routes(draw: st.DrawFn) -> Route:
 def test_parse_build_round_trip(r: Route) -> None:
     for build in (route.build_add, route.build_replace, route.build_delete):
         raw = build(r)
-        back = route.parse_route(raw, 16)
+        back = route.parse_route(raw[16:])
         assert back == r
         assert build(back) == raw
 
@@ -192,9 +192,10 @@ def test_unknown_attributes_are_kept_raw() -> None:
     assert [(a.type, a.value) for a in r.attrs] == [(25, b"\0\0\0\0"), (0x7F, b"xyz")]
 
 
-def test_parse_in_place_from_a_larger_buffer() -> None:
+def test_parse_in_place_from_a_larger_buffer_is_the_deprecated_old_form() -> None:
     raw = route.build_add(Route(dst="10.1.0.0/16", gateway="10.0.0.1"))
     buf = b"junk" + raw + b"more"
-    assert route.parse_route(buf, 4 + 16, 4 + len(raw)) == route.parse_route(raw, 16)
-    with pytest.raises(DecodeError):
+    with pytest.warns(DeprecationWarning, match=r"parse_route\(data, start, end\)"):
+        assert route.parse_route(buf, 4 + 16, 4 + len(raw)) == route.parse_route(raw[16:])
+    with pytest.warns(DeprecationWarning), pytest.raises(DecodeError):
         route.parse_route(raw, 16, len(raw) + 1)

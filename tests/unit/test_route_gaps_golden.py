@@ -50,9 +50,9 @@ def test_parse_matches_spec_both_decoders(name: str) -> None:
     from rawns.route import _runs
 
     raw = load("route_gaps", name)["raw"]
-    assert route.parse_route(raw, 16) == SPECS[name]
+    assert route.parse_route(raw[16:]) == SPECS[name]
     assert _runs.parse_message(raw, 16, len(raw)) == SPECS[name]
-    assert route.build_add(route.parse_route(raw, 16)) == raw
+    assert route.build_add(route.parse_route(raw[16:])) == raw
 
 
 @pytest.mark.parametrize("name", sorted(GETS))

@@ -74,7 +74,7 @@ def test_build_matches_ip(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_parse_matches_spec(name: str) -> None:
     _, spec = SPECS[name]
-    assert route.parse_route(load("route", name)["raw"], 16) == spec
+    assert route.parse_route(load("route", name)["raw"][16:]) == spec
 
 
 @pytest.mark.parametrize("name", names("route"))
@@ -82,7 +82,7 @@ def test_parse_then_build_reproduces_capture(name: str) -> None:
     raw = load("route", name)["raw"]
     if raw[4] == 26:  # RTM_GETROUTE: a lookup request, checked below
         return
-    r = route.parse_route(raw, 16)
+    r = route.parse_route(raw[16:])
     flags = int.from_bytes(raw[6:8], "little")
     if raw[4] == 25:
         build = route.build_delete
@@ -110,7 +110,7 @@ def test_get_matches_ip_plus_ack() -> None:
 
 
 def test_multipath_weights_and_onlink_flags() -> None:
-    r = route.parse_route(load("route", "add_multipath")["raw"], 16)
+    r = route.parse_route(load("route", "add_multipath")["raw"][16:])
     assert [nh.weight for nh in r.nexthops] == [1, 2]
-    onlink = route.parse_route(load("route", "add_onlink")["raw"], 16)
+    onlink = route.parse_route(load("route", "add_onlink")["raw"][16:])
     assert onlink.onlink and onlink.flags == RTNH_F.ONLINK

@@ -480,8 +480,8 @@ def test_decoders_fill_origin_on_every_path() -> None:
     from rawns.route import _dumped_parser, _runs
 
     raw = route.build_add(Route(dst="10.1.0.0/16", gateway="10.0.0.5", oif=3))
-    assert route.parse_route(raw, 16).origin is None
-    assert route.parse_route(raw, 16, origin=HERE).origin == HERE
+    assert route.parse_route(raw[16:]).origin is None
+    assert route.parse_route(raw[16:], origin=HERE).origin == HERE
     assert _dumped_parser(HERE)(raw, 16, len(raw)).origin == HERE  # type: ignore[union-attr]
     six = route.build_add(Route(dst="2001:db8::/32", gateway="fe80::1", oif=3))
     assert _dumped_parser(HERE)(six, 16, len(six)).origin == HERE  # type: ignore[union-attr]

@@ -98,7 +98,7 @@ def test_components_too_long_or_not_text_are_refused(key: sysctl.Key) -> None:
         sysctl.key_path(key)
 
 
-@pytest.mark.parametrize("where", [5, b"red", "a/b", "", ["red"]], ids=repr)
+@pytest.mark.parametrize("where", [5.5, 0, b"red", "a/b", "", ["red"]], ids=repr)  # 5: a pid
 def test_where_is_checked_before_anything_is_opened(where: object) -> None:
     with pytest.raises((TypeError, ValueError)) as exc:
         sysctl.get(where, "net.ipv4.ip_forward")  # type: ignore[arg-type]

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Self
 
 from ... import _check
+from ..._dataclass import dataclass
 from ..._nfnl import (
     NF_NAT_RANGE,
     NFPROTO,

@@ -22,10 +22,11 @@ silently dropped, and ``encode(decode(raw)) == raw`` for anything unknown.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar, Self
 
 from ... import _check
+from ..._dataclass import dataclass
 from ..._nfnl import NFTA_EXPR, NFTA_LIST
 from ..._wire import NLA_F_NESTED, NLA_TYPE_MASK, iter_attrs
 from ...errors import DecodeError

@@ -8,10 +8,11 @@ accepts that and the kernel's dump (net/netfilter/nft_*.c, ``*_dump``).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Self
 
 from ... import _check
+from ..._dataclass import dataclass
 from ..._nfnl import (
     NFT_BITWISE,
     NFT_CMP,
