@@ -144,9 +144,21 @@ CASES: list[Case] = [
         ValueError,
         "closed",
     ),
-    Case("move-by-name-str", lambda w: link.set(w.h, "br0", netns="red"), TypeError, "red"),
+    # a name is a namespace argument (issue 14): an unknown one is named, nothing sent
+    Case(
+        "move-by-name-str",
+        lambda w: link.set(w.h, "br0", netns="rawns-nosuch-red"),
+        FileNotFoundError,
+        "rawns-nosuch-red",
+    ),
     Case("move-to-pid-0", lambda w: link.set(w.h, "br0", netns=0), ValueError, "0"),
-    Case("move-to-dead-pid", lambda w: link.set(w.h, "br0", netns=0x7FFFFFF0), NotFound, "br0"),
+    # a pid is checked before it is sent: a dead one is named
+    Case(
+        "move-to-dead-pid",
+        lambda w: link.set(w.h, "br0", netns=0x7FFFFFF0),
+        FileNotFoundError,
+        "2147483632",
+    ),
     # --- addresses: invalid, mismatched, IPv6 on IPv4 fields, missing devices
     Case(
         "addr-octet-300",
