@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..errors import KernelError
+from ..link import _change as c
 from ..link import _verbs as v
 from ..link._spec import LinkChange, LinkSpec
 from ..link._types import Link, LinkRef
@@ -85,17 +86,17 @@ async def add_many(
     return await adrive(h, v.add_many_plan(_h(h), specs, replace=replace, check=check))
 
 
-@twin(v.set_group)
+@twin(c.set_group)
 async def set_group(h: AsyncHandle, group: int, /, **changes: Unpack[LinkGroupFields]) -> None:
-    await adrive(h, v.set_group_plan(_h(h), group, **changes))
+    await adrive(h, c.set_group_plan(_h(h), group, **changes))
 
 
-@twin(v.set)
+@twin(c.set)
 async def set(h: AsyncHandle, ref: LinkRef, **changes: Unpack[LinkSetFields]) -> None:
-    await adrive(h, v.set_plan(_h(h), ref, **changes))
+    await adrive(h, c.set_plan(_h(h), ref, **changes))
 
 
-@twin(v.set_many)
+@twin(c.set_many)
 async def set_many(
     h: AsyncHandle,
     items: Iterable[LinkRef | LinkChange],
@@ -103,4 +104,4 @@ async def set_many(
     check: bool = True,
     **changes: Unpack[LinkSetFields],
 ) -> list[KernelError | None]:
-    return await adrive(h, v.set_many_plan(_h(h), items, check=check, **changes))
+    return await adrive(h, c.set_many_plan(_h(h), items, check=check, **changes))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 
 from ._altname import altname_add, altname_delete, build_altname_add, build_altname_delete
+from ._change import set, set_group, set_many
 from ._decode import parse_add, parse_set
 from ._encode import (
     build_add,
@@ -50,9 +51,6 @@ from ._verbs import (
     get,
     replace,
     resolve_index,
-    set,
-    set_group,
-    set_many,
 )
 
 # The kind modules load on first use of one of their names (PEP 562), or when the

@@ -22,11 +22,11 @@ from .._dataclass import dataclass
 from .._rtnl import IFLA_TUN, NLM_F
 from ..errors import KernelError, NotSupported, kernel_error
 from ..netns import run_in
+from ._change import set as set_link
 from ._decode import NestTable, fixed_reader, register_info
 from ._spec import LinkSpec
 from ._types import Link, LinkInfo
 from ._verbs import delete as delete_link
-from ._verbs import set as set_link
 
 if TYPE_CHECKING:
     from ..handle import Handle
