@@ -1,18 +1,22 @@
 """W8: the CNI plugins (issue 16): per-pod ADD and DEL latency of bridge+portmap, rawns vs
 the reference plugins (Debian's containernetworking-plugins; their iptables is iptables-nft).
 
-    python3 benchmarks/run.py --w8 [--pods 100] [--json out.json]
+    python3 benchmarks/run.py --w8 [--pods 100] [--json out.json] [--style console]
 
 For each chain, a fresh node namespace and N pod namespaces (made untimed); the small
 runtime of tests/cni_runtime.py runs each plugin inside the node namespace (``nsenter
---net``) exactly as the conformance tests do. Timed per pod: the whole chain's ADD (N pods
-back to back, hostPort 20000+i each), then the chain's DEL for each. The chains alternate
-which runs first between repetitions. Also reported: each plugin's own ADD and DEL (median,
-p95: the exec, nsenter included), each rawns plugin module's import time (``python -X
-importtime``, cumulative, median of 5), and the start-up floor a per-exec Python plugin
-cannot go below: ``python -c pass`` with and without ``site`` (``-I -S``), and a whole
-VERSION exec of each plugin (start-up plus what VERSION imports). Every namespace is removed
-at the end, also on failure or Ctrl-C; the machine's own namespace is never touched.
+--net``) exactly as the conformance tests do. The rawns plugins are the launchers ``python
+-m rawns.cni install`` writes (``--style console``: the console scripts pip writes). Timed
+per pod: the whole chain's ADD (N pods back to back, hostPort 20000+i each), then the
+chain's DEL for each, in wall time and in CPU time of everything the exec ran (nsenter, the
+plugin, its iptables; the machine is shared, so CPU time is the steadier figure). The
+chains alternate which runs first between repetitions. Also reported: each plugin's own ADD
+and DEL (median, p95: the exec, nsenter included; "... cpu" the CPU time), each rawns plugin
+module's import time (``python -X importtime``, cumulative, median of 5), and the start-up
+floor a per-exec Python plugin cannot go below, [wall, CPU] ms: ``python -c pass`` with and
+without ``site`` (``-I -S``), and a whole VERSION exec of each plugin through the launcher
+and through the console script (start-up plus what VERSION imports). Every namespace is
+removed at the end, also on failure or Ctrl-C; the machine's own namespace is never touched.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,16 +44,24 @@ from tests.cni_runtime import Runtime, have_reference, plugin_dir  # noqa: E402
 MODULES = ["bridge", "portmap", "host_local", "bandwidth"]
 
 
+def _children_cpu() -> float:
+    """CPU time (user + system) of every child process waited for so far, in seconds."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 class _TimedRuntime(Runtime):
-    """The test runtime, timing each plugin exec by (plugin, command)."""
+    """The test runtime, timing each plugin exec by (plugin, command): wall time, and the
+    CPU time of the exec and everything it ran (nsenter, the plugin, its iptables)."""
 
     def exec_plugin(self, plugin: str, command: str, conf: Any, **kw: Any) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _children_cpu()
         try:
             return super().exec_plugin(plugin, command, conf, **kw)
         finally:
             key = f"{plugin.removeprefix('rawns-')} {command}"
             self.times.setdefault(key, []).append(time.perf_counter() - t0)
+            self.times.setdefault(f"{key} cpu", []).append(_children_cpu() - c0)
 
     times: dict[str, list[float]]
 
@@ -76,7 +89,9 @@ def conflist(kind: str, data_dir: Path) -> dict[str, Any]:
     }
 
 
-def _chain(kind: str, n: int, tmp: Path, prefix: str) -> dict[str, list[float]]:
+def _chain(
+    kind: str, n: int, tmp: Path, prefix: str, style: str = "launcher"
+) -> dict[str, list[float]]:
     made: list[netns.Netns] = []
     try:
         node = netns.create(f"{prefix}-{kind}-node")
@@ -87,22 +102,32 @@ def _chain(kind: str, n: int, tmp: Path, prefix: str) -> dict[str, list[float]]:
             made.append(pods[-1])
         d = tmp / kind
         d.mkdir()
-        rt = _TimedRuntime(node=str(node.name), cni_path=plugin_dir(d), cache_dir=d / "cache")
+        cni_path = plugin_dir(d, style=style)
+        rt = _TimedRuntime(node=str(node.name), cni_path=cni_path, cache_dir=d / "cache")
         rt.times = {}
         cl = conflist(kind, d / "ipam")
-        add, dele = [], []
+        add, dele, add_cpu, del_cpu = [], [], [], []
         for i, p in enumerate(pods):
             m = {"hostPort": 20000 + i, "containerPort": 80, "protocol": "tcp"}
             maps = {"portMappings": [m]}
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _children_cpu()
             rt.add(cl, f"w8-{i}", f"/run/netns/{p.name}", capability_args=maps)
             add.append(time.perf_counter() - t0)
+            add_cpu.append(_children_cpu() - c0)
         t_all = sum(add)
         for i, p in enumerate(pods):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _children_cpu()
             rt.delete(cl, f"w8-{i}", f"/run/netns/{p.name}")
             dele.append(time.perf_counter() - t0)
-        return {"add": add, "del": dele, "add_total": [t_all], **rt.times}
+            del_cpu.append(_children_cpu() - c0)
+        return {
+            "add": add,
+            "del": dele,
+            "add_cpu": add_cpu,
+            "del_cpu": del_cpu,
+            "add_total": [t_all],
+            **rt.times,
+        }
     finally:
         for ns in made:
             ns.close()
@@ -127,29 +152,37 @@ def import_times(reps: int = 5) -> dict[str, float]:
     return out
 
 
-def _exec_ms(argv: list[str], reps: int = 15) -> float:
-    samples = []
+def _exec_ms(argv: list[str], reps: int = 15) -> list[float]:
+    """[wall, CPU] medians in ms of running ``argv`` with CNI_COMMAND=VERSION."""
+    wall, cpu = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _children_cpu()
         subprocess.run(argv, capture_output=True, check=True, env={**os.environ, **_VERSION})
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1e3
+        wall.append(time.perf_counter() - t0)
+        cpu.append(_children_cpu() - c0)
+    return [round(statistics.median(wall) * 1e3, 2), round(statistics.median(cpu) * 1e3, 2)]
 
 
 _VERSION = {"CNI_COMMAND": "VERSION"}
 
 
-def floor_times() -> dict[str, float]:
-    """What every exec pays before the plugin's own work: the interpreter, with and without
-    ``site`` (in a development venv, ``site`` also runs the editable install's finder)."""
+def floor_times() -> dict[str, list[float]]:
+    """What every exec pays before the plugin's own work, [wall, CPU] ms: the interpreter,
+    with and without ``site`` (in a development venv, ``site`` also runs the editable
+    install's finder), and each plugin's VERSION exec through the launcher ``python -m
+    rawns.cni install`` writes (``-I -S``) and through the console script pip writes."""
     py = sys.executable
     out = {
         "python -c pass": _exec_ms([py, "-c", "pass"]),
         "python -I -S -c pass": _exec_ms([py, "-I", "-S", "-c", "pass"]),
     }
-    for m in MODULES:
-        code = f"import sys; from rawns.cni.{m} import main; sys.exit(main())"
-        out[f"rawns-{m.replace('_', '-')} VERSION"] = _exec_ms([py, "-c", code])
+    with tempfile.TemporaryDirectory(prefix="rawns-w8-") as tmp:
+        for style in ("launcher", "console"):
+            (Path(tmp) / style).mkdir()
+            d = plugin_dir(Path(tmp) / style, style=style)
+            for m in MODULES:
+                name = f"rawns-{m.replace('_', '-')}"
+                out[f"{name} VERSION ({style})"] = _exec_ms([str(d / name)])
     return out
 
 
@@ -157,7 +190,7 @@ def _p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, int(len(xs) * 0.95) - 1)]
 
 
-def run(n: int, reps: int) -> dict[str, Any]:
+def run(n: int, reps: int, style: str = "launcher") -> dict[str, Any]:
     if not have_reference():
         raise SystemExit(
             "W8 needs the reference plugins: apt-get install containernetworking-plugins"
@@ -170,16 +203,18 @@ def run(n: int, reps: int) -> dict[str, Any]:
             for kind in order:
                 d = Path(tmp) / f"r{r}"
                 d.mkdir(exist_ok=True)
-                got = _chain(kind, n, d, f"{prefix}-{r}")
+                got = _chain(kind, n, d, f"{prefix}-{r}", style)
                 for k, v in got.items():
                     res[kind].setdefault(k, []).extend(v)
-    out: dict[str, Any] = {"pods": n, "reps": reps}
+    out: dict[str, Any] = {"pods": n, "reps": reps, "rawns_plugins": style}
     for kind, got in res.items():
         out[kind] = {
             "add_median_ms": statistics.median(got["add"]) * 1e3,
             "add_p95_ms": _p95(got["add"]) * 1e3,
             "del_median_ms": statistics.median(got["del"]) * 1e3,
             "del_p95_ms": _p95(got["del"]) * 1e3,
+            "add_cpu_median_ms": statistics.median(got["add_cpu"]) * 1e3,
+            "del_cpu_median_ms": statistics.median(got["del_cpu"]) * 1e3,
             f"add_{n}_pods_s": statistics.median(got["add_total"]),
             "per_plugin_ms": {
                 k: [round(statistics.median(v) * 1e3, 1), round(_p95(v) * 1e3, 1)]
@@ -189,6 +224,10 @@ def run(n: int, reps: int) -> dict[str, Any]:
         }
     out["add_ratio"] = out["rawns"]["add_median_ms"] / out["ref"]["add_median_ms"]
     out["del_ratio"] = out["rawns"]["del_median_ms"] / out["ref"]["del_median_ms"]
+    for k in ("add", "del"):
+        out[f"{k}_cpu_ratio"] = (
+            out["rawns"][f"{k}_cpu_median_ms"] / out["ref"][f"{k}_cpu_median_ms"]
+        )
     out["import_ms"] = import_times()
     out["floor_ms"] = floor_times()
     return out
@@ -199,11 +238,18 @@ def main(argv: list[str]) -> int:
     p.add_argument("--pods", type=int, default=100)
     p.add_argument("--reps", type=int, default=1)
     p.add_argument("--json", type=Path)
+    p.add_argument(
+        "--style",
+        choices=("launcher", "console"),
+        default="launcher",
+        help="how the rawns plugins are installed: the launchers of `python -m rawns.cni "
+        "install` (default) or the console scripts pip writes",
+    )
     args = p.parse_args(argv)
     if os.geteuid() != 0:
         print("W8 needs root (it creates network namespaces)", file=sys.stderr)
         return 2
-    out = run(args.pods, args.reps)
+    out = run(args.pods, args.reps, args.style)
     text = json.dumps(out, indent=2)
     print(text)
     if args.json:

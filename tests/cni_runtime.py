@@ -10,8 +10,9 @@
   (``nsenter --net=/run/netns/NODE``), never in the machine's own.
 
 ``plugin_dir(tmp)`` makes a CNI_PATH directory holding the rawns plugins (the
-same scripts pip installs for the console entry points) and links to the
-reference plugins in /usr/lib/cni (Debian's containernetworking-plugins).
+launchers ``python -m rawns.cni install`` writes; ``style="console"`` writes
+the console scripts pip installs instead) and links to the reference plugins
+in /usr/lib/cni (Debian's containernetworking-plugins).
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rawns.cni import _launcher
+
 REFERENCE_DIR = Path("/usr/lib/cni")
-RAWNS_PLUGINS = {
-    "rawns-bridge": "rawns.cni.bridge",
-    "rawns-portmap": "rawns.cni.portmap",
-    "rawns-bandwidth": "rawns.cni.bandwidth",
-    "rawns-host-local": "rawns.cni.host_local",
-}
+RAWNS_PLUGINS = dict(_launcher.PLUGINS)
 #: What pip writes for a [project.scripts] entry point.
 SCRIPT = """#!{python}
 import sys
@@ -41,14 +39,24 @@ if __name__ == "__main__":
 """
 
 
-def plugin_dir(tmp: Path) -> Path:
-    """A CNI_PATH directory: the rawns plugins and the reference ones (if installed)."""
+def plugin_dir(tmp: Path, style: str = "launcher") -> Path:
+    """A CNI_PATH directory: the rawns plugins and the reference ones (if installed).
+
+    ``style`` "launcher": what ``python -m rawns.cni install`` writes (``-I -S``);
+    "console": what pip writes for the console scripts (``site``, the environment's
+    ``PYTHON*`` variables).
+    """
     d = tmp / "cni-bin"
     d.mkdir(exist_ok=True)
-    for name, module in RAWNS_PLUGINS.items():
-        p = d / name
-        p.write_text(SCRIPT.format(python=sys.executable, module=module))
-        p.chmod(0o755)
+    if style == "launcher":
+        _launcher.install(str(d))
+    elif style == "console":
+        for name, module in RAWNS_PLUGINS.items():
+            p = d / name
+            p.write_text(SCRIPT.format(python=sys.executable, module=module))
+            p.chmod(0o755)
+    else:
+        raise ValueError(f"style must be 'launcher' or 'console', not {style!r}")
     if REFERENCE_DIR.is_dir():
         for p in REFERENCE_DIR.iterdir():
             link = d / p.name

@@ -1,9 +1,19 @@
 """IPAM delegation, as the CNI spec says: exec ``ipam.type`` from ``CNI_PATH``.
 
-The delegate gets the same stdin (the whole network configuration) and the
-same environment with ``CNI_COMMAND`` set; its result (ADD) or error object is
-read from its stdout. ``rawns-host-local`` runs in-process instead (the same
-code as the executable), saving an exec per pod.
+Why a CNI plugin execs its IPAM delegate: in the CNI specification an IPAM
+plugin *is* an executable, found by the name in ``ipam.type`` in the
+``CNI_PATH`` directories and run with the same stdin (the whole network
+configuration) and environment, ``CNI_COMMAND`` set to the command; its
+result (ADD) or error object is read from its stdout ("Delegated plugins
+(IPAM)" in SPEC.md). The delegate may be any implementation (host-local,
+dhcp, whereabouts, a vendor's), so exec'ing it is the only interface there is.
+This is not a shell: the executable is spawned directly (``os.posix_spawn``,
+argv ``[path]``, no command line is parsed), with pipes for stdin, stdout and
+stderr, and waited for (:func:`_spawn`). rawns' own netlink code never execs
+anything.
+
+``rawns-host-local`` runs in-process instead (the same code as the
+executable), saving an exec per pod.
 """
 
 from __future__ import annotations
@@ -16,9 +26,11 @@ from ._spec import CniError, Request
 
 TYPE_CHECKING = False  # not typing's (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 IN_PROCESS = "rawns-host-local"
+_CHUNK = 65536
 
 
 def ipam_type(req: Request) -> str:
@@ -59,26 +71,24 @@ def run(req: Request, command: str) -> dict[str, Any] | None:
 
 
 def _exec(req: Request, typ: str, command: str) -> dict[str, Any] | None:
-    import subprocess
-
     exe = find_plugin(typ, req.env.path)
     env = dict(os.environ)
     env["CNI_COMMAND"] = command
     try:
-        p = subprocess.run([exe], input=req.raw, env=env, capture_output=True, check=False)
+        status, stdout, stderr = _spawn(exe, req.raw, env)
     except OSError as e:
         raise CniError(_spec.DELEGATE_FAILED, f"ipam.type {typ!r}: cannot run {exe}: {e}") from None
-    out = p.stdout.strip()
-    if p.returncode != 0:
+    out = stdout.strip()
+    if status != 0:
         try:
             err = json.loads(out)
             code, msg = int(err["code"]), str(err["msg"])
         except (ValueError, KeyError, TypeError):
-            stderr = p.stderr.decode(errors="replace").strip()
+            text = stderr.decode(errors="replace").strip()
             raise CniError(
                 _spec.DELEGATE_FAILED,
-                f"ipam.type {typ!r} ({command}) failed with status {p.returncode}",
-                stderr[-400:],
+                f"ipam.type {typ!r} ({command}) failed with status {status}",
+                text[-400:],
             ) from None
         raise CniError(code, f"ipam.type {typ!r} ({command}): {msg}", str(err.get("details", "")))
     if command != "ADD":
@@ -92,3 +102,102 @@ def _exec(req: Request, typ: str, command: str) -> dict[str, Any] | None:
     if not isinstance(result, dict):
         raise CniError(_spec.DECODING_FAILURE, f"ipam.type {typ!r} printed no result object")
     return result
+
+
+def _spawn(exe: str, data: bytes, env: Mapping[str, str]) -> tuple[int, bytes, bytes]:
+    """Run ``exe`` with ``data`` on its stdin; its exit status (negative: killed by that
+    signal), stdout and stderr. Raises :class:`OSError` if it cannot be started.
+
+    What ``subprocess.run(input=..., capture_output=True)`` does, minus the
+    module: ``os.posix_spawn`` with the three pipe ends dup2'ed onto fds 0-2,
+    any other inheritable descriptor closed in the child (``close_fds``; Python
+    makes its own close-on-exec) and SIGPIPE and SIGXFSZ back to their default
+    action (``restore_signals``: Python ignores SIGPIPE, and an ignored signal
+    stays ignored across exec), then one ``poll`` loop feeding stdin and
+    draining stdout and stderr together, so neither side blocks on a full pipe.
+    If this process is interrupted meanwhile, the child is killed and reaped
+    before the error propagates.
+    """
+    import select
+    import signal
+
+    fds: list[int] = []
+    try:
+        r_in, w_in = os.pipe()
+        fds += (r_in, w_in)
+        r_out, w_out = os.pipe()
+        fds += (r_out, w_out)
+        r_err, w_err = os.pipe()
+        fds += (r_err, w_err)
+        actions: list[tuple[int, ...]] = [
+            (os.POSIX_SPAWN_DUP2, r_in, 0),
+            (os.POSIX_SPAWN_DUP2, w_out, 1),
+            (os.POSIX_SPAWN_DUP2, w_err, 2),
+        ]
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd > 2 and fd not in fds and _inheritable(fd):
+                actions.append((os.POSIX_SPAWN_CLOSE, fd))
+        pid = os.posix_spawn(
+            exe,
+            [exe],
+            env,
+            file_actions=actions,
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),
+        )
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    for fd in (r_in, w_out, w_err):  # the child's ends
+        os.close(fd)
+    open_fds = {w_in, r_out, r_err}
+    chunks: dict[int, list[bytes]] = {r_out: [], r_err: []}
+    try:
+        os.set_blocking(w_in, False)
+        view = memoryview(data)
+        poller = select.poll()
+        if view:
+            poller.register(w_in, select.POLLOUT)
+        else:
+            os.close(w_in)
+            open_fds.discard(w_in)
+        for fd in (r_out, r_err):
+            poller.register(fd, select.POLLIN)
+        while open_fds:  # w_in leaves the set once all of data is written
+            for fd, _ in poller.poll():
+                if fd == w_in:
+                    try:
+                        view = view[os.write(w_in, view[:_CHUNK]) :]
+                    except BrokenPipeError:  # the child does not read all of stdin
+                        view = view[:0]
+                    if not view:
+                        poller.unregister(w_in)
+                        os.close(w_in)
+                        open_fds.discard(w_in)
+                else:
+                    chunk = os.read(fd, _CHUNK)
+                    if chunk:
+                        chunks[fd].append(chunk)
+                    else:
+                        poller.unregister(fd)
+                        os.close(fd)
+                        open_fds.discard(fd)
+        _, wait_status = os.waitpid(pid, 0)
+    except BaseException:
+        for fd in open_fds:
+            os.close(fd)
+        try:
+            os.kill(pid, 9)  # SIGKILL
+            os.waitpid(pid, 0)
+        except (ChildProcessError, ProcessLookupError):
+            pass
+        raise
+    return os.waitstatus_to_exitcode(wait_status), b"".join(chunks[r_out]), b"".join(chunks[r_err])
+
+
+def _inheritable(fd: int) -> bool:
+    try:
+        return os.get_inheritable(fd)
+    except OSError:  # listdir's own descriptor, closed since
+        return False

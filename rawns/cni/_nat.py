@@ -15,8 +15,6 @@ needs none).
 
 from __future__ import annotations
 
-import hashlib
-
 TYPE_CHECKING = False  # not typing's (start-up cost)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -40,6 +38,8 @@ def owner(plugin: str, network: str, container_id: str) -> str:
     """The comment prefix naming one pod's rules (a digest if it would be too long)."""
     text = f"{plugin} {network} {container_id}"
     if len(text) + 16 > _COMMENT_MAX:
+        import hashlib  # here only: it loads libcrypto, and most names are short
+
         digest = hashlib.sha256(f"{network}/{container_id}".encode()).hexdigest()[:32]
         text = f"{plugin} {network[:40]} h-{digest}"
     return text

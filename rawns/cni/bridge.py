@@ -21,6 +21,7 @@ from ._spec import CniError, Request
 # per pod per command, and VERSION or STATUS need none of rawns' netlink layers.
 TYPE_CHECKING = False  # not typing's (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
     from .. import link
@@ -381,21 +382,41 @@ def _masq_delete(req: Request, node: Handle, keep: set[str] | None = None) -> in
 # DEL, CHECK, GC, STATUS
 
 
-def _host_end(node: Handle, cid: str, ifname: str) -> link.Link | None:
-    """The pod's host veth: the deterministic name first, else the alias (a dump)."""
+def _host_end(
+    node: Handle, conf: Conf, cid: str, ifname: str, prev: dict[str, Any] | None
+) -> link.Link | None:
+    """The pod's host veth, known by its alias: the name prevResult gives, then the
+    deterministic name, else a dump of the node's links."""
     from .. import link
     from ..errors import NotFound
-    from ..pods import host_ifname_for
     from ..pods._types import ALIAS_PREFIX
 
     alias = f"{ALIAS_PREFIX}{cid} {ifname}"
-    try:
-        lk = link.get(node, host_ifname_for(cid, ifname))
+    for name in _host_names(conf, cid, ifname, prev):
+        try:
+            lk = link.get(node, name)
+        except NotFound:
+            continue
         if lk.alias == alias:
             return lk
-    except NotFound:
-        pass
     return next((lk for lk in link.dump(node) if lk.alias == alias), None)
+
+
+def _host_names(conf: Conf, cid: str, ifname: str, prev: dict[str, Any] | None) -> Iterator[str]:
+    """Where the host veth may be: prevResult's host-side interfaces (not the bridge), then
+    :func:`rawns.pods.host_ifname_for` (loaded only then: DEL with a prevResult, the
+    runtime's usual case, does without ``pods.attach``'s imports)."""
+    ifs = (prev or {}).get("interfaces")
+    for i in ifs if isinstance(ifs, list) else []:
+        if not isinstance(i, dict) or i.get("sandbox") or i.get("name") == conf.bridge:
+            continue
+        try:
+            yield _spec.check_ifname(i.get("name") or "", "prevResult interface")
+        except (CniError, TypeError, AttributeError):
+            continue
+    from ..pods import host_ifname_for
+
+    yield host_ifname_for(cid, ifname)
 
 
 def delete(req: Request) -> None:
@@ -410,7 +431,7 @@ def delete(req: Request) -> None:
         # which nf_tables frees the transaction (closing the socket waits for it)
         if conf.ip_masq:
             _masq_delete(req, node)
-        lk = _host_end(node, env.container_id, env.ifname)
+        lk = _host_end(node, conf, env.container_id, env.ifname, req.prev_result)
         if lk is not None and lk.kind == "veth":
             from .. import link
             from ..errors import NotFound
@@ -438,7 +459,7 @@ def check(req: Request) -> None:
     from ..handle import Handle
 
     with Handle.open() as node:
-        host = _host_end(node, env.container_id, env.ifname)
+        host = _host_end(node, conf, env.container_id, env.ifname, prev)
         if host is None:
             raise CniError(
                 _spec.UNKNOWN_CONTAINER, f"no host veth for container {env.container_id}"

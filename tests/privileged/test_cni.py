@@ -139,6 +139,40 @@ def test_add_check_del(rt: Runtime, node: netns.Netns, make_ns: Any, tmp_path: P
     rt.delete(cl, "ctr1", path(pod), use_cache=False)
 
 
+def test_del_without_prevresult_finds_the_veth(
+    rt: Runtime, node: netns.Netns, make_ns: Any, tmp_path: Path
+) -> None:
+    # DEL finds the host veth by prevResult's name; without one, by the derived name
+    cl = conflist(tmp_path / "ipam", portmap=False)
+    pod = make_ns()
+    rt.add(cl, "ctr1", path(pod))
+    rt.delete(cl, "ctr1", path(pod), use_cache=False)
+    after = node_state(node, tmp_path / "ipam")
+    assert [x for x in after["links"] if x[1] == "veth"] == []  # the bridge stays, as reference
+    assert [f for f in after["files"] if f[0].isdigit()] == []
+    with Handle.open(netns=pod) as ph:
+        assert [lk.name for lk in link.dump(ph)] == ["lo"]
+
+
+@pytest.mark.skipif(
+    not (Path("/usr/lib/cni") / "host-local").exists(), reason="reference host-local not installed"
+)
+def test_foreign_ipam_delegate_is_execd(
+    rt: Runtime, node: netns.Netns, make_ns: Any, tmp_path: Path
+) -> None:
+    # ipam.type host-local (the reference, on CNI_PATH): exec'd for ADD, CHECK and DEL
+    cl = conflist(tmp_path / "ipam", portmap=False)
+    cl["plugins"][0]["ipam"]["type"] = "host-local"
+    cl["cniVersion"] = "1.0.0"  # Debian 12's host-local speaks up to 1.0.0
+    pod = make_ns()
+    res = rt.add(cl, "ctr1", path(pod))
+    assert res["ips"][0]["address"] == "10.88.0.2/24"
+    assert (tmp_path / "ipam/rawns-test/10.88.0.2").read_bytes() == b"ctr1\r\neth0"
+    rt.check(cl, "ctr1", path(pod))
+    rt.delete(cl, "ctr1", path(pod))
+    assert not (tmp_path / "ipam/rawns-test/10.88.0.2").exists()
+
+
 def test_check_fails_when_the_pod_changed(rt: Runtime, make_ns: Any, tmp_path: Path) -> None:
     cl = conflist(tmp_path / "ipam")
     pod = make_ns()

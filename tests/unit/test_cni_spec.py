@@ -152,3 +152,28 @@ def test_docs_conflist_is_valid() -> None:
         conf = {**cl["plugins"][0], "name": cl["name"], "cniVersion": cl["cniVersion"]}
         req = _spec.parse_request(_spec.parse_env(BASE), json.dumps(conf).encode())
         assert len(host_local.parse_config(req).range_sets) == 2
+
+
+def test_del_looks_for_the_host_veth_by_prevresult_first() -> None:
+    from rawns.cni import bridge
+    from rawns.pods import host_ifname_for
+
+    env = _spec.Env("DEL", "c1", "", "eth0", (), ("/x",))
+    conf = {"cniVersion": "1.1.0", "name": "n", "bridge": "br9"}
+    req = _spec.parse_request(env, json.dumps(conf).encode())
+    prev = {
+        "interfaces": [
+            {"name": "br9", "mac": ""},  # the bridge: skipped
+            {"name": "veth0123abcd", "mac": ""},
+            {"name": "eth0", "sandbox": "/x"},  # the pod's end: skipped
+            {"name": "no/slash"},  # not an interface name: skipped
+            "junk",
+        ]
+    }
+    names = list(bridge._host_names(bridge.parse_conf(req), "c1", "eth0", prev))
+    assert names == ["veth0123abcd", host_ifname_for("c1", "eth0")]
+    assert list(bridge._host_names(bridge.parse_conf(req), "c1", "eth0", None)) == [
+        host_ifname_for("c1", "eth0")
+    ]
+    bad = {"interfaces": 5}
+    assert len(list(bridge._host_names(bridge.parse_conf(req), "c1", "eth0", bad))) == 1
