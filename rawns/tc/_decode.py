@@ -9,11 +9,13 @@ decoded are kept in ``attrs``. Malformed input raises
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import _check
 from .._wire import NLA_TYPE_MASK, Attr, attr_str, attr_u32, attr_u64, iter_attrs
 from ..errors import DecodeError
+from . import _types
 from ._consts import (
     HTB_GLOB,
     HTB_OPT,
@@ -166,31 +168,6 @@ def _htb_class(data: bytes, a: int, b: int) -> HtbClass:
     )
 
 
-def _fifo(data: bytes, a: int, b: int, kind: str) -> Pfifo | Bfifo:
-    limit = attr_u32(data, a, a + 4) if b - a >= 4 else None
-    return Pfifo(limit=limit) if kind == "pfifo" else Bfifo(limit=limit)
-
-
-def _qdisc_options(kind: str, data: bytes, opt: tuple[int, int, int] | None) -> Any:
-    a, b = (opt[1], opt[2]) if opt else (0, 0)
-    if kind == "tbf" and opt:
-        return _tbf(data, a, b)
-    if kind == "htb" and opt:
-        return _htb(data, a, b)
-    if kind in ("pfifo", "bfifo"):
-        return _fifo(data, a, b, kind)
-    if kind == "pfifo_fast":
-        if opt and b - a >= PRIO_QOPT.size:
-            bands, *prio = PRIO_QOPT.unpack_from(data, a)
-            return PfifoFast(bands=bands, priomap=tuple(prio))
-        return PfifoFast()
-    if kind == "ingress":
-        return Ingress()
-    if kind == "clsact":
-        return Clsact()
-    return _unknown(kind, data, opt)
-
-
 def _unknown(kind: str, data: bytes, opt: tuple[int, int, int] | None) -> Unknown:
     return Unknown(kind=kind or "?", options=Attr(opt[0], data[opt[1] : opt[2]]) if opt else None)
 
@@ -256,24 +233,92 @@ def _u32(data: bytes, a: int, b: int) -> U32:
     return U32(attrs=tuple(rest), **kw)
 
 
-def _common(payload: bytes, what: str) -> tuple[tuple[int, ...], dict[str, Any]]:
+# -- the options of each kind: one table per object, one function reads them --------
+#
+# Each entry: the kind's decoder of its TCA_OPTIONS span, and whether it needs
+# TCA_OPTIONS at all (without them such a kind decodes as Unknown, options None;
+# the others get an empty span: a fifo reports no limit, pfifo_fast no bands).
+
+_Options = Callable[[bytes, int, int], Any]
+_Opt = tuple[int, int, int]  # TCA_OPTIONS: its type (flags kept), payload start, end
+
+
+def _pfifo(data: bytes, a: int, b: int) -> Pfifo:
+    return Pfifo(limit=attr_u32(data, a, a + 4) if b - a >= 4 else None)
+
+
+def _bfifo(data: bytes, a: int, b: int) -> Bfifo:
+    return Bfifo(limit=attr_u32(data, a, a + 4) if b - a >= 4 else None)
+
+
+def _pfifo_fast(data: bytes, a: int, b: int) -> PfifoFast:
+    if b - a >= PRIO_QOPT.size:
+        bands, *prio = PRIO_QOPT.unpack_from(data, a)
+        return PfifoFast(bands=bands, priomap=tuple(prio))
+    return PfifoFast()
+
+
+QDISC_KINDS: dict[str, tuple[_Options, bool]] = {
+    "tbf": (_tbf, True),
+    "htb": (_htb, True),
+    "pfifo": (_pfifo, False),
+    "bfifo": (_bfifo, False),
+    "pfifo_fast": (_pfifo_fast, False),
+    "ingress": (lambda data, a, b: Ingress(), False),
+    "clsact": (lambda data, a, b: Clsact(), False),
+}
+CLASS_KINDS: dict[str, tuple[_Options, bool]] = {"htb": (_htb_class, True)}
+FILTER_KINDS: dict[str, tuple[_Options, bool]] = {"u32": (_u32, True)}
+
+
+def _options(
+    kinds: dict[str, tuple[_Options, bool]], kind: str, data: bytes, opt: _Opt | None
+) -> Any:
+    """The typed options of ``kind`` from its TCA_OPTIONS (``opt``), or :class:`Unknown`."""
+    known = kinds.get(kind)
+    if known is None or (opt is None and known[1]):
+        return _unknown(kind, data, opt)
+    return known[0](data, opt[1], opt[2]) if opt else known[0](data, 0, 0)
+
+
+# -- the tcmsg and its top-level attributes ------------------------------------------
+
+_KIND, _OPTIONS, _STATS2, _CHAIN = int(TCA.KIND), int(TCA.OPTIONS), int(TCA.STATS2), int(TCA.CHAIN)
+
+
+def _common(
+    payload: bytes,
+) -> tuple[tuple[int, ...], str, _Opt | None, Stats | None, int | None, tuple[Attr, ...]]:
+    """(tcmsg fields, kind, TCA_OPTIONS span, stats, chain, other attributes); the
+    last of a repeated attribute counts."""
     if len(payload) < TCMSG.size:
         raise DecodeError(f"tcmsg needs {TCMSG.size} bytes, got {len(payload)}")
     head = TCMSG.unpack_from(payload, 0)
-    kw: dict[str, Any] = {"kind": "", "opt": None, "attrs": []}
+    kind, opt, stats, chain = "", None, None, None
+    rest: list[Attr] = []
     for t, a, b in iter_attrs(payload, TCMSG.size):
         k = t & NLA_TYPE_MASK
-        if k == TCA.KIND:
-            kw["kind"] = attr_str(payload, a, b)
-        elif k == TCA.OPTIONS:
-            kw["opt"] = (t, a, b)
-        elif k == TCA.STATS2:
-            kw["stats"] = parse_stats(payload, a, b)
-        elif k == TCA.CHAIN:
-            kw["chain"] = attr_u32(payload, a, b)
+        if k == _KIND:
+            kind = attr_str(payload, a, b)
+        elif k == _OPTIONS:
+            opt = (t, a, b)
+        elif k == _STATS2:
+            stats = parse_stats(payload, a, b)
+        elif k == _CHAIN:
+            chain = attr_u32(payload, a, b)
         else:
-            kw["attrs"].append(Attr(t, payload[a:b]))
-    return head, kw
+            rest.append(Attr(t, payload[a:b]))
+    return head, kind, opt, stats, chain, tuple(rest)
+
+
+def stats_and_attrs(payload: bytes) -> tuple[Stats | None, tuple[Attr, ...]]:
+    """The ``stats`` and ``attrs`` of a dumped object, from its payload (the fast
+    path of a dump, rawns.tc._fast, reads them only when asked: :class:`_types._Lazy`)."""
+    _head, _kind, _opt, stats, _chain, rest = _common(payload)
+    return stats, rest
+
+
+_types._lazy_decoder[:] = [stats_and_attrs]
 
 
 def _fail(what: str, e: Exception) -> DecodeError:
@@ -283,16 +328,15 @@ def _fail(what: str, e: Exception) -> DecodeError:
 def parse_qdisc(payload: bytes, *, origin: tuple[int, int] | None = None) -> Qdisc:
     """Decode an RTM_NEWQDISC/DELQDISC payload (tcmsg + attributes)."""
     _check.span(payload, 0, None)
-    (_fam, index, handle, parent, _info), kw = _common(payload, "qdisc")
+    (_fam, index, handle, parent, _info), kind, opt, stats, _chain, rest = _common(payload)
     try:
-        options = _qdisc_options(kw["kind"], payload, kw["opt"])
         return Qdisc(
             dev=index,
-            options=options,
+            options=_options(QDISC_KINDS, kind, payload, opt),
             parent=parent,
             handle=handle,
-            stats=kw.get("stats"),
-            attrs=tuple(kw["attrs"]),
+            stats=stats,
+            attrs=rest,
             origin=origin,
         )
     except (ValueError, TypeError) as e:
@@ -302,20 +346,15 @@ def parse_qdisc(payload: bytes, *, origin: tuple[int, int] | None = None) -> Qdi
 def parse_class(payload: bytes, *, origin: tuple[int, int] | None = None) -> Class:
     """Decode an RTM_NEWTCLASS/DELTCLASS payload."""
     _check.span(payload, 0, None)
-    (_fam, index, handle, parent, _info), kw = _common(payload, "class")
+    (_fam, index, handle, parent, _info), kind, opt, stats, _chain, rest = _common(payload)
     try:
-        opt = kw["opt"]
-        if kw["kind"] == "htb" and opt:
-            options: HtbClass | Unknown = _htb_class(payload, opt[1], opt[2])
-        else:
-            options = _unknown(kw["kind"], payload, opt)
         return Class(
             dev=index,
             handle=handle,
             parent=parent,
-            options=options,
-            stats=kw.get("stats"),
-            attrs=tuple(kw["attrs"]),
+            options=_options(CLASS_KINDS, kind, payload, opt),
+            stats=stats,
+            attrs=rest,
             origin=origin,
         )
     except (ValueError, TypeError) as e:
@@ -325,24 +364,18 @@ def parse_class(payload: bytes, *, origin: tuple[int, int] | None = None) -> Cla
 def parse_filter(payload: bytes, *, origin: tuple[int, int] | None = None) -> Filter:
     """Decode an RTM_NEWTFILTER/DELTFILTER payload."""
     _check.span(payload, 0, None)
-    (_fam, index, handle, parent, info), kw = _common(payload, "filter")
+    (_fam, index, handle, parent, info), kind, opt, stats, chain, rest = _common(payload)
     try:
-        opt = kw["opt"]
-        if kw["kind"] == "u32" and opt:
-            options: U32 | Unknown = _u32(payload, opt[1], opt[2])
-        else:
-            options = _unknown(kw["kind"], payload, opt)
-        proto = ((info & 0xFF) << 8) | ((info >> 8) & 0xFF)
         return Filter(
             dev=index,
             parent=parent,
-            protocol=proto,
+            protocol=((info & 0xFF) << 8) | ((info >> 8) & 0xFF),
             prio=info >> 16,
             handle=handle,
-            chain=kw.get("chain"),
-            options=options,
-            stats=kw.get("stats"),
-            attrs=tuple(kw["attrs"]),
+            chain=chain,
+            options=_options(FILTER_KINDS, kind, payload, opt),
+            stats=stats,
+            attrs=rest,
             origin=origin,
         )
     except (ValueError, TypeError) as e:

@@ -7,6 +7,7 @@ m_mirred.c); the golden captures in tests/unit/golden/tc/ hold them to it.
 
 from __future__ import annotations
 
+import functools
 import struct
 
 from .. import _check
@@ -64,6 +65,8 @@ ADD = int(NLM_F.CREATE | NLM_F.EXCL)
 REPLACE = int(NLM_F.CREATE | NLM_F.REPLACE)
 CHANGE = 0
 _DUMPS = (int(RTM.GETQDISC), int(RTM.GETTCLASS), int(RTM.GETTFILTER))
+#: As ints: an IntFlag '|' costs more than building the rest of a request (add_many).
+_REQUEST_ACK = int(NLM_F.REQUEST | NLM_F.ACK)
 _U32 = struct.Struct("=I")
 _U64 = struct.Struct("=Q")
 _CAP = 0xFFFFFFFF
@@ -89,7 +92,7 @@ def _flags(flags: int) -> int:
 def _head(
     w: Writer, mtype: int, flags: int, index: int, handle: int, parent: int, info: int
 ) -> None:
-    w.begin(mtype, flags=NLM_F.REQUEST | NLM_F.ACK | flags)
+    w.begin(mtype, flags=_REQUEST_ACK | flags)
     w.put_bytes_raw(TCMSG.pack(0, index, handle, parent, info))
 
 
@@ -129,19 +132,30 @@ def _htb(w: Writer, o: Htb) -> None:
 
 
 def _htb_class(w: Writer, o: HtbClass) -> None:
-    rate, ceil = o.rate // 8, (o.ceil or o.rate) // 8
-    assert o.burst is not None and o.cburst is not None  # HtbClass.__post_init__ sets them
-    rspec, rtab = _ratespec(rate, o.mtu)
-    cspec, ctab = _ratespec(ceil, o.mtu)
-    buffer, cbuffer = xmittime(rate, o.burst), xmittime(ceil, o.cburst)
-    with w.nest_noflag(TCA.OPTIONS):
-        if rate > _CAP:
-            w.put_u64(TCA_HTB.RATE64, rate)
-        if ceil > _CAP:
-            w.put_u64(TCA_HTB.CEIL64, ceil)
-        w.put(TCA_HTB.PARMS, HTB_OPT.pack(rspec, cspec, buffer, cbuffer, o.quantum, 0, o.prio))
-        w.put(TCA_HTB.RTAB, rtab)
-        w.put(TCA_HTB.CTAB, ctab)
+    assert o.ceil is not None and o.burst is not None and o.cburst is not None  # __post_init__
+    options = _htb_class_options(o.rate, o.ceil, o.burst, o.cburst, o.quantum, o.prio, o.mtu)
+    w.put(TCA.OPTIONS, options)  # a nest without NLA_F_NESTED, as tc sends it
+
+
+@functools.lru_cache(maxsize=256)
+def _htb_class_options(
+    rate: int, ceil: int, burst: int, cburst: int, quantum: int, prio: int, mtu: int
+) -> bytes:
+    """An htb class's TCA_OPTIONS payload. Pure, so remembered (as ``rtable``): the
+    classes of one add_many mostly share their settings, and each costs two rate tables."""
+    rate, ceil = rate // 8, ceil // 8
+    rspec, rtab = _ratespec(rate, mtu)
+    cspec, ctab = _ratespec(ceil, mtu)
+    buffer, cbuffer = xmittime(rate, burst), xmittime(ceil, cburst)
+    w = Writer()
+    if rate > _CAP:
+        w.put_u64(TCA_HTB.RATE64, rate)
+    if ceil > _CAP:
+        w.put_u64(TCA_HTB.CEIL64, ceil)
+    w.put(TCA_HTB.PARMS, HTB_OPT.pack(rspec, cspec, buffer, cbuffer, quantum, 0, prio))
+    w.put(TCA_HTB.RTAB, rtab)
+    w.put(TCA_HTB.CTAB, ctab)
+    return w.data()
 
 
 def _action(w: Writer, order: int, a: Mirred | UnknownAction) -> None:

@@ -16,11 +16,12 @@ decode to :class:`Unknown`, whose raw options round-trip.
 
 from __future__ import annotations
 
+import functools
 import math
 import socket
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import _check
 from .._inet import to_network
@@ -208,6 +209,7 @@ class Unknown:
 # class options
 
 
+@functools.lru_cache(maxsize=1024)  # pure; a dump meets few (rate, size) pairs
 def _settle(rate: int, size: int) -> int:
     """The burst the kernel keeps, in bytes: HTB stores only ticks (xmittime), which
     tc prints back with xmitsize; the value that reads back as itself (a fixed point).
@@ -429,32 +431,47 @@ class U32:
     attrs: tuple[Attr, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.keys, tuple | list) or not all(
-            isinstance(k, U32Key) for k in self.keys
-        ):
-            raise TypeError(f"u32 keys must be U32Key values, not {_check._show(self.keys)}")
-        if len(self.keys) > 128:
-            raise ValueError(f"u32 takes at most 128 keys, not {len(self.keys)}")
-        _set(self, "keys", tuple(self.keys))
-        if not isinstance(self.actions, tuple | list) or not all(
-            isinstance(a, Mirred | UnknownAction) for a in self.actions
-        ):
-            raise TypeError(f"u32 actions must be Mirred values, not {_check._show(self.actions)}")
-        _set(self, "actions", tuple(self.actions))
-        _set(self, "classid", _check.optional(self.classid, _check.tc_handle, "u32 classid"))
+        keys, actions = self.keys, self.actions
+        if not isinstance(keys, tuple | list) or not all(isinstance(k, U32Key) for k in keys):
+            raise TypeError(f"u32 keys must be U32Key values, not {_check._show(keys)}")
+        if len(keys) > 128:
+            raise ValueError(f"u32 takes at most 128 keys, not {len(keys)}")
+        if type(keys) is not tuple:
+            _set(self, "keys", tuple(keys))
+        if actions:
+            if not isinstance(actions, tuple | list) or not all(
+                isinstance(a, Mirred | UnknownAction) for a in actions
+            ):
+                raise TypeError(f"u32 actions must be Mirred values, not {_check._show(actions)}")
+            _set(self, "actions", tuple(actions))
+        elif actions != ():
+            if not isinstance(actions, tuple | list):
+                raise TypeError(f"u32 actions must be Mirred values, not {_check._show(actions)}")
+            _set(self, "actions", ())
+        if self.classid is not None:
+            _set(self, "classid", _check.tc_handle(self.classid, "u32 classid"))
         if self.sel_flags is None and self.divisor is None:
             terminal = self.classid is not None or bool(self.actions)
             _set(self, "sel_flags", TC_U32_TERMINAL if terminal else 0)
-        _check.optional(self.sel_flags, _check.uint, 8, "u32 sel_flags")
+        # (not _check.optional: this runs per filter of an add_many; same checks)
+        if self.sel_flags is not None:
+            _check.uint(self.sel_flags, 8, "u32 sel_flags")
         _check.uint(self.offshift, 8, "u32 offshift")
         _check.uint(self.offmask, 16, "u32 offmask")
         _check.uint(self.off, 16, "u32 off")
         _check.sint(self.offoff, 16, "u32 offoff")
         _check.sint(self.hoff, 16, "u32 hoff")
         _check.uint(self.hmask, 32, "u32 hmask")
-        for name in ("divisor", "hash", "link", "flags"):
-            _check.optional(getattr(self, name), _check.uint, 32, f"u32 {name}")
-        _set(self, "attrs", check_attrs(self.attrs, "u32 attrs"))
+        if self.divisor is not None:
+            _check.uint(self.divisor, 32, "u32 divisor")
+        if self.hash is not None:
+            _check.uint(self.hash, 32, "u32 hash")
+        if self.link is not None:
+            _check.uint(self.link, 32, "u32 link")
+        if self.flags is not None:
+            _check.uint(self.flags, 32, "u32 flags")
+        if self.attrs != ():
+            _set(self, "attrs", check_attrs(self.attrs, "u32 attrs"))
 
 
 QdiscOptions = Tbf | Htb | Pfifo | Bfifo | PfifoFast | Ingress | Clsact | Unknown
@@ -462,6 +479,43 @@ ClassOptions = HtbClass | Unknown
 FilterOptions = U32 | Unknown
 
 _QDISC_OPTIONS = (Tbf, Htb, Pfifo, Bfifo, PfifoFast, Ingress, Clsact, Unknown)
+_CLASS_OPTIONS = (HtbClass, Unknown)
+_FILTER_OPTIONS = (U32, Unknown)
+
+
+class _Lazy:
+    """What Qdisc, Class and Filter share: the payload a dump's fast path kept
+    (``_raw``, a slot that is no dataclass field), from which ``stats`` and
+    ``attrs`` are decoded when first read (rawns.tc._fast). An object made any
+    other way has both set, so this is never reached for it."""
+
+    __slots__ = ("_raw",)
+
+    if not TYPE_CHECKING:  # mypy would accept any attribute of a class with __getattr__
+
+        def __getattr__(self, name):
+            if name != "stats" and name != "attrs":
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+                )
+            try:
+                raw = _raw_of(self)
+            except AttributeError:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+                ) from None
+            stats, attrs = _lazy_decoder[0](raw)
+            _set(self, "stats", stats)
+            _set(self, "attrs", attrs)
+            return stats if name == "stats" else attrs
+
+
+_raw_of = _Lazy.__dict__["_raw"].__get__
+
+#: ``_decode.stats_and_attrs``, set by ``_decode`` when it is imported (it imports this
+#: module, so this one can't import it back): objects with a ``_raw`` come only from
+#: ``_fast``, which imports ``_decode``, so the decoder is always there when needed.
+_lazy_decoder: list[Any] = []
 
 
 def _common(obj: Qdisc | Class | Filter, what: str) -> None:
@@ -473,7 +527,7 @@ def _common(obj: Qdisc | Class | Filter, what: str) -> None:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Qdisc:
+class Qdisc(_Lazy):
     """A queueing discipline on ``dev``: ``tc qdisc add dev DEV [parent P|root|ingress]
     [handle H] KIND OPTIONS``.
 
@@ -510,7 +564,7 @@ class Qdisc:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Class:
+class Class(_Lazy):
     """A class of a classful qdisc: ``tc class add dev DEV parent P classid H KIND ...``."""
 
     dev: LinkRef
@@ -522,7 +576,7 @@ class Class:
     origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.options, HtbClass | Unknown):
+        if not isinstance(self.options, _CLASS_OPTIONS):
             raise TypeError(f"class options must be HtbClass, not {_check._show(self.options)}")
         _set(self, "handle", _check.tc_handle(self.handle, "classid"))
         _set(self, "parent", _check.tc_handle(self.parent, "class parent"))
@@ -537,7 +591,7 @@ _ETH_P = {"all": 0x0003, "ip": 0x0800, "ipv6": 0x86DD, "arp": 0x0806, "802.1q": 
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Filter:
+class Filter(_Lazy):
     """A filter: ``tc filter add dev DEV parent P protocol PROTO prio N KIND ...``.
 
     ``protocol`` is an ethertype or ``"ip"``, ``"ipv6"``, ``"arp"``, ``"all"``;
@@ -556,7 +610,7 @@ class Filter:
     origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.options, U32 | Unknown):
+        if not isinstance(self.options, _FILTER_OPTIONS):
             raise TypeError(f"filter options must be U32, not {_check._show(self.options)}")
         proto = self.protocol
         if isinstance(proto, str):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import _check
 from .._plan import Pipeline, Plan
@@ -63,6 +63,40 @@ def label(kind: str, dev: object, parent: int, handle: int) -> str:
     return f"{kind} dev {dev} parent {format_handle(parent)} handle {format_handle(handle)}"
 
 
+class _Labels(Sequence[str]):
+    """The labels of a pipelined batch (``label`` of each request), made only when
+    one is read: the transport names a refused request by its label, and a
+    batch the kernel accepts reads none (as :class:`rawns._plan.Request` takes
+    a function for its target)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list[tuple[str, object, int, int]]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [label(*x) for x in self._items[i]]
+        return label(*self._items[i])
+
+
+def _plain_ref(o: Any) -> bool:
+    """Whether ``o``'s links are all given as indices (nothing to resolve)."""
+    if type(o.dev) is not int:
+        return False
+    opts = o.options
+    return not (isinstance(opts, U32) and opts.actions) or all(
+        not isinstance(a, Mirred) or isinstance(a.dev, int) for a in opts.actions
+    )
+
+
 def add_many(
     h: Handle,
     objs: object,
@@ -80,18 +114,21 @@ def add_many(
         raise TypeError(f"{what} must be a list of {cls.__name__}, not {_check._show(objs)}")
     names: dict[str, int] = {}
     msgs: list[bytes] = []
-    labels: list[str] = []
+    labels: list[tuple[str, object, int, int]] = []
     for item in objs:
         if not isinstance(item, cls):
             raise TypeError(f"{what} must hold {cls.__name__} values, not {_check._show(item)}")
         o: Any = item
         _check.same_netns(o.origin, h, what, "")
-        if isinstance(o.dev, str):
-            if o.dev not in names:
-                names[o.dev] = yield from index(h, o.dev)
-            o = dataclasses.replace(o, dev=names[o.dev])
-        o = yield from resolved(h, o)
+        if _plain_ref(o):
+            check_here(h, o.dev, "dev")  # what resolved() does for an index, without a plan
+        else:
+            if isinstance(o.dev, str):
+                if o.dev not in names:
+                    names[o.dev] = yield from index(h, o.dev)
+                o = dataclasses.replace(o, dev=names[o.dev])
+            o = yield from resolved(h, o)
         msgs.append(build(o))
-        labels.append(label(o.kind, o.dev, int(o.parent or 0), int(o.handle)))
-    results: list[KernelError | None] = yield Pipeline(msgs, op, labels, check)
+        labels.append((o.kind, o.dev, int(o.parent or 0), int(o.handle)))
+    results: list[KernelError | None] = yield Pipeline(msgs, op, _Labels(labels), check)
     return results

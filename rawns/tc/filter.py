@@ -20,6 +20,7 @@ from ..link._types import LinkRef
 from . import _verbs
 from ._decode import parse_filter
 from ._encode import ADD, REPLACE, build_dump, build_filter, build_filter_delete
+from ._fast import TcRuns
 from ._handle import ROOT
 from ._types import U32, Filter, FilterOptions
 
@@ -177,5 +178,7 @@ def dump_plan(h: Handle, dev: LinkRef, *, parent: int | str = ROOT) -> Plan[list
         return parse_filter(data[start:end], origin=origin)
 
     msg = build_dump(RTM.GETTFILTER, ifindex, 0 if p == ROOT else p)
-    found: list[Filter] = yield Dump(msg, "RTM_GETTFILTER", "dump", parse_at)
+    found: list[Filter] = yield Dump(
+        msg, "RTM_GETTFILTER", "dump", parse_at, TcRuns("filter", origin)
+    )
     return found

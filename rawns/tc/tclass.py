@@ -20,6 +20,7 @@ from ..link._types import LinkRef
 from . import _verbs
 from ._decode import parse_class
 from ._encode import ADD, CHANGE, REPLACE, build_class, build_class_delete, build_dump
+from ._fast import TcRuns
 from ._types import Class, ClassOptions
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def delete_plan(h: Handle, dev: LinkRef | Class, *, handle: int | str | None = N
 
 
 def dump(h: Handle, dev: LinkRef) -> list[Class]:
-    """The classes of ``dev``, with statistics.
+    """The classes of ``dev``, with statistics (decoded from the dump when first read).
 
     Equivalent to: tc -s class show dev DEV
     """
@@ -158,7 +159,6 @@ def dump_plan(h: Handle, dev: LinkRef) -> Plan[list[Class]]:
     def parse_at(data: bytes, start: int, end: int) -> Class:
         return parse_class(data[start:end], origin=origin)
 
-    found: list[Class] = yield Dump(
-        build_dump(RTM.GETTCLASS, ifindex), "RTM_GETTCLASS", "dump", parse_at
-    )
+    msg = build_dump(RTM.GETTCLASS, ifindex)
+    found: list[Class] = yield Dump(msg, "RTM_GETTCLASS", "dump", parse_at, TcRuns("class", origin))
     return found
