@@ -1,12 +1,15 @@
 """W8: the CNI plugins (issue 16): per-pod ADD and DEL latency of bridge+portmap, rawns vs
 the reference plugins (Debian's containernetworking-plugins; their iptables is iptables-nft).
 
-    python3 benchmarks/run.py --w8 [--pods 100] [--json out.json] [--style console]
+    python3 benchmarks/run.py --w8 [--pods 100] [--json out.json] [--style console|resident]
 
 For each chain, a fresh node namespace and N pod namespaces (made untimed); the small
 runtime of tests/cni_runtime.py runs each plugin inside the node namespace (``nsenter
 --net``) exactly as the conformance tests do. The rawns plugins are the launchers ``python
--m rawns.cni install`` writes (``--style console``: the console scripts pip writes). Timed
+-m rawns.cni install`` writes (``--style console``: the console scripts pip writes;
+``--style resident``: a third chain beside the exec'd launchers, the shims of ``install
+--resident`` forwarding to a resident daemon started, untimed, in a namespace of its own,
+whose CPU time is added to the shims'). Timed
 per pod: the whole chain's ADD (N pods back to back, hostPort 20000+i each), then the
 chain's DEL for each, in wall time and in CPU time of everything the exec ran (nsenter, the
 plugin, its iptables; the machine is shared, so CPU time is the steadier figure). The
@@ -39,7 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rawns import netns  # noqa: E402
-from tests.cni_runtime import Runtime, have_reference, plugin_dir  # noqa: E402
+from tests.cni_runtime import (  # noqa: E402
+    Daemon,
+    Runtime,
+    have_reference,
+    plugin_dir,
+    resident_daemon,
+)
 
 MODULES = ["bridge", "portmap", "host_local", "bandwidth"]
 
@@ -52,18 +61,23 @@ def _children_cpu() -> float:
 
 class _TimedRuntime(Runtime):
     """The test runtime, timing each plugin exec by (plugin, command): wall time, and the
-    CPU time of the exec and everything it ran (nsenter, the plugin, its iptables)."""
+    CPU time of the exec and everything it ran (nsenter, the plugin, its iptables; in
+    resident mode, plus the daemon's)."""
 
     def exec_plugin(self, plugin: str, command: str, conf: Any, **kw: Any) -> Any:
-        t0, c0 = time.perf_counter(), _children_cpu()
+        t0, c0 = time.perf_counter(), self.cpu()
         try:
             return super().exec_plugin(plugin, command, conf, **kw)
         finally:
             key = f"{plugin.removeprefix('rawns-')} {command}"
             self.times.setdefault(key, []).append(time.perf_counter() - t0)
-            self.times.setdefault(f"{key} cpu", []).append(_children_cpu() - c0)
+            self.times.setdefault(f"{key} cpu", []).append(self.cpu() - c0)
+
+    def cpu(self) -> float:
+        return _children_cpu() + (self.daemon.cpu_seconds() if self.daemon else 0.0)
 
     times: dict[str, list[float]]
+    daemon: Daemon | None = None
 
 
 def conflist(kind: str, data_dir: Path) -> dict[str, Any]:
@@ -93,6 +107,7 @@ def _chain(
     kind: str, n: int, tmp: Path, prefix: str, style: str = "launcher"
 ) -> dict[str, list[float]]:
     made: list[netns.Netns] = []
+    stack = contextlib.ExitStack()  # the resident daemon, stopped after the namespaces
     try:
         node = netns.create(f"{prefix}-{kind}-node")
         made.append(node)
@@ -102,24 +117,30 @@ def _chain(
             made.append(pods[-1])
         d = tmp / kind
         d.mkdir()
-        cni_path = plugin_dir(d, style=style)
+        daemon = None
+        if kind == "rawns-resident":
+            daemon = stack.enter_context(resident_daemon())  # started untimed
+            cni_path = plugin_dir(d, style="resident", socket_path=daemon.socket)
+        else:
+            cni_path = plugin_dir(d, style=style)
         rt = _TimedRuntime(node=str(node.name), cni_path=cni_path, cache_dir=d / "cache")
         rt.times = {}
-        cl = conflist(kind, d / "ipam")
+        rt.daemon = daemon
+        cl = conflist("ref" if kind == "ref" else "rawns", d / "ipam")
         add, dele, add_cpu, del_cpu = [], [], [], []
         for i, p in enumerate(pods):
             m = {"hostPort": 20000 + i, "containerPort": 80, "protocol": "tcp"}
             maps = {"portMappings": [m]}
-            t0, c0 = time.perf_counter(), _children_cpu()
+            t0, c0 = time.perf_counter(), rt.cpu()
             rt.add(cl, f"w8-{i}", f"/run/netns/{p.name}", capability_args=maps)
             add.append(time.perf_counter() - t0)
-            add_cpu.append(_children_cpu() - c0)
+            add_cpu.append(rt.cpu() - c0)
         t_all = sum(add)
         for i, p in enumerate(pods):
-            t0, c0 = time.perf_counter(), _children_cpu()
+            t0, c0 = time.perf_counter(), rt.cpu()
             rt.delete(cl, f"w8-{i}", f"/run/netns/{p.name}")
             dele.append(time.perf_counter() - t0)
-            del_cpu.append(_children_cpu() - c0)
+            del_cpu.append(rt.cpu() - c0)
         return {
             "add": add,
             "del": dele,
@@ -129,10 +150,13 @@ def _chain(
             **rt.times,
         }
     finally:
-        for ns in made:
-            ns.close()
-            with contextlib.suppress(FileNotFoundError):
-                netns.delete(str(ns.name))
+        try:
+            stack.close()
+        finally:
+            for ns in made:
+                ns.close()
+                with contextlib.suppress(FileNotFoundError):
+                    netns.delete(str(ns.name))
 
 
 def import_times(reps: int = 5) -> dict[str, float]:
@@ -195,15 +219,18 @@ def run(n: int, reps: int, style: str = "launcher") -> dict[str, Any]:
         raise SystemExit(
             "W8 needs the reference plugins: apt-get install containernetworking-plugins"
         )
-    res: dict[str, dict[str, list[float]]] = {"ref": {}, "rawns": {}}
+    kinds = ["ref", "rawns"] + (["rawns-resident"] if style == "resident" else [])
+    res: dict[str, dict[str, list[float]]] = {k: {} for k in kinds}
     prefix = f"rawns-b-w8-{uuid.uuid4().hex[:6]}"
     with tempfile.TemporaryDirectory(prefix="rawns-w8-") as tmp:
         for r in range(reps):
-            order = ["ref", "rawns"] if r % 2 == 0 else ["rawns", "ref"]
+            order = kinds if r % 2 == 0 else kinds[::-1]
             for kind in order:
                 d = Path(tmp) / f"r{r}"
                 d.mkdir(exist_ok=True)
-                got = _chain(kind, n, d, f"{prefix}-{r}", style)
+                # the exec'd rawns chain: the launchers (console scripts with --style console)
+                exec_style = "launcher" if style == "resident" else style
+                got = _chain(kind, n, d, f"{prefix}-{r}", exec_style)
                 for k, v in got.items():
                     res[kind].setdefault(k, []).extend(v)
     out: dict[str, Any] = {"pods": n, "reps": reps, "rawns_plugins": style}
@@ -228,6 +255,12 @@ def run(n: int, reps: int, style: str = "launcher") -> dict[str, Any]:
         out[f"{k}_cpu_ratio"] = (
             out["rawns"][f"{k}_cpu_median_ms"] / out["ref"][f"{k}_cpu_median_ms"]
         )
+    if "rawns-resident" in out:
+        for k in ("add", "del"):
+            for m in ("", "cpu_"):
+                out[f"resident_{k}_{m}ratio"] = (
+                    out["rawns-resident"][f"{k}_{m}median_ms"] / out["ref"][f"{k}_{m}median_ms"]
+                )
     out["import_ms"] = import_times()
     out["floor_ms"] = floor_times()
     return out
@@ -240,10 +273,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--json", type=Path)
     p.add_argument(
         "--style",
-        choices=("launcher", "console"),
+        choices=("launcher", "console", "resident"),
         default="launcher",
         help="how the rawns plugins are installed: the launchers of `python -m rawns.cni "
-        "install` (default) or the console scripts pip writes",
+        "install` (default) or the console scripts pip writes; `resident` adds a third "
+        "chain, the shims of `install --resident` and a resident daemon",
     )
     args = p.parse_args(argv)
     if os.geteuid() != 0:

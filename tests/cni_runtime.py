@@ -11,17 +11,25 @@
 
 ``plugin_dir(tmp)`` makes a CNI_PATH directory holding the rawns plugins (the
 launchers ``python -m rawns.cni install`` writes; ``style="console"`` writes
-the console scripts pip installs instead) and links to the reference plugins
-in /usr/lib/cni (Debian's containernetworking-plugins).
+the console scripts pip installs instead; ``style="resident"`` the shims of
+``install --resident``, forwarding to a daemon :func:`resident_daemon` starts)
+and links to the reference plugins in /usr/lib/cni (Debian's
+containernetworking-plugins).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,30 +47,95 @@ if __name__ == "__main__":
 """
 
 
-def plugin_dir(tmp: Path, style: str = "launcher") -> Path:
+def plugin_dir(tmp: Path, style: str = "launcher", *, socket_path: str | None = None) -> Path:
     """A CNI_PATH directory: the rawns plugins and the reference ones (if installed).
 
     ``style`` "launcher": what ``python -m rawns.cni install`` writes (``-I -S``);
     "console": what pip writes for the console scripts (``site``, the environment's
-    ``PYTHON*`` variables).
+    ``PYTHON*`` variables); "resident": the shims of ``install --resident``, forwarding
+    to the daemon at ``socket_path`` (:func:`resident_daemon`).
     """
     d = tmp / "cni-bin"
     d.mkdir(exist_ok=True)
     if style == "launcher":
         _launcher.install(str(d))
+    elif style == "resident":
+        if socket_path is None:
+            raise ValueError("style 'resident' needs socket_path (a resident_daemon's)")
+        _launcher.install(str(d), resident=socket_path)
     elif style == "console":
         for name, module in RAWNS_PLUGINS.items():
             p = d / name
             p.write_text(SCRIPT.format(python=sys.executable, module=module))
             p.chmod(0o755)
     else:
-        raise ValueError(f"style must be 'launcher' or 'console', not {style!r}")
+        raise ValueError(f"style must be 'launcher', 'console' or 'resident', not {style!r}")
     if REFERENCE_DIR.is_dir():
         for p in REFERENCE_DIR.iterdir():
             link = d / p.name
             if not link.exists():
                 link.symlink_to(p)
     return d
+
+
+@dataclass
+class Daemon:
+    """A resident daemon started by :func:`resident_daemon`."""
+
+    pid: int
+    socket: str
+    netns: str  # the name of the namespace it runs in (not the node's)
+    log: Path
+
+    def cpu_seconds(self) -> float:
+        """Its user + system CPU time so far (it is no child the runtime waits for)."""
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def resident_daemon(idle: float | None = None) -> Iterator[Daemon]:
+    """``python -m rawns.cni serve`` inside a namespace made for it (never the machine's
+    own, nor the node's: the work must land in the shim's), its socket in a fresh
+    directory; stopped by its PID (SIGTERM, then SIGKILL) and everything removed on exit."""
+    from rawns import netns
+
+    d = tempfile.mkdtemp(prefix="rcni-", dir="/tmp")  # short: sun_path holds 107 bytes
+    sock = os.path.join(d, "d.sock")
+    log = Path(d) / "daemon.log"
+    ns = netns.create(f"rawns-t-cnid-{uuid.uuid4().hex[:8]}")
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        argv = ["nsenter", f"--net=/run/netns/{ns.name}", sys.executable, "-m", "rawns.cni"]
+        argv += ["serve", "--socket", sock]
+        if idle is not None:
+            argv += ["--idle", str(idle)]
+        with open(log, "wb") as f:
+            proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the daemon exited with {proc.returncode}: {log.read_text()}")
+            with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as probe:
+                probe.connect(sock)
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the daemon never listened: {log.read_text()}")
+            time.sleep(0.05)
+        yield Daemon(pid=proc.pid, socket=sock, netns=str(ns.name), log=log)
+    finally:
+        if proc is not None and proc.poll() is None:
+            os.kill(proc.pid, 15)  # SIGTERM: it finishes requests under way, removes its socket
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, 9)
+                proc.wait()
+        ns.close()
+        with contextlib.suppress(FileNotFoundError):
+            netns.delete(str(ns.name))
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def have_reference() -> bool:

@@ -1,4 +1,6 @@
-"""``python -m rawns.cni install DIR``: write the plugin launchers into a CNI plugin directory."""
+"""``python -m rawns.cni install DIR [--resident SOCKET]``: write the plugin launchers (or the
+resident mode's shims) into a CNI plugin directory; ``python -m rawns.cni serve --socket PATH``:
+run the resident daemon."""
 
 from __future__ import annotations
 
@@ -21,9 +23,37 @@ def main(argv: list[str] | None = None) -> int:
     ins.add_argument(
         "--python", default=None, help="the interpreter to run (default: this one, sys.executable)"
     )
+    ins.add_argument(
+        "--resident",
+        metavar="SOCKET",
+        default=None,
+        help="write thin shims forwarding to the resident daemon at SOCKET instead",
+    )
+    srv = sub.add_parser(
+        "serve", help="run the resident daemon the --resident shims forward to (as root)"
+    )
+    srv.add_argument("--socket", required=True, metavar="PATH", help="its unix socket (0600)")
+    srv.add_argument(
+        "--idle",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="close a node namespace's sockets unused this long (default 60)",
+    )
     args = p.parse_args(argv)
+    if args.command == "serve":
+        from . import _daemon
+
+        try:
+            _daemon.serve(args.socket, idle=_daemon.IDLE if args.idle is None else args.idle)
+        except (OSError, ValueError) as e:
+            print(f"python -m rawns.cni serve: {e}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 130
+        return 0
     try:
-        for path in install(args.directory, python=args.python):
+        for path in install(args.directory, python=args.python, resident=args.resident):
             print(path)
     except (OSError, ValueError) as e:
         print(f"python -m rawns.cni install: {e}", file=sys.stderr)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import _spec
+from . import _node, _spec
 from ._spec import CniError, Request
 
 TYPE_CHECKING = False  # not typing's (start-up cost)
@@ -72,10 +72,12 @@ def run(req: Request, command: str) -> dict[str, Any] | None:
 
 def _exec(req: Request, typ: str, command: str) -> dict[str, Any] | None:
     exe = find_plugin(typ, req.env.path)
-    env = dict(os.environ)
+    env = dict(os.environ if req.env.environ is None else req.env.environ)
     env["CNI_COMMAND"] = command
     try:
-        status, stdout, stderr = _spawn(exe, req.raw, env)
+        # spawned from a thread inside the node's namespace (the daemon's case), which the
+        # delegate inherits: a CNI plugin configures the namespace it runs in
+        status, stdout, stderr = _node.run_in(req, lambda: _spawn(exe, req.raw, env))
     except OSError as e:
         raise CniError(_spec.DELEGATE_FAILED, f"ipam.type {typ!r}: cannot run {exe}: {e}") from None
     out = stdout.strip()

@@ -71,11 +71,55 @@ def script(name: str, *, python: str | None = None, paths: list[str] | None = No
     )
 
 
-def install(directory: str, *, python: str | None = None) -> list[str]:
+def check_socket(path: str) -> str:
+    """A resident daemon's socket path: absolute, at most 107 bytes (``sun_path``), no NUL."""
+    if (
+        not isinstance(path, str)
+        or not os.path.isabs(path)
+        or "\0" in path
+        or len(os.fsencode(path)) > 107
+    ):
+        raise ValueError(f"socket {path!r} must be an absolute path of at most 107 bytes")
+    return path
+
+
+def resident_script(name: str, socket: str, *, python: str | None = None) -> str:
+    """The shim's text for the plugin ``name``: :mod:`rawns.cni._shim` with its constants set,
+    forwarding to the resident daemon at ``socket`` (docs/cni.md, "Resident mode")."""
+    script(name, python=python, paths=[])  # the same checks of name and python
+    check_socket(socket)
+    from . import _shim
+    from ._spec import SUPPORTED
+
+    with open(_shim.__file__, encoding="utf-8") as f:
+        text = f.read()
+    head, sep, rest = text.partition("# -- set by the launcher")
+    consts, sep2, tail = rest.partition("# -- end --")
+    if not sep or not sep2:
+        raise ValueError(f"{_shim.__file__} lost its constants block")
+    consts = (
+        f" (python -m rawns.cni install --resident) --\n"
+        f"SOCKET = {socket!r}\nPLUGIN = {name!r}\nSUPPORTED = {tuple(SUPPORTED)!r}\n"
+    )
+    py = sys.executable if python is None else python
+    return (
+        f"#!{py} -IS\n"
+        f"# rawns CNI shim {name}, written by `python -m rawns.cni install --resident`.\n"
+        + (head + sep + consts + sep2 + tail)
+    )
+
+
+def install(directory: str, *, python: str | None = None, resident: str | None = None) -> list[str]:
     """Write the four launchers into ``directory`` (a runtime's plugin directory, such as
-    ``/opt/cni/bin``); returns their paths. Each is written to a temporary name and
+    ``/opt/cni/bin``); returns their paths. ``resident``: a daemon's socket; the
+    launchers are then shims forwarding to it. Each is written to a temporary name and
     renamed, so a runtime never execs a half-written file."""
-    texts = {name: script(name, python=python) for name in PLUGINS}  # all checked first
+    texts = {  # all checked first
+        name: script(name, python=python)
+        if resident is None
+        else resident_script(name, resident, python=python)
+        for name in PLUGINS
+    }
     out = []
     for name, text in texts.items():
         path = os.path.join(directory, name)

@@ -44,6 +44,8 @@ PORT_IN_USE = 102
 KERNEL_REFUSED = 103
 #: A delegated plugin (IPAM) could not be run.
 DELEGATE_FAILED = 104
+#: The resident daemon refused the caller (not root, nor the daemon's own user).
+PEER_REFUSED = 105
 #: A plugin bug (an unexpected exception).
 INTERNAL = 999
 
@@ -75,7 +77,7 @@ class CniError(Exception):
 class Env:
     """The ``CNI_*`` variables of one invocation, validated (a plain class: no dataclasses)."""
 
-    __slots__ = ("args", "command", "container_id", "ifname", "netns", "path")
+    __slots__ = ("args", "command", "container_id", "environ", "ifname", "netns", "path")
 
     def __init__(
         self,
@@ -85,6 +87,7 @@ class Env:
         ifname: str = "",
         args: tuple[tuple[str, str], ...] = (),
         path: tuple[str, ...] = (),
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.command = command
         self.container_id = container_id
@@ -92,10 +95,20 @@ class Env:
         self.ifname = ifname
         self.args = args
         self.path = path
+        #: the whole environment an IPAM delegate is exec'd with (None: os.environ)
+        self.environ = environ
 
     def with_command(self, command: str) -> Env:
         """The same invocation with another ``CNI_COMMAND`` (an IPAM delegate's)."""
-        return Env(command, self.container_id, self.netns, self.ifname, self.args, self.path)
+        return Env(
+            command,
+            self.container_id,
+            self.netns,
+            self.ifname,
+            self.args,
+            self.path,
+            self.environ,
+        )
 
     def __repr__(self) -> str:
         return f"Env(command={self.command!r}, container_id={self.container_id!r})"
@@ -150,7 +163,7 @@ def parse_env(environ: Mapping[str, str]) -> Env:
     if cmd not in COMMANDS:
         raise CniError(INVALID_ENV, f"CNI_COMMAND {cmd!r} is not one of {', '.join(COMMANDS)}")
     if cmd == "VERSION":
-        return Env(command=cmd)
+        return Env(command=cmd, environ=environ)
     cid = netns = ifname = ""
     if cmd in ("ADD", "DEL", "CHECK"):
         cid = check_container_id(_need(environ, "CNI_CONTAINERID"))
@@ -164,6 +177,7 @@ def parse_env(environ: Mapping[str, str]) -> Env:
         ifname=ifname,
         args=parse_args(environ.get("CNI_ARGS", "")),
         path=path,
+        environ=environ,
     )
 
 
@@ -187,7 +201,16 @@ def parse_args(text: str) -> tuple[tuple[str, str], ...]:
 class Request:
     """One invocation: the environment and the network configuration (stdin), decoded."""
 
-    __slots__ = ("config", "env", "name", "prev_result", "raw", "runtime_config", "version")
+    __slots__ = (
+        "config",
+        "env",
+        "name",
+        "node",
+        "prev_result",
+        "raw",
+        "runtime_config",
+        "version",
+    )
 
     def __init__(
         self,
@@ -198,6 +221,7 @@ class Request:
         name: str,
         prev_result: dict[str, Any] | None = None,
         runtime_config: dict[str, Any] | None = None,
+        node: Node | None = None,
     ) -> None:
         self.env = env
         self.config = config
@@ -206,6 +230,8 @@ class Request:
         self.name = name
         self.prev_result = prev_result
         self.runtime_config: dict[str, Any] = {} if runtime_config is None else runtime_config
+        #: the node's namespace when it is not this thread's (the resident daemon), else None
+        self.node = node
 
     def with_command(self, command: str) -> Request:
         """The same request for another command (what an IPAM delegate is run with)."""
@@ -217,6 +243,7 @@ class Request:
             self.name,
             self.prev_result,
             self.runtime_config,
+            self.node,
         )
 
     def __repr__(self) -> str:
@@ -269,7 +296,7 @@ def get(
     return v
 
 
-def parse_request(env: Env, raw: bytes) -> Request:
+def parse_request(env: Env, raw: bytes, node: Node | None = None) -> Request:
     """Decode stdin and check the keys every plugin reads: cniVersion, name, prevResult."""
     conf = decode_config(raw)
     version = get(conf, "cniVersion", str, "")
@@ -303,6 +330,7 @@ def parse_request(env: Env, raw: bytes) -> Request:
         name=name,
         prev_result=prev,
         runtime_config=rc,
+        node=node,
     )
 
 
@@ -316,6 +344,7 @@ def version_answer() -> dict[str, Any]:
 
 if TYPE_CHECKING:
     Command: TypeAlias = Callable[[Request], dict[str, Any] | None]
+    from ._node import Node
 
 
 def run(
@@ -325,21 +354,44 @@ def run(
     stdin: bytes | None = None,
     out: Any = None,
 ) -> int:
-    """Run one plugin invocation; return the exit status (0, or 1 after an error object).
+    """Run one exec'd plugin invocation; return the exit status (0, or 1 after an error object).
 
     ``commands`` maps ADD/DEL/CHECK/STATUS/GC to functions taking the
     :class:`Request` and returning the result object (or None: nothing printed).
+    The node is the namespace this process runs in.
     """
-    env_map = os.environ if environ is None else environ
     stream = sys.stdout if out is None else out
+    code, text = dispatch(
+        commands,
+        os.environ if environ is None else environ,
+        sys.stdin.buffer.read if stdin is None else stdin,
+    )
+    if text:
+        stream.write(text.decode())
+        stream.flush()
+    return code
+
+
+def dispatch(
+    commands: Mapping[str, Command],
+    environ: Mapping[str, str],
+    stdin: bytes | Callable[[], bytes],
+    node: Node | None = None,
+) -> tuple[int, bytes]:
+    """One invocation, from its environment and stdin to (exit status, stdout bytes).
+
+    What an exec'd plugin and the resident daemon (:mod:`rawns.cni._daemon`)
+    both run. ``stdin`` may be a reader, called only if the command needs the
+    configuration (VERSION does not). ``node`` is the node's namespace when it
+    is not the calling thread's (the daemon works for a shim in another one).
+    """
     version = SUPPORTED[-1]
     try:
-        env = parse_env(env_map)
+        env = parse_env(environ)
         if env.command == "VERSION":
-            _write(stream, version_answer())
-            return 0
-        raw = sys.stdin.buffer.read() if stdin is None else stdin
-        req = parse_request(env, raw)
+            return 0, _dump(version_answer())
+        raw = stdin if isinstance(stdin, bytes) else stdin()
+        req = parse_request(env, raw, node)
         version = req.version
         fn = commands.get(env.command)
         if fn is None:
@@ -348,15 +400,10 @@ def run(
             )
         result = fn(req)
     except CniError as e:
-        _write(stream, e.to_json(version))
-        return 1
+        return 1, _dump(e.to_json(version))
     except Exception as e:  # reported as a CNI error object, never a traceback on stdout
-        err = to_cni_error(e)
-        _write(stream, err.to_json(version))
-        return 1
-    if result is not None:
-        _write(stream, result)
-    return 0
+        return 1, _dump(to_cni_error(e).to_json(version))
+    return 0, (b"" if result is None else _dump(result))
 
 
 def to_cni_error(e: BaseException) -> CniError:
@@ -380,10 +427,8 @@ def to_cni_error(e: BaseException) -> CniError:
     return CniError(code, str(e) or name, notes)
 
 
-def _write(stream: Any, obj: Mapping[str, Any]) -> None:
-    stream.write(json.dumps(obj))
-    stream.write("\n")
-    stream.flush()
+def _dump(obj: Mapping[str, Any]) -> bytes:
+    return (json.dumps(obj) + "\n").encode()
 
 
 # ---------------------------------------------------------------------------

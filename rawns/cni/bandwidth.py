@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 
-from . import _spec
+from . import _node, _spec
 from ._spec import CniError, Request
 
 # rawns' netlink and tc layers load inside the command that needs them (VERSION
@@ -81,9 +81,8 @@ def add(req: Request) -> dict[str, Any]:
     if not any(lim.values()):
         return _output(req)
     from ..compose import limit_ingress, limit_rate
-    from ..handle import Handle
 
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         veth = _host_veth(node, req.prev_result)
         ifb = ifb_name(req.name, req.env.container_id)
         if lim["ingressRate"]:
@@ -117,9 +116,8 @@ def add(req: Request) -> dict[str, Any]:
 def delete(req: Request) -> None:
     from .. import link
     from ..errors import NotFound
-    from ..handle import Handle
 
-    with Handle.open() as node, contextlib.suppress(NotFound):
+    with _node.handle(req) as node, contextlib.suppress(NotFound):
         link.delete(node, ifb_name(req.name, req.env.container_id))
     return None
 
@@ -130,10 +128,9 @@ def check(req: Request) -> None:
     lim = limits(req)
     from .. import link
     from ..errors import NotFound
-    from ..handle import Handle
     from ..tc import qdisc
 
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         veth = _host_veth(node, req.prev_result)
         if lim["ingressRate"]:
             kinds = [q.kind for q in qdisc.dump(node, veth.index) if q.handle != 0]

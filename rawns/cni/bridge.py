@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 
-from . import _ipam, _spec
+from . import _ipam, _node, _spec
 from ._spec import CniError, Request
 
 # Everything else loads inside the command that needs it: the plugin is exec'd
@@ -265,7 +265,7 @@ def add(req: Request) -> dict[str, Any]:
                 _spec.ALREADY_EXISTS,
                 f"CNI_IFNAME {env.ifname!r} already exists in CNI_NETNS {env.netns}",
             )
-        with Handle.open() as node:
+        with _node.handle(req) as node:
             return _add(req, conf, node, pod)
     finally:
         pod.close()
@@ -424,9 +424,8 @@ def delete(req: Request) -> None:
     env = req.env
     if req.config.get("ipam") is not None:
         _ipam.run(req, "DEL")
-    from ..handle import Handle
 
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         # the rules first: deleting the veth then overlaps the RCU grace period after
         # which nf_tables frees the transaction (closing the socket waits for it)
         if conf.ip_masq:
@@ -456,9 +455,8 @@ def check(req: Request) -> None:
             _spec.INVALID_CONFIG, f"prevResult has no interface {env.ifname} in a sandbox"
         )
     from .. import pods
-    from ..handle import Handle
 
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         host = _host_end(node, conf, env.container_id, env.ifname, prev)
         if host is None:
             raise CniError(
@@ -500,13 +498,12 @@ def gc(req: Request) -> None:
     conf = parse_conf(req)
     from .. import link
     from ..errors import NotFound
-    from ..handle import Handle
     from ..pods._types import ALIAS_PREFIX
     from .host_local import valid_attachments
 
     valid = valid_attachments(req)
     keep = {f"{ALIAS_PREFIX}{c} {i}" for c, i in valid}
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         try:
             br = link.get(node, conf.bridge)
         except NotFound:

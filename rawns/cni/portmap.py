@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 
-from . import _nat, _spec
+from . import _nat, _node, _spec
 from ._spec import CniError, Request
 
 # rawns' netlink layers load inside the command that needs them (VERSION and
@@ -222,9 +222,8 @@ def add(req: Request) -> dict[str, Any]:
     if not maps:
         return _output(req)
     rules = _rules(req, maps)
-    from ..handle import Handle
 
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         have = _nat.rules(node)
         _conflict(have, req, maps)
         who = _nat.owner(PLUGIN, req.name, req.env.container_id)
@@ -248,9 +247,8 @@ def _route_localnet(node: Handle, ifname: str) -> None:
 
 
 def delete(req: Request) -> None:
-    from ..handle import Handle
 
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         who = _nat.owner(PLUGIN, req.name, req.env.container_id)
         _nat.delete(node, [r for r in _nat.rules(node) if _nat.mine(r.comment, who)])
     return None
@@ -261,9 +259,8 @@ def check(req: Request) -> None:
         raise CniError(_spec.INVALID_CONFIG, "CHECK needs prevResult in the network configuration")
     maps = mappings(req)
     want = _rules(req, maps) if maps else []
-    from ..handle import Handle
 
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         have = {(r.chain, r.comment) for r in _nat.rules(node)}
     for r in want:
         if (r.chain, r.comment) not in have:
@@ -278,9 +275,8 @@ def gc(req: Request) -> None:
 
     keep = [_nat.owner(PLUGIN, req.name, c) for c, _ in valid_attachments(req)]
     net = _nat.owner(PLUGIN, req.name, "")
-    from ..handle import Handle
 
-    with Handle.open() as node:
+    with _node.handle(req) as node:
         doomed = [
             r
             for r in _nat.rules(node)

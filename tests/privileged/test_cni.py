@@ -10,7 +10,7 @@ import concurrent.futures
 import ipaddress
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 
 from rawns import Handle, addr, link, netns, nft, probe, sysctl
 from rawns.compose import connect
-from tests.cni_runtime import CniFailed, Runtime, plugin_dir
+from tests.cni_runtime import CniFailed, Runtime, plugin_dir, resident_daemon
 from tests.conftest import ip_json, run
 
 SUBNET = "10.88.0.0/24"
@@ -50,9 +50,18 @@ def node(make_ns: Callable[[], netns.Netns]) -> netns.Netns:
     return make_ns()
 
 
-@pytest.fixture
-def rt(node: netns.Netns, tmp_path: Path) -> Runtime:
-    return Runtime(node=str(node.name), cni_path=plugin_dir(tmp_path), cache_dir=tmp_path / "cache")
+@pytest.fixture(params=["launcher", "resident"])
+def rt(node: netns.Netns, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Runtime]:
+    """The runtime, with the rawns plugins exec'd (launchers) or forwarding to a resident
+    daemon the fixture starts in a namespace of its own (docs/cni.md, "Resident mode")."""
+    if request.param == "launcher":
+        yield Runtime(
+            node=str(node.name), cni_path=plugin_dir(tmp_path), cache_dir=tmp_path / "cache"
+        )
+        return
+    with resident_daemon() as d:
+        cni_path = plugin_dir(tmp_path, "resident", socket_path=d.socket)
+        yield Runtime(node=str(node.name), cni_path=cni_path, cache_dir=tmp_path / "cache")
 
 
 def path(ns: netns.Netns) -> str:
