@@ -18,15 +18,19 @@ end, also on failure); the machine's own namespace is never touched. Timed, per 
   2,000 at once its gather never completes (it was stopped by a 60 s timeout here).
   Bar: rawns.aio >= 10x faster than pyroute2's async API.
 
-End states are checked: every route added (``ip -j route show``), every route dumped,
-every lookup answered with the expected device. The 1-minute load is recorded; above
-0.3 the results are marked noisy (``--noisy`` acknowledges that, as run.py's gate).
+Each part starts after ``gc.collect()`` (no part pays for another's garbage) and
+records this process's CPU time beside the wall time (``cpu`` in the JSON; the
+bars compare wall times). End states are checked: every route added (``ip -j route
+show``), every route dumped, every lookup answered with the expected device. The
+1-minute load is recorded; above 0.3 the results are marked noisy (``--noisy``
+acknowledges that, as run.py's gate).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -48,6 +52,17 @@ from rawns.link import Veth  # noqa: E402
 GW = "10.1.0.2"
 QUIET_LOAD = 0.3
 BARS = {"W3": 1.1, "W4": 1.1, "pyroute2": 10.0}
+
+
+class _Clock:
+    """Wall time (what is compared) and this process's CPU time (user + system: the
+    kernel's work for our syscalls included), from now to :meth:`stop`."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stop(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 def _sh(*argv: str, input: str | None = None) -> str:
@@ -93,24 +108,24 @@ def _count_via_gw(ns: netns.Netns) -> int:
 # -- W3 ----------------------------------------------------------------------
 
 
-def w3_sync(ns: netns.Netns, n: int) -> float:
+def w3_sync(ns: netns.Netns, n: int) -> tuple[float, float]:
     dsts = _dsts(n)
     with Handle.open(netns=ns) as h:
-        t0 = time.perf_counter()
+        clock = _Clock()
         for d in dsts:
             route.add(h, d, gateway=GW)
-        return time.perf_counter() - t0
+        return clock.stop()
 
 
-def w3_aio(ns: netns.Netns, n: int) -> float:
+def w3_aio(ns: netns.Netns, n: int) -> tuple[float, float]:
     dsts = _dsts(n)
 
-    async def main() -> float:
+    async def main() -> tuple[float, float]:
         async with await aio.AsyncHandle.open(netns=ns) as h:
-            t0 = time.perf_counter()
+            clock = _Clock()
             for d in dsts:
                 await aio.route.add(h, d, gateway=GW)
-            return time.perf_counter() - t0
+            return clock.stop()
 
     return asyncio.run(main())
 
@@ -118,19 +133,19 @@ def w3_aio(ns: netns.Netns, n: int) -> float:
 # -- W4 ----------------------------------------------------------------------
 
 
-def w4_sync(ns: netns.Netns) -> tuple[float, int]:
+def w4_sync(ns: netns.Netns) -> tuple[tuple[float, float], int]:
     with Handle.open(netns=ns) as h:
-        t0 = time.perf_counter()
+        clock = _Clock()
         got = route.dump(h, family=2)
-        return time.perf_counter() - t0, sum(1 for r in got if str(r.gateway) == GW)
+        return clock.stop(), sum(1 for r in got if str(r.gateway) == GW)
 
 
-def w4_aio(ns: netns.Netns) -> tuple[float, int]:
-    async def main() -> tuple[float, int]:
+def w4_aio(ns: netns.Netns) -> tuple[tuple[float, float], int]:
+    async def main() -> tuple[tuple[float, float], int]:
         async with await aio.AsyncHandle.open(netns=ns) as h:
-            t0 = time.perf_counter()
+            clock = _Clock()
             got = await aio.route.dump(h, family=2)
-            return time.perf_counter() - t0, sum(1 for r in got if str(r.gateway) == GW)
+            return clock.stop(), sum(1 for r in got if str(r.gateway) == GW)
 
     return asyncio.run(main())
 
@@ -138,36 +153,36 @@ def w4_aio(ns: netns.Netns) -> tuple[float, int]:
 # -- lookups -----------------------------------------------------------------
 
 
-def get_sync(ns: netns.Netns, n: int) -> tuple[float, int]:
+def get_sync(ns: netns.Netns, n: int) -> tuple[tuple[float, float], int]:
     targets = _targets(n)
     with Handle.open(netns=ns) as h:
         v0 = link.get(h, "v0").index
-        t0 = time.perf_counter()
+        clock = _Clock()
         got = [route.get(h, t) for t in targets]
-        dt = time.perf_counter() - t0
+        dt = clock.stop()
     return dt, sum(1 for r in got if r.oif == v0)
 
 
-def get_aio(ns: netns.Netns, n: int) -> tuple[float, int]:
+def get_aio(ns: netns.Netns, n: int) -> tuple[tuple[float, float], int]:
     targets = _targets(n)
 
-    async def main() -> tuple[float, int]:
+    async def main() -> tuple[tuple[float, float], int]:
         async with await aio.AsyncHandle.open(netns=ns) as h:
             v0 = (await aio.link.get(h, "v0")).index
-            t0 = time.perf_counter()
+            clock = _Clock()
             got = await asyncio.gather(*(aio.route.get(h, t) for t in targets))
-            dt = time.perf_counter() - t0
+            dt = clock.stop()
         return dt, sum(1 for r in got if r.oif == v0)
 
     return asyncio.run(main())
 
 
-def get_pyroute2(ns: netns.Netns, n: int, concurrency: int) -> tuple[float, int]:
+def get_pyroute2(ns: netns.Netns, n: int, concurrency: int) -> tuple[tuple[float, float], int]:
     from pyroute2 import AsyncIPRoute
 
     targets = _targets(n)
 
-    async def main() -> tuple[float, int]:
+    async def main() -> tuple[tuple[float, float], int]:
         async with AsyncIPRoute(netns=str(ns.name)) as ipr:
             v0 = (await ipr.link_lookup(ifname="v0"))[0]
             gate = asyncio.Semaphore(concurrency)
@@ -177,10 +192,10 @@ def get_pyroute2(ns: netns.Netns, n: int, concurrency: int) -> tuple[float, int]
                     r = await ipr.route("get", dst=t)
                     return [x async for x in r] if hasattr(r, "__aiter__") else list(r)
 
-            t0 = time.perf_counter()
+            clock = _Clock()
             async with asyncio.timeout(600):
                 got = await asyncio.gather(*(one(t) for t in targets))
-            dt = time.perf_counter() - t0
+            dt = clock.stop()
         return dt, sum(1 for r in got if r and r[0].get("oif") == v0)
 
     return asyncio.run(main())
@@ -196,30 +211,41 @@ def _check(what: str, got: int, want: int) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     times: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
 
-    def note(key: str, dt: float) -> None:
+    def fresh() -> None:
+        # Each part starts without the garbage of the one before: pyroute2 leaves
+        # reference cycles behind (many per lookup), and the collections they
+        # cost would otherwise land in whichever part runs next.
+        gc.collect()
+
+    def note(key: str, clocks: tuple[float, float]) -> None:
+        dt, used = clocks
         times.setdefault(key, []).append(dt)
-        print(f"  {key}: {dt:.3f} s", file=sys.stderr, flush=True)
+        cpu.setdefault(key, []).append(used)
+        print(f"  {key}: {dt:.3f} s (cpu {used:.3f} s)", file=sys.stderr, flush=True)
 
     for rep in range(args.reps):
         print(f"rep {rep + 1}/{args.reps}", file=sys.stderr, flush=True)
-        order: list[tuple[str, Callable[[netns.Netns, int], float]]] = [
+        order: list[tuple[str, Callable[[netns.Netns, int], tuple[float, float]]]] = [
             ("W3 sync", w3_sync),
             ("W3 aio", w3_aio),
         ]
         for key, fn in order if rep % 2 == 0 else order[::-1]:
             with _namespace() as ns:
+                fresh()
                 note(key, fn(ns, args.routes))
                 _check(key, _count_via_gw(ns), args.routes)
         with _namespace(args.dump) as ns:
             for key, dump in (("W4 sync", w4_sync), ("W4 aio", w4_aio))[
                 :: 1 if rep % 2 == 0 else -1
             ]:
+                fresh()
                 dt, n = dump(ns)
                 note(key, dt)
                 _check(key, n, args.dump)
         with _namespace() as ns:
-            lookups: list[tuple[str, Callable[[], tuple[float, int]]]] = [
+            lookups: list[tuple[str, Callable[[], tuple[tuple[float, float], int]]]] = [
                 ("get sync sequential", lambda: get_sync(ns, args.lookups)),
                 ("get aio concurrent", lambda: get_aio(ns, args.lookups)),
                 (
@@ -228,6 +254,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ),
             ]
             for key, fn2 in lookups if rep % 2 == 0 else lookups[::-1]:
+                fresh()
                 dt, n = fn2()
                 note(key, dt)
                 _check(key, n, args.lookups)
@@ -250,7 +277,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "aio >= 10x faster than pyroute2 async": ratios["get pyroute2/aio (x faster)"]
         >= BARS["pyroute2"],
     }
-    return {"sizes": vars(args) | {"json": None}, "times": summary, "ratios": ratios, "bars": bars}
+    cpu_summary = {k: {"min": min(v), "median": statistics.median(v)} for k, v in cpu.items()}
+    return {
+        "sizes": vars(args) | {"json": None},
+        "times": summary,
+        "cpu": cpu_summary,
+        "ratios": ratios,
+        "bars": bars,
+    }
 
 
 def main(argv: list[str]) -> int:

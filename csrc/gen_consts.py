@@ -1,4 +1,4 @@
-"""Generate rawns/_rtnl.py and rawns/_nfnl.py constant tables from the uapi headers.
+"""Generate rawns' constant tables (_rtnl_consts, _rtnl_kind_consts, _nfnl_consts) from uapi.
 
 Run by hand when a constant is needed (``python csrc/gen_consts.py``); the
 output is committed. Names are taken from the headers' enum blocks and
@@ -433,9 +433,36 @@ def render(doc: str, groups: list[tuple[str, str, str, str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The link kinds' enums (and the monitor's groups) go to rawns/_rtnl_kind_consts.py, which
+#: rawns._rtnl loads on first use of one of them (issue 13: import cost).
+RTNL_KINDS = {
+    "VETH_INFO",
+    "IFLA_BR",
+    "IFLA_BRPORT",
+    "IFLA_MACVLAN",
+    "MACVLAN_MODE",
+    "IFLA_VXLAN",
+    "IFLA_TUN",
+    "IFLA_BRIDGE",
+    "BRIDGE_VLAN_INFO",
+    "BRIDGE_FLAGS",
+    "RTNLGRP",
+}
+
+
 def main() -> None:
     (ROOT / "rawns/_rtnl_consts.py").write_text(
-        render("rtnetlink constants, kernel spellings (IFLA.IFNAME is IFLA_IFNAME).", RTNL)
+        render(
+            "rtnetlink constants, kernel spellings (IFLA.IFNAME is IFLA_IFNAME).",
+            [g for g in RTNL if g[0] not in RTNL_KINDS],
+        )
+    )
+    (ROOT / "rawns/_rtnl_kind_consts.py").write_text(
+        render(
+            "rtnetlink constants of the link kinds and of monitor groups, kernel spellings.\n\n"
+            ":mod:`rawns._rtnl` loads them on first use (most programs use two or three kinds).",
+            [g for g in RTNL if g[0] in RTNL_KINDS],
+        )
     )
     (ROOT / "rawns/_nfnl_consts.py").write_text(
         render("nfnetlink / nf_tables constants, kernel spellings.", NFNL)

@@ -28,9 +28,7 @@ Every function takes ``what``: the argument's name as the caller wrote it
 from __future__ import annotations
 
 import os
-import re
 from ipaddress import IPv6Address, IPv6Interface, IPv6Network
-from typing import TYPE_CHECKING, cast
 
 from ._check_core import (
     ALTIFNAMSIZ,
@@ -63,12 +61,30 @@ from ._check_enums import (
     named,
     named_flags,
 )
-from ._check_kinds import KINDS, Kind, describe
-from ._check_tc import tc_handle, tc_rate, tc_size, tc_time
+from ._typing import cast
 from .errors import DecodeError
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from ._check_kinds import KINDS, Kind, describe
+    from ._check_tc import tc_handle, tc_rate, tc_size, tc_time
     from .handle import Handle
+else:
+
+    def __getattr__(name: str) -> object:
+        """The kinds' descriptions and the tc values' checks load on first use."""
+        if name in ("KINDS", "Kind", "describe"):
+            from . import _check_kinds
+
+            return getattr(_check_kinds, name)
+        if name in ("tc_handle", "tc_rate", "tc_size", "tc_time"):  # rawns.tc's only
+            from . import _check_tc
+
+            value = getattr(_check_tc, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ADDR_FLAGS",
@@ -178,9 +194,6 @@ def text(
     return value
 
 
-_SPACE = re.compile(r"\s")
-
-
 def ifname(value: object, what: str = "name") -> str:
     """An interface name the kernel takes literally (net/core/dev.c: dev_valid_name).
 
@@ -211,7 +224,17 @@ def link_name(value: object, what: str = "ref") -> str:
     return _iface_name(value, what, ALTIFNAMSIZ - 1, "a link name")
 
 
+#: Names that passed :func:`_iface_name`, with their UTF-8 length: a verb checks one
+#: name several times (spec, reference, request), and the check is a pure function of
+#: the name but for ``max_bytes``. Emptied when it grows past a few thousand names.
+_NAMES_OK: dict[str, int] = {}
+
+
 def _iface_name(value: object, what: str, max_bytes: int, noun: str) -> str:
+    if value.__class__ is str:
+        n = _NAMES_OK.get(value)
+        if n is not None and n <= max_bytes:
+            return value
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}: {_show(value)}")
     if not value:
@@ -224,9 +247,14 @@ def _iface_name(value: object, what: str, max_bytes: int, noun: str) -> str:
         )
     if value in (".", ".."):
         raise ValueError(f"{what} {value!r} is not allowed as {noun}")
-    space = _SPACE.search(value)  # \s is str.isspace() (Py_UNICODE_ISSPACE), in C
-    if space:
-        raise ValueError(f"{what} {_show(value)} contains whitespace {space.group()!r}")
+    if " " in value or not value.isprintable():  # every other whitespace is unprintable
+        space = next((c for c in value if c.isspace()), None)
+        if space is not None:
+            raise ValueError(f"{what} {_show(value)} contains whitespace {space!r}")
+    if value.__class__ is str:
+        if len(_NAMES_OK) >= 4096:
+            _NAMES_OK.clear()
+        _NAMES_OK[value] = len(value.encode())
     return value
 
 
@@ -304,7 +332,14 @@ def nft_name(value: object, what: str = "name") -> str:
 # ---------------------------------------------------------------------------
 # link-layer addresses
 
-_HEX = re.compile(r"[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2})*")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _hex_parts(value: str) -> list[str] | None:
+    """``"aa:b-cc"`` -> ``["aa", "b", "cc"]``: 1-2 hex digits each, ``:`` or ``-`` between."""
+    parts = value.replace("-", ":").split(":")
+    ok = all(0 < len(p) <= 2 and _HEX.issuperset(p) for p in parts)
+    return parts if ok else None
 
 
 def lladdr(value: object, what: str = "lladdr", *, length: int | None = None) -> bytes:
@@ -317,11 +352,12 @@ def lladdr(value: object, what: str = "lladdr", *, length: int | None = None) ->
     if isinstance(value, bytes | bytearray):
         raw = bytes(value)
     elif isinstance(value, str):
-        if not _HEX.fullmatch(value):
+        parts = _hex_parts(value)
+        if parts is None:
             raise ValueError(
                 f"{what} {_show(value)} is not a link-layer address like 02:00:00:00:00:01"
             )
-        raw = bytes(int(x, 16) for x in re.split(r"[:-]", value))
+        raw = bytes(int(x, 16) for x in parts)
     else:
         raise TypeError(
             f"{what} must be a str or bytes, not {type(value).__name__}: {_show(value)}"
@@ -381,17 +417,22 @@ _async_handle_class: tuple[type, ...] = ()
 def register_handle(cls: type[Handle], *, is_async: bool = False) -> None:
     """Make :func:`handle` accept instances of ``cls`` (called once, by rawns.handle
     and by rawns.aio with ``is_async``)."""
-    global _handle_class, _async_handle_class
+    global _handle_class, _async_handle_class, _handle_classes
     if is_async:
         _async_handle_class = (cls,)
     else:
         _handle_class = cls
+    if _handle_class is not None:
+        _handle_classes = (_handle_class, *_async_handle_class)
+
+
+#: What :func:`handle` takes: both classes once registered (none before).
+_handle_classes: tuple[type, ...] = ()
 
 
 def handle(value: object, what: str = "h") -> Handle:
     """An open :class:`~rawns.Handle` (not a Netns, not None, not closed)."""
-    cls = _handle_class
-    if cls is None or not isinstance(value, (cls, *_async_handle_class)):
+    if not isinstance(value, _handle_classes):
         raise TypeError(
             f"{what} must be a rawns.Handle (Handle.open(netns=...)), "
             f"not {type(value).__name__}: {_show(value)}"

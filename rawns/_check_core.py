@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any, TypeVar
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 __all__ = [
     "ALTIFNAMSIZ",
@@ -29,7 +34,6 @@ __all__ = [
     "uint",
 ]
 
-T = TypeVar("T")
 
 IFNAMSIZ = 16  # include/uapi/linux/if.h, with the NUL
 ALTIFNAMSIZ = 128  # include/uapi/linux/if.h: an alternative name's, with the NUL

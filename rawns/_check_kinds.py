@@ -8,7 +8,6 @@ re-exports :class:`Kind`, :data:`KINDS` and :func:`describe`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
@@ -19,6 +18,7 @@ from ipaddress import (
 )
 
 from ._check_core import ALTIFNAMSIZ, IFNAMSIZ, NAME_MAX, NFT_NAME_MAXLEN
+from ._dataclass import dataclass
 
 __all__ = ["KINDS", "Kind", "describe"]
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
 
 from ._dataclass import dataclass
+from ._typing import NamedTuple
 from ._wire import (
     NLM_F,
     NLMSG_HDRLEN,
@@ -41,7 +41,11 @@ from ._wire import (
 )
 from .errors import DecodeError
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["Ack", "Conversation", "Done", "Error", "Event", "Overrun", "Reply"]
 
@@ -66,6 +70,8 @@ MAX_ERRNO = 4095
 
 _S32 = struct.Struct("=i")
 _HDR = NLMSGHDR
+#: A plain ACK: nlmsghdr, s32 error 0, the request's nlmsghdr (capped: no payload, no TLVs).
+_ACK_LEN = NLMSG_HDRLEN + 4 + NLMSG_HDRLEN
 
 
 class Reply(NamedTuple):
@@ -117,6 +123,8 @@ Event = Reply | Ack | Error | Done | Overrun
 
 @dataclass(slots=True)
 class _Pending:
+    """One outstanding request: whether it is a dump, and whether one was interrupted."""
+
     dump: bool
     interrupted: bool = False
 
@@ -154,6 +162,31 @@ class Conversation:
     def is_pending(self, seq: int) -> bool:
         return seq in self._pending
 
+    def acked(self, datagram: bytes, seq: int) -> bool:
+        """Whether ``datagram`` is exactly the plain ACK of request ``seq`` (then it is done).
+
+        The shortcut of a request's usual answer, with what :meth:`receive`
+        would make of it: one capped NLMSG_ERROR with error 0, of the right
+        port, for outstanding ``seq`` (the kernel caps every ACK: netlink_ack
+        sets NLM_F_CAPPED when err is 0). Anything else returns False and is
+        left for :meth:`receive`, untouched.
+        """
+        if len(datagram) != _ACK_LEN:
+            return False
+        length, mtype, flags, mseq, pid = _HDR.unpack_from(datagram)
+        if (
+            length != _ACK_LEN
+            or mtype != NLMSG_ERROR
+            or mseq != seq
+            or not flags & NLM_F_CAPPED
+            or (self.port and pid and pid != self.port)
+            or seq not in self._pending
+            or _S32.unpack_from(datagram, NLMSG_HDRLEN)[0]
+        ):
+            return False
+        del self._pending[seq]
+        return True
+
     def receive(self, datagram: bytes) -> list[Event]:
         """Turn one datagram into events; raises :class:`DecodeError` if malformed."""
         events: list[Event] = []
@@ -180,11 +213,12 @@ class Conversation:
         message of the dump first, at ``off`` (the start of its header, which
         has been checked: this dump's seq, a data type, the right port, no
         NLM_F_DUMP_INTR, and the whole message lies in the datagram). It may
-        decode that message and the run of messages after it that carry the
-        very same 16-byte header, appending results to ``out``, and returns
-        the offset just past the last message it took (``off`` for none:
-        ``parse_at`` then takes that message). Big uniform dumps (a route
-        table) decode a whole run per call this way.
+        decode that message and the messages after it whose headers carry the
+        same type, flags, seq and port (each one whole in the datagram),
+        appending results to ``out`` as ``parse_at`` would, and returns the
+        offset just past the last message it took (``off`` for none:
+        ``parse_at`` then takes that message). Big dumps (a route table)
+        decode most of a datagram per call this way.
         """
         events: list[Event] = []
         port = self.port
@@ -203,8 +237,8 @@ class Conversation:
                         p.interrupted = True
                     elif parse_run is not None:
                         off = parse_run(datagram, start - NLMSG_HDRLEN, out)
-                        if off > start:
-                            break  # a run was decoded: walk on from its end
+                        if off > start - NLMSG_HDRLEN:
+                            break  # messages were decoded: walk on from the last one's end
                     obj = parse_at(datagram, start, end)
                     if obj is not None:
                         append(obj)

@@ -168,8 +168,27 @@ def _network_fast(text: str) -> IPNetwork | None:
     return IPv4Network((n, plen)) if bits == 32 else IPv6Network((n, plen))
 
 
+def _interface_fast(text: str) -> IPInterface | None:
+    """``"10.1.0.1/16"`` without ipaddress's pure-Python string parsing, or None."""
+    addr, sep, plen_text = text.partition("/")
+    packed = _pton(addr)
+    if packed is None or (sep and not (plen_text.isdigit() and plen_text.isascii())):
+        return None
+    bits = len(packed) * 8
+    plen = int(plen_text) if sep else bits
+    if plen > bits:
+        return None  # let ipaddress say what is wrong
+    n = int.from_bytes(packed, "big")
+    return IPv4Interface((n, plen)) if bits == 32 else IPv6Interface((n, plen))
+
+
 def to_interface(value: object, what: str, family: int | None = None) -> IPInterface:
     """An address with its prefix length; a bare address means /32 or /128, as ``ip``."""
+    if type(value) is str:  # the common case first
+        fast = _interface_fast(value)
+        if fast is not None:
+            _want(family, fast, what)
+            return fast
     if isinstance(value, IPv4Interface | IPv6Interface):
         i: IPInterface = value
     elif isinstance(value, IPv4Address):

@@ -21,22 +21,25 @@ import os
 import stat
 import threading
 import time
-import weakref
+from _weakrefset import WeakSet  # weakref's own; weakref itself costs an import
 from collections.abc import Callable, Iterator
 from itertools import starmap
 from types import TracebackType
-from typing import Any, TypeVar
 
 from . import _check
 from ._netns_native import CLONE_NEWNET, NS_GET_NSTYPE, _lib, _raise_on_errno, _setns
 from ._netns_paths import NETNS_RUN_DIR, PATH_MAX, _remove, delete, validate_name
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
 FD_MAX = 0x7FFFFFFF
 
 _O_NS = os.O_RDONLY | os.O_CLOEXEC
 _THREAD_SELF = "/proc/thread-self/ns/net"
-
-T = TypeVar("T")
 
 
 def _netns_arg(ns: object, what: str) -> Netns:
@@ -353,7 +356,7 @@ class _Worker:
 
 
 _mine = threading.local()  # the calling thread's _Worker
-_workers: weakref.WeakSet[_Worker] = weakref.WeakSet()
+_workers: WeakSet[_Worker] = WeakSet()
 
 
 def _serve(w: _Worker) -> None:

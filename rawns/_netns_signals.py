@@ -9,9 +9,12 @@ import signal
 import threading
 from collections.abc import Iterable
 from types import FrameType, TracebackType
-from typing import Any
 
 from . import _check
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Terminated(SystemExit):

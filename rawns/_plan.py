@@ -18,27 +18,44 @@ imports no asyncio: the sync API never loads it.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from typing import Any, Protocol, TypeVar
+
     from .handle import Handle
     from .transport import Channel
 
-__all__ = ["Batch", "Blocking", "Dump", "Op", "Pipeline", "Plan", "Request", "drive"]
+    T = TypeVar("T")
 
-T = TypeVar("T")
+__all__ = ["Batch", "Blocking", "Dump", "Op", "Pipeline", "Plan", "Request", "drive"]
 
 
 class Request:
-    """One request; the plan is sent the replies that came before its ACK (``Channel.request``)."""
+    """One request; the plan is sent the replies that came before its ACK (``Channel.request``).
 
-    __slots__ = ("msg", "nfnl", "op", "target")
+    ``target`` names it in errors: a str, or a function making one, which a
+    :class:`~rawns.transport.Channel` calls only if the kernel refuses (labels
+    cost nothing on success).
+    """
 
-    def __init__(self, msg: bytes, op: str, target: str = "", *, nfnl: bool = False) -> None:
-        self.msg, self.op, self.target, self.nfnl = msg, op, target, nfnl
+    __slots__ = ("_target", "msg", "nfnl", "op")
+
+    def __init__(
+        self, msg: bytes, op: str, target: str | Callable[[], str] = "", *, nfnl: bool = False
+    ) -> None:
+        self.msg, self.op, self._target, self.nfnl = msg, op, target, nfnl
+
+    @property
+    def target(self) -> str:
+        t = self._target
+        return t if isinstance(t, str) else t()
 
     def sync(self, ch: Channel) -> object:
-        return ch.request(self.msg, op=self.op, target=self.target)
+        t = self._target
+        if not isinstance(t, str) and not getattr(ch, "lazy_targets", False):
+            t = t()  # a channel that wants the str (a test's recorder)
+        return ch.request(self.msg, op=self.op, target=t)
 
 
 class Dump:
@@ -118,15 +135,18 @@ class Blocking:
 
 Op = Request | Dump | Pipeline | Batch | Blocking
 
-#: A verb's body: yields exchanges, is sent their results, returns the verb's value.
-Plan = Generator[Op, Any, T]
+if TYPE_CHECKING:
+    #: A verb's body: yields exchanges, is sent their results, returns the verb's value.
+    Plan = Generator[Op, Any, T]
 
+    class _Handles(Protocol):
+        @property
+        def rtnl(self) -> Channel: ...
+        @property
+        def nfnl(self) -> Channel: ...
 
-class _Handles(Protocol):
-    @property
-    def rtnl(self) -> Channel: ...
-    @property
-    def nfnl(self) -> Channel: ...
+else:
+    Plan = Generator  # (annotations only: `-> Plan[int]` is never evaluated)
 
 
 def drive(h: object, plan: Plan[T]) -> T:

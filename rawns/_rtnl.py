@@ -14,6 +14,37 @@ from ._rtnl_consts import *  # noqa: F403 - re-export the generated enums
 from ._rtnl_consts import __all__ as _consts_all
 from ._wire import NLM_F  # netlink's own flags, re-exported beside the rtnetlink enums
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from ._rtnl_kind_consts import *  # noqa: F403 - the link kinds' enums, on first use
+else:
+    _KINDS = frozenset(
+        [
+            "VETH_INFO",
+            "IFLA_BR",
+            "IFLA_BRPORT",
+            "IFLA_MACVLAN",
+            "MACVLAN_MODE",
+            "IFLA_VXLAN",
+            "IFLA_TUN",
+            "IFLA_BRIDGE",
+            "BRIDGE_VLAN_INFO",
+            "BRIDGE_FLAGS",
+            "RTNLGRP",
+        ]
+    )
+
+    def __getattr__(name: str) -> object:
+        """The link kinds' enums (and RTNLGRP) load on first use: a program uses few kinds."""
+        if name in _KINDS:
+            from . import _rtnl_kind_consts
+
+            value = getattr(_rtnl_kind_consts, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     *_consts_all,
     "FIB_RULE_HDR",

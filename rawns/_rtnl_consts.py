@@ -54,21 +54,10 @@ __all__ = [
     "RTNH_F",
     "RTM_F",
     "RTAX",
-    "RTNLGRP",
     "IFLA",
     "IFLA_INFO",
-    "VETH_INFO",
-    "IFLA_BR",
-    "IFLA_BRPORT",
-    "IFLA_MACVLAN",
-    "MACVLAN_MODE",
-    "IFLA_VXLAN",
-    "IFLA_TUN",
     "IF_OPER",
     "IFF",
-    "IFLA_BRIDGE",
-    "BRIDGE_VLAN_INFO",
-    "BRIDGE_FLAGS",
     "IFA",
     "IFA_F",
     "NDA",
@@ -329,46 +318,6 @@ class RTAX(_IntEnum):
 
 
 @_int_enum
-class RTNLGRP(_IntEnum):
-    """<linux/rtnetlink.h> RTNLGRP_NONE..."""
-
-    NONE = 0
-    LINK = 1
-    NOTIFY = 2
-    NEIGH = 3
-    TC = 4
-    IPV4_IFADDR = 5
-    IPV4_MROUTE = 6
-    IPV4_ROUTE = 7
-    IPV4_RULE = 8
-    IPV6_IFADDR = 9
-    IPV6_MROUTE = 10
-    IPV6_ROUTE = 11
-    IPV6_IFINFO = 12
-    NOP2 = 14
-    NOP4 = 17
-    IPV6_PREFIX = 18
-    IPV6_RULE = 19
-    ND_USEROPT = 20
-    PHONET_IFADDR = 21
-    PHONET_ROUTE = 22
-    DCB = 23
-    IPV4_NETCONF = 24
-    IPV6_NETCONF = 25
-    MDB = 26
-    MPLS_ROUTE = 27
-    NSID = 28
-    MPLS_NETCONF = 29
-    IPV4_MROUTE_R = 30
-    IPV6_MROUTE_R = 31
-    NEXTHOP = 32
-    BRVLAN = 33
-    MCTP_IFADDR = 34
-    TUNNEL = 35
-    STATS = 36
-
-
-@_int_enum
 class IFLA(_IntEnum):
     """<linux/if_link.h> IFLA_UNSPEC..."""
 
@@ -450,193 +399,6 @@ class IFLA_INFO(_IntEnum):
 
 
 @_int_enum
-class VETH_INFO(_IntEnum):
-    """<linux/veth.h> VETH_INFO_UNSPEC..."""
-
-    UNSPEC = 0
-    PEER = 1
-
-
-@_int_enum
-class IFLA_BR(_IntEnum):
-    """<linux/if_link.h> IFLA_BR_UNSPEC..."""
-
-    UNSPEC = 0
-    FORWARD_DELAY = 1
-    HELLO_TIME = 2
-    MAX_AGE = 3
-    AGEING_TIME = 4
-    STP_STATE = 5
-    PRIORITY = 6
-    VLAN_FILTERING = 7
-    VLAN_PROTOCOL = 8
-    GROUP_FWD_MASK = 9
-    ROOT_ID = 10
-    BRIDGE_ID = 11
-    ROOT_PORT = 12
-    ROOT_PATH_COST = 13
-    TOPOLOGY_CHANGE = 14
-    TOPOLOGY_CHANGE_DETECTED = 15
-    HELLO_TIMER = 16
-    TCN_TIMER = 17
-    TOPOLOGY_CHANGE_TIMER = 18
-    GC_TIMER = 19
-    GROUP_ADDR = 20
-    FDB_FLUSH = 21
-    MCAST_ROUTER = 22
-    MCAST_SNOOPING = 23
-    MCAST_QUERY_USE_IFADDR = 24
-    MCAST_QUERIER = 25
-    MCAST_HASH_ELASTICITY = 26
-    MCAST_HASH_MAX = 27
-    MCAST_LAST_MEMBER_CNT = 28
-    MCAST_STARTUP_QUERY_CNT = 29
-    MCAST_LAST_MEMBER_INTVL = 30
-    MCAST_MEMBERSHIP_INTVL = 31
-    MCAST_QUERIER_INTVL = 32
-    MCAST_QUERY_INTVL = 33
-    MCAST_QUERY_RESPONSE_INTVL = 34
-    MCAST_STARTUP_QUERY_INTVL = 35
-    NF_CALL_IPTABLES = 36
-    NF_CALL_IP6TABLES = 37
-    NF_CALL_ARPTABLES = 38
-    VLAN_DEFAULT_PVID = 39
-    PAD = 40
-    VLAN_STATS_ENABLED = 41
-    MCAST_STATS_ENABLED = 42
-    MCAST_IGMP_VERSION = 43
-    MCAST_MLD_VERSION = 44
-    VLAN_STATS_PER_PORT = 45
-    MULTI_BOOLOPT = 46
-    MCAST_QUERIER_STATE = 47
-
-
-@_int_enum
-class IFLA_BRPORT(_IntEnum):
-    """<linux/if_link.h> IFLA_BRPORT_UNSPEC..."""
-
-    UNSPEC = 0
-    STATE = 1
-    PRIORITY = 2
-    COST = 3
-    MODE = 4
-    GUARD = 5
-    PROTECT = 6
-    FAST_LEAVE = 7
-    LEARNING = 8
-    UNICAST_FLOOD = 9
-    PROXYARP = 10
-    LEARNING_SYNC = 11
-    PROXYARP_WIFI = 12
-    ROOT_ID = 13
-    BRIDGE_ID = 14
-    DESIGNATED_PORT = 15
-    DESIGNATED_COST = 16
-    ID = 17
-    NO = 18
-    TOPOLOGY_CHANGE_ACK = 19
-    CONFIG_PENDING = 20
-    MESSAGE_AGE_TIMER = 21
-    FORWARD_DELAY_TIMER = 22
-    HOLD_TIMER = 23
-    FLUSH = 24
-    MULTICAST_ROUTER = 25
-    PAD = 26
-    MCAST_FLOOD = 27
-    MCAST_TO_UCAST = 28
-    VLAN_TUNNEL = 29
-    BCAST_FLOOD = 30
-    GROUP_FWD_MASK = 31
-    NEIGH_SUPPRESS = 32
-    ISOLATED = 33
-    BACKUP_PORT = 34
-    MRP_RING_OPEN = 35
-    MRP_IN_OPEN = 36
-    MCAST_EHT_HOSTS_LIMIT = 37
-    MCAST_EHT_HOSTS_CNT = 38
-    LOCKED = 39
-
-
-@_int_enum
-class IFLA_MACVLAN(_IntEnum):
-    """<linux/if_link.h> IFLA_MACVLAN_UNSPEC..."""
-
-    UNSPEC = 0
-    MODE = 1
-    FLAGS = 2
-    MACADDR_MODE = 3
-    MACADDR = 4
-    MACADDR_DATA = 5
-    MACADDR_COUNT = 6
-    BC_QUEUE_LEN = 7
-    BC_QUEUE_LEN_USED = 8
-
-
-@_int_flag
-class MACVLAN_MODE(_IntFlag):
-    """<linux/if_link.h> MACVLAN_MODE_PRIVATE..."""
-
-    PRIVATE = 1
-    VEPA = 2
-    BRIDGE = 4
-    PASSTHRU = 8
-    SOURCE = 16
-
-
-@_int_enum
-class IFLA_VXLAN(_IntEnum):
-    """<linux/if_link.h> IFLA_VXLAN_UNSPEC..."""
-
-    UNSPEC = 0
-    ID = 1
-    GROUP = 2
-    LINK = 3
-    LOCAL = 4
-    TTL = 5
-    TOS = 6
-    LEARNING = 7
-    AGEING = 8
-    LIMIT = 9
-    PORT_RANGE = 10
-    PROXY = 11
-    RSC = 12
-    L2MISS = 13
-    L3MISS = 14
-    PORT = 15
-    GROUP6 = 16
-    LOCAL6 = 17
-    UDP_CSUM = 18
-    UDP_ZERO_CSUM6_TX = 19
-    UDP_ZERO_CSUM6_RX = 20
-    REMCSUM_TX = 21
-    REMCSUM_RX = 22
-    GBP = 23
-    REMCSUM_NOPARTIAL = 24
-    COLLECT_METADATA = 25
-    LABEL = 26
-    GPE = 27
-    TTL_INHERIT = 28
-    DF = 29
-    VNIFILTER = 30
-
-
-@_int_enum
-class IFLA_TUN(_IntEnum):
-    """<linux/if_link.h> IFLA_TUN_UNSPEC..."""
-
-    UNSPEC = 0
-    OWNER = 1
-    GROUP = 2
-    TYPE = 3
-    PI = 4
-    VNET_HDR = 5
-    PERSIST = 6
-    MULTI_QUEUE = 7
-    NUM_QUEUES = 8
-    NUM_DISABLED_QUEUES = 9
-
-
-@_int_enum
 class IF_OPER(_IntEnum):
     """<linux/if.h> IF_OPER_UNKNOWN..."""
 
@@ -672,40 +434,6 @@ class IFF(_IntFlag):
     LOWER_UP = 65536
     DORMANT = 131072
     ECHO = 262144
-
-
-@_int_enum
-class IFLA_BRIDGE(_IntEnum):
-    """<linux/if_bridge.h> IFLA_BRIDGE_FLAGS..."""
-
-    FLAGS = 0
-    MODE = 1
-    VLAN_INFO = 2
-    VLAN_TUNNEL_INFO = 3
-    MRP = 4
-    CFM = 5
-    MST = 6
-
-
-@_int_flag
-class BRIDGE_VLAN_INFO(_IntFlag):
-    """<linux/if_bridge.h> BRIDGE_VLAN_INFO_MASTER..."""
-
-    MASTER = 1
-    PVID = 2
-    UNTAGGED = 4
-    RANGE_BEGIN = 8
-    RANGE_END = 16
-    BRENTRY = 32
-    ONLY_OPTS = 64
-
-
-@_int_flag
-class BRIDGE_FLAGS(_IntFlag):
-    """<linux/if_bridge.h> BRIDGE_FLAGS_MASTER..."""
-
-    MASTER = 1
-    SELF = 2
 
 
 @_int_enum

@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Collection, Mapping
-from typing import TypeVar
 
 from ._check import _show
 
-__all__ = ["given", "moved_spec", "spec_or_fields"]
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import TypeVar
 
-S = TypeVar("S")
+    S = TypeVar("S")
+
+__all__ = ["given", "moved_spec", "spec_or_fields"]
 
 
 def given(fields: Mapping[str, object]) -> dict[str, object]:
@@ -57,7 +60,7 @@ def spec_or_fields(
     positional value of another type, or a keyword not in ``allowed`` (the
     verb's TypedDict keys, which mypy checks too).
     """
-    if allowed is not None:
+    if allowed is not None and not all(k in allowed for k in fields):
         unknown = sorted(k for k in fields if k not in allowed)
         if unknown:
             raise TypeError(

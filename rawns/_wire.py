@@ -43,6 +43,29 @@ from enum import IntFlag
 from ._dataclass import dataclass
 from .errors import DecodeError
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    _IntFlag = IntFlag
+
+    def _int_flag(cls: type[NLM_F]) -> type[NLM_F]: ...
+
+else:
+    import enum
+
+    class _IntFlag:
+        """The runtime base of NLM_F's body: enum's fast path makes the IntFlag (as the
+        generated tables do; an ordinary IntFlag class costs several times more)."""
+
+    _int_flag = getattr(enum, "_simple_enum", lambda etype: None)(IntFlag)
+    if _int_flag is None:  # an interpreter without the fast path: the ordinary way
+
+        def _int_flag(cls):
+            members = {k: v for k, v in vars(cls).items() if not k.startswith("__")}
+            made = IntFlag(cls.__name__, members, module=cls.__module__, qualname=cls.__qualname__)
+            made.__doc__ = cls.__doc__
+            return made
+
+
 __all__ = [
     "BE16",
     "BE32",
@@ -97,7 +120,8 @@ NFNL_SUBSYS_NFTABLES = 10
 NFNL_BATCH_GENID = 1
 
 
-class NLM_F(IntFlag):
+@_int_flag
+class NLM_F(_IntFlag):
     """<linux/netlink.h> NLM_F_REQUEST...: nlmsg_flags (aliases share values by design:
     the GET flags ROOT/MATCH/ATOMIC and the NEW flags REPLACE/EXCL/CREATE/APPEND)."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-import weakref
+from _weakrefset import WeakSet  # weakref's own; weakref itself costs an import
 from types import TracebackType
 
 from . import _check
@@ -26,7 +26,7 @@ from .transport import NETLINK_NETFILTER, NETLINK_ROUTE, Channel, NetlinkSocket
 __all__ = ["Handle"]
 
 
-_HANDLES: weakref.WeakSet[Handle] = weakref.WeakSet()
+_HANDLES: WeakSet[Handle] = WeakSet()
 
 
 def _after_fork_in_child() -> None:

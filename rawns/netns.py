@@ -83,8 +83,23 @@ from ._netns_paths import _ensure_run_dir as _ensure_run_dir
 from ._netns_paths import _path_for as _path_for
 from ._netns_paths import _remove as _remove
 from ._netns_paths import _run_dir as _run_dir
-from ._netns_signals import SignalUnwinding, Terminated, unwind_on_signals
 from .errors import AlreadyExists, KernelError
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from ._netns_signals import SignalUnwinding, Terminated, unwind_on_signals
+else:
+
+    def __getattr__(name: str) -> object:
+        """The signal helpers (and the signal module) load on first use."""
+        if name in ("SignalUnwinding", "Terminated", "unwind_on_signals"):
+            from . import _netns_signals
+
+            value = getattr(_netns_signals, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CLONE_NEWNET",

@@ -15,10 +15,8 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import struct
-from dataclasses import field
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
@@ -27,10 +25,9 @@ from ipaddress import (
     IPv6Interface,
     IPv6Network,
 )
-from typing import TYPE_CHECKING, TypedDict
 
-from . import _check
-from ._dataclass import dataclass
+from . import _check, _dataclass
+from ._dataclass import dataclass, field
 from ._plan import Dump, Plan, Request, drive
 from ._rtnl import FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, NLM_F, RT_TABLE, RTM
 from ._rule_args import (
@@ -58,9 +55,11 @@ from .errors import DecodeError
 from .link._types import check_origin
 from .route._types import check_attrs
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from ._rule_fields import RuleFields
     from .handle import Handle
 
 __all__ = [
@@ -83,6 +82,10 @@ _UID_RANGE = struct.Struct("=II")
 _PORT_RANGE = struct.Struct("=HH")
 _REPORT_ONLY = FIB_RULE.UNRESOLVED | FIB_RULE.IIF_DETACHED | FIB_RULE.OIF_DETACHED
 _UNSET32 = 0xFFFFFFFF  # the kernel reports "not set" suppress_* values as (u32)-1
+#: FR_ACT members by value, and FR_ACT_GOTO as an int: an enum call and a member lookup
+#: each run Python code per rule on Python 3.11.
+_FR_ACTS: dict[int, FR_ACT] = {int(a): a for a in FR_ACT}
+_GOTO = int(FR_ACT.GOTO)
 
 _ACTIONS: dict[str, FR_ACT] = {
     "table": FR_ACT.TO_TBL,
@@ -244,10 +247,13 @@ class Rule:
             action = _ACTIONS[key]
         else:
             _check.uint(action, 8, "rule action")
-        try:
-            action = FR_ACT(action)
-        except ValueError:
-            raise ValueError(f"rule action {action} is not a known FR_ACT value") from None
+        known = _FR_ACTS.get(action)
+        if known is None:
+            try:
+                known = FR_ACT(action)
+            except ValueError:
+                raise ValueError(f"rule action {action} is not a known FR_ACT value") from None
+        action = known
         _set(self, "action", action)
         _check.optional(self.priority, _check.uint, 32, "rule priority")
         if self.tos is None:  # a header field (fib_rule_hdr.tos), not an optional attribute
@@ -274,39 +280,11 @@ class Rule:
             raise TypeError(f"rule attrs must be a tuple of Attr, not {_check._show(self.attrs)}")
         check_attrs(self.attrs, "rule attrs")
         check_origin(self.origin, "rule origin")
-        if action == FR_ACT.GOTO and self.goto is None:
+        if action == _GOTO and self.goto is None:
             raise ValueError("a goto rule needs goto= (the target priority)")
-        if action != FR_ACT.GOTO and self.goto is not None:
+        if action != _GOTO and self.goto is not None:
             # The kernel refuses FRA_GOTO on any other action (fib_nl2rule).
             raise ValueError(f"goto={self.goto} needs action='goto', not {action.name.lower()}")
-
-
-class RuleFields(TypedDict, total=False):
-    """The keyword arguments of :func:`add`/:func:`delete`: :class:`Rule`'s fields."""
-
-    family: int | str
-    priority: int
-    src: IPNetwork | IPInterface | IPv4Address | IPv6Address | str
-    dst: IPNetwork | IPInterface | IPv4Address | IPv6Address | str
-    table: int | str
-    action: FR_ACT | int | str
-    tos: int
-    fwmark: int
-    fwmask: int
-    iif: str
-    oif: str
-    goto: int
-    invert: bool
-    realms: int
-    tun_id: int
-    suppress_prefixlen: int
-    suppress_ifgroup: int
-    l3mdev: bool
-    uid_range: tuple[int, int]
-    protocol: int
-    ip_proto: int
-    sport_range: tuple[int, int]
-    dport_range: tuple[int, int]
 
 
 # ---------------------------------------------------------------------------
@@ -557,7 +535,33 @@ def build_dump(family: int | str = 0) -> bytes:
 # verbs
 
 
-_FIELDS = frozenset(RuleFields.__optional_keys__)
+_FIELDS = frozenset(  # RuleFields's keys
+    [
+        "family",
+        "priority",
+        "src",
+        "dst",
+        "table",
+        "action",
+        "tos",
+        "fwmark",
+        "fwmask",
+        "iif",
+        "oif",
+        "goto",
+        "invert",
+        "realms",
+        "tun_id",
+        "suppress_prefixlen",
+        "suppress_ifgroup",
+        "l3mdev",
+        "uid_range",
+        "protocol",
+        "ip_proto",
+        "sport_range",
+        "dport_range",
+    ]
+)
 
 
 def _spec(h: Handle, rule: Rule | None, kw: RuleFields, verb: str) -> tuple[Rule, bool]:
@@ -634,7 +638,7 @@ def _parse_report(payload: bytes) -> Rule:
 
 
 def _replace_action(r: Rule) -> Rule:
-    return dataclasses.replace(r, action=FR_ACT.UNSPEC)
+    return _dataclass.replace(r, action=FR_ACT.UNSPEC)
 
 
 def dump(h: Handle, *, family: int | str | None = None) -> list[Rule]:
@@ -661,3 +665,14 @@ def dump_plan(h: Handle, *, family: int | str | None = None) -> Plan[list[Rule]]
 
     rules: list[Rule] = yield Dump(build_dump(fam), "RTM_GETRULE", "dump", parse_at)
     return rules
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """The TypedDicts of the keywords load on first use (their creation costs)."""
+        if name in ("RuleFields",):
+            from . import _rule_fields
+
+            return getattr(_rule_fields, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -38,13 +38,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
 
 from . import _check
 from . import netns as _netns
 from .errors import kernel_error
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
     from .handle import Handle
 
 __all__ = ["Key", "dotted", "dump", "get", "key_path", "set"]
@@ -54,7 +57,6 @@ _MAX_VALUE = 4096  # a sysctl write is one page at most (proc_sys_call_handler)
 _MAX_COMPONENT = 255  # NAME_MAX: a device name is at most 15 bytes, a sysctl name shorter
 
 Key = str | Sequence[str]
-T = TypeVar("T")
 
 
 def _components(key: Key) -> list[str]:

@@ -23,14 +23,19 @@ import select
 import socket
 import struct
 import threading
-import weakref
+from _weakrefset import WeakSet  # weakref's own; weakref itself costs an import
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
 
 from . import _check
-from ._conversation import Ack, Conversation, Done, Error, Overrun, Reply
+from ._conversation import Ack, Conversation, Done, Error, Event, Overrun, Reply
 from ._wire import NLM_F
 from .errors import DecodeError, DumpInterrupted, KernelError, kernel_error
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 __all__ = [
     "DUMP_RETRIES",
@@ -65,11 +70,10 @@ PIPELINE_WINDOW = 2048  # requests per send (only the last asks for an ACK)
 PIPELINE_BYTES = 256 << 10  # and at most this many bytes per send
 BATCH_WAIT = 5.0  # seconds Channel.batch waits for acks that were not queued by send()
 
+_MSG_TRUNC = int(socket.MSG_TRUNC)  # an int: IntFlag | int runs Python code (3.11)
 _SEQ = struct.Struct("=I")
 _FLAGS = struct.Struct("=H")
 _F_ACK = int(NLM_F.ACK)
-
-T = TypeVar("T")
 
 
 class NetlinkSocket:
@@ -116,11 +120,13 @@ class NetlinkSocket:
     def recv(self, flags: int = 0) -> bytes:
         """One datagram. Raises :class:`DecodeError` if it did not fit the buffer.
 
-        ``flags`` go to ``recvmsg`` (``MSG_DONTWAIT`` raises BlockingIOError
-        when nothing is queued).
+        ``flags`` go to ``recv`` (``MSG_DONTWAIT`` raises BlockingIOError
+        when nothing is queued). With MSG_TRUNC, netlink returns the
+        datagram's whole length even when it did not fit (netlink_recvmsg),
+        which tells a cut datagram without recvmsg's address and flags.
         """
-        n, _, msg_flags, _ = self.sock.recvmsg_into([self._view], 0, flags)
-        if msg_flags & socket.MSG_TRUNC:
+        n = self.sock.recv_into(self._buf, 0, flags | _MSG_TRUNC)
+        if n > RECV_SIZE:
             raise DecodeError(f"netlink datagram larger than the {len(self._buf)}-byte buffer")
         return bytes(self._view[:n])
 
@@ -147,6 +153,9 @@ class Channel:
     A Channel serialises its exchanges with a lock, so sharing one between
     threads is safe (requests simply take turns).
     """
+
+    #: :meth:`request` takes a function as ``target`` too (called only for an error).
+    lazy_targets = True
 
     def __init__(self, sock: NetlinkSocket) -> None:
         self.sock = sock
@@ -213,30 +222,34 @@ class Channel:
         self._abandoned = None
 
     # -- one request -------------------------------------------------------
-    def request(self, msg: bytes, *, op: str, target: str = "") -> list[Reply]:
+    def request(self, msg: bytes, *, op: str, target: str | Callable[[], str] = "") -> list[Reply]:
         """Send one request (flags must include NLM_F_ACK) and wait for its ACK.
 
         Returns the reply messages that came before the ACK (a get's answer,
         or an echo); raises :class:`KernelError` if the kernel refused.
+        ``target`` names the request in that error: a str, or a function
+        making it, called only then (a verb's label costs nothing on success).
         """
         with self._lock:
             self._check_open(op)
             conv = self.conv
             seq = conv.next_seq()
-            buf = bytearray(msg)
-            stamp(buf, 0, seq)
             conv.expect(seq)
             try:
-                self.sock.send(bytes(buf))
+                self.sock.send(b"".join((msg[:8], _SEQ.pack(seq), msg[12:])))  # stamp seq
                 replies: list[Reply] = []
                 while True:
-                    for ev in conv.receive(self.sock.recv()):
+                    data = self.sock.recv()
+                    if conv.acked(data, seq):  # the usual answer, checked as receive() would
+                        return replies
+                    for ev in conv.receive(data):
                         if isinstance(ev, Reply):
                             replies.append(ev)
                         elif isinstance(ev, Ack):
                             return replies
                         elif isinstance(ev, Error):
-                            raise _to_error(ev, op, target, self.netns_label)
+                            name = target if isinstance(target, str) else target()
+                            raise _to_error(ev, op, name, self.netns_label)
                         elif isinstance(ev, Done):  # a request answered like a dump
                             return replies
             finally:
@@ -294,6 +307,15 @@ class Channel:
                     return out
         finally:
             if pause_gc:
+                if not gc.get_freeze_count():
+                    # Promote what the dump made to the oldest generation without
+                    # the young-generation scan over all of it that the first
+                    # allocation after enable() would start (freeze and unfreeze
+                    # only relink lists), as collections during the dump would
+                    # have promoted it. Skipped if the program froze objects
+                    # itself: unfreeze() would thaw those too.
+                    gc.freeze()
+                    gc.unfreeze()
                 gc.enable()
         raise DumpInterrupted(op, attempts, out)
 
@@ -346,13 +368,10 @@ class Channel:
         """Send many requests back to back; return one result per request.
 
         For requests the kernel answers with an ACK only (adds, sets,
-        deletes). Requests go out in windows of up to :data:`PIPELINE_WINDOW`
-        messages (and :data:`PIPELINE_BYTES`), each window in one ``send``.
-        Only the last request of a window asks for an ACK: the kernel handles
-        a datagram's messages in order and always reports a failure, ACK
-        flag or not (``netlink_rcv_skb``), so once the last ACK is in, every
-        earlier failure has arrived too, and silence means success. That
-        saves one datagram (and one ``recv``) per request.
+        deletes). Requests go out in windows (:func:`windows`), each in one
+        ``send``, only its last request asking for an ACK (see :class:`Window`:
+        silence means success), which saves one datagram (and one ``recv``)
+        per request.
 
         Returns ``None`` for success or the :class:`KernelError`, per
         request. With ``check`` (the default) the first error is raised after
@@ -362,53 +381,17 @@ class Channel:
         with self._lock:
             self._check_open(op)
             conv = self.conv
-            n = len(msgs)
-            lo = 0
-            while lo < n:
-                hi, size = lo, 0
-                while hi < n and hi - lo < PIPELINE_WINDOW and size < PIPELINE_BYTES:
-                    size += len(msgs[hi])
-                    hi += 1
-                buf = bytearray(b"".join(msgs[lo:hi]))
-                seqs: dict[int, int] = {}
-                off = 0
-                for i in range(lo, hi):
-                    seq = conv.next_seq()
-                    _SEQ.pack_into(buf, off + 8, seq)
-                    if i != hi - 1:
-                        (flags,) = _FLAGS.unpack_from(buf, off + 6)
-                        _FLAGS.pack_into(buf, off + 6, flags & ~_F_ACK)
-                    conv.expect(seq)
-                    seqs[seq] = i
-                    off += len(msgs[i])
-                last = seq
+            for lo, hi in windows(msgs):
+                w = Window(conv, msgs[lo:hi], op=op, netns=self.netns_label)
                 try:
-                    self.sock.send(bytes(buf))
-                    done = False
-                    while not done:
+                    self.sock.send(w.data)
+                    while not w.done:
                         for ev in conv.receive(self.sock.recv()):
-                            if isinstance(ev, Ack | Error):
-                                idx = seqs.get(ev.seq)
-                                if idx is None:
-                                    continue
-                                if isinstance(ev, Error):
-                                    tgt = targets[idx] if targets is not None else f"#{idx}"
-                                    results[idx] = _to_error(ev, op, tgt, self.netns_label)
-                                if ev.seq == last:
-                                    done = True
-                            elif isinstance(ev, Overrun):
-                                raise kernel_error(
-                                    errno.ENOBUFS, op=op, target="pipeline", netns=self.netns_label
-                                )
+                            w.event(ev)
                 finally:
-                    for seq in seqs:
-                        conv.forget(seq)
-                lo = hi
-        if check:
-            for r in results:
-                if r is not None:
-                    raise r
-        return results
+                    w.close()
+                w.report(results, lo, targets)
+        return checked(results, check)
 
     # -- nf_tables batches ---------------------------------------------------
     def batch(
@@ -429,29 +412,18 @@ class Channel:
         """
         if len(acked) != len(msgs):
             raise ValueError("batch: one 'acked' flag per message")
-        results: list[Ack | Error | None] = [None] * len(msgs)
         with self._lock:
             self._check_open(op)
             conv = self.conv
-            buf = bytearray(b"".join(msgs))
-            index: dict[int, int] = {}
-            off = 0
-            for i, m in enumerate(msgs):
-                seq = conv.next_seq()
-                stamp(buf, off, seq)
-                conv.expect(seq)
-                index[seq] = i
-                off += len(m)
-            missing = sum(1 for a in acked if a)
-            errors = 0
+            w = Window(conv, msgs, op=op, netns=self.netns_label, acked=acked)
             try:
-                self.sock.send(bytes(buf))
+                self.sock.send(w.data)
                 waited = False
                 while True:
                     try:
                         data = self.sock.recv(socket.MSG_DONTWAIT)
                     except BlockingIOError:
-                        if missing <= 0 or errors or waited:
+                        if w.done or waited:
                             break
                         # Not expected (the batch ran inside send()); wait a little once.
                         waited = True
@@ -460,26 +432,141 @@ class Channel:
                             break
                         continue
                     for ev in conv.receive(data):
-                        if isinstance(ev, Ack | Error):
-                            i = index.get(ev.seq, -1)
-                            if i < 0 or results[i] is not None:
-                                continue
-                            results[i] = ev
-                            if acked[i]:
-                                missing -= 1
-                            if isinstance(ev, Error):
-                                errors += 1
-                        elif isinstance(ev, Overrun):
-                            raise kernel_error(
-                                errno.ENOBUFS, op=op, target="batch acks", netns=self.netns_label
-                            )
+                        w.event(ev)
             finally:
-                for seq in index:
-                    conv.forget(seq)
-        return results
+                w.close()
+        return w.answered()
 
 
-_CHANNELS: weakref.WeakSet[Channel] = weakref.WeakSet()
+def windows(msgs: Sequence[bytes]) -> Iterator[tuple[int, int]]:
+    """The windows ``msgs[lo:hi]`` of a pipeline, in order.
+
+    Up to :data:`PIPELINE_WINDOW` messages and about :data:`PIPELINE_BYTES`
+    each (a window closes once it holds that many bytes), never empty.
+    """
+    n = len(msgs)
+    lo = 0
+    while lo < n:
+        hi, size = lo, 0
+        while hi < n and hi - lo < PIPELINE_WINDOW and size < PIPELINE_BYTES:
+            size += len(msgs[hi])
+            hi += 1
+        yield lo, hi
+        lo = hi
+
+
+class Window:
+    """Requests sent in one datagram, and the answer to each: sans I/O.
+
+    The windowing both drivers share (:meth:`Channel.pipeline` and
+    :meth:`Channel.batch` here, their twins in ``rawns.aio``): it stamps
+    each message with the next sequence number, tells the conversation to
+    expect it, and keeps the first :class:`Ack` or :class:`Error` for each;
+    a driver sends :attr:`data`, feeds it the conversation's events until
+    :attr:`done`, and then calls :meth:`close` (also when it gives up).
+
+    A pipeline window (``acked`` None) asks for an ACK on its last message
+    only; the flag is cleared on the others. The kernel handles a
+    datagram's messages in order and always reports a failure, ACK flag or
+    not (``netlink_rcv_skb``), so once the last ACK is in, every earlier
+    failure has arrived too, and silence means success. A batch window
+    keeps the flags as built, ``acked`` telling which messages ask for an
+    ACK: it is done once those are answered, or as soon as an error came
+    (nfnetlink then aborts the rest of the batch).
+    """
+
+    __slots__ = ("_batch", "_want", "answers", "conv", "data", "errors", "index", "netns", "op")
+
+    def __init__(
+        self,
+        conv: Conversation,
+        msgs: Sequence[bytes],
+        *,
+        op: str,
+        netns: str | None = None,
+        acked: Sequence[bool] | None = None,
+    ) -> None:
+        buf = bytearray(b"".join(msgs))
+        index: dict[int, int] = {}
+        want: set[int] = set()
+        last = len(msgs) - 1
+        off = seq = 0
+        for i, m in enumerate(msgs):
+            seq = conv.next_seq()
+            _SEQ.pack_into(buf, off + 8, seq)
+            if acked is None:
+                if i != last:
+                    (flags,) = _FLAGS.unpack_from(buf, off + 6)
+                    _FLAGS.pack_into(buf, off + 6, flags & ~_F_ACK)
+            elif acked[i]:
+                want.add(seq)
+            conv.expect(seq)
+            index[seq] = i
+            off += len(m)
+        if acked is None and msgs:
+            want.add(seq)
+        self.conv, self.op, self.netns = conv, op, netns
+        self.data = bytes(buf)
+        #: seq -> the message's position in the window.
+        self.index = index
+        #: seq -> the first answer the kernel sent for it.
+        self.answers: dict[int, Ack | Error] = {}
+        self.errors = 0
+        self._want = want
+        self._batch = acked is not None
+
+    @property
+    def done(self) -> bool:
+        """Every message that asked for an ACK is answered (a batch: or an error came)."""
+        return not self._want or (self._batch and self.errors > 0)
+
+    def event(self, ev: Event) -> None:
+        """Take one event of the conversation; other exchanges' answers are ignored."""
+        if isinstance(ev, Ack | Error):
+            seq = ev.seq
+            if seq in self.index and seq not in self.answers:
+                self.answers[seq] = ev
+                self._want.discard(seq)
+                if isinstance(ev, Error):
+                    self.errors += 1
+        elif isinstance(ev, Overrun):
+            what = "batch acks" if self._batch else "pipeline"
+            raise kernel_error(errno.ENOBUFS, op=self.op, target=what, netns=self.netns)
+
+    def close(self) -> None:
+        """Stop waiting for the window's messages (late answers are dropped)."""
+        forget = self.conv.forget
+        for seq in self.index:
+            forget(seq)
+
+    def report(
+        self, results: list[KernelError | None], lo: int, targets: Sequence[str] | None
+    ) -> None:
+        """Put each refusal into ``results[lo + i]``, named by its target (or ``#i``)."""
+        for seq, ev in self.answers.items():
+            if isinstance(ev, Error):
+                i = lo + self.index[seq]
+                tgt = targets[i] if targets is not None else f"#{i}"
+                results[i] = _to_error(ev, self.op, tgt, self.netns)
+
+    def answered(self) -> list[Ack | Error | None]:
+        """One entry per message: its answer, or None if the kernel sent none."""
+        out: list[Ack | Error | None] = [None] * len(self.index)
+        for seq, ev in self.answers.items():
+            out[self.index[seq]] = ev
+        return out
+
+
+def checked(results: list[KernelError | None], check: bool) -> list[KernelError | None]:
+    """``results``, or with ``check`` its first error raised."""
+    if check:
+        for r in results:
+            if r is not None:
+                raise r
+    return results
+
+
+_CHANNELS: WeakSet[Channel] = WeakSet()
 
 
 def _after_fork_in_child() -> None:

@@ -17,15 +17,15 @@ local address with its prefix length, and :attr:`Address.peer` the peer.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
-from typing import TYPE_CHECKING, TypedDict, cast, overload
 
 from .. import _check
 from .._inet import IPAddress, IPInterface
 from .._plan import Dump, Pipeline, Plan, Request, drive
 from .._rtnl import IFA_F as AddrFlag
-from .._rtnl import RT_SCOPE as RouteScope
+from .._typing import cast, overload
 from .._verb import moved_spec, spec_or_fields
 from ..errors import KernelError, NotFound
 from ..link import Link, LinkRef
@@ -34,13 +34,15 @@ from ..link._verbs import get_plan as _link_get
 from ..link._verbs import resolve_index_plan
 from ._decode import parse_address
 from ._encode import build_add, build_delete, build_dump, build_replace
-from ._types import INFINITY_LIFE_TIME, Address, _family, check_scope, label_of
+from ._types import INFINITY_LIFE_TIME, Address, _family, check_scope, label_of, with_index
 from ._types import SCOPES as SCOPES
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Unpack
 
     from ..handle import Handle
+    from ._fields import AddrFields, AddrMatch
 
 __all__ = [
     "INFINITY_LIFE_TIME",
@@ -78,37 +80,24 @@ def _check_label(name: str, label: str) -> None:
         raise ValueError(f"label {label!r} must be {name!r} or start with {name + ':'!r}")
 
 
-class AddrFields(TypedDict, total=False):
-    """The keywords of :func:`add`/:func:`replace`: :class:`Address`'s fields, ``dev`` for
-    ``index``. ``None`` leaves a field unset (as omitting it does)."""
-
-    address: str | IPInterface | IPAddress | None
-    dev: LinkRef | None
-    peer: str | IPAddress | None
-    broadcast: str | IPv4Address | None
-    label: str | None
-    scope: RouteScope | int | str | None
-    """A number or ``ip``'s name (``"global"``, ``"link"``, ``"host"``...)."""
-    flags: AddrFlag | int | str | Collection[str | int]
-    """IFA_F_* bits, or ``ip``'s names: ``"nodad"``, ``("nodad", "noprefixroute")``."""
-    valid_lft: int | None
-    preferred_lft: int | None
-    metric: int | None
-    proto: int | None
-
-
-class AddrMatch(TypedDict, total=False):
-    """The keywords of :func:`delete`."""
-
-    address: str | IPInterface | IPAddress | None
-    dev: LinkRef | None
-    peer: str | IPAddress | None
-
-
 #: What a verb takes positionally as the address (``addr.add(h, "10.0.0.1/24", dev=...)``).
 _ADDRESS_TYPES = (str, IPv4Interface, IPv6Interface, IPv4Address, IPv6Address)
-_FIELDS = frozenset(AddrFields.__optional_keys__)
-_MATCH = frozenset(AddrMatch.__optional_keys__)
+_FIELDS = frozenset(  # AddrFields's keys
+    [
+        "address",
+        "dev",
+        "peer",
+        "broadcast",
+        "label",
+        "scope",
+        "flags",
+        "valid_lft",
+        "preferred_lft",
+        "metric",
+        "proto",
+    ]
+)
+_MATCH = frozenset(["address", "dev", "peer"])  # AddrMatch's keys
 
 
 def _spec(
@@ -146,9 +135,8 @@ def _spec(
     named = isinstance(dev, str)
     index = 1 if named else (yield from resolve_index_plan(h, dev, "dev"))  # 1: a stand-in
     a = Address(index=index, address=value, **given)  # type: ignore[arg-type]
-    if named:
-        index = yield from resolve_index_plan(h, dev, "dev")
-        a = Address(index=index, address=value, **given)  # type: ignore[arg-type]
+    if named:  # every value checked: now the name is looked up
+        a = with_index(a, (yield from resolve_index_plan(h, dev, "dev")))
     if a.label is not None:
         _check_label((yield from _dev_name(h, dev, a.index)), a.label)
     return a, _dev_name_given(dev)
@@ -193,7 +181,7 @@ def add_plan(
     **kw: Unpack[AddrFields],
 ) -> Plan[None]:
     a, name = yield from _spec(h, "add", address, kw)
-    yield Request(build_add(a), "RTM_NEWADDR", label_of(a, name))
+    yield Request(build_add(a), "RTM_NEWADDR", partial(label_of, a, name))
 
 
 def replace(
@@ -220,7 +208,7 @@ def replace_plan(
     **kw: Unpack[AddrFields],
 ) -> Plan[None]:
     a, name = yield from _spec(h, "replace", address, kw)
-    yield Request(build_replace(a), "RTM_NEWADDR", label_of(a, name))
+    yield Request(build_replace(a), "RTM_NEWADDR", partial(label_of, a, name))
 
 
 def delete(
@@ -248,7 +236,7 @@ def delete_plan(
     **kw: Unpack[AddrMatch],
 ) -> Plan[None]:
     a, name = yield from _spec(h, "delete", address, kw, delete=True)
-    yield Request(build_delete(a), "RTM_DELADDR", label_of(a, name))
+    yield Request(build_delete(a), "RTM_DELADDR", partial(label_of, a, name))
 
 
 def dump(h: Handle, *, dev: LinkRef | None = None, family: int = 0) -> list[Address]:
@@ -398,3 +386,14 @@ def add_many_plan(
         [build(a) for a in addrs], "RTM_NEWADDR", _Labels(addrs), check
     )
     return results
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """The TypedDicts of the keywords load on first use (their creation costs)."""
+        if name in ("AddrFields", "AddrMatch"):
+            from . import _fields
+
+            return getattr(_fields, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import warnings
 from ipaddress import IPv4Address, IPv4Interface, IPv6Interface
-from typing import overload
 
 from .. import _check
 from .._inet import AF_INET, AF_INET6, addr_from_bytes
 from .._rtnl import IFA, IFADDRMSG
+from .._typing import overload
 from .._wire import NLA_TYPE_MASK, Attr, attr_str, attr_u32, iter_attrs
 from ..errors import DecodeError
 from ._types import _CACHEINFO, INFINITY_LIFE_TIME, Address

@@ -11,6 +11,9 @@ _F_ADD = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL)
 _F_REPLACE = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.REPLACE)
 _F_DELETE = int(NLM_F.REQUEST | NLM_F.ACK)
 _F_DUMP = int(NLM_F.REQUEST | NLM_F.DUMP)
+# Read per request, as ints: an IntEnum member costs an enum.property lookup on Python 3.11.
+_NEWADDR, _DELADDR = int(RTM.NEWADDR), int(RTM.DELADDR)
+_IFA_LOCAL, _IFA_ADDRESS = int(IFA.LOCAL), int(IFA.ADDRESS)
 
 
 def _build(a: Address, mtype: int, flags: int) -> bytes:
@@ -29,9 +32,9 @@ def _build(a: Address, mtype: int, flags: int) -> bytes:
     hflags = a.flags if a.flags <= 0xFF else 0
     w.put_bytes_raw(IFADDRMSG.pack(a.family, a.prefixlen, hflags, a.scope, a.index))
     local = a.local.packed
-    w.put(IFA.LOCAL, local)
+    w.put(_IFA_LOCAL, local)
     if a.peer is not None:
-        w.put(IFA.ADDRESS, a.peer.packed)
+        w.put(_IFA_ADDRESS, a.peer.packed)
     if a.label is not None:
         w.put_strz(IFA.LABEL, a.label)
     if a.metric is not None:
@@ -41,10 +44,10 @@ def _build(a: Address, mtype: int, flags: int) -> bytes:
     if a.flags > 0xFF:
         w.put_u32(IFA.FLAGS, a.flags)
     if a.peer is None:
-        w.put(IFA.ADDRESS, local)
-    if a.broadcast is not None and mtype != RTM.DELADDR:
+        w.put(_IFA_ADDRESS, local)
+    if a.broadcast is not None and mtype != _DELADDR:
         w.put(IFA.BROADCAST, a.broadcast.packed)
-    if (a.valid_lft is not None or a.preferred_lft is not None) and mtype != RTM.DELADDR:
+    if (a.valid_lft is not None or a.preferred_lft is not None) and mtype != _DELADDR:
         valid = INFINITY_LIFE_TIME if a.valid_lft is None else a.valid_lft
         pref = INFINITY_LIFE_TIME if a.preferred_lft is None else a.preferred_lft
         w.put(IFA.CACHEINFO, _CACHEINFO.pack(pref, valid, 0, 0))
@@ -54,17 +57,17 @@ def _build(a: Address, mtype: int, flags: int) -> bytes:
 
 def build_add(a: Address) -> bytes:
     """RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL (``ip addr add``)."""
-    return _build(a, RTM.NEWADDR, _F_ADD)
+    return _build(a, _NEWADDR, _F_ADD)
 
 
 def build_replace(a: Address) -> bytes:
     """RTM_NEWADDR with NLM_F_CREATE|NLM_F_REPLACE (``ip addr replace``)."""
-    return _build(a, RTM.NEWADDR, _F_REPLACE)
+    return _build(a, _NEWADDR, _F_REPLACE)
 
 
 def build_delete(a: Address) -> bytes:
     """RTM_DELADDR (``ip addr del``)."""
-    return _build(a, RTM.DELADDR, _F_DELETE)
+    return _build(a, _DELADDR, _F_DELETE)
 
 
 def build_dump(*, family: int = 0, index: int = 0) -> bytes:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Collection
-from dataclasses import field
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._inet import AF_INET, AF_INET6, IPAddress, IPInterface, family_of, to_address, to_interface
 from .._rtnl import IFA_F, RT_SCOPE
 from .._wire import Attr
@@ -94,10 +93,12 @@ class Address:
         attrs: tuple[Attr, ...] = (),
         origin: tuple[int, int] | None = None,
     ) -> None:
+        # Arguments left at their defaults (known good) skip their checks.
         _check.ifindex(index, "address index")
         fam = _family(family, "address family")
         _check.no_zone(address, "address")
-        _check.no_zone(peer, "address peer")
+        if peer is not None:
+            _check.no_zone(peer, "address peer")
         local = to_interface(address, "address", fam or None)
         fam = family_of(local)
         local, p = _with_peer(local, peer, fam)
@@ -108,12 +109,17 @@ class Address:
             if fam != AF_INET:
                 raise ValueError(f"label is IPv4-only; {local} is IPv6")
         scope = _scope(scope, local, fam)
-        for name, v in (("valid_lft", valid_lft), ("preferred_lft", preferred_lft)):
-            _check.optional(v, _check.uint, 32, name)
-        flags = _check.named_flags(flags, "address flags", _check.ADDR_FLAGS, 32)
-        _check.optional(metric, _check.uint, 32, "address metric")  # IFA_RT_PRIORITY
-        _check.optional(proto, _check.uint, 8, "address proto")  # IFA_PROTO
-        valid_lft, preferred_lft = _lifetimes(valid_lft, preferred_lft, fam)
+        if valid_lft is not None or preferred_lft is not None:
+            for name, v in (("valid_lft", valid_lft), ("preferred_lft", preferred_lft)):
+                _check.optional(v, _check.uint, 32, name)
+        if flags.__class__ is not int or flags:
+            flags = _check.named_flags(flags, "address flags", _check.ADDR_FLAGS, 32)
+        if metric is not None:
+            _check.uint(metric, 32, "address metric")  # IFA_RT_PRIORITY
+        if proto is not None:
+            _check.uint(proto, 8, "address proto")  # IFA_PROTO
+        if valid_lft is not None or preferred_lft is not None:
+            valid_lft, preferred_lft = _lifetimes(valid_lft, preferred_lft, fam)
         _set = object.__setattr__
         _set(self, "family", fam)
         _set(self, "index", index)
@@ -127,8 +133,8 @@ class Address:
         _set(self, "preferred_lft", preferred_lft)
         _set(self, "metric", metric)
         _set(self, "proto", proto)
-        _set(self, "attrs", check_attrs(attrs, "address attrs"))
-        _set(self, "origin", check_origin(origin, "address origin"))
+        _set(self, "attrs", () if attrs == () else check_attrs(attrs, "address attrs"))
+        _set(self, "origin", None if origin is None else check_origin(origin, "address origin"))
 
     @property
     def local(self) -> IPAddress:
@@ -198,7 +204,7 @@ def _scope(scope: object, local: IPInterface, fam: int) -> int:
         scope = derived
     elif scope is None:
         # iproute2 default_scope(): 127.0.0.0/8 is host scope, the rest global.
-        scope = int(RT_SCOPE.HOST) if local.ip.packed[0] == 127 else 0
+        return _HOST if local.ip.packed[0] == 127 else 0
     return check_scope(scope, "address scope")
 
 
@@ -251,6 +257,7 @@ SCOPES = {
 }
 
 
+_HOST = int(RT_SCOPE.HOST)  # read per call: an IntEnum member costs a lookup on Python 3.11
 _SCOPE_NAMES = {int(RT_SCOPE.UNIVERSE): "global", int(RT_SCOPE.SITE): "site"}
 _SCOPE_NAMES.update({int(RT_SCOPE.LINK): "link", int(RT_SCOPE.HOST): "host"})
 
@@ -278,6 +285,20 @@ def check_scope(value: object, what: str) -> int:
     if isinstance(value, str):
         return SCOPES[_check.choice(value, what, SCOPES)]
     return _check.uint(value, 8, what)
+
+
+def with_index(a: Address, index: int) -> Address:
+    """``a`` on interface ``index`` instead: the index is checked, the rest was when ``a``
+    was made (a verb checks every value before it looks a device name up)."""
+    _check.ifindex(index, "address index")
+    out = object.__new__(Address)
+    for name in _SLOTS:
+        object.__setattr__(out, name, getattr(a, name))
+    object.__setattr__(out, "index", index)
+    return out
+
+
+_SLOTS: tuple[str, ...] = tuple(Address.__slots__)  # the field names
 
 
 def label_of(a: Address, dev: str | None = None) -> str:

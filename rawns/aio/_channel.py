@@ -1,11 +1,20 @@
 """AsyncChannel: one netlink socket on the event loop, many exchanges in flight.
 
 The asyncio twin of :class:`rawns.transport.Channel`, on the same sans-I/O
-:class:`~rawns._conversation.Conversation`. The socket is non-blocking and
-registered with ``loop.add_reader``: whenever it is readable, every queued
-datagram is read and turned into events, and each event goes to the waiter of
-its sequence number. Any number of tasks may have requests outstanding at
-once; replies never cross because they are matched by seq, not by order.
+:class:`~rawns._conversation.Conversation` (and the same pipeline and batch
+windows, :class:`rawns.transport.Window`). The socket is non-blocking and
+registered with ``loop.add_reader``: whenever it is readable, the queued
+datagrams are read and turned into events, and each event goes to the waiter
+of its sequence number (one dict look-up). Any number of tasks may have
+requests outstanding at once; replies never cross because they are matched
+by seq, not by order.
+
+rtnetlink runs a request inside the ``send()`` that carries it, so its answer
+is queued when ``send`` returns: each request goes out at once and its answer
+is read on the spot (:meth:`AsyncChannel._start`). A task that awaits one
+request after another never waits for the selector, nor pays a read that
+finds nothing; it also does not yield to other tasks while its answers come
+that way, as a sync call would not.
 
 The kernel runs one dump per socket (a second is refused with EBUSY), so
 dumps take turns on a slot; requests and pipelines go on meanwhile. A waiter
@@ -22,28 +31,30 @@ import contextlib
 import errno
 import gc
 import socket
+import struct
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from .._conversation import Ack, Conversation, Done, Error, Event, Overrun, Reply
-from .._wire import NLM_F
+from .._wire import NLMSG_HDRLEN, NLMSGHDR
 from ..errors import DecodeError, DumpInterrupted, KernelError, kernel_error
 from ..transport import (
     BATCH_WAIT,
     DUMP_RETRIES,
-    PIPELINE_BYTES,
-    PIPELINE_WINDOW,
     NetlinkSocket,
+    Window,
     _fault_plan,
     _inject_fault,
     _to_error,
-    stamp,
+    checked,
+    windows,
 )
 
 __all__ = ["AsyncChannel"]
 
-_F_ACK = int(NLM_F.ACK)
-_READS_PER_WAKE = 256  # datagrams read per readable callback before yielding the loop
+_READS_PER_WAKE = 1024  # datagrams read per readable callback before yielding the loop
+_DONTWAIT = socket.MSG_DONTWAIT
+_SEQ = struct.Struct("=I")  # nlmsg_seq, at offset 8 of the header
 
 
 def _discard(data: bytes, start: int, end: int) -> None:
@@ -67,10 +78,12 @@ class _Waiter:
 
 
 class _Req(_Waiter):
+    """A request not answered on the spot: the replies before its ACK (or its error)."""
+
     __slots__ = ("replies",)
 
     def __init__(self, fut: asyncio.Future[Any]) -> None:
-        super().__init__(fut)
+        self.fut = fut
         self.replies: list[Reply] = []
 
     def event(self, ev: Event) -> None:
@@ -80,22 +93,83 @@ class _Req(_Waiter):
             self.fut.set_result(ev)  # Ack, Error, or Done (a request answered like a dump)
 
 
-class _Window(_Waiter):
-    """Acks and errors of one pipelined window (or one nf_tables batch)."""
+class _Lookup(_Waiter):
+    """A request sent without NLM_F_ACK: its one answer (``rtype``) ends it, decoded.
 
-    __slots__ = ("events", "last", "missing")
+    A refusal still comes, as NLMSG_ERROR (``netlink_rcv_skb`` acks an error
+    whatever the flags say). Only a lookup whose answer was not the first
+    datagram queued after its send has a waiter: the reader gives it a
+    datagram that is exactly its answer (:meth:`answer`, decoded straight
+    from the datagram), anything else as events (:meth:`event`).
+    """
 
-    def __init__(self, fut: asyncio.Future[Any], last: int | None, missing: int = 0) -> None:
-        super().__init__(fut)
-        self.events: dict[int, Ack | Error] = {}
-        self.last = last
-        self.missing = missing
+    __slots__ = ("arg", "decode", "netns", "op", "rtype", "seq", "target")
+
+    def __init__(
+        self,
+        fut: asyncio.Future[Any],
+        seq: int,
+        rtype: int,
+        decode: Callable[[bytes, int, int, Any], Any],
+        arg: Any,
+        op: str,
+        target: str,
+        netns: str | None = None,
+    ) -> None:
+        self.fut, self.seq = fut, seq
+        self.rtype, self.decode, self.arg = rtype, decode, arg
+        self.op, self.target, self.netns = op, target, netns
+
+    def answer(self, data: bytes, start: int, end: int) -> None:
+        """The answer's payload is ``data[start:end]``: decode it as the result."""
+        if self.fut.done():
+            return
+        try:
+            value = self.decode(data, start, end, self.arg)
+        except DecodeError as e:
+            self.fut.set_exception(e)
+        else:
+            self.fut.set_result(value)
 
     def event(self, ev: Event) -> None:
-        if isinstance(ev, Ack | Error) and ev.seq not in self.events:
-            self.events[ev.seq] = ev
-            if ev.seq == self.last and not self.fut.done():
-                self.fut.set_result(None)
+        if self.fut.done():
+            return
+        if isinstance(ev, Reply) and ev.type == self.rtype:
+            self.answer(ev.payload, 0, len(ev.payload))
+        elif isinstance(ev, Error):
+            self.fut.set_exception(_to_error(ev, self.op, self.target, self.netns))
+        else:  # an ACK, DONE or another message: no answer will come
+            self.fut.set_exception(
+                DecodeError(f"{self.op} {self.target}: the kernel sent no answer")
+            )
+
+
+def _answers(data: bytes, seq: int, rtype: int, port: int) -> bool:
+    """Whether the datagram ``data`` is exactly one message: request ``seq``'s answer.
+
+    Its type ``rtype``, its seq, sent by the kernel to ``port``, and nothing
+    else in the datagram: what the conversation would turn into the one
+    Reply event of ``seq`` (the caller then forgets ``seq``).
+    """
+    if len(data) < NLMSG_HDRLEN:
+        return False
+    length, mtype, _flags, mseq, pid = NLMSGHDR.unpack_from(data)
+    return bool(length == len(data) and mtype == rtype and mseq == seq and pid == port)
+
+
+class _Window(_Waiter):
+    """The waiter of a :class:`~rawns.transport.Window` (a pipeline's, or a batch's)."""
+
+    __slots__ = ("window",)
+
+    def __init__(self, fut: asyncio.Future[Any], window: Window) -> None:
+        super().__init__(fut)
+        self.window = window
+
+    def event(self, ev: Event) -> None:
+        self.window.event(ev)
+        if self.window.done and not self.fut.done():
+            self.fut.set_result(None)
 
 
 class _Dump(_Waiter):
@@ -147,9 +221,6 @@ class AsyncChannel:
         self._dump: _Dump | None = None
         self._slot = asyncio.Lock()  # one dump at a time (released by the reader if abandoned)
         self._closed = False
-        # Requests made in one turn of the loop go out together (see _flush).
-        self._outbox: dict[int, bytes] = {}
-        self._flushing = False
         loop.add_reader(sock.fileno(), self._readable)
 
     @property
@@ -178,49 +249,73 @@ class AsyncChannel:
             _inject_fault(op, self.netns_label)
 
     # -- the reader ----------------------------------------------------------
-    def _readable(self) -> None:
+    def _readable(self, until: asyncio.Future[Any] | None = None) -> None:
         """Read what is queued (a bounded number of datagrams) and dispatch the events.
 
-        While a dump is being decoded, the cyclic garbage collector is paused
-        for this one synchronous read (no task runs meanwhile) and restored
-        before returning: decoding allocates a few objects per item, and the
+        With ``until``, stop as soon as that future is done (a request read
+        on the spot leaves the rest to the reader). While a dump is being
+        decoded, the cyclic garbage collector is paused for this one
+        synchronous read (no task runs meanwhile) and restored before
+        returning: decoding allocates a few objects per item, and the
         collector would rescan the growing result again and again (the sync
         Channel.dump pauses it for the same reason; docs/benchmarks.md, W4).
         """
         if self._dump is not None and gc.isenabled():
             gc.disable()
             try:
-                self._read_queued()
+                self._read_queued(until)
             finally:
+                if not gc.get_freeze_count():
+                    # What the read made goes to the oldest generation, as the
+                    # sync Channel.dump does it (freeze and unfreeze only relink
+                    # lists): no young-generation scan over all of it at the first
+                    # allocation after enable(). Skipped if the program froze
+                    # objects itself: unfreeze() would thaw those too.
+                    gc.freeze()
+                    gc.unfreeze()
                 gc.enable()
         else:
-            self._read_queued()
+            self._read_queued(until)
 
-    def _read_queued(self) -> None:
-        conv = self.conv
+    def _read_queued(self, until: asyncio.Future[Any] | None) -> None:
+        waiters = self._waiters
+        port = self.conv.port
+        recv = self.sock.recv
         for _ in range(_READS_PER_WAKE):
-            if self._closed:
+            if self._closed or (until is not None and until.done()):
                 return
             try:
-                data = self.sock.recv(socket.MSG_DONTWAIT)
+                data = recv(_DONTWAIT)
             except BlockingIOError:
                 return
             except DecodeError as e:  # larger than the buffer: nobody's answer can be trusted
                 self._fail_all(e)
                 continue
-            d = self._dump
-            try:
-                if d is not None and conv.is_pending(d.seq):
-                    events = conv.receive_dump(data, d.seq, d.parse_at, d.out, d.parse_run)
-                    if d.out:
-                        d.ready.set()
-                else:
-                    events = conv.receive(data)
-            except DecodeError as e:
-                self._fail_all(e)
-                continue
-            for ev in events:
-                self._dispatch(ev)
+            if len(data) >= NLMSG_HDRLEN:
+                # The fast path, dispatched by seq: a datagram that is exactly
+                # one lookup's answer (_answers), decoded in place.
+                w = waiters.get(_SEQ.unpack_from(data, 8)[0])
+                if w.__class__ is _Lookup and _answers(data, w.seq, w.rtype, port):
+                    w.answer(data, NLMSG_HDRLEN, len(data))
+                    continue
+            self._take(data)
+
+    def _take(self, data: bytes) -> None:
+        """One datagram through the conversation; its events to their waiters."""
+        conv = self.conv
+        d = self._dump
+        try:
+            if d is not None and conv.is_pending(d.seq):
+                events = conv.receive_dump(data, d.seq, d.parse_at, d.out, d.parse_run)
+                if d.out:
+                    d.ready.set()
+            else:
+                events = conv.receive(data)
+        except DecodeError as e:
+            self._fail_all(e)
+            return
+        for ev in events:
+            self._dispatch(ev)
 
     def _dispatch(self, ev: Event) -> None:
         if isinstance(ev, Overrun):
@@ -241,85 +336,104 @@ class AsyncChannel:
                 self._end_dump(w)
 
     def _end_dump(self, d: _Dump) -> None:
-        self._waiters.pop(d.seq, None)
-        self.conv.forget(d.seq)
+        self._done(d.seq)
         if self._dump is d:
             self._dump = None
             if self._slot.locked():
                 self._slot.release()
 
-    def _queue(self, seq: int, data: bytes) -> None:
-        """Send ``data`` with the other requests of this turn of the loop, in one datagram."""
-        self._outbox[seq] = data
-        if not self._flushing:
-            self._flushing = True
-            self._loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        """Send the queued requests: one sendmsg per PIPELINE_BYTES, not one per request.
-
-        rtnetlink runs every message of a datagram inside the send (each
-        answered and acked on its own, an error in one not stopping the
-        next), so many tasks' requests cost one syscall. A send that fails
-        fails exactly the requests it carried.
-        """
-        self._flushing = False
-        box, self._outbox = self._outbox, {}
-        if self._closed or not box:
-            return
-        seqs: list[int] = []
-        parts: list[bytes] = []
-        size = 0
-        for seq, data in box.items():
-            if parts and size + len(data) > PIPELINE_BYTES:
-                self._send_parts(seqs, parts)
-                seqs, parts, size = [], [], 0
-            seqs.append(seq)
-            parts.append(data)
-            size += len(data)
-        self._send_parts(seqs, parts)
-        self._readable()  # the answers are queued already (see request)
-
-    def _send_parts(self, seqs: list[int], parts: list[bytes]) -> None:
-        try:
-            self.sock.send(parts[0] if len(parts) == 1 else b"".join(parts))
-        except OSError as e:
-            for seq in seqs:
-                w = self._waiters.get(seq)
-                if w is not None:
-                    w.fail(e)
-
-    def _stamped(self, msg: bytes) -> tuple[int, bytes]:
-        seq = self.conv.next_seq()
-        buf = bytearray(msg)
-        stamp(buf, 0, seq)
-        return seq, bytes(buf)
-
     # -- one request ---------------------------------------------------------
-    async def request(self, msg: bytes, *, op: str, target: str = "") -> list[Reply]:
-        """Send one request and await its ACK: :meth:`rawns.transport.Channel.request`."""
+    def _start(self, op: str, msg: bytes) -> tuple[int, bytes | None]:
+        """Send ``msg`` with a new seq; the seq, and the first datagram queued (None: none).
+
+        rtnetlink runs a request inside the send() that carries it, so its
+        answer is queued when send returns: the caller looks at it at once
+        and, when it is the answer, is done -- no future, no waiter, no trip
+        through the selector, as the sync Channel reads it. (Sending the
+        requests of one turn of the loop together, one send for many, saves
+        syscalls but costs each task a second step, waiting for that send:
+        measured, no cheaper.) Otherwise the caller registers a waiter
+        (:meth:`_wait`).
+        """
         self._check_open(op)
-        seq, data = self._stamped(msg)
-        w = _Req(self._loop.create_future())
-        self.conv.expect(seq)
-        self._waiters[seq] = w
+        conv = self.conv
+        seq = conv.next_seq()
+        conv.expect(seq)
         try:
-            if len(self._waiters) == 1 and not self._outbox:
-                # Alone: send now, and read at once what the kernel queued while it
-                # ran the request inside send() (rtnetlink answers synchronously),
-                # so a lone request usually needs no trip through the selector.
-                self.sock.send(data)
-                self._readable()
-            else:
-                self._queue(seq, data)
+            self.sock.send(b"".join((msg[:8], _SEQ.pack(seq), msg[12:])))
+            return seq, self.sock.recv(_DONTWAIT)
+        except BlockingIOError:
+            return seq, None
+        except DecodeError as e:  # a datagram too big for the buffer: as the reader does
+            self._done(seq)
+            self._fail_all(e)
+            raise
+        except BaseException:
+            self._done(seq)
+            raise
+
+    def _wait(self, seq: int, w: _Waiter, data: bytes | None) -> None:
+        """``w`` gets ``seq``'s events from now on, starting with ``data`` (read already)."""
+        self._waiters[seq] = w
+        if data is not None:
+            self._take(data)
+        self._readable(w.fut)
+
+    def _done(self, seq: int) -> None:
+        """Forget ``seq``: its waiter, and any answer still to come (dropped)."""
+        self._waiters.pop(seq, None)
+        self.conv.forget(seq)
+
+    async def request(
+        self, msg: bytes, *, op: str, target: str | Callable[[], str] = ""
+    ) -> list[Reply]:
+        """Send one request and await its ACK: :meth:`rawns.transport.Channel.request`.
+
+        ``target`` names the request in an error: a str, or a function making
+        it, called only then.
+        """
+        seq, data = self._start(op, msg)
+        try:
+            if data is not None and self.conv.acked(data, seq):  # the usual answer
+                return []
+            w = _Req(self._loop.create_future())
+            self._wait(seq, w, data)
             ev = await w.fut
         finally:
-            self._outbox.pop(seq, None)  # cancelled before the flush: never sent
-            self._waiters.pop(seq, None)
-            self.conv.forget(seq)
+            self._done(seq)
         if isinstance(ev, Error):
-            raise _to_error(ev, op, target, self.netns_label)
+            name = target if isinstance(target, str) else target()
+            raise _to_error(ev, op, name, self.netns_label)
         return w.replies
+
+    async def lookup(
+        self,
+        msg: bytes,
+        *,
+        op: str,
+        target: str,
+        rtype: int,
+        decode: Callable[[bytes, int, int, Any], Any],
+        arg: Any = None,
+    ) -> Any:
+        """Send one request built without NLM_F_ACK; return its answer, decoded.
+
+        The answer, a message of type ``rtype``, is decoded by
+        ``decode(data, start, end, arg)`` (its payload's span in ``data``); a
+        refusal raises the :class:`~rawns.errors.KernelError` :meth:`request`
+        would. For get requests, whose answer is the whole exchange: one
+        datagram back instead of two (answer, then ACK).
+        """
+        seq, data = self._start(op, msg)
+        try:
+            if data is not None and _answers(data, seq, rtype, self.conv.port):
+                return decode(data, NLMSG_HDRLEN, len(data), arg)
+            fut = self._loop.create_future()
+            w = _Lookup(fut, seq, rtype, decode, arg, op, target, self.netns_label)
+            self._wait(seq, w, data)
+            return await w.fut
+        finally:
+            self._done(seq)
 
     # -- dumps ---------------------------------------------------------------
     async def dump(
@@ -390,13 +504,14 @@ class AsyncChannel:
         except BaseException:
             self._slot.release()
             raise
-        seq, data = self._stamped(msg)
+        seq = self.conv.next_seq()
         d = _Dump(self._loop.create_future(), seq, parse_at, parse_run)
         self._dump = d
         self.conv.expect(seq, dump=True)
         self._waiters[seq] = d
         try:
-            self.sock.send(data)  # read by the reader: a wake reads the parts as they come
+            # read by the reader: a wake reads the parts as they come
+            self.sock.send(b"".join((msg[:8], _SEQ.pack(seq), msg[12:])))
             while True:
                 if d.out:
                     chunk, d.out = d.out, []
@@ -437,49 +552,11 @@ class AsyncChannel:
         """
         results: list[KernelError | None] = [None] * len(msgs)
         self._check_open(op)
-        conv = self.conv
-        n = len(msgs)
-        lo = 0
-        while lo < n:
-            hi, size = lo, 0
-            while hi < n and hi - lo < PIPELINE_WINDOW and size < PIPELINE_BYTES:
-                size += len(msgs[hi])
-                hi += 1
-            buf = bytearray(b"".join(msgs[lo:hi]))
-            seqs: dict[int, int] = {}
-            off = 0
-            seq = 0
-            for i in range(lo, hi):
-                seq = conv.next_seq()
-                stamp(buf, off, seq)
-                if i != hi - 1:
-                    flags = int.from_bytes(buf[off + 6 : off + 8], "little")
-                    buf[off + 6 : off + 8] = (flags & ~_F_ACK).to_bytes(2, "little")
-                conv.expect(seq)
-                seqs[seq] = i
-                off += len(msgs[i])
-            w = _Window(self._loop.create_future(), seq)
-            for s in seqs:
-                self._waiters[s] = w
-            try:
-                self.sock.send(bytes(buf))
-                self._readable()
-                await w.fut
-            finally:
-                for s in seqs:
-                    self._waiters.pop(s, None)
-                    conv.forget(s)
-            for s, ev in w.events.items():
-                if isinstance(ev, Error):
-                    idx = seqs[s]
-                    tgt = targets[idx] if targets is not None else f"#{idx}"
-                    results[idx] = _to_error(ev, op, tgt, self.netns_label)
-            lo = hi
-        if check:
-            for r in results:
-                if r is not None:
-                    raise r
-        return results
+        for lo, hi in windows(msgs):
+            w = Window(self.conv, msgs[lo:hi], op=op, netns=self.netns_label)
+            await self._exchange(w, until_done=True)
+            w.report(results, lo, targets)
+        return checked(results, check)
 
     # -- nf_tables batches -------------------------------------------------------
     async def batch(
@@ -495,37 +572,30 @@ class AsyncChannel:
         if len(acked) != len(msgs):
             raise ValueError("batch: one 'acked' flag per message")
         self._check_open(op)
-        conv = self.conv
-        buf = bytearray(b"".join(msgs))
-        index: dict[int, int] = {}
-        off = 0
-        for i, m in enumerate(msgs):
-            seq = conv.next_seq()
-            stamp(buf, off, seq)
-            conv.expect(seq)
-            index[seq] = i
-            off += len(m)
-        want = {s for s, i in index.items() if acked[i]}
-        w = _Window(self._loop.create_future(), None)
-        for s in index:
-            self._waiters[s] = w
+        w = Window(self.conv, msgs, op=op, netns=self.netns_label, acked=acked)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(BATCH_WAIT):
+                await self._exchange(w, until_done=False)
+        return w.answered()
+
+    async def _exchange(self, w: Window, *, until_done: bool) -> None:
+        """Send a window's datagram, and wait until it is :attr:`~Window.done`.
+
+        What the send caused is read at once: up to the window's end
+        (``until_done``, a pipeline's: its last ACK comes after every earlier
+        answer), or all that is queued (a batch's: every refusal of the batch
+        is reported, each in its own message).
+        """
+        waiter = _Window(self._loop.create_future(), w)
+        waiters = self._waiters
+        for seq in w.index:
+            waiters[seq] = waiter
         try:
-            self.sock.send(bytes(buf))
-            self._readable()  # everything the batch caused is queued already
-            if want - w.events.keys() and not any(isinstance(e, Error) for e in w.events.values()):
-                w.last = max(want - w.events.keys())
-                if w.last in w.events:  # pragma: no cover - read meanwhile
-                    w.fut.set_result(None)
-                try:
-                    async with asyncio.timeout(BATCH_WAIT):
-                        await w.fut
-                except TimeoutError:
-                    pass
+            self.sock.send(w.data)
+            self._readable(waiter.fut if until_done else None)
+            if not w.done:
+                await waiter.fut
         finally:
-            for s in index:
-                self._waiters.pop(s, None)
-                conv.forget(s)
-        results: list[Ack | Error | None] = [None] * len(msgs)
-        for s, ev in w.events.items():
-            results[index[s]] = ev
-        return results
+            for seq in w.index:
+                waiters.pop(seq, None)
+            w.close()

@@ -153,7 +153,7 @@ async def _run(h: AsyncHandle, op: Op) -> object:
         return await asyncio.to_thread(_with_own_handle, h.netns, op.fn)
     ch = await _channel(h, op.nfnl)
     if isinstance(op, Request):
-        return await ch.request(op.msg, op=op.op, target=op.target)
+        return await ch.request(op.msg, op=op.op, target=op._target)  # (lazy: see Request)
     if isinstance(op, Dump):
         return await ch.dump(
             op.msg, op=op.op, target=op.target, parse_at=op.parse_at, parse_run=op.parse_run
@@ -180,8 +180,12 @@ async def adrive(h: AsyncHandle, plan: Plan[T]) -> T:
     try:
         op = next(plan)
         while True:
+            result: object
             try:
-                result = await _run(h, op)
+                if type(op) is Request and not op.nfnl:  # most exchanges: no detour via _run
+                    result = await h.rtnl.request(op.msg, op=op.op, target=op._target)  # lazy
+                else:
+                    result = await _run(h, op)
             except BaseException as e:
                 op = plan.throw(e)
             else:

@@ -15,6 +15,7 @@ from .._rtnl import RT_TABLE
 from ..errors import KernelError
 from ..link._types import LinkRef
 from ..route import Route
+from . import _route_get
 from ._doc import twin
 from ._handle import AsyncHandle, DumpCall, adrive
 
@@ -107,6 +108,22 @@ async def get(
     sport: int | None = None,
     dport: int | None = None,
 ) -> Route:
+    if (
+        src is None
+        and iif is None
+        and dev is None
+        and mark is None
+        and type(tos) is int
+        and tos == 0
+        and fibmatch is False
+        and uid is None
+        and ipproto is None
+        and sport is None
+        and dport is None
+    ):  # a destination alone: the template path (_route_get), or the plan for what it refuses
+        fast = _route_get.lookup(h, dst)
+        if fast is not None:
+            return await fast
     plan = r.get_plan(
         _h(h),
         dst,

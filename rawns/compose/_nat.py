@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from .. import _check, nft
 from .._inet import IPAddress, IPNetwork
@@ -16,6 +15,7 @@ from ..handle import Handle
 from ._args import _address, _af, _family_word, _network, _optional_ifname
 from ._steps import Step, _HandleSource, _source, run_steps
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:  # rawns.nft loads its parts on first use: a compose import needs none yet
     from ..nft.expr import Expr
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import importlib
 
-from ._altname import altname_add, altname_delete, build_altname_add, build_altname_delete
 from ._change import set, set_group, set_many
 from ._decode import parse_add, parse_set
 from ._encode import (
@@ -38,7 +37,6 @@ from ._encode import (
     build_set,
     build_set_group,
 )
-from ._fields import LinkGroupFields, LinkSetFields
 from ._layout import parse_link
 from ._spec import LinkChange, LinkSpec, NetnsRef
 from ._types import Link, LinkInfo, LinkRef, PortInfo
@@ -65,6 +63,11 @@ _LAZY = {
     "Macvlan": "_macvlan",
     "MacvlanInfo": "_macvlan",
     "Dummy": "_simple",
+    **dict.fromkeys(  # alternative names: few programs use them
+        ("altname_add", "altname_delete", "build_altname_add", "build_altname_delete"), "_altname"
+    ),
+    "LinkGroupFields": "_fields",  # TypedDicts: their creation costs
+    "LinkSetFields": "_fields",
     "Ifb": "_simple",
     "Tap": "_tuntap",
     "Tun": "_tuntap",
@@ -79,7 +82,9 @@ _LAZY = {
 }
 TYPE_CHECKING = False  # not typing's, which this module does not otherwise need
 if TYPE_CHECKING:
+    from ._altname import altname_add, altname_delete, build_altname_add, build_altname_delete
     from ._bridge import PORT_STATES, Bridge, BridgeInfo, BridgePort, BridgePortInfo
+    from ._fields import LinkGroupFields, LinkSetFields
     from ._macvlan import MACVLAN_MODES, Macvlan, MacvlanInfo
     from ._simple import Dummy, Ifb
     from ._tuntap import Tap, Tun, TunInfo, build_ifreq, open_tuntap

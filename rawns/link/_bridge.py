@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import field
 from ipaddress import IPv4Address, IPv6Address
-from typing import Any, ClassVar
+from typing import Any
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._rtnl import IFLA_BR, IFLA_BRPORT
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
@@ -57,7 +56,7 @@ class Bridge(LinkSpec):
     STP ranges itself (:class:`~rawns.errors.InvalidArgument`).
     """
 
-    kind: ClassVar[str] = "bridge"
+    kind = "bridge"
 
     stp: bool | None = None
     forward_delay: int | None = None
@@ -453,7 +452,7 @@ class BridgePort(PortSettings):
 
     #: IFLA_INFO_KIND iproute2 sends for port settings ("bridge_slave"; the
     #: kernel routes IFLA_INFO_SLAVE_DATA by the port's current master).
-    slave_kind: ClassVar[str] = "bridge_slave"
+    slave_kind = "bridge_slave"
 
     state: int | None = None
     priority: int | None = None

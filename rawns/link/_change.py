@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from .. import _check
 from .._plan import Pipeline, Plan, Request, drive
@@ -20,6 +19,7 @@ from ._spec import LinkChange, check_netns_open, namespaces_opened, netns_opened
 from ._types import LinkRef, check_here, ref_label
 from ._verbs import Resolver, built, listed, pipeline
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Unpack
 

@@ -11,12 +11,10 @@ look-alike messages of a dump faster and is tested to give what this gives.
 
 from __future__ import annotations
 
-import operator
 import struct
 from collections.abc import Callable
-from dataclasses import fields
-from typing import Any, TypeVar
 
+from .._dataclass import fields
 from .._rtnl import IF_OPER, IFF, IFINFOMSG, IFLA, IFLA_INFO, RTM
 from .._wire import NLA_TYPE_MASK, iter_attrs, iter_messages
 from ..errors import DecodeError
@@ -24,9 +22,14 @@ from . import _kinds
 from ._spec import IFF_FIELDS, LinkChange, LinkSpec, PortSettings, spec_class
 from ._types import Link, LinkInfo, LinkRef, PortInfo, mac_str, text
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
 __all__ = ["parse_add", "parse_link", "parse_set"]
 
-T = TypeVar("T")
 
 _NLA = struct.Struct("=HH").unpack_from
 _U32 = struct.Struct("=I").unpack_from
@@ -45,7 +48,7 @@ PortSettingsParser = Callable[[bytes, int, int], PortSettings]
 _INFO_PARSERS: dict[str, InfoParser] = {}
 _PORT_PARSERS: dict[str, PortParser] = {}
 _PORT_SETTINGS: list[PortSettingsParser] = []
-# The NestTable a parser decodes with, if it is only that (the layout cache's plans).
+# The NestTable a parser decodes with, if it is only that (the layout cache plans it).
 INFO_TABLES: dict[str, NestTable] = {}
 PORT_TABLES: dict[str, NestTable] = {}
 
@@ -73,15 +76,17 @@ def register_port_settings(parser: PortSettingsParser) -> None:
 # ---------------------------------------------------------------------------
 # the kinds' typed views, decoded from a table in one pass
 
-#: A value's reader: (payload, start, end) -> the value, or None to skip the
-#: attribute (a size that is not the kernel's, a value meaning "none").
-Read = Callable[[bytes, int, int], Any]
-#: An attribute that sets several fields or picks one by value: (payload,
-#: start, end, the fields' values in order, by index) -> None.
-Special = Callable[[bytes, int, int, list[Any]], None]
+if TYPE_CHECKING:
+    #: A value's reader: (payload, start, end) -> the value, or None to skip the
+    #: attribute (a size that is not the kernel's, a value meaning "none").
+    Read = Callable[[bytes, int, int], Any]
+    #: An attribute that sets several fields or picks one by value: (payload,
+    #: start, end, the fields' values in order, by index) -> None.
+    Special = Callable[[bytes, int, int, list[Any]], None]
+else:
+    Read = Special = Callable  # (annotations only)
 
 _new = object.__new__
-_setattr = object.__setattr__
 
 
 class NestTable:
@@ -95,7 +100,7 @@ class NestTable:
     keyword call.
     """
 
-    __slots__ = ("cls", "defaults", "names", "reads", "special")
+    __slots__ = ("cls", "defaults", "names", "reads", "setters", "special")
 
     def __init__(
         self,
@@ -107,10 +112,13 @@ class NestTable:
         flds = fields(cls)  # type: ignore[arg-type]  # a dataclass, by construction
         self.cls = cls
         self.names = tuple(f.name for f in flds)
+        # Each field's slot, set as the frozen __init__'s object.__setattr__ sets
+        # it, without the attribute lookup by name per field.
+        self.setters = tuple(getattr(cls, n).__set__ for n in self.names)
         self.defaults = tuple(f.default for f in flds)
         self.reads = {int(t): (self.names.index(name), read) for t, (name, read) in reads.items()}
         self.special = {int(t): f for t, f in (special or {}).items()}
-        # What the specials set is no reader's field (plan() relies on it).
+        # What the specials set is no reader's field (_layout.plan_nest relies on it).
         if {self.names.index(f) for f in special_fields} & {i for i, _r in self.reads.values()}:
             raise ValueError(f"{cls.__name__}: a special sets a field a reader sets")
 
@@ -135,91 +143,22 @@ class NestTable:
 
     def make(self, values: list[Any] | tuple[Any, ...]) -> Any:
         obj = _new(self.cls)
-        for name, v in zip(self.names, values, strict=True):
-            _setattr(obj, name, v)
+        for put, v in zip(self.setters, values, strict=True):
+            put(obj, v)
         return obj
-
-    def plan(self, payload: bytes, start: int, end: int) -> NestPlan | None:
-        """How to decode nests laid out as this one (known good) without walking
-        them, or None (a field set by two attributes: the walk's order decides)."""
-        headers: list[int] = []
-        fixed: list[tuple[int, int, str, int]] = []  # (offset, size, code, field index)
-        calls: list[tuple[int, Read, int, int]] = []
-        specials: list[tuple[Special, int, int]] = []
-        seen: set[int] = set()
-        for t, a, b in iter_attrs(payload, start, end):
-            headers.append(a - 4)
-            t &= NLA_TYPE_MASK
-            hit = self.reads.get(t)
-            if hit is not None:
-                i, read = hit
-                if i in seen:
-                    return None
-                seen.add(i)
-                code = _CODES.get(read)
-                if code is not None and b - a >= code[1] and read(payload, a, b) is not None:
-                    fixed.append((a, code[1], code[0], i))
-                else:
-                    calls.append((i, read, a, b))
-            elif (more := self.special.get(t)) is not None:
-                specials.append((more, a, b))
-        return NestPlan(self, headers, fixed, calls, specials)
 
 
 #: Readers whose value is one struct code at the attribute's start, given the
-#: size they accept (kind modules add theirs with :func:`fixed_reader`).
-_CODES: dict[Read, tuple[str, int]] = {}
+#: size they accept (kind modules add theirs with :func:`fixed_reader`; the
+#: layout cache's nest plans read them in one unpack).
+CODES: dict[Read, tuple[str, int]] = {}
 
 
 def fixed_reader(read: Read, code: str, size: int) -> Read:
     """Declare that ``read`` gives ``struct.unpack_from("=" + code)``'s value when
     it gives one (its size checks then pass the same way for a look-alike)."""
-    _CODES[read] = (code, size)
+    CODES[read] = (code, size)
     return read
-
-
-class NestPlan:
-    """A :meth:`NestTable.plan`: one unpack reads the fixed-size values, the other
-    readers and the specials run on their spans, in the walk's order for each field."""
-
-    __slots__ = ("calls", "defaults", "headers", "make", "pick", "specials", "unpack")
-
-    def __init__(
-        self,
-        table: NestTable,
-        headers: list[int],
-        fixed: list[tuple[int, int, str, int]],
-        calls: list[tuple[int, Read, int, int]],
-        specials: list[tuple[Special, int, int]],
-    ) -> None:
-        self.headers = headers  # the layout checks these are a look-alike's
-        fixed.sort()
-        fmt, at = ["="], 0
-        for off, size, code, _i in fixed:
-            fmt.append(f"{off - at}x{code}")
-            at = off + size
-        self.unpack = struct.Struct("".join(fmt)).unpack_from
-        n = len(fixed)
-        where = {i: k for k, (_o, _s, _c, i) in enumerate(fixed)}
-        # from (the unpacked values + the defaults): every field in order
-        order = [where.get(i, n + i) for i in range(len(table.defaults))]
-        self.pick = operator.itemgetter(*order, -1)  # (-1: a tuple even for one field)
-        self.calls = tuple(calls)
-        self.specials = tuple(specials)
-        self.make = table.make
-        self.defaults = (*table.defaults, None)
-
-    def run(self, payload: bytes) -> Any:
-        values = self.pick(self.unpack(payload) + self.defaults)[:-1]
-        if self.calls or self.specials:
-            values = list(values)
-            for i, read, a, b in self.calls:
-                v = read(payload, a, b)
-                if v is not None:
-                    values[i] = v
-            for more, a, b in self.specials:
-                more(payload, a, b, values)
-        return self.make(values)
 
 
 # ---------------------------------------------------------------------------
@@ -357,13 +296,31 @@ def views(
     return info_view(lk, payload, data), port_view(lk, payload, slave)
 
 
+def info_parser(kind: str | None) -> InfoParser | None:
+    """The parser of ``kind``'s IFLA_INFO_DATA (its module loaded on first use), if any."""
+    if kind is None:
+        return None
+    parse_info = _INFO_PARSERS.get(kind)
+    if parse_info is None and _kinds.load(kind):
+        parse_info = _INFO_PARSERS.get(kind)
+    return parse_info
+
+
+def port_parser(slave_kind: str | None) -> PortParser | None:
+    """The parser of IFLA_INFO_SLAVE_DATA of ports of a ``slave_kind`` master, if any."""
+    if slave_kind is None:
+        return None
+    parse_port = _PORT_PARSERS.get(slave_kind)
+    if parse_port is None and _kinds.load(slave_kind):
+        parse_port = _PORT_PARSERS.get(slave_kind)
+    return parse_port
+
+
 def info_view(lk: Link, payload: bytes, data: tuple[int, int]) -> LinkInfo | None:
     info = None
     kind = lk.kind
     if kind is not None:
-        parse_info = _INFO_PARSERS.get(kind)
-        if parse_info is None and _kinds.load(kind):
-            parse_info = _INFO_PARSERS.get(kind)
+        parse_info = info_parser(kind)
         if parse_info is not None:
             try:
                 info = parse_info(payload, data[0], data[1], lk)
@@ -377,9 +334,7 @@ def port_view(lk: Link, payload: bytes, slave: tuple[int, int]) -> PortInfo | No
     port = None
     slave_kind = lk.slave_kind
     if slave_kind is not None:
-        parse_port = _PORT_PARSERS.get(slave_kind)
-        if parse_port is None and _kinds.load(slave_kind):
-            parse_port = _PORT_PARSERS.get(slave_kind)
+        parse_port = port_parser(slave_kind)
         if parse_port is not None and slave[0]:
             try:
                 port = parse_port(payload, slave[0], slave[1])

@@ -18,7 +18,6 @@ go in a second message.
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING, Any
 
 from .. import _check
 from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM
@@ -27,8 +26,9 @@ from ..netns import Netns
 from ._spec import LinkChange, LinkSpec, NetnsRef, PortSettings, Resolve, check_spec
 from ._types import LinkRef, index_of, ref_label
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
-    from typing import Unpack
+    from typing import Any, Unpack
 
     from ._fields import LinkGroupFields, LinkSetFields
 
@@ -58,6 +58,11 @@ F_ADD = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL)
 # NLM_F_CREATE without EXCL is what creates, or changes the link in place.
 F_REPLACE = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE)
 F_SET = int(NLM_F.REQUEST | NLM_F.ACK)
+# Read per request, as ints: an IntEnum member costs an enum.property lookup on Python 3.11.
+_NEWLINK, _GETLINK = int(RTM.NEWLINK), int(RTM.GETLINK)
+_IFLA_IFNAME, _IFLA_EXT_MASK, _IFLA_MTU = int(IFLA.IFNAME), int(IFLA.EXT_MASK), int(IFLA.MTU)
+_IFLA_MASTER, _IFLA_LINKINFO = int(IFLA.MASTER), int(IFLA.LINKINFO)
+_IFF_UP = int(IFF.UP)
 
 
 # ---------------------------------------------------------------------------
@@ -84,7 +89,7 @@ def put_name(w: Writer, name: str) -> None:
     for one (an altname of 16..127 bytes), as iproute2 does (ipaddress.c: check_ifname).
     The kernel finds a link by either of its names both ways (rtnl_dev_get)."""
     if len(name.encode()) < _check.IFNAMSIZ:
-        w.put_strz(IFLA.IFNAME, name)
+        w.put_strz(_IFLA_IFNAME, name)
     else:
         w.put_strz(IFLA.ALT_IFNAME, name)
 
@@ -148,13 +153,13 @@ def build_message(spec: LinkSpec, flags: int, resolve: Resolve) -> bytes:
             f"kind {spec.kind!r}); add() creates them, build_ifreq() shows the ioctl"
         )
     w = Writer()
-    w.begin(RTM.NEWLINK, flags=flags)
-    up = int(IFF.UP) if spec.up else 0
+    w.begin(_NEWLINK, flags=flags)
+    up = _IFF_UP if spec.up else 0
     header(w, 0, up, up)
     put_common(w, spec, resolve)
     spec._put_top(w, resolve)
-    w.put_strz(IFLA.IFNAME, spec.name)
-    with w.nest_noflag(IFLA.LINKINFO):
+    w.put_strz(_IFLA_IFNAME, spec.name)
+    with w.nest_noflag(_IFLA_LINKINFO):
         w.put_str(IFLA_INFO.KIND, spec.kind)
         if spec._has_data():
             with w.nest_noflag(IFLA_INFO.DATA):
@@ -207,7 +212,7 @@ def change_messages(c: LinkChange, resolve: Resolve) -> list[bytes]:
     flags, change = c._flags()
     split = c.port is not None and c.master is not None
     w = Writer()
-    w.begin(RTM.NEWLINK, flags=F_SET)
+    w.begin(_NEWLINK, flags=F_SET)
     _put_target(w, c.ref, index, flags, change)
     put_change_values(w, c, resolve)
     if c.port is not None and not split:
@@ -226,7 +231,7 @@ def change_messages(c: LinkChange, resolve: Resolve) -> list[bytes]:
 def put_change_values(w: Writer, c: LinkChange, resolve: Resolve) -> None:
     # The order ip link set writes them in, for the options given in this order.
     if c.mtu is not None:
-        w.put_u32(IFLA.MTU, c.mtu)
+        w.put_u32(_IFLA_MTU, c.mtu)
     if c.mac is not None:
         w.put(IFLA.ADDRESS, _check.mac(c.mac))
     if c.txqlen is not None:
@@ -234,7 +239,7 @@ def put_change_values(w: Writer, c: LinkChange, resolve: Resolve) -> None:
     if c.alias is not None:
         w.put_str(IFLA.IFALIAS, c.alias)
     if c.master is not None:
-        w.put_u32(IFLA.MASTER, resolve(c.master, "master"))
+        w.put_u32(_IFLA_MASTER, resolve(c.master, "master"))
     elif c.nomaster:
         w.put_u32(IFLA.MASTER, 0)
     if c.netns is not None:
@@ -343,9 +348,9 @@ def build_dump() -> bytes:
 def build_get(ref: LinkRef) -> bytes:
     """RTM_GETLINK for one link, by name or index (``ip link show dev NAME``)."""
     w = Writer()
-    w.begin(RTM.GETLINK, flags=NLM_F.REQUEST | NLM_F.ACK)
+    w.begin(_GETLINK, flags=F_SET)  # REQUEST|ACK
     put_ref(w, ref)
-    w.put_u32(IFLA.EXT_MASK, RTEXT_FILTER_SKIP_STATS)
+    w.put_u32(_IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)
     w.end()
     return w.data()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import Any, ClassVar
 
 from .. import _check
 from .._dataclass import dataclass
@@ -14,6 +13,10 @@ from ..errors import DecodeError
 from ._decode import NestTable, fixed_reader, register_info
 from ._spec import LinkSpec, Resolve, set_field
 from ._types import Link, LinkInfo, LinkRef, check_ref
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["MACVLAN_MODES", "Macvlan", "MacvlanInfo"]
 
@@ -42,7 +45,7 @@ class Macvlan(LinkSpec):
     broadcast queue (a u32).
     """
 
-    kind: ClassVar[str] = "macvlan"
+    kind = "macvlan"
 
     link: LinkRef
     mode: str | None = None

@@ -9,13 +9,13 @@ a pair, ``pods.check``), which names alone cannot.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
 
 from .. import _check
 from .. import netns as _netns
 from .._rtnl import RTM
 from .._wire import NLM_F, Writer, iter_attrs
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from ..handle import Handle
 

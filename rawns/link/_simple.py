@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from .._dataclass import dataclass
 from ._spec import LinkSpec
 
@@ -14,11 +12,11 @@ __all__ = ["Dummy", "Ifb"]
 class Ifb(LinkSpec):
     """An intermediate functional block device (``ip link add NAME type ifb``)."""
 
-    kind: ClassVar[str] = "ifb"
+    kind = "ifb"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dummy(LinkSpec):
     """A dummy device (``ip link add NAME type dummy``); needs CONFIG_DUMMY."""
 
-    kind: ClassVar[str] = "dummy"
+    kind = "dummy"

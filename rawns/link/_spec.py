@@ -15,12 +15,10 @@ here; the value kinds themselves are :mod:`rawns._check`'s.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union
 
-from .. import _check
+from .. import _check, _dataclass
 from .._dataclass import dataclass
 from .._rtnl import IFF
 from .._wire import Writer
@@ -28,8 +26,13 @@ from ..errors import DecodeError
 from ..netns import Netns, resolve
 from ._types import Link, LinkRef, check_here, check_ref, mac_str, ref_label
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from ..handle import Handle
+
+    _T = TypeVar("_T")
 
 __all__ = ["LinkChange", "LinkSpec", "NetnsRef"]
 
@@ -38,7 +41,7 @@ __all__ = ["LinkChange", "LinkSpec", "NetnsRef"]
 #: /run/netns or an absolute path (a ``str`` or :class:`os.PathLike`), which the
 #: verbs open at send time and close after (the one namespace argument type,
 #: :data:`rawns.netns.NetnsLike`).
-NetnsRef = Union[Netns, str, os.PathLike[str], int]  # noqa: UP007 - a runtime alias
+NetnsRef = Netns | str | os.PathLike[str] | int
 
 #: Turns a link reference into an ifindex for an encoder (``what`` names the
 #: field in errors): the verbs look names up, the pure ``build_*`` refuse them.
@@ -60,23 +63,24 @@ def check_netns(value: object, what: str = "netns") -> Netns | str | int:
     return _check.netns_arg(value, what)
 
 
-_T = TypeVar("_T")
-
-
-@contextlib.contextmanager
-def netns_opened(value: _T, what: str) -> Iterator[_T | Netns]:
+def netns_opened(value: _T, what: str) -> contextlib.AbstractContextManager[_T | Netns]:
     """``value``, or the :class:`Netns` it names if it is a name or path (closed after)."""
     if isinstance(value, str | os.PathLike):
-        with resolve(value, what) as ns:
-            yield ns
-        return
+        return _named_opened(value, what)
     if isinstance(value, int) and not isinstance(value, bool):
         resolve(value, what).close()  # a missing pid named here, not as the kernel's ESRCH
-    yield value
+    return contextlib.nullcontext(value)  # (most calls: nothing to open)
 
 
 @contextlib.contextmanager
-def namespaces_opened(items: Sequence[_T], whats: Sequence[str]) -> Iterator[list[_T]]:
+def _named_opened(value: str | os.PathLike[str], what: str) -> Iterator[Netns]:
+    with resolve(value, what) as ns:
+        yield ns
+
+
+def namespaces_opened(
+    items: Sequence[_T], whats: Sequence[str]
+) -> contextlib.AbstractContextManager[list[_T]]:
     """``items`` with each namespace given by name or path opened as a :class:`Netns`.
 
     The verbs send a Netns as its fd (IFLA_NET_NS_FD) and a pid as
@@ -87,6 +91,17 @@ def namespaces_opened(items: Sequence[_T], whats: Sequence[str]) -> Iterator[lis
     Items that are not a :class:`LinkSpec` or :class:`LinkChange` pass through,
     for the verb's own checks to refuse.
     """
+    if len(items) == len(whats) and not any(
+        (isinstance(item, LinkSpec) and item.namespaces())
+        or (isinstance(item, LinkChange) and item.netns is not None)
+        for item in items
+    ):
+        return contextlib.nullcontext(list(items))  # (most calls: nothing to open)
+    return _namespaces_opened(items, whats)
+
+
+@contextlib.contextmanager
+def _namespaces_opened(items: Sequence[_T], whats: Sequence[str]) -> Iterator[list[_T]]:
     with contextlib.ExitStack() as stack:
         opened: dict[str, Netns] = {}
         pids: set[int] = set()
@@ -111,7 +126,7 @@ def namespaces_opened(items: Sequence[_T], whats: Sequence[str]) -> Iterator[lis
                     resolve(ns, where).close()
                     pids.add(ns)
             # (a dataclass: the fields namespaces() names)
-            out.append(dataclasses.replace(item, **changes) if changes else item)  # type: ignore[type-var]
+            out.append(_dataclass.replace(item, **changes) if changes else item)  # type: ignore[type-var]
         yield out
 
 
@@ -164,9 +179,9 @@ class LinkSpec:
     value when the spec is made: nothing is cut short or rewritten on the way.
     """
 
-    kind: ClassVar[str] = ""
+    kind = ""
     #: False for kinds the kernel refuses to create over rtnetlink (tun/tap).
-    rtnetlink: ClassVar[bool] = True
+    rtnetlink = True
 
     name: str
     mtu: int | None = None
@@ -335,7 +350,7 @@ class PortSettings:
     attributes inside IFLA_INFO_SLAVE_DATA.
     """
 
-    slave_kind: ClassVar[str] = ""
+    slave_kind = ""
 
     def _put(self, w: Writer) -> None:
         """The attributes inside IFLA_INFO_SLAVE_DATA."""
@@ -352,6 +367,8 @@ IFF_FIELDS: tuple[tuple[str, int, bool], ...] = (
     ("multicast", int(IFF.MULTICAST), False),
 )
 _VALUE_FIELDS = ("mtu", "mac", "name", "master", "netns", "alias", "txqlen", "group", "carrier")
+#: Every field that changes something when set (nomaster aside).
+_CHANGE_FIELDS = (*(x[0] for x in IFF_FIELDS), *_VALUE_FIELDS, "port")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -390,8 +407,9 @@ class LinkChange:
     def __post_init__(self) -> None:
         check_ref(self.ref, "ref")
         for f, _bit, _neg in IFF_FIELDS:
-            if getattr(self, f) is not None:
-                _check.boolean(getattr(self, f), f)
+            v = getattr(self, f)
+            if v is not None:
+                _check.boolean(v, f)
         if self.mtu is not None:
             _check.mtu(self.mtu)
         if self.mac is not None:
@@ -436,8 +454,7 @@ class LinkChange:
         check_netns_open(self.netns, f"{at}netns")
 
     def _changes(self) -> bool:
-        fields = (*(x[0] for x in IFF_FIELDS), *_VALUE_FIELDS, "port")
-        return self.nomaster or any(getattr(self, f) is not None for f in fields)
+        return self.nomaster or any(getattr(self, f) is not None for f in _CHANGE_FIELDS)
 
     def _flags(self) -> tuple[int, int]:
         """ifinfomsg (flags, change) for the IFF_* fields given."""

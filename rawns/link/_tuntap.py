@@ -15,7 +15,6 @@ import errno
 import fcntl
 import os
 import struct
-from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import _check
 from .._dataclass import dataclass
@@ -28,7 +27,10 @@ from ._spec import LinkSpec
 from ._types import Link, LinkInfo
 from ._verbs import delete as delete_link
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..handle import Handle
 
 __all__ = ["Tap", "Tun", "TunInfo", "build_ifreq", "open_tuntap"]
@@ -56,8 +58,8 @@ _U32 = struct.Struct("=I").unpack_from
 class _TunTap(LinkSpec):
     """Common to :class:`Tun` and :class:`Tap`."""
 
-    rtnetlink: ClassVar[bool] = False
-    mode: ClassVar[int] = 0
+    rtnetlink = False
+    mode = 0
 
     owner: int | None = None
     """uid allowed to attach without CAP_NET_ADMIN (0..4294967294)."""
@@ -132,8 +134,8 @@ def _settle(h: Handle, spec: _TunTap) -> None:
 class Tun(_TunTap):
     """A layer-3 tun device (``ip tuntap add NAME mode tun``); it has no MAC address."""
 
-    kind: ClassVar[str] = "tun"
-    mode: ClassVar[int] = IFF_TUN
+    kind = "tun"
+    mode = IFF_TUN
 
     def __post_init__(self) -> None:
         super(Tun, self).__post_init__()
@@ -145,8 +147,8 @@ class Tun(_TunTap):
 class Tap(_TunTap):
     """A layer-2 tap device (``ip tuntap add NAME mode tap``)."""
 
-    kind: ClassVar[str] = "tap"
-    mode: ClassVar[int] = IFF_TAP
+    kind = "tap"
+    mode = IFF_TAP
 
 
 def build_ifreq(spec: Tun | Tap, *, exclusive: bool = True) -> bytes:

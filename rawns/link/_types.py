@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import field
-from typing import TYPE_CHECKING, Any, Union
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO
 from .._wire import NLA_TYPE_MASK, Attr, iter_attrs
 from ..errors import DecodeError
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..handle import Handle
 
 __all__ = ["Link", "LinkInfo", "LinkRef", "PortInfo"]
@@ -59,50 +60,41 @@ _UP = int(IFF.UP)
 _LOWER_UP = int(IFF.LOWER_UP)
 
 # ---------------------------------------------------------------------------
-# Link's details: the values of its detail properties, decoded together into
-# one tuple (Link._details) the first time one is read, or by the layout cache
-# (_layout) as it decodes the message. In the tuple's order: u32 values, u8
-# values (raw), the raw IFLA_INET6_ADDR_GEN_MODE byte, strings, the permanent
-# MAC and the altnames.
+# Link's details: attributes few callers read (min_mtu, qdisc...), each a slot of
+# _Details. They are decoded from ``raw`` together the first time one is read
+# (_Details.__getattr__), or by the layout cache (_layout) as it decodes the
+# message. In the slots' order (DETAIL_NAMES): the u32 values, the u8 values
+# (carrier and proto_down as bools), the IPv6 address generation mode by name,
+# the strings, the permanent MAC and the altnames.
 
-DETAIL_U32 = tuple(
-    int(t)
-    for t in (
-        IFLA.MIN_MTU, IFLA.MAX_MTU, IFLA.PROMISCUITY, IFLA.GROUP, IFLA.NUM_TX_QUEUES,
-        IFLA.NUM_RX_QUEUES, IFLA.GSO_MAX_SIZE, IFLA.GSO_MAX_SEGS, IFLA.ALLMULTI,
-        IFLA.GRO_MAX_SIZE, IFLA.TSO_MAX_SIZE, IFLA.TSO_MAX_SEGS, IFLA.CARRIER_CHANGES,
-        IFLA.CARRIER_UP_COUNT, IFLA.CARRIER_DOWN_COUNT,
-    )
+_U32_DETAILS = {
+    IFLA.MIN_MTU: "min_mtu", IFLA.MAX_MTU: "max_mtu", IFLA.PROMISCUITY: "promiscuity",
+    IFLA.GROUP: "group", IFLA.NUM_TX_QUEUES: "num_tx_queues",
+    IFLA.NUM_RX_QUEUES: "num_rx_queues", IFLA.GSO_MAX_SIZE: "gso_max_size",
+    IFLA.GSO_MAX_SEGS: "gso_max_segs", IFLA.ALLMULTI: "allmulti",
+    IFLA.GRO_MAX_SIZE: "gro_max_size", IFLA.TSO_MAX_SIZE: "tso_max_size",
+    IFLA.TSO_MAX_SEGS: "tso_max_segs", IFLA.CARRIER_CHANGES: "carrier_changes",
+    IFLA.CARRIER_UP_COUNT: "carrier_up_count", IFLA.CARRIER_DOWN_COUNT: "carrier_down_count",
+}  # fmt: skip
+_U8_DETAILS = {IFLA.CARRIER: "carrier", IFLA.LINKMODE: "linkmode", IFLA.PROTO_DOWN: "proto_down"}
+_TEXT_DETAILS = {
+    IFLA.QDISC: "qdisc", IFLA.PHYS_PORT_NAME: "phys_port_name",
+    IFLA.PARENT_DEV_NAME: "parent_dev_name", IFLA.PARENT_DEV_BUS_NAME: "parent_dev_bus_name",
+}  # fmt: skip
+DETAIL_U32 = tuple(int(t) for t in _U32_DETAILS)
+DETAIL_U8 = tuple(int(t) for t in _U8_DETAILS)
+DETAIL_TEXT = tuple(int(t) for t in _TEXT_DETAILS)
+#: _Details' slots, in order (a unit test checks the class has exactly these).
+DETAIL_NAMES = (
+    *_U32_DETAILS.values(), *_U8_DETAILS.values(), "inet6_addr_gen_mode",
+    *_TEXT_DETAILS.values(), "permanent_mac", "alt_names",
 )  # fmt: skip
-DETAIL_U8 = tuple(int(t) for t in (IFLA.CARRIER, IFLA.LINKMODE, IFLA.PROTO_DOWN))
-DETAIL_TEXT = tuple(
-    int(t)
-    for t in (IFLA.QDISC, IFLA.PHYS_PORT_NAME, IFLA.PARENT_DEV_NAME, IFLA.PARENT_DEV_BUS_NAME)
-)
 D_ADDR_GEN_MODE = len(DETAIL_U32) + len(DETAIL_U8)
 D_TEXT = D_ADDR_GEN_MODE + 1  # where DETAIL_TEXT's values start
 D_PERM_ADDRESS = D_TEXT + len(DETAIL_TEXT)
 D_ALT_NAMES = D_PERM_ADDRESS + 1
-_AT = {t: i for i, t in enumerate((*DETAIL_U32, *DETAIL_U8))}
-_AT.update({t: D_TEXT + i for i, t in enumerate(DETAIL_TEXT)})
-_D_MIN_MTU, _D_MAX_MTU, _D_PROMISCUITY, _D_GROUP = (
-    _AT[IFLA.MIN_MTU], _AT[IFLA.MAX_MTU], _AT[IFLA.PROMISCUITY], _AT[IFLA.GROUP],
-)  # fmt: skip
-_D_NUM_TX_QUEUES, _D_NUM_RX_QUEUES, _D_GSO_MAX_SIZE, _D_GSO_MAX_SEGS = (
-    _AT[IFLA.NUM_TX_QUEUES], _AT[IFLA.NUM_RX_QUEUES], _AT[IFLA.GSO_MAX_SIZE],
-    _AT[IFLA.GSO_MAX_SEGS],
-)  # fmt: skip
-_D_ALLMULTI, _D_GRO_MAX_SIZE, _D_TSO_MAX_SIZE, _D_TSO_MAX_SEGS = (
-    _AT[IFLA.ALLMULTI], _AT[IFLA.GRO_MAX_SIZE], _AT[IFLA.TSO_MAX_SIZE], _AT[IFLA.TSO_MAX_SEGS],
-)  # fmt: skip
-_D_CARRIER_CHANGES, _D_CARRIER_UP_COUNT, _D_CARRIER_DOWN_COUNT = (
-    _AT[IFLA.CARRIER_CHANGES], _AT[IFLA.CARRIER_UP_COUNT], _AT[IFLA.CARRIER_DOWN_COUNT],
-)  # fmt: skip
-_D_CARRIER, _D_LINKMODE, _D_PROTO_DOWN = _AT[IFLA.CARRIER], _AT[IFLA.LINKMODE], _AT[IFLA.PROTO_DOWN]
-_D_QDISC, _D_PHYS_PORT_NAME, _D_PARENT_DEV_NAME, _D_PARENT_DEV_BUS_NAME = (
-    _AT[IFLA.QDISC], _AT[IFLA.PHYS_PORT_NAME], _AT[IFLA.PARENT_DEV_NAME],
-    _AT[IFLA.PARENT_DEV_BUS_NAME],
-)  # fmt: skip
+_DETAIL_AT = {n: i for i, n in enumerate(DETAIL_NAMES)}
+_D_CARRIER, _D_PROTO_DOWN = _DETAIL_AT["carrier"], _DETAIL_AT["proto_down"]
 _NAMES = {int(t): str(t.name) for t in IFLA}
 _AF_SPEC = int(IFLA.AF_SPEC)
 _PERM_ADDRESS = int(IFLA.PERM_ADDRESS)
@@ -163,24 +155,92 @@ def addr_gen_mode_name(mode: int | None) -> str | None:
     return None if mode is None else ADDR_GEN_MODES[mode] if mode < 4 else str(mode)
 
 
-class _Details:
-    """Link's cache of its details (see DETAIL_U32...): a slot that is no dataclass
-    field, so equality, repr, ``replace`` and pickling never see it; a Link
-    without it (built by hand, copied) decodes it from ``raw`` when first read."""
+_setattr = object.__setattr__
 
-    __slots__ = ("_details",)
-    _details: tuple[Any, ...]
+
+class _Details:
+    """Link's details: slots that are no dataclass field, so equality, repr,
+    ``replace`` and pickling never see them. A Link whose details are not set
+    (the plain decoder's, one built by hand, a copy) decodes them all from
+    ``raw`` when the first one is read; the layout cache sets them as it
+    decodes a message. Read-only, as Link's fields are."""
+
+    # In DETAIL_NAMES' order (a unit test checks it), not sorted.
+    __slots__ = {  # noqa: RUF023
+        "min_mtu": "IFLA_MIN_MTU.",
+        "max_mtu": "IFLA_MAX_MTU.",
+        "promiscuity": "IFLA_PROMISCUITY: how many users asked for promiscuous mode.",
+        "group": "IFLA_GROUP: the device group (``ip -d``'s ``group``; 0 is ``default``).",
+        "num_tx_queues": "IFLA_NUM_TX_QUEUES.",
+        "num_rx_queues": "IFLA_NUM_RX_QUEUES.",
+        "gso_max_size": "IFLA_GSO_MAX_SIZE.",
+        "gso_max_segs": "IFLA_GSO_MAX_SEGS.",
+        "allmulti": "IFLA_ALLMULTI: how many users asked for all-multicast (``ip -d``'s "
+        "``allmulti``).",
+        "gro_max_size": "IFLA_GRO_MAX_SIZE.",
+        "tso_max_size": "IFLA_TSO_MAX_SIZE.",
+        "tso_max_segs": "IFLA_TSO_MAX_SEGS.",
+        "carrier_changes": "IFLA_CARRIER_CHANGES.",
+        "carrier_up_count": "IFLA_CARRIER_UP_COUNT.",
+        "carrier_down_count": "IFLA_CARRIER_DOWN_COUNT.",
+        "carrier": "IFLA_CARRIER: the device has carrier.",
+        "linkmode": "IFLA_LINKMODE (0: default, 1: dormant).",
+        "proto_down": "IFLA_PROTO_DOWN: held down by a protocol (``ip link set ... protodown "
+        "on``).",
+        "inet6_addr_gen_mode": "How IPv6 link-local addresses are made: ``eui64``, ``none``, "
+        "``stable_secret`` or ``random`` (IFLA_AF_SPEC / AF_INET6 / "
+        "IFLA_INET6_ADDR_GEN_MODE); ``None`` without IPv6 on the link. The rest of "
+        "IFLA_AF_SPEC stays raw in :attr:`attrs`.",
+        "qdisc": "IFLA_QDISC: the root qdisc's kind.",
+        "phys_port_name": "IFLA_PHYS_PORT_NAME.",
+        "parent_dev_name": "IFLA_PARENT_DEV_NAME (``ip -d``'s ``parentdev``): the device's "
+        "parent, if any.",
+        "parent_dev_bus_name": "IFLA_PARENT_DEV_BUS_NAME (``ip -d``'s ``parentbus``).",
+        "permanent_mac": "IFLA_PERM_ADDRESS: the hardware's own MAC.",
+        "alt_names": "Alternative names (``ip link property add dev X altname Y``).",
+    }
+    min_mtu: int | None
+    max_mtu: int | None
+    promiscuity: int | None
+    group: int | None
+    num_tx_queues: int | None
+    num_rx_queues: int | None
+    gso_max_size: int | None
+    gso_max_segs: int | None
+    allmulti: int | None
+    gro_max_size: int | None
+    tso_max_size: int | None
+    tso_max_segs: int | None
+    carrier_changes: int | None
+    carrier_up_count: int | None
+    carrier_down_count: int | None
+    carrier: bool | None
+    linkmode: int | None
+    proto_down: bool | None
+    inet6_addr_gen_mode: str | None
+    qdisc: str | None
+    phys_port_name: str | None
+    parent_dev_name: str | None
+    parent_dev_bus_name: str | None
+    permanent_mac: str | None
+    alt_names: tuple[str, ...]
 
     if not TYPE_CHECKING:  # mypy would accept any attribute of a class with __getattr__
 
         def __getattr__(self, name):
-            if name != "_details":
+            # Python calls this when a slot is not set (and for unknown names).
+            at = _DETAIL_AT.get(name)
+            if at is None:
                 raise AttributeError(
                     f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
                 )
-            d = self._decode_details()  # raises DecodeError (a malformed detail): not kept
-            object.__setattr__(self, "_details", d)
-            return d
+            values = self._decode_details()  # raises DecodeError (a malformed detail): not kept
+            for n, v in zip(DETAIL_NAMES, values, strict=True):
+                _setattr(self, n, v)
+            return values[at]
+
+    def _decode_details(self) -> tuple[Any, ...]:
+        raise NotImplementedError  # Link's
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,8 +252,8 @@ class Link(_Details):
     settings, typed (:class:`~rawns.link.VethInfo`, :class:`~rawns.link.BridgeInfo`,
     ...), ``port`` the bridge-port settings of a bridge port. Details that
     few callers read (``min_mtu``, ``qdisc``, ``num_tx_queues``...) are
-    properties, all decoded from ``raw`` together when one is first read (a
-    dump's layout cache reads them with the fields). ``raw``
+    attributes that are no fields (not compared), all decoded from ``raw``
+    together when one is first read (a dump's layout cache sets them). ``raw``
     keeps the whole message payload, so nothing the kernel sent is lost: see
     :attr:`attrs`, :attr:`info_data` and :attr:`slave_data`.
     """
@@ -266,7 +326,7 @@ class Link(_Details):
         return None
 
     def _decode_details(self) -> tuple[Any, ...]:
-        """The details tuple, decoded from ``raw`` (the layout cache fills it itself)."""
+        """The details' values in DETAIL_NAMES' order, decoded from ``raw``."""
         raw = self.raw
         find = self._find
         out: list[Any] = []
@@ -276,9 +336,11 @@ class Link(_Details):
         for t in DETAIL_U8:
             where = find(t)
             out.append(None if where is None else u8(raw, *where, _NAMES[t]))
+        for i in (_D_CARRIER, _D_PROTO_DOWN):
+            out[i] = None if out[i] is None else bool(out[i])
         where = find(_AF_SPEC)
         mode = addr_gen_mode_path(raw, *where)[1] if where is not None else 0
-        out.append(raw[mode] if mode else None)
+        out.append(addr_gen_mode_name(raw[mode]) if mode else None)
         for t in DETAIL_TEXT:
             where = find(t)
             out.append(None if where is None else text(raw, *where))
@@ -287,139 +349,6 @@ class Link(_Details):
         where = find(_PROP_LIST)
         out.append(() if where is None else alt_names(raw, *where))
         return tuple(out)
-
-    @property
-    def carrier(self) -> bool | None:
-        """IFLA_CARRIER: the device has carrier."""
-        v = self._details[_D_CARRIER]
-        return None if v is None else bool(v)
-
-    @property
-    def min_mtu(self) -> int | None:
-        v: int | None = self._details[_D_MIN_MTU]
-        return v
-
-    @property
-    def max_mtu(self) -> int | None:
-        v: int | None = self._details[_D_MAX_MTU]
-        return v
-
-    @property
-    def promiscuity(self) -> int | None:
-        v: int | None = self._details[_D_PROMISCUITY]
-        return v
-
-    @property
-    def group(self) -> int | None:
-        v: int | None = self._details[_D_GROUP]
-        return v
-
-    @property
-    def linkmode(self) -> int | None:
-        v: int | None = self._details[_D_LINKMODE]
-        return v
-
-    @property
-    def num_tx_queues(self) -> int | None:
-        v: int | None = self._details[_D_NUM_TX_QUEUES]
-        return v
-
-    @property
-    def num_rx_queues(self) -> int | None:
-        v: int | None = self._details[_D_NUM_RX_QUEUES]
-        return v
-
-    @property
-    def gso_max_size(self) -> int | None:
-        v: int | None = self._details[_D_GSO_MAX_SIZE]
-        return v
-
-    @property
-    def gso_max_segs(self) -> int | None:
-        v: int | None = self._details[_D_GSO_MAX_SEGS]
-        return v
-
-    @property
-    def allmulti(self) -> int | None:
-        """IFLA_ALLMULTI: how many users asked for all-multicast (``ip -d``'s ``allmulti``)."""
-        v: int | None = self._details[_D_ALLMULTI]
-        return v
-
-    @property
-    def gro_max_size(self) -> int | None:
-        v: int | None = self._details[_D_GRO_MAX_SIZE]
-        return v
-
-    @property
-    def tso_max_size(self) -> int | None:
-        v: int | None = self._details[_D_TSO_MAX_SIZE]
-        return v
-
-    @property
-    def tso_max_segs(self) -> int | None:
-        v: int | None = self._details[_D_TSO_MAX_SEGS]
-        return v
-
-    @property
-    def proto_down(self) -> bool | None:
-        """IFLA_PROTO_DOWN: held down by a protocol (``ip link set ... protodown on``)."""
-        v = self._details[_D_PROTO_DOWN]
-        return None if v is None else bool(v)
-
-    @property
-    def carrier_changes(self) -> int | None:
-        v: int | None = self._details[_D_CARRIER_CHANGES]
-        return v
-
-    @property
-    def carrier_up_count(self) -> int | None:
-        v: int | None = self._details[_D_CARRIER_UP_COUNT]
-        return v
-
-    @property
-    def carrier_down_count(self) -> int | None:
-        v: int | None = self._details[_D_CARRIER_DOWN_COUNT]
-        return v
-
-    @property
-    def phys_port_name(self) -> str | None:
-        v: str | None = self._details[_D_PHYS_PORT_NAME]
-        return v
-
-    @property
-    def parent_dev_name(self) -> str | None:
-        """IFLA_PARENT_DEV_NAME (``ip -d``'s ``parentdev``): the device's parent, if any."""
-        v: str | None = self._details[_D_PARENT_DEV_NAME]
-        return v
-
-    @property
-    def parent_dev_bus_name(self) -> str | None:
-        """IFLA_PARENT_DEV_BUS_NAME (``ip -d``'s ``parentbus``)."""
-        v: str | None = self._details[_D_PARENT_DEV_BUS_NAME]
-        return v
-
-    @property
-    def inet6_addr_gen_mode(self) -> str | None:
-        """How IPv6 link-local addresses are made: ``eui64``, ``none``, ``stable_secret``
-        or ``random`` (IFLA_AF_SPEC / AF_INET6 / IFLA_INET6_ADDR_GEN_MODE); ``None``
-        without IPv6 on the link. The rest of IFLA_AF_SPEC stays raw in :attr:`attrs`."""
-        return addr_gen_mode_name(self._details[D_ADDR_GEN_MODE])
-
-    @property
-    def qdisc(self) -> str | None:
-        v: str | None = self._details[_D_QDISC]
-        return v
-
-    @property
-    def permanent_mac(self) -> str | None:
-        v: str | None = self._details[D_PERM_ADDRESS]
-        return v
-
-    @property
-    def alt_names(self) -> tuple[str, ...]:
-        """Alternative names (``ip link property add dev X altname Y``)."""
-        v: tuple[str, ...] = self._details[D_ALT_NAMES]
-        return v
 
     @property
     def attrs(self) -> tuple[Attr, ...]:
@@ -459,7 +388,7 @@ def alt_names(raw: bytes, a: int, b: int) -> tuple[str, ...]:
     )
 
 
-LinkRef = Union[str, int, Link]  # noqa: UP007 - a runtime alias, also used by route and neigh
+LinkRef = str | int | Link  # a runtime alias, also used by route and neigh
 
 
 # ---------------------------------------------------------------------------

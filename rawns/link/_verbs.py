@@ -13,12 +13,11 @@ import builtins
 import errno
 from collections.abc import Iterable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _check
 from .. import netns as _netns
 from .._plan import Blocking, Dump, Pipeline, Plan, Request, drive
-from .._rtnl import RTM
+from .._rtnl import IFINFOMSG, RTM
 from ..errors import DecodeError, KernelError, NotFound, NotSupported
 from ..handle import Handle
 from ..netns import Netns
@@ -42,11 +41,13 @@ from ._spec import (
 )
 from ._types import Link, LinkRef, check_here, index_of, ref_label
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any, TypeVar
 
+    T = TypeVar("T")
 
-T = TypeVar("T")
 
 __all__ = [
     "add",
@@ -135,10 +136,15 @@ def resolve_index_plan(h: Handle, ref: LinkRef, what: str = "ref") -> Plan[int]:
     """:func:`resolve_index` as a plan (other objects' verbs ``yield from`` it)."""
     _check.handle(h)
     check_here(h, ref, what)
-    index = index_of(ref, what)
-    if index is not None:
-        return index
-    return (yield from _get(h, ref)).index
+    if not isinstance(ref, str):  # checked: an index, or a Link of this namespace
+        return ref.index if isinstance(ref, Link) else ref
+    # One RTM_GETLINK; only the answer's ifi_index is read (no need to decode the link).
+    replies = yield Request(build_get(ref), "RTM_GETLINK", ref)
+    for r in replies:
+        if r.type == RTM.NEWLINK and len(r.payload) >= IFINFOMSG.size:
+            index: int = IFINFOMSG.unpack_from(r.payload)[2]
+            return index
+    raise DecodeError(f"RTM_GETLINK {ref}: the kernel sent no link")
 
 
 class NeedName(Exception):
@@ -266,6 +272,14 @@ def pipeline(
 ) -> Plan[list[KernelError | None]]:
     if not msgs:
         return []
+    if len(msgs) == 1:  # one request (a link.add): a plain request/ACK, no window
+        try:
+            yield Request(msgs[0], op, targets[0])
+        except KernelError as e:
+            if check:
+                raise
+            return [e]
+        return [None]
     results: list[KernelError | None] = yield Pipeline(msgs, op, targets, check)
     return results
 

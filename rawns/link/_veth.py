@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from .. import _check
 from .._dataclass import dataclass
 from .._rtnl import IFLA, VETH_INFO
@@ -22,6 +20,10 @@ from ._spec import (
     set_field,
 )
 from ._types import Link, LinkInfo
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Veth", "VethInfo"]
 
@@ -46,7 +48,7 @@ class Veth(LinkSpec):
     cannot be raised later (``ethtool -L``), as for any link.
     """
 
-    kind: ClassVar[str] = "veth"
+    kind = "veth"
 
     peer: str
     peer_netns: NetnsRef | None = None
@@ -157,17 +159,17 @@ class VethInfo(LinkInfo):
 
 
 _new = object.__new__
-_setattr = object.__setattr__
+# VethInfo's slots, set as the frozen __init__ sets them, without its keyword call.
+_set_peer = vars(VethInfo)["peer"].__set__
+_set_peer_netnsid = vars(VethInfo)["peer_netnsid"].__set__
 
 
 def parse_veth_info(payload: bytes, start: int, end: int, top: Link) -> VethInfo:
     # veth reports no IFLA_INFO_DATA; its peer is the top-level IFLA_LINK.
-    # Filled as the frozen __init__ does (object.__setattr__), without its
-    # keyword call: this runs once per veth of a dump (docs/benchmarks.md).
-    # A unit test checks these are all of its fields.
+    # This runs once per veth of a dump. A unit test checks these are all of its fields.
     info = _new(VethInfo)
-    _setattr(info, "peer", top.link)
-    _setattr(info, "peer_netnsid", top.link_netnsid)
+    _set_peer(info, top.link)
+    _set_peer_netnsid(info, top.link_netnsid)
     return info
 
 

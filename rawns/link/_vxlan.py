@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from typing import Any, ClassVar
 
 from .. import _check
 from .._dataclass import dataclass
@@ -15,6 +14,10 @@ from ..errors import DecodeError
 from ._decode import NestTable, Read, fixed_reader, register_info
 from ._spec import LinkSpec, Resolve, set_field
 from ._types import Link, LinkInfo, LinkRef, check_ref
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["VXLAN_PORT", "Vxlan", "VxlanInfo"]
 
@@ -71,7 +74,7 @@ class Vxlan(LinkSpec):
     and so is ``0.0.0.0`` or ``::`` (the kernel's "none").
     """
 
-    kind: ClassVar[str] = "vxlan"
+    kind = "vxlan"
 
     vni: int | None = None
     remote: IPAddress | None = None

@@ -36,8 +36,7 @@ from ._encode import (
     build_get,
     build_replace,
 )
-from ._fdb import FdbFields, fdb_add, fdb_append, fdb_delete, fdb_dump, fdb_replace
-from ._neighbours import NeighFields, NeighMatch, add, delete, dump, get, replace
+from ._neighbours import add, delete, dump, get, replace
 from ._types import (
     AF_BRIDGE,
     NTF_EXT_EXT_VALIDATED,
@@ -47,6 +46,31 @@ from ._types import (
     CacheInfo,
     Neighbour,
 )
+
+TYPE_CHECKING = False  # not typing's: nothing else here needs it
+if TYPE_CHECKING:
+    from ._fdb import fdb_add, fdb_append, fdb_delete, fdb_dump, fdb_replace
+    from ._fields import FdbFields, NeighFields, NeighMatch
+else:
+    _FDB = ("fdb_add", "fdb_append", "fdb_delete", "fdb_dump", "fdb_replace")
+
+    def __getattr__(name: str) -> object:
+        """The fdb verbs, and the keywords' TypedDicts, load on first use."""
+        if name in _FDB:
+            from . import _fdb
+
+            value = getattr(_fdb, name)
+            globals()[name] = value
+            return value
+        if name in ("FdbFields", "NeighFields", "NeighMatch"):
+            from . import _fields
+
+            return getattr(_fields, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_FDB, "FdbFields", "NeighFields", "NeighMatch"})
+
 
 __all__ = [
     "AF_BRIDGE",

@@ -15,7 +15,14 @@ def _put_ip(w: Writer, atype: int, addr: IPAddress) -> None:
 
 
 def _put_lladdr(w: Writer, lladdr: str) -> None:
-    w.put(NDA.LLADDR, bytes.fromhex(lladdr.replace(":", "")))
+    w.put(_NDA_LLADDR, bytes.fromhex(lladdr.replace(":", "")))
+
+
+# Read per request, as ints: IntEnum/IntFlag members and operators cost on Python 3.11.
+_NDA_LLADDR, _NDA_DST = int(NDA.LLADDR), int(NDA.DST)
+_NEWNEIGH = int(RTM.NEWNEIGH)
+_F_REQUEST_ACK = int(NLM_F.REQUEST | NLM_F.ACK)
+_F_CREATE_EXCL = int(NLM_F.CREATE | NLM_F.EXCL)
 
 
 def _body(w: Writer, n: Neighbour, *, delete: bool = False) -> None:
@@ -43,7 +50,7 @@ def _body(w: Writer, n: Neighbour, *, delete: bool = False) -> None:
             w.put_u32(NDA.MASTER, n.master)
     else:
         if n.dst is not None:
-            _put_ip(w, NDA.DST, n.dst)
+            _put_ip(w, _NDA_DST, n.dst)
         if n.lladdr is not None and not delete:
             _put_lladdr(w, n.lladdr)
         if n.vlan is not None:
@@ -75,20 +82,20 @@ def _check_spec(n: Neighbour) -> None:
 _NEW_FLAGS = int(NLM_F.CREATE | NLM_F.EXCL | NLM_F.REPLACE | NLM_F.APPEND)
 
 
-def build_add(n: Neighbour, *, flags: int = NLM_F.CREATE | NLM_F.EXCL) -> bytes:
+def build_add(n: Neighbour, *, flags: int = _F_CREATE_EXCL) -> bytes:
     """RTM_NEWNEIGH creating ``n`` (``ip neigh add``, ``bridge fdb add``); seq 0.
 
     ``flags`` are the NLM_F_* of the request besides REQUEST|ACK: CREATE,
     EXCL, REPLACE, APPEND (:class:`ValueError` for any other bit).
     """
     _check_spec(n)
-    _check.uint(flags, 16, "flags")
+    flags = _check.uint(flags, 16, "flags")
     if flags & ~_NEW_FLAGS:
         raise ValueError(
             f"flags {flags:#x}: an RTM_NEWNEIGH takes NLM_F_CREATE, EXCL, REPLACE and APPEND only"
         )
     w = Writer()
-    w.begin(RTM.NEWNEIGH, flags=NLM_F.REQUEST | NLM_F.ACK | flags)
+    w.begin(_NEWNEIGH, flags=_F_REQUEST_ACK | flags)
     _body(w, n)
     w.end()
     return w.data()

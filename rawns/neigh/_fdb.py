@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 from .. import _check
 from .._plan import Plan, Request, drive
 from .._rtnl import NTF, NUD
+from .._typing import cast
 from .._verb import spec_or_fields
 from ..errors import kernel_error
 from ..link import Link, LinkRef
@@ -19,38 +19,20 @@ from ._encode import build_add, build_append, build_delete, build_replace
 from ._neighbours import dump_plan
 from ._types import AF_BRIDGE, NTF_EXT_LEARNED, IPAddress, Neighbour, _ip, _label, _state
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
-    from typing import Unpack
+    from typing import Literal, Unpack
 
     from ..handle import Handle
+    from ._fields import FdbFields
 
 
-On = Literal["self", "master", "both"]
+if TYPE_CHECKING:
+    On = Literal["self", "master", "both"]
+else:
+    On = str  # (annotations only)
 _ON: dict[str, NTF] = {"self": NTF.SELF, "master": NTF.MASTER, "both": NTF.SELF | NTF.MASTER}
 _FDB_STATE = NUD.PERMANENT | NUD.NOARP  # bridge/fdb.c: NUD_NOARP, plus PERMANENT unless "dynamic"
-
-
-class FdbFields(TypedDict, total=False):
-    """The keywords of the ``fdb_*`` verbs (``bridge fdb`` words); ``dev`` and ``lladdr``
-    are needed unless an entry (a :class:`Neighbour`) is given."""
-
-    dev: LinkRef | None
-    lladdr: str | bytes | None
-    dst: IPAddress | str
-    """The vxlan remote VTEP."""
-    vni: int
-    port: int
-    vlan: int
-    """802.1Q id, 1..4094."""
-    via: LinkRef
-    """The vxlan outgoing interface."""
-    src_vni: int
-    on: On
-    """``"self"`` (the device's own table, default), ``"master"`` (its bridge) or ``"both"``."""
-    state: NUD | int | str
-    """Default: permanent + noarp, as ``bridge`` sends; ``"reachable"`` for a dynamic entry."""
-    sticky: bool
-    extern_learn: bool
 
 
 def _fdb_spec(
@@ -169,7 +151,22 @@ def _fits_fdb(
                 )
 
 
-_FIELDS = frozenset(FdbFields.__optional_keys__)
+_FIELDS = frozenset(  # FdbFields's keys
+    [
+        "dev",
+        "lladdr",
+        "dst",
+        "vni",
+        "port",
+        "vlan",
+        "via",
+        "src_vni",
+        "on",
+        "state",
+        "sticky",
+        "extern_learn",
+    ]
+)
 
 
 def _entry_fields(n: Neighbour) -> dict[str, object]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, TypedDict, cast
 
 from .. import _check
 from .._plan import Dump, Plan, Request, drive
 from .._rtnl import IFF, NTF, NUD, RTM
+from .._typing import cast
 from .._verb import spec_or_fields
 from ..errors import AlreadyExists, DecodeError, KernelError, NotFound
 from ..link import Link, LinkRef
@@ -16,41 +16,34 @@ from ..link._verbs import get_plan as _link_get
 from ..link._verbs import resolve_index_plan
 from ._decode import parse_neighbour
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace
-from ._types import NUD_VALID, IPAddress, Neighbour, _family, _ip, _label, _state, neigh_flags
+from ._types import (
+    NUD_VALID,
+    IPAddress,
+    Neighbour,
+    _family,
+    _ip,
+    _label,
+    _state,
+    neigh_flags,
+    with_index,
+)
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Unpack
 
     from ..handle import Handle
+    from ._fields import NeighFields, NeighMatch
 
 
-class NeighFields(TypedDict, total=False):
-    """The keywords of :func:`add`/:func:`replace` (``dev`` and ``dst`` are needed
-    unless a :class:`Neighbour` is given). ``None`` leaves a field unset."""
+# Read per call, as ints: IntFlag members and operators run Python code on Python 3.11.
+_PROXY, _ROUTER, _VALID = int(NTF.PROXY), int(NTF.ROUTER), int(NUD_VALID)
+_LOOPBACK_OR_P2P = int(IFF.LOOPBACK | IFF.POINTOPOINT)
 
-    dev: LinkRef | None
-    dst: IPAddress | str | None
-    lladdr: str | bytes | None
-    state: NUD | int | str
-    """Default ``"permanent"``; a name (``"reachable"``, ``"stale"``...) or NUD bits."""
-    proxy: bool
-    router: bool
-    flags: NTF | int | str | Collection[int | str]
-    """NTF bits or ``ip neigh``'s names (``"router"``, ``["router", "extern_learn"]``),
-    OR-ed with ``proxy``/``router``."""
-    protocol: int | None
-
-
-class NeighMatch(TypedDict, total=False):
-    """The keywords of :func:`delete`."""
-
-    dev: LinkRef | None
-    dst: IPAddress | str | None
-    proxy: bool
-
-
-_FIELDS = frozenset(NeighFields.__optional_keys__)
-_MATCH = frozenset(NeighMatch.__optional_keys__)
+_FIELDS = frozenset(  # NeighFields's keys
+    ["dev", "dst", "lladdr", "state", "proxy", "router", "flags", "protocol"]
+)
+_MATCH = frozenset(["dev", "dst", "proxy"])  # NeighMatch's keys
 
 
 def _verb_spec(
@@ -129,8 +122,8 @@ def _ip_spec(
     check_here(h, dev, "dev")  # no request: a name's syntax, an index, a Link's namespace
     _check.boolean(proxy, "proxy")
     _check.boolean(router, "router")
-    bits = neigh_flags(flags) | (NTF.PROXY if proxy else 0) | (NTF.ROUTER if router else 0)
-    proxy = bool(bits & NTF.PROXY)
+    bits = int(neigh_flags(flags)) | (_PROXY if proxy else 0) | (_ROUTER if router else 0)
+    proxy = bool(bits & _PROXY)
     if proxy and lladdr is not None:
         # pneigh entries have no link-layer address: the kernel would ignore it.
         raise ValueError(f"a proxy entry takes no lladdr (got {_check._show(lladdr)})")
@@ -139,13 +132,13 @@ def _ip_spec(
         dst=_ip(dst, "dst"),
         lladdr=None if lladdr is None else _check.lladdr(lladdr, "lladdr").hex(":"),
         state=_state(state),
-        flags=NTF(bits),
+        flags=bits,
         protocol=_check.optional(protocol, _check.uint, 8, "protocol"),
     )
     if proxy and spec.state != NUD.PERMANENT:
         # pneigh entries have no state either.
         raise ValueError(f"a proxy entry takes no state (got {_check._show(state)})")
-    if spec.lladdr is not None and not spec.state & NUD_VALID:
+    if spec.lladdr is not None and not int(spec.state) & _VALID:
         # __neigh_update drops the address of an entry in such a state.
         raise ValueError(
             f"lladdr {_check._show(lladdr)} with state {_check._show(state)}: "
@@ -161,20 +154,13 @@ def _ip_spec(
         index = found.index
         if spec.lladdr is not None:
             _fits_device(spec.lladdr, lladdr, found)
-        if new and v4 and not proxy and found.flags & (IFF.LOOPBACK | IFF.POINTOPOINT):
+        if new and v4 and not proxy and found.flags & _LOOPBACK_OR_P2P:
             # arp_constructor keys every IPv4 entry of such a device as 0.0.0.0.
             raise ValueError(
                 f"dst {spec.dst}: device {found.name} is loopback or point-to-point, where "
                 "the kernel stores every IPv4 neighbour as 0.0.0.0"
             )
-    return Neighbour(
-        index=index,
-        dst=spec.dst,
-        lladdr=spec.lladdr,
-        state=spec.state,
-        flags=spec.flags,
-        protocol=spec.protocol,
-    )
+    return with_index(spec, index)  # every value was checked, the index is new
 
 
 def _fits_device(lladdr: str, given: object, dev: Link) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Collection
-from dataclasses import field
 from ipaddress import IPv4Address, IPv6Address
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._inet import to_address
 from .._rtnl import NTF, NUD
 from .._wire import Attr
@@ -68,13 +67,37 @@ def _state(value: object, what: str = "state") -> NUD:
         if key in _STATES:
             return _STATES[key]
         _check.choice(value, what, _STATES)  # raises, naming the value
-    return NUD(_check.uint(value, 8, what))
+    n = _check.uint(value, 8, what)
+    state = _NUDS.get(n)
+    if state is None:
+        state = _NUDS[n] = NUD(n)
+    return state
 
 
 def neigh_flags(value: object, what: str = "flags") -> NTF:
     """NTF bits (ndm_flags, a u8): an int, a name (``"router"``, ``"extern_learn"``...)
     or a list/tuple/set of names and ints, OR-ed; :data:`rawns._check.NEIGH_FLAGS`."""
-    return NTF(_check.named_flags(value, what, _check.NEIGH_FLAGS, 8))
+    n = _check.named_flags(value, what, _check.NEIGH_FLAGS, 8)
+    flags = _NTFS.get(n)
+    if flags is None:
+        flags = _NTFS[n] = NTF(n)
+    return flags
+
+
+def with_index(n: Neighbour, index: int) -> Neighbour:
+    """``n`` on device ``index`` instead: the index is checked, the rest was when ``n``
+    was made (a verb checks every value before it looks a device name up)."""
+    _check.ifindex(index, "neighbour index")
+    out = object.__new__(Neighbour)
+    for name in _SLOTS:
+        object.__setattr__(out, name, getattr(n, name))
+    object.__setattr__(out, "index", index)
+    return out
+
+
+# u8 value -> its NUD/NTF member, made once each: an IntFlag call runs Python code (3.11).
+_NUDS: dict[int, NUD] = {}
+_NTFS: dict[int, NTF] = {}
 
 
 def _ip(value: object, what: str) -> IPAddress:
@@ -326,3 +349,6 @@ def _label(dev: LinkRef, what: object) -> str:
     else:
         name = f"ifindex {dev}"
     return f"{what} dev {name}"
+
+
+_SLOTS: tuple[str, ...] = tuple(Neighbour.__slots__)  # the field names

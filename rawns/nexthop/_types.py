@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
-from dataclasses import field
 from enum import IntEnum
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._inet import AF_INET, AF_INET6, IPAddress, family_of, to_address
 from .._rtnl import RTNH_F
 from .._wire import Attr

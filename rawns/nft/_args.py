@@ -13,14 +13,18 @@ The limits are the kernel's and nft's, cited where they are defined.
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING, TypeVar
 
 from .. import _check
 from .._nfnl import FAMILIES, FAMILY_NAMES
 from ._udata import udata_comment
 
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from ..handle import Handle
+
+    T = TypeVar("T")
 
 __all__ = [
     "COMMENT_MAXLEN",
@@ -41,8 +45,6 @@ __all__ = [
     "proto_number",
     "userdata",
 ]
-
-T = TypeVar("T")
 
 #: include/net/netfilter/nf_tables.h: the longest NFTA_*_USERDATA the kernel takes.
 NFT_USERDATA_MAXLEN = 256

@@ -26,14 +26,17 @@ from .._wire import NLA_F_NESTED, NLA_TYPE_MASK, NLM_F, NLMSG_HDRLEN, iter_attrs
 from ..errors import DecodeError, KernelError, kernel_error
 from .chains import Chain
 from .rules import Rule, render_rule_body
-from .sets import Element, Set
 from .tables import Table
 
-__all__ = ["GenerationChanged", "Obj", "attribute_at", "describe", "refusal", "stamp", "with_ack"]
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
+if TYPE_CHECKING:  # the sets' modules load with the first set, not with every transaction
+    from .sets import Element, Set
 
-#: What one queued message carries: an object, a set's elements, or a label
-#: (``"ruleset"`` for a flush).
-Obj = Table | Chain | Rule | Set | tuple[Set, tuple[Element, ...]] | str
+    #: What one queued message carries: an object, a set's elements, or a label
+    #: (``"ruleset"`` for a flush).
+    Obj = Table | Chain | Rule | Set | tuple[Set, tuple[Element, ...]] | str
+
+__all__ = ["GenerationChanged", "attribute_at", "describe", "refusal", "stamp", "with_ack"]
 
 # One field of a built message, in place: rawns._wire.NLMSGHDR is len u32 @0,
 # type u16 @4, flags u16 @6, seq u32 @8, pid u32 @12 (host order).

@@ -13,7 +13,6 @@ here): ``u8 type, u8 len, value``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
 
 from .. import _check
 from .._nfnl import FAMILY_NAMES, NFGENMSG, NFT_TYPE_BASE, family_name, family_number, msg_name
@@ -23,9 +22,14 @@ from ..errors import DecodeError
 from . import _args
 from ._udata import udata_comment, udata_get, udata_tlv, udata_tlvs
 
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from .._conversation import Reply
     from ..handle import Handle
+
+    T = TypeVar("T")
 
 __all__ = [
     "F_ACK",
@@ -56,8 +60,6 @@ F_REPLACE = int(NLM_F.REPLACE)
 F_DUMP = int(NLM_F.DUMP)
 
 _NFGEN_LEN = NFGENMSG.size
-
-T = TypeVar("T")
 
 
 def message(

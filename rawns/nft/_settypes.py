@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from dataclasses import field
 from typing import Union
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._nfnl import (
     FAMILIES,
     NFT_DATA,

@@ -12,12 +12,8 @@ differ for the bridge family.
 
 from __future__ import annotations
 
-import re
-from dataclasses import field
-from typing import TYPE_CHECKING
-
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._nfnl import (
     FAMILIES,
     NF_INET,
@@ -37,6 +33,7 @@ from ._msg import F_CREATE, F_EXCL, comment_tlv, message, parse_header, udata_co
 from ._msg import dump_plan as _dump
 from .tables import Table
 
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
 if TYPE_CHECKING:
     from ..handle import Handle
 
@@ -90,7 +87,8 @@ PRIORITIES: dict[str, dict[str, int]] = {
     "netdev": _STD_PRIO,
     "bridge": _BRIDGE_PRIO,
 }
-_PRIO_RE = re.compile(r"\s*([a-z]+)\s*(?:([+-])\s*(\d+))?\s*")
+# "filter", "srcnat + 10": compiled (and cached by re) only when a name is not given bare.
+_PRIO_PATTERN = r"\s*([a-z]+)\s*(?:([+-])\s*(\d+))?\s*"
 _POLICIES = {"drop": 0, "accept": 1}
 _POLICY_NAMES = {v: k for k, v in _POLICIES.items()}
 #: The chain types the kernel registers (nft_chain_filter.c, nft_chain_nat.c, nft_chain_route.c).
@@ -135,10 +133,15 @@ def priority_value(family: str, priority: int | str, what: str = "priority") -> 
         )
     text = priority.strip()
     table = PRIORITIES[fam]
-    if re.fullmatch(r"[+-]?[0-9]+", text):
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if text in table:  # the usual spelling ("srcnat"): no pattern to compile in a short script
+        value = table[text]
+    elif digits.isascii() and digits.isdigit():
         value = int(text)
     else:
-        m = _PRIO_RE.fullmatch(text)
+        import re  # only here: a script naming its priorities loads no re
+
+        m = re.fullmatch(_PRIO_PATTERN, text)
         if not m or m.group(1) not in table:
             raise ValueError(
                 f"{what} {priority!r:.80}: unknown priority for family {fam!r}; expected an "

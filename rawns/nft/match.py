@@ -16,12 +16,12 @@ nfproto`` guard nft puts in front of address matches in inet tables.
 
 from __future__ import annotations
 
+import collections
 import functools
 import ipaddress
 import socket
 import sys
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from .. import _check
 from .._nfnl import IP_CT, NF_CT_STATE, NFPROTO, NFT_CMP, NFT_CT, NFT_META, NFT_PAYLOAD
@@ -40,7 +40,20 @@ from .expr import (
     Range,
     check_exprs,
 )
-from .sets import Set
+
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
+if TYPE_CHECKING:  # the sets' modules load with the first set (in_set), not with every match
+    from typing import NamedTuple
+
+    from .sets import Set
+
+    class _NetFields(NamedTuple):
+        version: int
+        packed: bytes
+        prefixlen: int
+
+else:  # the same named tuple, without typing
+    _NetFields = collections.namedtuple("_NetFields", ("version", "packed", "prefixlen"))
 
 __all__ = [
     "CT_STATES",
@@ -110,12 +123,10 @@ def nfproto(version: int) -> list[Expr]:
     ]
 
 
-class Net(NamedTuple):
+class Net(_NetFields):
     """An address or network, parsed: IP version, packed network address, prefix length."""
 
-    version: int
-    packed: bytes
-    prefixlen: int
+    __slots__ = ()
 
     @property
     def mask(self) -> bytes:
@@ -329,6 +340,8 @@ def in_set(
     or a queued :class:`~rawns.nft.Set` (an anonymous one is looked up by
     its batch id). ``vmap`` makes it a verdict-map lookup (``tcp dport vmap @m``).
     """
+    from .sets import Set
+
     loads = list(check_exprs(match, "match"))
     if not isinstance(set, Set):
         _check.nft_name(set, "set")

@@ -204,19 +204,20 @@ def masquerade(
     Every argument is checked first: TypeError/ValueError naming it.
     """
     net = None if source is None else parse_net(source, "source")
-    target = _nat_ports(ports, "ports")
-    number = _proto(proto, ports, "masquerade")
+    target = None if ports is None else _nat_ports(ports, "ports")
+    number = None if proto is None and ports is None else _proto(proto, ports, "masquerade")
     flags = _nat_flags(random, fully_random, persistent)
-    inet = _inet(table_family)
+    inet = table_family is not None and _inet(table_family)
     out: list[Expr] = []
     if net is not None:
         out += _ip_match("saddr", net, False, inet)
     out += _iface(oif, not_oif, "oif")
     if number is not None:
         out += _l4proto(number)
-    regs, pmin, pmax = _port_regs(target, 1)
-    out += regs
-    if pmin is not None:
+    pmin = pmax = None
+    if target is not None:
+        regs, pmin, pmax = _port_regs(target, 1)
+        out += regs
         flags |= _PROTO_SPECIFIED
     out.append(_masq(int(flags), pmin, pmax))
     return out
@@ -329,9 +330,10 @@ def port_forward(
     first, last = _ports(dport, "dport")
     addrs = _to_addrs(to, "to")
     net = None if daddr is None else parse_net(daddr, "daddr")
-    _same_version(addrs[1], net, (daddr, _first(to, "to")))
-    target = _nat_ports(to_port, "to_port")
-    inet = _inet(table_family)
+    if net is not None:
+        _same_version(addrs[1], net, (daddr, _first(to, "to")))
+    target = None if to_port is None else _nat_ports(to_port, "to_port")
+    inet = table_family is not None and _inet(table_family)
     out = _iface(iif, not_iif, "iif")
     if net is not None:
         out += _ip_match("daddr", net, False, inet)

@@ -10,11 +10,9 @@ in the rule's userdata. Equivalent nft commands: ``nft add rule ...``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import field
-from typing import TYPE_CHECKING
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._nfnl import FAMILIES, NFT_MSG, NFTA_RULE
 from .._plan import Plan, drive
 from .._wire import Attr
@@ -28,6 +26,7 @@ from .chains import Chain
 from .expr import Expr, check_exprs
 from .expr._base import decode_span, encode_checked
 
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
 if TYPE_CHECKING:
     from ..handle import Handle
 
@@ -131,6 +130,14 @@ def render_rule(rule: Rule) -> str:
 # Named priorities that nft only uses on some hooks (src/rule.c: std_prio_family_hook_compat).
 
 
+#: _head's bytes by (table, chain) name; the names were checked by Rule.
+_HEADS: dict[tuple[str, str], bytes] = {}
+# Plain ints for what every rule encodes: a generated enum's member is a
+# Python-level descriptor on its class (enum.property), read per access.
+_EXPRESSIONS = int(NFTA_RULE.EXPRESSIONS)
+_NEWRULE = int(NFT_MSG.NEWRULE)
+
+
 def _userdata(rule: Rule) -> bytes:
     ud = rule.userdata
     if ud is None and rule.comment is not None:
@@ -139,11 +146,21 @@ def _userdata(rule: Rule) -> bytes:
 
 
 def _head(rule: Rule) -> bytes:
-    return strz(NFTA_RULE.TABLE, rule.table) + strz(NFTA_RULE.CHAIN, rule.chain)
+    """NFTA_RULE_TABLE and _CHAIN: the same bytes for every rule of a chain, built once."""
+    table, chain = rule.table, rule.chain
+    if type(table) is str and type(chain) is str:  # a str subclass might encode differently
+        head = _HEADS.get((table, chain))
+        if head is None:
+            head = strz(NFTA_RULE.TABLE, table) + strz(NFTA_RULE.CHAIN, chain)
+            if len(_HEADS) >= 256:
+                _HEADS.clear()
+            _HEADS[(table, chain)] = head
+        return head
+    return strz(NFTA_RULE.TABLE, table) + strz(NFTA_RULE.CHAIN, chain)
 
 
 def _exprs(rule: Rule) -> bytes:
-    return nest(NFTA_RULE.EXPRESSIONS, encode_checked(rule.exprs))  # checked by Rule
+    return nest(_EXPRESSIONS, encode_checked(rule.exprs))  # checked by Rule
 
 
 def build_add(rule: Rule, *, after: int | None = None, seq: int = 0, ack: bool = False) -> bytes:
@@ -157,8 +174,11 @@ def build_add(rule: Rule, *, after: int | None = None, seq: int = 0, ack: bool =
     body = _head(rule) + _exprs(rule)
     if after is not None:
         body += be64(NFTA_RULE.POSITION, after)
-    body += _userdata(rule)
-    return message(NFT_MSG.NEWRULE, rule.nfproto, body, flags=F_CREATE | F_APPEND, seq=seq, ack=ack)
+    if rule.comment is not None or rule.userdata is not None:
+        body += _userdata(rule)
+    return message(
+        _NEWRULE, FAMILIES[rule.family], body, flags=F_CREATE | F_APPEND, seq=seq, ack=ack
+    )
 
 
 def build_insert(

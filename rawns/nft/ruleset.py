@@ -7,11 +7,10 @@ dumps return; ``str(ruleset)`` renders it in nft's syntax
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._nfnl import NFT_MSG, NFT_SET, NFTA_GEN
 from .._plan import Plan, drive
 from ..errors import DecodeError

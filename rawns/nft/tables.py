@@ -8,11 +8,8 @@ are its pure twins (bytes identical to what ``nft`` sends, ``seq`` 0).
 
 from __future__ import annotations
 
-from dataclasses import field
-from typing import TYPE_CHECKING
-
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._nfnl import FAMILIES, NFT_MSG, NFTA_RULE, NFTA_TABLE
 from .._plan import Plan, drive
 from .._wire import Attr
@@ -31,6 +28,7 @@ from ._msg import (
 from ._msg import dump_plan as _dump
 from ._msg import get_plan as _get
 
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
 if TYPE_CHECKING:
     from ..handle import Handle
 

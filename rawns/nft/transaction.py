@@ -27,36 +27,37 @@ ruleset in between, the kernel refuses the whole batch with ERESTART and
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
 
-from .. import _check
+from .. import _check, _dataclass
 from .._nfnl import NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFT_SET, NFT_SET_ELEM
 from .._plan import Batch, Plan, drive
 from .._wire import batch_marker
 from . import _args
 from . import chains as _chains
 from . import rules as _rules
-from . import sets as _sets
 from . import tables as _tables
-from ._batch import GenerationChanged, Obj, refusal, stamp, with_ack
+from ._batch import GenerationChanged, refusal, stamp, with_ack
 from ._batch import attribute_at as attribute_at  # public path since issue 4
 from ._batch import describe as describe
 from .chains import Chain
 from .expr import Expr, Lookup, check_exprs
 from .rules import Rule
-from .ruleset import Ruleset, generation
-from .sets import Element, Set
 from .tables import Table
 
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from ..handle import Handle
+    from ._batch import Obj
+    from .ruleset import Ruleset
+    from .sets import Element, Set
+
+    T = TypeVar("T")
 
 __all__ = ["GenerationChanged", "Transaction", "transaction"]
-
-T = TypeVar("T")
 
 
 class Transaction:
@@ -96,6 +97,8 @@ class Transaction:
         if check_generation is True:
             if handle is None:
                 raise ValueError("check_generation=True needs a handle to read the generation")
+            from .ruleset import generation  # the dumps' module: loaded only when asked
+
             self.generation = generation(handle)
         elif check_generation is not False:
             self.generation = check_generation
@@ -227,7 +230,8 @@ class Transaction:
         comment: str | None,
         userdata: bytes | None = None,
     ) -> Rule:
-        self._ref(chain, Chain, "chain")
+        if type(chain) is not Chain or chain.origin is not None:  # else: nothing to check
+            self._ref(chain, Chain, "chain")
         ex = check_exprs(exprs, "exprs")
         if self._set_ids:
             ex = tuple(self._with_set_id(chain, e) for e in ex)
@@ -245,7 +249,7 @@ class Transaction:
         if isinstance(e, Lookup) and e.set_id is None:
             sid = self._set_ids.get((chain.family, chain.table, e.set))
             if sid is not None:
-                return dataclasses.replace(e, set_id=sid)
+                return _dataclass.replace(e, set_id=sid)
         return e
 
     def add_rule(
@@ -263,7 +267,8 @@ class Transaction:
         if after is not None:
             _check.uint(after, 64, "after")
         r = self._rule(chain, exprs, comment)
-        self._queue(r, _rules.build_add(r, after=after, ack=False))
+        self._msgs.append(_rules.build_add(r, after=after, ack=False))
+        self._objs.append(r)
         return r
 
     def insert_rule(
@@ -291,7 +296,7 @@ class Transaction:
         _check.uint(handle, 64, "handle")
         r = self._rule(chain, exprs, comment)
         self._queue(r, _rules.build_replace(r, handle, ack=False))
-        return dataclasses.replace(r, handle=handle)
+        return _dataclass.replace(r, handle=handle)
 
     def delete_rule(self, rule_or_chain: Rule | Chain, handle: int | None = None) -> None:
         """Delete a rule by handle (a dumped :class:`Rule`, or a chain and a handle).
@@ -339,6 +344,8 @@ class Transaction:
         Equivalent to: nft add set FAMILY TABLE NAME { type KEY; [flags interval;]
         elements = { ... } } (``add map`` with ``data``).
         """
+        from . import sets as _sets  # the sets' modules load with the first set
+
         self._ref(table, Table, "table")
         s = _sets.set_spec(
             table,
@@ -358,7 +365,7 @@ class Transaction:
         elems = None if elements is None else _sets.elements_for(s, elements, new_set=True)
         sid = self._set_id()
         self._set_ids[(s.family, s.table, s.name)] = sid
-        s = dataclasses.replace(s, id=sid)
+        s = _dataclass.replace(s, id=sid)
         self._queue(s, _sets.build_add(s, ack=False))
         if elems is not None:
             self._add_elements_raw(s, elems)
@@ -387,14 +394,16 @@ class Transaction:
         does, and implies ``key``; without either, ``key`` is ``inet_service``.
         ``userdata`` replaces rawns' userdata verbatim.
         """
+        from . import sets as _sets  # the sets' modules load with the first set
+
         self._ref(table, Table, "table")
         if key is None and typeof is None:
             key = "inet_service"
         s = _sets.anonymous_spec(table, key=key, interval=interval, typeof=typeof)
         if userdata is not None:
-            s = dataclasses.replace(s, userdata=userdata)
+            s = _dataclass.replace(s, userdata=userdata)
         elems = _sets.elements_for(s, elements, new_set=True)
-        s = dataclasses.replace(s, size=len(elems), id=self._set_id())
+        s = _dataclass.replace(s, size=len(elems), id=self._set_id())
         self._queue(s, _sets.build_add(s, ack=False))
         self.add_elements_raw(s, elems)
         return s
@@ -416,6 +425,8 @@ class Transaction:
         elements: Mapping[object, object] | Iterable[object] | None = None,
     ) -> Set:
         """:meth:`add_set` with a data type. Equivalent to: nft add map ..."""
+        from . import sets as _sets  # the sets' modules load with the first set
+
         _check.choice(data, "data", _sets.DATATYPES)
         return self.add_set(
             table,
@@ -436,6 +447,9 @@ class Transaction:
         self, s: Set, values: Iterable[object] | Mapping[object, object]
     ) -> list[Element]:
         """Add elements. Equivalent to: nft add element FAMILY TABLE SET { ... }."""
+        from . import sets as _sets
+        from .sets import Set  # the sets' modules load with the first set
+
         self._ref(s, Set, "s")
         key = (s.family, s.table, s.name)
         elems = _sets.elements_for(s, values, new_set=key in self._set_ids)
@@ -445,6 +459,9 @@ class Transaction:
 
     def delete_elements(self, s: Set, values: Iterable[object]) -> list[Element]:
         """Remove elements. Equivalent to: nft delete element FAMILY TABLE SET { ... }."""
+        from . import sets as _sets
+        from .sets import Set  # the sets' modules load with the first set
+
         self._ref(s, Set, "s")
         elems = _sets.removal_elements(s, values)
         self._queue((s, tuple(elems)), *_sets.build_delete_elements(s, elems, ack=False))
@@ -452,11 +469,17 @@ class Transaction:
 
     def flush_set(self, s: Set) -> None:
         """Remove every element. Equivalent to: nft flush set FAMILY TABLE SET."""
+        from . import sets as _sets
+        from .sets import Set  # the sets' modules load with the first set
+
         ref = self._ref(s, Set, "s")
         self._queue(ref, _sets.build_flush(ref, ack=False))
 
     def delete_set(self, s: Set) -> None:
         """Equivalent to: nft delete set FAMILY TABLE SET."""
+        from . import sets as _sets
+        from .sets import Set  # the sets' modules load with the first set
+
         ref = self._ref(s, Set, "s")
         self._queue(ref, _sets.build_delete(ref, ack=False))
 
@@ -469,6 +492,9 @@ class Transaction:
         The object is created by name, as a copy: one dumped from another
         namespace is welcome (``add_ruleset`` copies whole rulesets).
         """
+        from . import sets as _sets
+        from .sets import Set  # the sets' modules load with the first set
+
         if isinstance(obj, Table):
             self._queue(obj, _tables.build_add(obj, ack=False))
         elif isinstance(obj, Chain):
@@ -476,7 +502,7 @@ class Transaction:
         elif isinstance(obj, Set):
             sid = self._set_id()
             self._set_ids[(obj.family, obj.table, obj.name)] = sid
-            s = dataclasses.replace(obj, id=sid)
+            s = _dataclass.replace(obj, id=sid)
             self._queue(s, _sets.build_add(s, ack=False))
         elif isinstance(obj, Rule):
             chain = Chain(family=obj.family, table=obj.table, name=obj.chain)  # a copy, by name
@@ -487,10 +513,14 @@ class Transaction:
 
     def add_elements_raw(self, s: Set, elements: Sequence[Element]) -> None:
         """Queue elements as they are (e.g. from :func:`rawns.nft.dump_elements`)."""
+        from .sets import Set  # the sets' modules load with the first set
+
         self._ref(s, Set, "s")
         self._add_elements_raw(s, elements)
 
     def _add_elements_raw(self, s: Set, elements: Sequence[Element]) -> None:
+        from . import sets as _sets  # the sets' modules load with the first set
+
         sid = self._set_ids.get((s.family, s.table, s.name), s.id)
         msgs = _sets.build_add_elements(s, elements, set_id=sid, ack=False)
         self._queue((s, tuple(elements)), *msgs)
@@ -505,6 +535,9 @@ class Transaction:
         byte for byte. Equivalent to: nft list ruleset > FILE; nft -f FILE.
         The ruleset may come from another namespace: this copies it.
         """
+        from . import sets as _sets
+        from .ruleset import Ruleset  # the dumps' module: loaded only when asked
+
         _args.expect(rs, Ruleset, "rs")
         end = NFT_SET_ELEM.INTERVAL_END
 
@@ -534,12 +567,12 @@ class Transaction:
                     for i, e in enumerate(exprs):
                         if isinstance(e, Lookup) and e.set in anonymous:
                             a = anonymous[e.set]
-                            a = dataclasses.replace(a, name=_sets.ANONYMOUS_NAME, id=self._set_id())
+                            a = _dataclass.replace(a, name=_sets.ANONYMOUS_NAME, id=self._set_id())
                             self._queue(a, _sets.build_add(a, ack=False))
                             if elems := ordered(anonymous[e.set]):
                                 self._add_elements_raw(a, elems)
-                            exprs[i] = dataclasses.replace(e, set=a.name, set_id=a.id)
-                    self.add(dataclasses.replace(r, exprs=tuple(exprs)))
+                            exprs[i] = _dataclass.replace(e, set=a.name, set_id=a.id)
+                    self.add(_dataclass.replace(r, exprs=tuple(exprs)))
 
     # -- sending -----------------------------------------------------------
     def messages(self) -> list[bytes]:

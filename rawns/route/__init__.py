@@ -18,29 +18,31 @@ from __future__ import annotations
 import socket
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import TYPE_CHECKING, TypedDict, cast, overload
 
 from .. import _check
 from .._check import _show
 from .._inet import AF_INET6, IPAddress, IPNetwork
 from .._plan import Dump, Pipeline, Plan, Request, drive
 from .._rtnl import RT_SCOPE, RT_TABLE, RTA, RTM, RTMSG
+from .._typing import cast, overload
 from .._verb import moved_spec, spec_or_fields
 from .._wire import NLMSG_HDRLEN
 from ..errors import DecodeError, KernelError, NotFound
 from ..link import Link, LinkRef
 from ..link._types import check_here
 from ..link._verbs import resolve_index_plan
-from . import _runs
 from ._decode import parse_route, parse_route_at
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace, check_get
-from ._types import Nexthop, Route, RouteProtocol, RouteScope, RouteType, label
+from ._types import Nexthop, Route, RouteProtocol, RouteScope, RouteType, label, with_oif
 
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Unpack
 
     from ..handle import Handle
+    from ._fields import RouteCommon, RouteFields, RouteMatch
 
 __all__ = [
     "Nexthop",
@@ -82,88 +84,47 @@ def _resolve(h: Handle, ref: LinkRef | None, what: str, names: dict[int, str]) -
     return index
 
 
-class RouteFields(TypedDict, total=False):
-    """The keywords of :func:`add`/:func:`replace`: :class:`Route`'s fields, ``dev`` for ``oif``.
-
-    ``None`` leaves a field unset (as omitting it does).
-    """
-
-    dst: str | IPNetwork | IPAddress | None
-    gateway: str | IPAddress | None
-    dev: LinkRef | None
-    prefsrc: str | IPAddress | None
-    metric: int | None
-    table: int | None
-    protocol: RouteProtocol | int | str | None
-    """A number or ``ip``'s name (``"static"``, ``"boot"``, ``"dhcp"``...)."""
-    scope: RouteScope | int | str | None
-    """A number or a name (``"global"``, ``"link"``, ``"host"``...)."""
-    type: RouteType | int | str | None
-    """A number or a name (``"unicast"``, ``"blackhole"``, ``"unreachable"``...)."""
-    onlink: bool
-    mtu: int | None
-    nexthops: Sequence[Nexthop] | None
-    tos: int | None
-    src: str | IPNetwork | None
-    pref: int | None
-    via: str | IPAddress | None
-    """RTA_VIA: an IPv6 gateway of an IPv4 route (``via inet6 GW``)."""
-    nhid: int | None
-    """RTA_NH_ID: use nexthop object N (:mod:`rawns.nexthop`) as the path."""
-    expires: int | None
-    """Seconds the route lives (IPv6 only)."""
-
-
-class RouteCommon(TypedDict, total=False):
-    """The shared keywords of :func:`add_many`: :class:`Route`'s fields but ``dst``,
-    applied to every destination string (as ``Route(dst=..., **common)``)."""
-
-    gateway: str | IPAddress | None
-    oif: int | None
-    prefsrc: str | IPAddress | None
-    metric: int | None
-    table: int | None
-    protocol: int | str
-    """A number or ``ip``'s name (``"static"``, ``"boot"``, ``"dhcp"``...)."""
-    scope: int | str | None
-    type: int | str
-    flags: int
-    onlink: bool
-    tos: int
-    src: str | IPNetwork | IPAddress | None
-    iif: int | None
-    mtu: int | None
-    metrics: Iterable[tuple[int, int | bytes]]
-    nexthops: Iterable[Nexthop]
-    pref: int | None
-    via: str | IPAddress | None
-    nhid: int | None
-    expires: int | None
-    family: int
-
-
-class RouteMatch(TypedDict, total=False):
-    """The keywords of :func:`delete`: fields to match (unset ones match any route)."""
-
-    dst: str | IPNetwork | IPAddress | None
-    gateway: str | IPAddress | None
-    dev: LinkRef | None
-    prefsrc: str | IPAddress | None
-    metric: int | None
-    table: int | None
-    protocol: RouteProtocol | int | str | None
-    scope: RouteScope | int | str | None
-    type: RouteType | int | str | None
-    tos: int | None
-    src: str | IPNetwork | None
-    via: str | IPAddress | None
-    nhid: int | None
-
-
 #: What a verb takes positionally as its destination (``route.add(h, "10.0.0.0/8")``).
 _DST_TYPES = (str, IPv4Network, IPv6Network, IPv4Address, IPv6Address)
-_FIELDS = frozenset(RouteFields.__optional_keys__)
-_MATCH = frozenset(RouteMatch.__optional_keys__)
+_FIELDS = frozenset(  # RouteFields's keys
+    [
+        "dst",
+        "gateway",
+        "dev",
+        "prefsrc",
+        "metric",
+        "table",
+        "protocol",
+        "scope",
+        "type",
+        "onlink",
+        "mtu",
+        "nexthops",
+        "tos",
+        "src",
+        "pref",
+        "via",
+        "nhid",
+        "expires",
+    ]
+)
+_MATCH = frozenset(  # RouteMatch's keys
+    [
+        "dst",
+        "gateway",
+        "dev",
+        "prefsrc",
+        "metric",
+        "table",
+        "protocol",
+        "scope",
+        "type",
+        "tos",
+        "src",
+        "via",
+        "nhid",
+    ]
+)
 
 
 def _spec(
@@ -205,11 +166,12 @@ def _spec(
         given.setdefault("type", 0)
         given.setdefault("scope", int(RT_SCOPE.NOWHERE))
     names: dict[int, str] = {}
-    if isinstance(dev, str):  # every value checked before the name is looked up
-        Route(**given)  # type: ignore[arg-type]  # keys are Route's keyword arguments
-    if dev is not None:
-        given["oif"] = yield from _resolve(h, dev, "dev", names)
-    return Route(**given), names  # type: ignore[arg-type]
+    if dev is None:
+        return Route(**given), names  # type: ignore[arg-type]  # keys are Route's keywords
+    # Every value checked before a name is looked up; then only the oif is new.
+    route = Route(**given)  # type: ignore[arg-type]  # keys are Route's keyword arguments
+    oif = yield from _resolve(h, dev, "dev", names)  # an int: dev is given
+    return (route if oif is None else with_oif(route, oif)), names
 
 
 def add(
@@ -249,7 +211,7 @@ def add_plan(
     **kw: Unpack[RouteFields],
 ) -> Plan[None]:
     r, names = yield from _spec(h, "add", route, kw)
-    yield Request(build_add(r), "RTM_NEWROUTE", label(r, names))
+    yield Request(build_add(r), "RTM_NEWROUTE", partial(label, r, names))
 
 
 def replace(
@@ -275,7 +237,7 @@ def replace_plan(
     **kw: Unpack[RouteFields],
 ) -> Plan[None]:
     r, names = yield from _spec(h, "replace", route, kw)
-    yield Request(build_replace(r), "RTM_NEWROUTE", label(r, names))
+    yield Request(build_replace(r), "RTM_NEWROUTE", partial(label, r, names))
 
 
 def delete(
@@ -305,7 +267,7 @@ def delete_plan(
     **kw: Unpack[RouteMatch],
 ) -> Plan[None]:
     r, names = yield from _spec(h, "delete", route, kw, delete=True)
-    yield Request(build_delete(r), "RTM_DELROUTE", label(r, names))
+    yield Request(build_delete(r), "RTM_DELROUTE", partial(label, r, names))
 
 
 def dump(
@@ -351,6 +313,8 @@ def dump_plan(
     oif = yield from _resolve(h, dev, "dev", {})
     msg = build_dump(family=family, table=table, oif=oif, protocol=protocol, type=type)
     origin = h.netns_ident
+    from . import _runs  # the speed machinery, loaded by the first dump (import cost)
+
     if _runs.ENABLED:
         parse_at, runs = _dumped_parser(origin, _runs.parse_message), _runs.RouteRuns(origin)
     else:
@@ -677,3 +641,14 @@ class _Template:
         buf[NLMSG_HDRLEN + 1] = plen  # rtm_dst_len
         buf[self.dst_at : self.dst_at + self.alen] = packed
         return bytes(buf)
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """The TypedDicts of the keywords load on first use (their creation costs)."""
+        if name in ("RouteCommon", "RouteFields", "RouteMatch"):
+            from . import _fields
+
+            return getattr(_fields, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

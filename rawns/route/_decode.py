@@ -2,9 +2,11 @@
 
 One explicit pass over ``struct rtmsg`` and its attributes, spelled as
 ``include/uapi/linux/rtnetlink.h`` spells them, with :mod:`ipaddress`'s
-public constructors. Every decoded route comes from here, except runs of
-alike IPv4 routes in a big dump: :mod:`rawns.route._runs` decodes those
-faster and is tested against this module (it must give the same routes).
+public constructors. Every decoded route comes from here, except those of
+a dump: :mod:`rawns.route._runs` (runs of alike IPv4 routes, and single
+messages) and :mod:`rawns.route._run_layouts` (a layout per message shape)
+decode those faster and are tested against this module (they must give the
+same routes, or the same errors).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from __future__ import annotations
 import struct
 import sys
 import warnings
-from dataclasses import fields
 from ipaddress import IPv4Network, IPv6Network
-from typing import overload
 
 from .. import _check
+from .._dataclass import fields
 from .._inet import AF_INET, AF_INET6, IPAddress, IPNetwork, addr_from_bytes
 from .._rtnl import RTA, RTAX, RTMSG
+from .._typing import overload
 from .._wire import NLA_TYPE_MASK, Attr, iter_attrs
 from ..errors import DecodeError
 from ._types import _NLA, _RTNEXTHOP, _U32, Nexthop, Route

@@ -22,6 +22,11 @@ _F_REPLACE = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.REPLACE)
 _F_DELETE = int(NLM_F.REQUEST | NLM_F.ACK)
 _F_GET = int(NLM_F.REQUEST | NLM_F.ACK)
 _F_DUMP = int(NLM_F.REQUEST | NLM_F.DUMP)
+# What every add/replace/delete reads, as ints: an IntEnum member costs an
+# enum.property lookup on Python 3.11 (rarer attributes keep RTA.X below).
+_NEWROUTE, _DELROUTE = int(RTM.NEWROUTE), int(RTM.DELROUTE)
+_RTA_DST, _RTA_GATEWAY, _RTA_OIF = int(RTA.DST), int(RTA.GATEWAY), int(RTA.OIF)
+_RTA_PREFSRC, _RTA_PRIORITY, _RTA_TABLE = int(RTA.PREFSRC), int(RTA.PRIORITY), int(RTA.TABLE)
 
 
 def _build(route: Route, mtype: int, flags: int) -> bytes:
@@ -55,33 +60,33 @@ def _build(route: Route, mtype: int, flags: int) -> bytes:
             route.scope,
             # A route on a blackhole nexthop object is reported as RTN_BLACKHOLE
             # but stored as asked (unicast): delete it by its nhid, any type.
-            0 if route.nhid is not None and mtype == RTM.DELROUTE else route.type,
+            0 if route.nhid is not None and mtype == _DELROUTE else route.type,
             route.flags,
         )
     )
     if dst.prefixlen:
-        w.put(RTA.DST, dst.network_address.packed)
+        w.put(_RTA_DST, dst.network_address.packed)
     if src is not None and src.prefixlen:
         w.put(RTA.SRC, src.network_address.packed)
     path = route.nhid is None
     if path and route.gateway is not None:
-        w.put(RTA.GATEWAY, route.gateway.packed)
+        w.put(_RTA_GATEWAY, route.gateway.packed)
     if path and route.via is not None:
         w.put(RTA.VIA, _via(route.via))
     if route.prefsrc is not None:
-        w.put(RTA.PREFSRC, route.prefsrc.packed)
+        w.put(_RTA_PREFSRC, route.prefsrc.packed)
     if route.metric is not None:
-        w.put_u32(RTA.PRIORITY, route.metric)
+        w.put_u32(_RTA_PRIORITY, route.metric)
     if table >= 256:
-        w.put_u32(RTA.TABLE, table)
+        w.put_u32(_RTA_TABLE, table)
     if route.pref is not None:
         w.put_u8(RTA.PREF, route.pref)
-    if route.expires is not None and mtype == RTM.NEWROUTE:
+    if route.expires is not None and mtype == _NEWROUTE:
         w.put_u32(RTA.EXPIRES, route.expires)
     if route.iif is not None:
         w.put_u32(RTA.IIF, route.iif)
     if path and route.oif is not None:
-        w.put_u32(RTA.OIF, route.oif)
+        w.put_u32(_RTA_OIF, route.oif)
     if route.metrics:
         with w.nest_noflag(RTA.METRICS):  # ip sends RTA_METRICS without NLA_F_NESTED
             for t, v in route.metrics:
@@ -127,12 +132,12 @@ def _check_request(route: Route, mtype: int) -> None:
             f"route src (from) {route.src} on an IPv4 route: the kernel has no source "
             "prefix for IPv4 routes and would ignore it (use a rule: rule.add(src=...))"
         )
-    if route.expires is not None and route.family == AF_INET and mtype == RTM.NEWROUTE:
+    if route.expires is not None and route.family == AF_INET and mtype == _NEWROUTE:
         raise ValueError(
             f"route expires ({route.expires}) on an IPv4 route (a cached route from "
             "route.get): IPv4 routes have no lifetime and the kernel would ignore it"
         )
-    if mtype == RTM.NEWROUTE and route.flags & ~_REQUEST_FLAGS:
+    if mtype == _NEWROUTE and route.flags & ~_REQUEST_FLAGS:
         raise ValueError(
             f"route flags {route.flags:#x}: a request may set only RTNH_F_ONLINK "
             f"({_REQUEST_FLAGS:#x}, onlink=True); the kernel sets or ignores the others"
@@ -155,17 +160,17 @@ def _encode_nexthops(hops: Sequence[Nexthop]) -> bytes:
 
 def build_add(route: Route) -> bytes:
     """RTM_NEWROUTE with NLM_F_CREATE|NLM_F_EXCL (``ip route add``)."""
-    return _build(route, RTM.NEWROUTE, _F_ADD)
+    return _build(route, _NEWROUTE, _F_ADD)
 
 
 def build_replace(route: Route) -> bytes:
     """RTM_NEWROUTE with NLM_F_CREATE|NLM_F_REPLACE (``ip route replace``)."""
-    return _build(route, RTM.NEWROUTE, _F_REPLACE)
+    return _build(route, _NEWROUTE, _F_REPLACE)
 
 
 def build_delete(route: Route) -> bytes:
     """RTM_DELROUTE (``ip route del``); zero protocol/type and scope 255 match any."""
-    return _build(route, RTM.DELROUTE, _F_DELETE)
+    return _build(route, _DELROUTE, _F_DELETE)
 
 
 def build_dump(

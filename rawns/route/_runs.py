@@ -25,10 +25,13 @@ route that leaves building the objects, with two tricks kept to this module:
   Python's ipaddress differs, runs are off and the plain decoder does all.
 
 Anything unusual (another shape, ``NLM_F_DUMP_INTR``, a bad prefix length)
-ends a run. Messages outside runs (IPv6, mixed tables) go to
-:func:`parse_message`, the plain decoder's walk with the same two tricks; it
-hands any message the plain decoder would refuse back to it, so errors are
-the plain decoder's own, and a valid message is decoded exactly once.
+ends a run. A message outside runs (IPv6, mixed tables) is decoded with the
+layout of its shape, learned from the dump (:mod:`._run_layouts`, the same
+two tricks), or else by :func:`parse_message`, the plain decoder's walk
+with the same two tricks; it hands any message the plain decoder would
+refuse back to it, so errors are the plain decoder's own, and a valid
+message is decoded exactly once. :class:`RouteRuns` walks a datagram's
+messages of the dump in one call, choosing among the three.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from typing import Any, cast
 from .._inet import AF_INET, AF_INET6, IPAddress, IPNetwork, addr_from_bytes
 from .._rtnl import RTA, RTMSG
 from .._wire import NLA_TYPE_MASK, NLMSG_HDRLEN, Attr
+from . import _run_layouts
 from ._decode import (
     _parse_metrics,
     _parse_nexthops,
@@ -151,10 +155,11 @@ def _fast_networks_work() -> bool:
 ENABLED = _fast_networks_work()
 
 #: Every field a run unpacks, in the kernel's attribute order; an absent one
-#: unpacks as b"" ("0s").
+#: unpacks as b"" ("0s"). RTA_DST (every shape has it) is read by a second,
+#: big-endian Struct, as an int: no bytes object and no int.from_bytes per route.
 _RUN_ATTRS: tuple[tuple[int, str], ...] = (
     (RTA.TABLE, "I"),
-    (RTA.DST, "4s"),
+    (RTA.DST, "4x"),
     (RTA.PRIORITY, "I"),
     (RTA.PREFSRC, "4s"),
     (RTA.GATEWAY, "4s"),
@@ -169,13 +174,15 @@ _KNOWN_SHAPES: tuple[tuple[int, ...], ...] = (
     (RTA.TABLE, RTA.DST, RTA.PRIORITY, RTA.OIF),
 )
 #: Fields a run unpacks per message: dst_len, tos, protocol, scope, type,
-#: flags, then one per _RUN_ATTRS entry.
-_RUN_FIELDS = 6 + len(_RUN_ATTRS)
+#: flags, then one per _RUN_ATTRS entry but RTA_DST.
+_RUN_FIELDS = 6 + len(_RUN_ATTRS) - 1
 #: Shorter runs go message by message (checking a run has a fixed cost).
 _RUN_MIN = 8
 #: The longest piece one Struct unpacks (a power of two, like _RUN_MIN).
 _RUN_MAX = 512
 _MISS: Any = object()
+#: RouteRuns learns a layout at most once per this many messages no layout fits.
+LEARN_EVERY = 16
 #: bytes.translate table: 1 for a prefix length no IPv4 route can have (> 32).
 _OVER_32 = bytes(int(i > 32) for i in range(256))
 _BYTES = tuple(bytes((i,)) for i in range(256))
@@ -184,7 +191,9 @@ _BYTES = tuple(bytes((i,)) for i in range(256))
 class _Run:
     """One shape's run decoder: its per-message layout, fixed bytes and Structs."""
 
-    __slots__ = ("checks", "has_metric", "one", "signature", "size", "structs", "words")
+    __slots__ = (
+        "checks", "dst_one", "has_metric", "one", "signature", "size", "structs", "words",
+    )  # fmt: skip
 
     def __init__(self, types: tuple[int, ...]) -> None:
         order = [t for t, _ in _RUN_ATTRS]
@@ -198,6 +207,8 @@ class _Run:
         for t, code in _RUN_ATTRS:
             fmt += "4x" + code if t in types else "0s"
         self.one = fmt
+        dst = NLMSG_HDRLEN + RTMSG.size + 8 * types.index(RTA.DST) + 4  # its value
+        self.dst_one = f"{dst}xI{self.size - dst - 4}x"
         self.has_metric = RTA.PRIORITY in types
         # Bytes every message of the run has: family and src_len, then each
         # attribute's header (a word), as _NLA packs it.
@@ -207,13 +218,16 @@ class _Run:
         # (each attribute is 8 bytes: its header, then a 4-byte value)
         sig = f"={NLMSG_HDRLEN + RTMSG.size}xI" + "4xI" * (len(types) - 1)
         self.signature = (Struct(sig), tuple(8 | t << 16 for t in types))
-        self.structs: dict[int, Struct] = {}
+        self.structs: dict[int, tuple[Struct, Struct]] = {}
 
-    def struct_for(self, k: int) -> Struct:
-        """The Struct for ``k`` messages in a row; ``k`` is a power of two (see RouteRuns)."""
+    def struct_for(self, k: int) -> tuple[Struct, Struct]:
+        """The Structs for ``k`` messages in a row (fields, then destinations big-endian).
+
+        ``k`` is a power of two (see RouteRuns).
+        """
         s = self.structs.get(k)
         if s is None:
-            s = self.structs[k] = Struct("=" + self.one * k)
+            s = self.structs[k] = (Struct("=" + self.one * k), Struct(">" + self.dst_one * k))
         return s
 
     def starts(self, data: bytes, off: int) -> bool:
@@ -265,22 +279,37 @@ for _types in _KNOWN_SHAPES:
 class RouteRuns:
     """The ``parse_run`` of one dump (see :meth:`~rawns._conversation.Conversation.receive_dump`).
 
-    Called at each data message of the dump, at ``off`` (its header
-    checked): decodes the run of alike IPv4 routes starting there into
-    ``out``, with ``origin`` in each :attr:`Route.origin`, and returns the
-    offset past the last one, or ``off`` for no run (the plain decoder then
-    takes that message).
+    Called at a data message of the dump, at ``off`` (its header checked):
+    decodes that message and every one after it in the datagram with the
+    same type, flags, seq and port into ``out``, with ``origin`` in each
+    :attr:`Route.origin`, and returns the offset past the last one (the
+    conversation takes it from there). Each message is decoded as the plain
+    path would (``route._dumped_parser(origin, parse_message)``: other
+    families skipped), by the first of these that takes it: a run of alike
+    IPv4 routes (:meth:`run_at`), a learned layout of its shape
+    (:mod:`._run_layouts`), :func:`parse_message`.
 
-    The cost of looking is bounded so that no input makes the dump slower
-    than the plain decoder alone: a message is first tested in O(1) (its
-    size, family, header and attribute headers, and the eighth message's);
-    a run is measured in windows that grow (8, 32, 160...), so it scans at
-    most five times the messages it decodes, in C (one slice per column); and after a failed
-    look, the next :data:`_RUN_MIN` messages go to the plain decoder without
-    another look. The counters below record that work for the tests.
+    Layouts are learned at most once per :data:`LEARN_EVERY` messages that
+    none fits (``misses``): a look at a shape (``learned``) walks one message
+    again and may build a layout (two Structs), so learning adds a bounded
+    fraction to the plain path's work whatever the input. The layouts are
+    kept for the process (:data:`._run_layouts.LAYOUTS_MAX` of them).
+
+    :meth:`run_at` (the run decoder alone) is offered each IPv4 message of a
+    run's size. Its cost of looking is bounded so that no input makes the
+    dump slower than the plain decoder alone: a message is first tested in
+    O(1) (its size, family, header and attribute headers, and the eighth
+    message's); a run is measured in windows that grow (8, 32, 160...), so
+    it scans at most five times the messages it decodes, in C (one slice per
+    column); and after a failed look, the next :data:`_RUN_MIN` messages go
+    to the other decoders without another look. The counters below record
+    that work for the tests.
     """
 
-    __slots__ = ("_data", "_resume", "_tail", "decoded", "failed", "origin", "probes", "scanned")
+    __slots__ = (
+        "_cands", "_data", "_head", "_known", "_layouts", "_resume", "_tail", "decoded",
+        "failed", "hits", "learned", "misses", "origin", "probes", "scanned",
+    )  # fmt: skip
 
     def __init__(self, origin: tuple[int, int] | None = None) -> None:
         self.origin = origin
@@ -291,8 +320,81 @@ class RouteRuns:
         self.failed = 0  # of which found no run
         self.scanned = 0  # messages whose columns were scanned
         self.decoded = 0  # messages decoded as runs
+        self.hits = 0  # messages decoded with a layout
+        self.misses = 0  # messages decoded by parse_message
+        self.learned = 0  # messages walked to learn their layout
+        # This dump's layout candidates by message length (run_layouts.candidates),
+        # for the header and the layouts they were made with.
+        self._cands: dict[int, _run_layouts.Candidates] = {}
+        self._head = b""
+        self._layouts: dict[int, tuple[_run_layouts.Layout, ...]] | None = None
+        self._known = 0
 
     def __call__(self, data: bytes, off: int, out: list[Route]) -> int:
+        n = len(data)
+        head = data[off + 4 : off + NLMSG_HDRLEN]  # type, flags, seq, port
+        layouts = _run_layouts.LAYOUTS
+        if head != self._head or layouts is not self._layouts or len(layouts) != self._known:
+            self._head, self._layouts, self._known, self._cands = head, layouts, len(layouts), {}
+        cands = self._cands
+        candidates = _run_layouts.candidates
+        origin = self.origin
+        decode = _run_layouts.decode
+        append = out.append
+        u32 = _U32.unpack_from
+        slots = _RouteSlots
+        hits = misses = 0
+        pos = off
+        try:
+            while n - pos >= NLMSG_HDRLEN:
+                size: int = u32(data, pos)[0]
+                if pos + size > n:
+                    break  # malformed: the conversation's
+                if (
+                    size in _RUNS
+                    and data[pos + NLMSG_HDRLEN] == AF_INET
+                    and (pos >= self._resume or data is not self._data or self._tail is not None)
+                    and data[pos + 4 : pos + NLMSG_HDRLEN] == head
+                ):
+                    m = self.run_at(data, pos, out)
+                    if m != pos:
+                        pos = m
+                        continue
+                c = cands.get(size)
+                if c is None:
+                    c = cands[size] = candidates(size, head)
+                r = None
+                for unpack, want, lay in c:
+                    if unpack(data, pos) == want:  # this dump's header too
+                        r = decode(lay, data, pos, origin, slots)
+                        break
+                if r is not None:
+                    hits += 1
+                    append(r)
+                elif size < NLMSG_HDRLEN or data[pos + 4 : pos + NLMSG_HDRLEN] != head:
+                    break  # not this dump's data, or malformed: the conversation's
+                elif size > NLMSG_HDRLEN and data[pos + NLMSG_HDRLEN] in _NETS:
+                    append(parse_message(data, pos + NLMSG_HDRLEN, pos + size, origin))
+                    misses += 1
+                    if self.misses + misses >= LEARN_EVERY * (self.learned + 1):
+                        self._learn(data, pos)
+                pos += (size + 3) & ~3
+        finally:
+            self.hits += hits
+            self.misses += misses
+        return pos
+
+    def _learn(self, data: bytes, pos: int) -> None:
+        self.learned += 1
+        lay = _run_layouts.learn(data, pos)
+        if lay is not None and _run_layouts.remember(lay):
+            self._cands.pop(lay.size, None)
+
+    def run_at(self, data: bytes, off: int, out: list[Route]) -> int:
+        """Decode the run of alike IPv4 routes at ``off``, if any; return the offset past it.
+
+        ``off`` itself when there is none (or the look is skipped: see the class docstring).
+        """
         tail = self._tail
         if tail is not None:
             self._tail = None
@@ -308,6 +410,8 @@ class RouteRuns:
         last = off + (_RUN_MIN - 1) * size
         head = data[off : off + NLMSG_HDRLEN]
         if k < _RUN_MIN or data[last : last + NLMSG_HDRLEN] != head:
+            self._data = data  # no run of this size can start here: look again further on
+            self._resume = off + _RUN_MIN * size
             return off
         for run in runs:
             if run.starts(data, off) and run.starts(data, last):
@@ -371,7 +475,7 @@ def parse_run(
     As a :class:`RouteRuns` call: returns the offset past the last message
     decoded, ``off`` if there is no run there.
     """
-    return RouteRuns(origin)(data, off, out)
+    return RouteRuns(origin).run_at(data, off, out)
 
 
 def _decode_piece(
@@ -387,9 +491,12 @@ def _decode_piece(
 
     With ``skip``, the first ``skip`` of them are unpacked but not decoded again.
     """
-    flat = run.struct_for(m).unpack_from(data, off)
+    fields, dsts = run.struct_for(m)
+    flat = fields.unpack_from(data, off)
+    dst_ints = dsts.unpack_from(data, off)
     if skip:
         flat = flat[skip * _RUN_FIELDS :]
+        dst_ints = dst_ints[skip:]
     append = out.append
     new = _new
     slots = _RouteSlots
@@ -398,34 +505,32 @@ def _decode_piece(
     addr4 = IPv4Address
     masks = _MASKS4
     mask_ints = _MASK_INTS4
-    from_bytes = int.from_bytes
     has_metric = run.has_metric
     addrs: dict[bytes, IPAddress | None] = {b"": None}  # gateways and prefsrcs, shared
-    get = addrs.get
-    miss = _MISS
-    for dst_len, tos, protocol, scope, rtype, flags, table, dst, metric, prefsrc, gw, oif in zip(
-        *[iter(flat)] * _RUN_FIELDS, strict=True
+    # One tuple per message: its fields from flat, its destination from dst_ints.
+    for dst_len, tos, protocol, scope, rtype, flags, table, metric, prefsrc, gw, oif, dst in zip(
+        *[iter(flat)] * _RUN_FIELDS, dst_ints, strict=True
     ):
         r: Any = new(slots)
         r.family = AF_INET
         # _net4, inlined.
         net: Any = new(net4)
         a: Any = new(addr4)
-        a._ip = from_bytes(dst, "big") & mask_ints[dst_len]
+        a._ip = dst & mask_ints[dst_len]
         net.network_address = a
         net.netmask, net._prefixlen = masks[dst_len]
         if dst_len >= 31:
             net.hosts = net.__iter__ if dst_len == 31 else _one_host(a)
         r.dst = net
-        g = get(gw, miss)
-        if g is miss:
-            g = addrs[gw] = addr_from_bytes(gw)
-        r.gateway = g
+        try:  # a miss is rare (once per gateway): a try costs nothing in 3.11
+            r.gateway = addrs[gw]
+        except KeyError:
+            r.gateway = addrs[gw] = addr_from_bytes(gw)
         r.oif = oif
-        g = get(prefsrc, miss)
-        if g is miss:
-            g = addrs[prefsrc] = addr_from_bytes(prefsrc)
-        r.prefsrc = g
+        try:
+            r.prefsrc = addrs[prefsrc]
+        except KeyError:
+            r.prefsrc = addrs[prefsrc] = addr_from_bytes(prefsrc)
         r.metric = metric if has_metric else None
         r.table = table
         r.protocol = protocol
@@ -542,26 +647,14 @@ def parse_message(
             return parse_route_at(data, start, end, origin)
         dst = b""  # the default route: address 0
     r: Any = _new(_RouteSlots)
-    r.family = family
-    r.dst = net(int.from_bytes(dst, "big"), dst_len)
-    r.gateway = gateway
-    r.oif = oif
-    r.prefsrc = prefsrc
-    r.metric = metric
-    r.table = table
-    r.protocol = protocol
-    r.scope = scope
-    r.type = rtype
-    r.flags = flags
-    r.tos = tos
-    r.src = src
-    r.iif = iif
-    r.metrics = metrics
-    r.nexthops = nexthops
-    r.pref = pref
-    r.via = via
-    r.nhid = nhid
-    r.expires = expires
+    # (up to three targets a line: no tuple is built for those)
+    r.family, r.dst = family, net(int.from_bytes(dst, "big"), dst_len)
+    r.gateway, r.oif, r.prefsrc = gateway, oif, prefsrc
+    r.metric, r.table, r.protocol = metric, table, protocol
+    r.scope, r.type, r.flags = scope, rtype, flags
+    r.tos, r.src, r.iif = tos, src, iif
+    r.metrics, r.nexthops, r.pref = metrics, nexthops, pref
+    r.via, r.nhid, r.expires = via, nhid, expires
     r.attrs = () if rest is None else tuple(rest)
     r.origin = origin
     r.__class__ = Route

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import field
 
 from .. import _check
-from .._dataclass import dataclass
+from .._dataclass import dataclass, field
 from .._inet import (
     AF_INET,
     AF_INET6,
@@ -35,6 +34,12 @@ _V4_HOST_ROUTE_TYPES = (int(RTN.LOCAL), int(RTN.NAT))
 _LINK_SCOPE_TYPES = (int(RTN.BROADCAST), int(RTN.MULTICAST), int(RTN.ANYCAST))
 _LOCAL_TABLE_TYPES = (int(RTN.LOCAL), int(RTN.BROADCAST), int(RTN.NAT), int(RTN.ANYCAST))
 _UNICAST_LIKE = (int(RTN.UNICAST), int(RTN.UNSPEC))
+# Route()'s defaults (known good: _named does not check them again).
+_BOOT, _UNICAST = RTPROT.BOOT, RTN.UNICAST
+# IntEnum members cost an enum.property lookup each on Python 3.11: per-call code reads ints.
+_MAIN, _LOCAL = int(RT_TABLE.MAIN), int(RT_TABLE.LOCAL)
+_UNIVERSE, _LINK, _HOST = int(RT_SCOPE.UNIVERSE), int(RT_SCOPE.LINK), int(RT_SCOPE.HOST)
+_NOWHERE = int(RT_SCOPE.NOWHERE)
 
 
 # ---------------------------------------------------------------------------
@@ -195,36 +200,31 @@ class Route:
         attrs: tuple[Attr, ...] = (),
         origin: tuple[int, int] | None = None,
     ) -> None:
+        # Arguments left at their defaults (known good) skip their checks: the
+        # checks and their order are otherwise those of every other value.
         fam = _check.integer(family, "route family", 0, 255)
         if fam not in (0, AF_INET, AF_INET6):
             raise ValueError(f"route family must be AF_INET or AF_INET6, not {family!r}")
-        # Zone ids first: netlink has no field for them, so they would be dropped.
-        for what, v in (
-            ("route dst", dst),
-            ("route gateway", gateway),
-            ("route prefsrc", prefsrc),
-            ("route src (from)", src),
-            ("route via", via),
-        ):
-            _check.no_zone(v, what)
-        via_a = None if via is None else _via(to_address(via, "route via"), fam, gateway)
-        if via_a is not None:
+        _zones(dst, gateway, prefsrc, src)
+        via_a = None
+        if via is not None:
+            _check.no_zone(via, "route via")
+            via_a = _via(to_address(via, "route via"), fam, gateway)
             fam = AF_INET  # RTA_VIA: an IPv4 route via an IPv6 gateway
         fam, d_norm, gw, prs, s_norm, hops = _addresses(fam, dst, gateway, prefsrc, src, nexthops)
-        _nhid_alone(nhid, gw is not None or via_a is not None or oif is not None or bool(hops))
+        if nhid is not None:
+            _nhid_alone(nhid, gw is not None or via_a is not None or oif is not None or bool(hops))
         _expires(expires, fam, d_norm)
-        _check.optional(oif, _check.ifindex, "route oif")
-        _check.optional(iif, _check.ifindex, "route iif")
-        _check.optional(metric, _check.uint, 32, "route metric")
-        if metric == 0 and fam == AF_INET6:
-            # ip6_route_add: a metric of 0 becomes IP6_RT_PRIO_USER (1024).
-            raise ValueError(
-                "route metric 0 on an IPv6 route would be stored as 1024 (the kernel's "
-                "default); give 1024, or leave metric unset"
-            )
-        _check.optional(table, _check.integer, "route table", 1, 0xFFFFFFFF)
-        protocol = _check.named(protocol, "route protocol", _check.ROUTE_PROTOCOLS, 8)
-        rtype = _check.named(type, "route type", _check.ROUTE_TYPES, 8)
+        if oif is not None:
+            _check.ifindex(oif, "route oif")
+        if iif is not None:
+            _check.ifindex(iif, "route iif")
+        if metric is not None:
+            _metric(metric, fam)
+        if table is not None:
+            _check.integer(table, "route table", 1, 0xFFFFFFFF)
+        protocol = _named(protocol, _BOOT, "route protocol", _check.ROUTE_PROTOCOLS)
+        rtype = _named(type, _UNICAST, "route type", _check.ROUTE_TYPES)
         _check.uint(tos, 8, "route tos")
         if tos and fam == AF_INET6:
             raise ValueError(f"route tos ({tos}) is IPv4-only; {d_norm} is IPv6")
@@ -240,19 +240,15 @@ class Route:
                 "prefix for IPv4 routes and would drop it (use a rule: rule.add(src=...))"
             )
         if pref is not None:
-            _check.uint(pref, 8, "route pref")
-            if pref not in _PREFS:
-                # The kernel reads any other value as medium (rtm_to_fib6_config).
-                raise ValueError(f"route pref must be 0 (medium), 1 (high) or 3 (low), not {pref}")
-            if fam != AF_INET6:
-                raise ValueError(f"route pref (RTA_PREF) is IPv6-only; {d_norm} is IPv4")
+            _pref(pref, fam, d_norm)
         if table is None:
-            table = RT_TABLE.LOCAL if rtype in _LOCAL_TABLE_TYPES else RT_TABLE.MAIN
+            table = _LOCAL if rtype in _LOCAL_TABLE_TYPES else _MAIN
         if scope is None:
             has_gw = gw is not None or via_a is not None or bool(hops) or nhid is not None
-            scope = _default_scope(fam, rtype, has_gw, delete=False)
-        scope = _check.named(scope, "route scope", _check.SCOPES, 8)
-        mx = _metrics(metrics, mtu)
+            scope = _default_scope(fam, rtype, has_gw, delete=False)  # a valid scope
+        else:
+            scope = _check.named(scope, "route scope", _check.SCOPES, 8)
+        mx = () if metrics == () and mtu is None else _metrics(metrics, mtu)
         _set = object.__setattr__
         _set(self, "family", fam)
         _set(self, "dst", d_norm)
@@ -274,8 +270,8 @@ class Route:
         _set(self, "via", via_a)
         _set(self, "nhid", nhid)
         _set(self, "expires", expires)
-        _set(self, "attrs", check_attrs(attrs, "route attrs"))
-        _set(self, "origin", check_origin(origin, "route origin"))
+        _set(self, "attrs", () if attrs == () else check_attrs(attrs, "route attrs"))
+        _set(self, "origin", None if origin is None else check_origin(origin, "route origin"))
 
     @property
     def mtu(self) -> int | None:
@@ -292,6 +288,63 @@ class Route:
     @property
     def is_default(self) -> bool:
         return self.dst.prefixlen == 0
+
+
+def with_oif(route: Route, oif: int) -> Route:
+    """``route`` with output interface ``oif``: what ``Route(..., oif=oif)`` would be.
+
+    The checks that depend on ``oif`` run (an ifindex; no nexthop object beside
+    it); the rest ran when ``route`` was made (a verb checks every value before
+    it looks a device name up).
+    """
+    _check.ifindex(oif, "route oif")
+    if route.nhid is not None:
+        _nhid_alone(route.nhid, True)
+    out = object.__new__(Route)
+    for name in _SLOTS:
+        object.__setattr__(out, name, getattr(route, name))
+    object.__setattr__(out, "oif", oif)
+    return out
+
+
+_SLOTS: tuple[str, ...] = tuple(Route.__slots__)  # the field names
+
+
+def _named(value: object, default: int, what: str, names: Mapping[str, int]) -> int:
+    """A kernel enum value by number or ``ip``'s name (:func:`rawns._check.named`)."""
+    if value is default:
+        return int(default)
+    return _check.named(value, what, names, 8)
+
+
+def _zones(dst: object, gateway: object, prefsrc: object, src: object) -> None:
+    """Zone ids are refused first: netlink has no field for them, so they would be dropped."""
+    _check.no_zone(dst, "route dst")
+    if gateway is not None:
+        _check.no_zone(gateway, "route gateway")
+    if prefsrc is not None:
+        _check.no_zone(prefsrc, "route prefsrc")
+    if src is not None:
+        _check.no_zone(src, "route src (from)")
+
+
+def _metric(metric: object, fam: int) -> None:
+    _check.uint(metric, 32, "route metric")
+    if metric == 0 and fam == AF_INET6:
+        # ip6_route_add: a metric of 0 becomes IP6_RT_PRIO_USER (1024).
+        raise ValueError(
+            "route metric 0 on an IPv6 route would be stored as 1024 (the kernel's "
+            "default); give 1024, or leave metric unset"
+        )
+
+
+def _pref(pref: object, fam: int, dst: IPNetwork) -> None:
+    _check.uint(pref, 8, "route pref")
+    if pref not in _PREFS:
+        # The kernel reads any other value as medium (rtm_to_fib6_config).
+        raise ValueError(f"route pref must be 0 (medium), 1 (high) or 3 (low), not {pref}")
+    if fam != AF_INET6:
+        raise ValueError(f"route pref (RTA_PREF) is IPv6-only; {dst} is IPv4")
 
 
 def _addresses(
@@ -316,7 +369,7 @@ def _addresses(
     if src is not None:
         s_norm = to_network(src, "route src (from)", fam or None)
         fam = family_of(s_norm)
-    hops = _nexthops(nexthops)
+    hops = () if nexthops == () else _nexthops(nexthops)
     for nh in hops:
         if nh.gateway is not None:
             to_address(nh.gateway, "nexthop gateway", fam or None)
@@ -447,17 +500,17 @@ def _expires(expires: object, family: int, dst: IPNetwork) -> None:
 def _default_scope(family: int, rtype: int, has_gateway: bool, *, delete: bool) -> int:
     """The scope ``ip route`` picks when none is given (iproute2 ip/iproute.c)."""
     if family == AF_INET6:
-        return int(RT_SCOPE.UNIVERSE)
+        return _UNIVERSE
     if rtype in _V4_HOST_ROUTE_TYPES:
-        return int(RT_SCOPE.HOST)
+        return _HOST
     if rtype in _LINK_SCOPE_TYPES:
-        return int(RT_SCOPE.LINK)
+        return _LINK
     if rtype in _UNICAST_LIKE:
         if delete:
-            return int(RT_SCOPE.NOWHERE)
+            return _NOWHERE
         if not has_gateway:
-            return int(RT_SCOPE.LINK)
-    return int(RT_SCOPE.UNIVERSE)
+            return _LINK
+    return _UNIVERSE
 
 
 def label(route: Route, names: Mapping[int, str] | None = None) -> str:

@@ -25,7 +25,8 @@ import copy, dataclasses, importlib, inspect, json, pickle, pkgutil, re, sys, ty
 if sys.argv[1] == "standard":
     import rawns
     stub = types.ModuleType("rawns._dataclass")
-    stub.dataclass = dataclasses.dataclass
+    stub.dataclass, stub.field = dataclasses.dataclass, dataclasses.field
+    stub.fields, stub.replace = dataclasses.fields, dataclasses.replace
     sys.modules["rawns._dataclass"] = stub
 import rawns
 

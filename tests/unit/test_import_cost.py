@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rawns import _nfnl_consts, _rtnl_consts
+from rawns import _nfnl_consts, _rtnl_consts, _rtnl_kind_consts, _wire
 
 FULL = "from rawns import Handle, addr, compose, link, neigh, netns, nft, route, rule, sysctl"
 
@@ -35,6 +35,27 @@ def loaded(code: str) -> set[str]:
     (A development venv's start-up hooks may load some, e.g. an editable install's finder.)
     """
     return _modules(code) - _modules("pass")
+
+
+def loaded_bare(code: str) -> set[str]:
+    """As :func:`loaded`, without ``site`` (``-S``) or json (which loads re): no start-up hook of a
+    development venv loads ``re`` or ``typing`` first, so their absence means something."""
+    import importlib.util
+
+    cffi = importlib.util.find_spec("_cffi_backend")
+    assert cffi is not None and cffi.origin
+    paths = [str(Path(__file__).resolve().parents[2]), str(Path(cffi.origin).parent)]
+    prefix = f"import sys; sys.path[:0] = {paths!r}\n"
+
+    def modules(c: str) -> set[str]:
+        out = subprocess.run(
+            [sys.executable, "-S", "-c", f"{prefix}{c}\nprint(sorted(sys.modules))"],
+            capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": "0"},
+        ).stdout  # fmt: skip
+        names: list[str] = ast.literal_eval(out.splitlines()[-1])
+        return set(names)
+
+    return modules(code) - modules("pass")
 
 
 def rawns_modules(mods: set[str]) -> set[str]:
@@ -86,6 +107,94 @@ def test_full_import_leaves_tools_and_unused_parts_unloaded() -> None:
         "heapq",
     }
     assert not never & mods
+
+
+def test_full_import_loads_no_typing_dataclasses_or_re() -> None:
+    """Round three: what the full import no longer loads at all (their import, or their work)."""
+    mods = loaded_bare(FULL)
+    assert {"rawns.handle", "rawns.link", "rawns.route", "rawns.nft", "enum", "socket"} <= mods
+    never = {
+        "typing",  # rawns._typing's cast/overload/NamedTuple; the rest under TYPE_CHECKING
+        "dataclasses",  # rawns._dataclass makes the classes; dataclasses loads on first use
+        "inspect",  # (what dataclasses costs: ast, dis, tokenize, linecache)
+        "re",  # _check's checks are str methods; tc's (which use re) load with rawns.tc
+        "signal",  # netns' signal helpers load on first use
+        "weakref",  # the WeakSets come from _weakrefset, which threading loads anyway
+        "importlib.util",
+        "rawns._check_kinds",  # the value kinds' descriptions: the tests' only
+        "rawns._check_tc",
+        "rawns._rtnl_kind_consts",  # the link kinds' enums, with their kind
+        "rawns.route._runs",  # route.dump's speed machinery, with the first dump
+        "rawns.neigh._fdb",  # the fdb verbs, the alternative-name verbs: on first use
+        "rawns.link._altname",
+        # compose's parts load with their names (from rawns import compose costs little)
+        "rawns.compose._connect",
+        "rawns.compose._ensure",
+        "rawns.compose._nat",
+        "rawns.compose._steps",
+        # the verbs' keyword TypedDicts: mypy's, loaded by a program that names them
+        "rawns.route._fields",
+        "rawns.addr._fields",
+        "rawns.neigh._fields",
+        "rawns._rule_fields",
+        "rawns.link._fields",
+    }
+    assert not never & mods, sorted(never & mods)
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("rawns.route", {"_FIELDS": "RouteFields", "_MATCH": "RouteMatch"}),
+        ("rawns.addr", {"_FIELDS": "AddrFields", "_MATCH": "AddrMatch"}),
+        ("rawns.neigh._neighbours", {"_FIELDS": "NeighFields", "_MATCH": "NeighMatch"}),
+        ("rawns.neigh._fdb", {"_FIELDS": "FdbFields"}),
+        ("rawns.rule", {"_FIELDS": "RuleFields"}),
+    ],
+)
+def test_verb_keyword_sets_are_the_typeddicts_keys(module: str, names: dict[str, str]) -> None:
+    """The verbs check keywords against literal sets (no TypedDict made at import): the same."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    public = importlib.import_module(module.split("._")[0])
+    for var, td in names.items():
+        assert getattr(mod, var) == getattr(public, td).__optional_keys__, (module, var)
+
+
+def test_rawns_namedtuple_is_typings() -> None:
+    """rawns._typing.NamedTuple (class syntax, without typing) makes what typing's makes."""
+    import typing
+
+    from rawns import _typing
+
+    made = []
+    for base in (typing.NamedTuple, _typing.NamedTuple):
+
+        class Point(base):  # type: ignore[misc,valid-type]  # both bases, on purpose
+            """A point."""
+
+            x: int
+            y: int = 0
+
+            def norm(self) -> int:
+                return abs(self.x) + abs(self.y)
+
+        made.append(Point)
+    std, ours = made
+    for cls in (std, ours):
+        p = cls(3, -4)
+        assert (p, p.norm(), tuple(p), cls(1).y) == (cls(3, -4), 7, (3, -4), 0)
+    assert ours._fields == std._fields and ours._field_defaults == std._field_defaults
+    assert ours.__doc__ == std.__doc__ and repr(ours(1, 2)) == repr(std(1, 2))
+    assert ours.__mro__[1:] == std.__mro__[1:] == (tuple, object)
+    with pytest.raises(TypeError):
+
+        class Bad(_typing.NamedTuple):
+            """Bad."""
+
+            x: int = 0
+            y: int  # type: ignore[misc]  # the point of the test
 
 
 def test_a_link_kind_loads_with_its_name_only() -> None:
@@ -149,8 +258,8 @@ def test_unknown_lazy_name_is_an_attribute_error() -> None:
 
 
 CONST_CLASSES = [
-    (mod, name) for mod in (_rtnl_consts, _nfnl_consts) for name in mod.__all__
-]  # fmt: skip
+    (mod, name) for mod in (_rtnl_consts, _rtnl_kind_consts, _nfnl_consts) for name in mod.__all__
+] + [(_wire, "NLM_F")]  # fmt: skip
 
 
 @pytest.mark.parametrize(("mod", "name"), CONST_CLASSES, ids=[n for _, n in CONST_CLASSES])

@@ -23,11 +23,12 @@ ROOT = Path(__file__).resolve().parents[2] / "rawns"
 CODEC_ORDER = [
     {"rawns.errors"},
     {"rawns._dataclass"},  # dataclasses without exec at import; imports nothing of rawns
+    {"rawns._typing"},  # typing's cast/overload/NamedTuple without typing; imports nothing
     {"rawns._check_core"},  # rawns._check is split by concept; it re-exports these
     {"rawns._check_enums", "rawns._check_tc", "rawns._check_kinds"},
     {"rawns._check"},
     {"rawns._wire"},
-    {"rawns._rtnl_consts", "rawns._nfnl_consts"},
+    {"rawns._rtnl_consts", "rawns._rtnl_kind_consts", "rawns._nfnl_consts"},
     {"rawns._rtnl", "rawns._nfnl"},
 ]
 SESSION = {"rawns._conversation", "rawns.transport"}

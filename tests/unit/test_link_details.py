@@ -28,8 +28,10 @@ from rawns.link import Link, _decode, _layout, _types
 from .link_golden import load_replies
 
 REPLIES: list[bytes] = load_replies()["raw"]
-PROPERTIES = tuple(
-    n for n, v in vars(Link).items() if isinstance(v, property) and not n.startswith("_")
+#: Link's properties and its detail attributes (slots that are no fields).
+PROPERTIES = (
+    *(n for n, v in vars(Link).items() if isinstance(v, property) and not n.startswith("_")),
+    *_types.DETAIL_NAMES,
 )
 
 
@@ -68,7 +70,8 @@ def learned(payload: bytes) -> Link:
     for _ in range(2):
         _layout.parse_link(payload)
     lk = _layout.parse_link(payload)
-    assert lk.offsets is _layout._LAYOUTS[len(payload)].offsets  # from the layout
+    lay = _layout.cached(payload)
+    assert lay is not None and lk.offsets is lay.offsets  # from the layout
     return lk
 
 
@@ -80,20 +83,24 @@ def test_every_reply_reads_the_same_from_its_layout() -> None:
 
 
 def filled(lk: Link) -> bool:
-    """Whether Link's details slot is set (read past Link's __getattr__)."""
-    slot = _types._Details.__dict__["_details"]
-    try:
-        slot.__get__(lk, Link)
-    except AttributeError:
-        return False
-    return True
+    """Whether Link's details are set (read past Link's __getattr__): all or none."""
+    got = set()
+    for name in _types.DETAIL_NAMES:
+        try:
+            _types._Details.__dict__[name].__get__(lk, Link)
+        except AttributeError:
+            continue
+        got.add(name)
+    assert got in (set(), set(_types.DETAIL_NAMES))
+    return bool(got)
 
 
 def test_the_layout_fills_the_details_and_plans_the_kind_data() -> None:
     planned = 0
     for raw in REPLIES:
         lk = learned(raw)
-        lay = _layout._LAYOUTS[len(raw)]
+        lay = _layout.cached(raw)
+        assert lay is not None
         assert filled(lk) == lay.details
         # the details are left to each Link only when it has altnames
         assert lay.details == (not lk.offsets[IFLA.PROP_LIST])
@@ -152,3 +159,14 @@ def test_a_special_may_not_set_a_readers_field() -> None:
 
     with pytest.raises(ValueError, match="a special sets a field a reader sets"):
         _decode.NestTable(TunInfo, {1: ("owner", _u32)}, {2: lambda *a: None}, ("owner",))
+
+
+def test_the_details_are_link_slots_in_their_order() -> None:
+    """Link's details are _Details' slots, in DETAIL_NAMES' order, and no field."""
+    assert tuple(_types._Details.__slots__) == _types.DETAIL_NAMES
+    fields = {f.name for f in dataclasses.fields(Link)}
+    assert not fields & set(_types.DETAIL_NAMES)
+    assert len(_types.DETAIL_NAMES) == _types.D_ALT_NAMES + 1
+    lk = Link(index=1, name="x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lk.min_mtu = 3  # type: ignore[misc]

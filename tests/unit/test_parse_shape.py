@@ -8,14 +8,13 @@ form, still decoded the same for one release, with a DeprecationWarning.
 from __future__ import annotations
 
 import inspect
-import typing
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from rawns import addr, link, neigh, route, rule
+from rawns import _typing, addr, link, neigh, route, rule
 from rawns.addr import Address
 from rawns.errors import DecodeError
 from rawns.route import Route
@@ -33,7 +32,7 @@ PARSERS: list[Callable[..., Any]] = [
 
 def _public_shape(fn: Callable[..., Any]) -> list[tuple[str, object]]:
     """The first two parameters of the typed form: the first overload, if any."""
-    overloads = typing.get_overloads(fn)
+    overloads = _typing.get_overloads(fn)  # typing's, and those made before typing loaded
     sig = inspect.signature(overloads[0] if overloads else fn)
     return [(p.name, p.default) for p in list(sig.parameters.values())[:2]]
 

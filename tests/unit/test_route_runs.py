@@ -322,3 +322,21 @@ def test_a_dump_decodes_as_the_plain_decoder_alone(
             data[where % len(data)] = byte
     fast = _decode(bytes(data), _runs.RouteRuns(HERE), _dumped_parser(HERE, _runs.parse_message))
     assert fast == _decode(bytes(data), None)
+
+
+def test_a_dump_leaves_no_young_generation_to_scan_and_thaws_nothing() -> None:
+    """A paused dump's objects are promoted (gc.freeze, unfreeze) unless objects were frozen."""
+    if threading.active_count() != 1:
+        pytest.skip("the collector is paused only in a single-threaded process")
+    marker = [None]  # young and tracked: promoted with the dump's objects, not scanned
+    assert not any(o is marker for o in gc.get_objects(generation=2))
+    _gc_seen_during_dump()
+    assert any(o is marker for o in gc.get_objects(generation=2))
+    assert gc.get_freeze_count() == 0 and gc.get_count()[0] < 100
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        _gc_seen_during_dump()
+        assert gc.get_freeze_count() == frozen  # the program's frozen objects stay frozen
+    finally:
+        gc.unfreeze()

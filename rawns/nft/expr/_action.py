@@ -17,12 +17,9 @@ nft_redir.c, nft_reject.c):
 from __future__ import annotations
 
 import builtins
-import dataclasses
-from dataclasses import field
-from typing import Self
 
-from ... import _check
-from ..._dataclass import dataclass
+from ... import _check, _dataclass
+from ..._dataclass import dataclass, field
 from ..._nfnl import (
     NF_NAT_RANGE,
     NFPROTO,
@@ -57,6 +54,10 @@ from .._codec import (
 )
 from ._base import Expr, Unrecognised
 from ._match import _U32, _VALUE_MAX, _opt_u32, hexwords
+
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
+if TYPE_CHECKING:
+    from typing import Self
 
 __all__ = ["Counter", "Immediate", "Limit", "Log", "Masq", "Nat", "Redir", "Reject"]
 
@@ -541,7 +542,7 @@ class Log(Expr):
         # (warn) out, both when it sends and when it lists. Do as nft does.
         log = cls.decode_data(data)
         if log.group is None and log.level == 4:
-            return dataclasses.replace(log, level=None)
+            return _dataclass.replace(log, level=None)
         return log
 
     def _key(self) -> tuple[object, ...]:

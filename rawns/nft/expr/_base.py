@@ -22,16 +22,18 @@ silently dropped, and ``encode(decode(raw)) == raw`` for anything unknown.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import field
-from typing import ClassVar, Self
 
 from ... import _check
-from ..._dataclass import dataclass
+from ..._dataclass import dataclass, field
 from ..._nfnl import NFTA_EXPR, NFTA_LIST
 from ..._wire import NLA_F_NESTED, NLA_TYPE_MASK, iter_attrs
 from ...errors import DecodeError
 from .. import _args
 from .._codec import attr, get_str, nest, strz
+
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
+if TYPE_CHECKING:
+    from typing import Self
 
 __all__ = [
     "REGISTRY",
@@ -52,13 +54,14 @@ class Unrecognised(Exception):
 class Expr:
     """Base of every expression: a frozen dataclass with ``NAME``, ``encode`` and ``decode``."""
 
-    NAME: ClassVar[str] = ""
+    # NAME and MEMO are class variables: unannotated, so no field (and no typing) is needed.
+    NAME = ""
     # The encoding, kept on first use: rulesets share expression instances
     # (helpers hand out one ``meta l4proto`` object), so this is mostly a hit.
     _raw: bytes | None = field(default=None, init=False, repr=False, compare=False)
     #: Whether equal instances always encode alike, so that ``encode`` may be
     #: memoised (False where a field is excluded from equality, e.g. counts).
-    MEMO: ClassVar[bool] = True
+    MEMO = True
 
     def encode_data(self) -> bytes:
         """The attributes inside NFTA_EXPR_DATA (request form)."""
@@ -278,7 +281,9 @@ def encode_exprs(exprs: Iterable[Expr]) -> bytes:
 
 def encode_checked(exprs: tuple[Expr, ...]) -> bytes:
     """:func:`encode_exprs` for a tuple already checked (a :class:`Rule`'s)."""
-    return b"".join([e.encode() for e in exprs])
+    # An expression encoded before holds its bytes (Expr.encode keeps them in _raw):
+    # rules share most of theirs, so read them without the call.
+    return b"".join([e._raw or e.encode() for e in exprs])
 
 
 def check_exprs(exprs: Iterable[object], what: str = "exprs") -> tuple[Expr, ...]:

@@ -8,11 +8,9 @@ accepts that and the kernel's dump (net/netfilter/nft_*.c, ``*_dump``).
 from __future__ import annotations
 
 import struct
-from dataclasses import field
-from typing import Self
 
 from ... import _check
-from ..._dataclass import dataclass
+from ..._dataclass import dataclass, field
 from ..._nfnl import (
     NFT_BITWISE,
     NFT_CMP,
@@ -42,6 +40,10 @@ from .._codec import (
     u8,
 )
 from ._base import Expr, Unrecognised
+
+TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
+if TYPE_CHECKING:
+    from typing import Self
 
 __all__ = [
     "Bitwise",
