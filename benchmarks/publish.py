@@ -9,6 +9,9 @@ Two kinds of marks in the page are rewritten, everything else is left alone:
 
 ``<!-- results -->`` ... ``<!-- /results -->``
     the result tables and the bars with their verdicts (benchmarks/_report.py's markdown);
+``<!-- extra -->`` ... ``<!-- /extra -->``
+    the workloads run on their own (W8, W9, W10: ``--extra w8=PATH`` stores their JSON in
+    the run's, benchmarks/_extra_report.py writes the tables);
 ``<!-- fig PATH -->`` VALUE ``<!-- /fig -->``
     one figure quoted in the text. PATH is ``WORKLOAD.BACKEND.STAT`` (STAT: ``vs_anchor``,
     ``vs_floor``, ``cpu_vs_anchor``, ``pyroute2_over``, ``wall``, ``cpu``, ``sys``,
@@ -32,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 REPO = Path(__file__).resolve().parents[1]
 PAGE = REPO / "docs" / "benchmarks.md"
 RESULTS = re.compile(r"(<!-- results -->\n).*?(\n<!-- /results -->)", re.S)
+EXTRA = re.compile(r"(<!-- extra -->\n).*?(\n<!-- /extra -->)", re.S)
 FIG = re.compile(r"(<!-- fig ([\w.\-]+) -->)(.*?)(<!-- /fig -->)", re.S)
 X = "\u00d7"
 
@@ -67,6 +71,11 @@ def render(page: str, doc: dict[str, Any]) -> str:
         raise ValueError("the page has no <!-- results --> ... <!-- /results --> block")
     tables = _report.markdown(doc)
     page = RESULTS.sub(lambda m: m.group(1) + tables + m.group(2), page)
+    if EXTRA.search(page):
+        import _extra_report
+
+        block = _extra_report.markdown(doc.get("extra", {}))
+        page = EXTRA.sub(lambda m: m.group(1) + block + m.group(2), page)
     return FIG.sub(lambda m: m.group(1) + figure(doc, m.group(2)) + m.group(4), page)
 
 
@@ -83,8 +92,24 @@ def main(argv: list[str]) -> int:
     p.add_argument("--page", type=Path, default=PAGE)
     p.add_argument("--check", action="store_true", help="exit 1 if the page is not in step")
     p.add_argument("--noisy", action="store_true", help="accept a run marked noisy")
+    p.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="wN=PATH",
+        help="store the JSON of run.py --w8/--w9/--w10 (run right after) in the run's JSON "
+        "under 'extra', for the page's <!-- extra --> block",
+    )
     args = p.parse_args(argv)
     doc = load_run(args.run)
+    if args.extra:
+        stored = doc.setdefault("extra", {})
+        for item in args.extra:
+            key, _, path = item.partition("=")
+            if key not in ("w8", "w9", "w10") or not path:
+                p.error(f"--extra {item!r}: expected w8=PATH, w9=PATH or w10=PATH")
+            stored[key] = json.loads(Path(path).read_text())
+        args.run.write_text(json.dumps(doc, indent=1) + "\n")
     if doc.get("noisy") and not args.noisy:
         print(
             f"{args.run}: the run is marked noisy (other work's load "

@@ -51,3 +51,35 @@ def test_the_published_page_has_a_results_block() -> None:
     page = (Path(publish.__file__).resolve().parents[1] / "docs" / "benchmarks.md").read_text()
     assert publish.RESULTS.search(page)
     assert publish.FIG.findall(page)
+
+
+def _extra() -> dict[str, Any]:
+    chain = {"add_median_ms": 30.0, "add_p95_ms": 40.0, "add_cpu_median_ms": 20.0,
+             "del_median_ms": 50.0, "del_p95_ms": 60.0, "del_cpu_median_ms": 25.0,
+             "add_5_pods_s": 0.2}  # fmt: skip
+    w8 = {"pods": 5, "reps": 1, "rawns_plugins": "resident", "ref": chain, "rawns": chain,
+          "rawns-resident": chain, "add_ratio": 1.0, "del_ratio": 1.0,
+          "resident_add_ratio": 0.5, "resident_del_ratio": 0.3,
+          "import_ms": {"rawns-bridge": 3.0}}  # fmt: skip
+    w9 = {"n": 10, "reps": 1, "tc": {"add": 0.01, "dump": 0.02},
+          "rawns": {"add": 0.009, "dump": 0.008}, "add_vs_tc_batch": 0.9,
+          "dump_vs_tc_json": 0.4}  # fmt: skip
+    t = {"min": 0.1, "median": 0.2}
+    w10 = {"sizes": {"reps": 1, "routes": 10, "dump": 10, "lookups": 10},
+           "times": {"W3 sync": t, "W3 aio": t}, "cpu": {"W3 sync": t},
+           "ratios": {"W3 aio/sync": 1.0, "W4 aio/sync": 1.2,
+                      "get pyroute2/aio (x faster)": 12.0}, "noisy": False}  # fmt: skip
+    return {"w8": w8, "w9": w9, "w10": w10}
+
+
+def test_the_extra_block_comes_from_the_stored_runs() -> None:
+    page = "<!-- results -->\nold\n<!-- /results -->\n<!-- extra -->\nold\n<!-- /extra -->\n"
+    doc = _doc() | {"extra": _extra()}
+    out = publish.render(page, doc)
+    assert "### W8: CNI chain" in out and "### W9: traffic control" in out and "### W10" in out
+    assert "| ADD ÷ reference ≤ 0.6\u00d7 (resident) | 0.50\u00d7 | met |" in out
+    assert "| DEL ÷ reference ≤ 0.25\u00d7 (resident) | 0.30\u00d7 | **missed** |" in out
+    assert "| W4 through aio ≤ 1.1\u00d7 sync (10 routes) | 1.20\u00d7 | **missed** |" in out
+    assert publish.render(out, doc) == out
+    bare = publish.render(page, _doc())
+    assert "Not measured in the published run." in bare
