@@ -70,9 +70,30 @@ _TC_HANDLES |= {"egress": 0xFFFFFFF3}
 _TC_HANDLE = re.compile(r"([0-9a-f]{1,4})?(?::([0-9a-f]{0,4}))?", re.I)
 
 
+#: parsed handle strings (a pure function of the exact str; a spec list repeats its
+#: parent, "1:", on every item); bounded: once full, further strings are parsed each time
+_HANDLE_CACHE: dict[str, int] = {}
+_HANDLE_CACHE_MAX = 512
+
+
 def tc_handle(value: object, what: str = "handle") -> int:
     """A tc handle or parent: a u32, ``"root"``, ``"ingress"``, ``"clsact"``, ``"egress"``,
     or tc's hex ``"MAJ:"``, ``"MAJ:MIN"``, ``":MIN"``, ``"MAJ"`` (16 bits each)."""
+    if type(value) is int and 0 <= value <= 0xFFFFFFFF:  # the common case: uint()'s test
+        return value
+    if type(value) is str:
+        hit = _HANDLE_CACHE.get(value)
+        if hit is not None:
+            return hit
+        n = _parse_handle(value, what)
+        if len(_HANDLE_CACHE) < _HANDLE_CACHE_MAX:
+            _HANDLE_CACHE[value] = n
+        return n
+    return _parse_handle(value, what)
+
+
+def _parse_handle(value: object, what: str) -> int:
+    """:func:`tc_handle` without its cache (the plain path)."""
     if isinstance(value, str):
         if value.lower() in _TC_HANDLES:
             return _TC_HANDLES[value.lower()]

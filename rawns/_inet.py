@@ -9,7 +9,7 @@ and preferred sources repeat across a dump while destinations do not.
 
 from __future__ import annotations
 
-import socket
+import _socket  # not socket.py, whose enums cost an import
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
@@ -37,8 +37,8 @@ __all__ = [
     "to_network",
 ]
 
-AF_INET = int(socket.AF_INET)
-AF_INET6 = int(socket.AF_INET6)
+AF_INET: int = _socket.AF_INET
+AF_INET6: int = _socket.AF_INET6
 
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
@@ -91,7 +91,7 @@ def _pton(text: str) -> bytes | None:
     gives the error message.
     """
     try:
-        return socket.inet_pton(socket.AF_INET6 if ":" in text else socket.AF_INET, text)
+        return _socket.inet_pton(AF_INET6 if ":" in text else AF_INET, text)
     except (OSError, ValueError):
         return None
 
@@ -166,6 +166,23 @@ def _network_fast(text: str) -> IPNetwork | None:
     if plen > bits or n & ((1 << (bits - plen)) - 1):
         return None  # let ipaddress say what is wrong
     return IPv4Network((n, plen)) if bits == 32 else IPv6Network((n, plen))
+
+
+def v4_prefix(text: str) -> tuple[int, int] | None:
+    """``"10.1.0.0/16"`` as ``(network, prefixlen)`` numbers, as :func:`to_network`
+    (``family=AF_INET``) would give them, or None for anything else (IPv6, a
+    name like ``"default"``, an error: the caller takes the plain path)."""
+    addr, sep, plen_text = text.partition("/")
+    if ":" in addr:
+        return None
+    packed = _pton(addr)
+    if packed is None or (sep and not (plen_text.isdigit() and plen_text.isascii())):
+        return None
+    plen = int(plen_text) if sep else 32
+    n = int.from_bytes(packed, "big")
+    if plen > 32 or n & ((1 << (32 - plen)) - 1):
+        return None  # let the plain path say what is wrong
+    return n, plen
 
 
 def _interface_fast(text: str) -> IPInterface | None:

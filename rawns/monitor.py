@@ -632,7 +632,7 @@ def open(
         sock = NetlinkSocket(NETLINK_ROUTE, groups=ids)
         try:
             if rcvbuf is not None:
-                import socket as _socket
+                import _socket
 
                 _set_buf(sock.sock, SO_RCVBUFFORCE, _socket.SO_RCVBUF, rcvbuf)
             st = os.stat("/proc/thread-self/ns/net")

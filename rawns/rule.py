@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-import socket
+import _socket
 import struct
 from ipaddress import (
     IPv4Address,
@@ -298,10 +298,10 @@ def _prefix(payload: bytes, a: int, b: int, plen: int, family: int, what: str) -
     # Lossless: the kernel keeps host bits (`ip rule add from 10.1.2.3/8`),
     # and deleting the rule needs them, so such a prefix is an interface value.
     try:
-        if len(raw) == 4 and family != socket.AF_INET6:
+        if len(raw) == 4 and family != _socket.AF_INET6:
             v4 = IPv4Interface((raw, plen))
             return v4.network if v4.ip == v4.network.network_address else v4
-        if len(raw) == 16 and family != socket.AF_INET:
+        if len(raw) == 16 and family != _socket.AF_INET:
             v6 = IPv6Interface((raw, plen))
             return v6.network if v6.ip == v6.network.network_address else v6
     except ValueError as e:  # prefix length too long
@@ -661,7 +661,7 @@ def dump_plan(h: Handle, *, family: int | str | None = None) -> Plan[list[Rule]]
     def parse_at(data: bytes, start: int, end: int) -> Rule | None:
         r = parse_rule(data[start:end], report=True, origin=origin)
         # family None: IPv4 and IPv6 rules (not the multicast routing ones)
-        return r if family is not None or r.family in (socket.AF_INET, socket.AF_INET6) else None
+        return r if family is not None or r.family in (_socket.AF_INET, _socket.AF_INET6) else None
 
     rules: list[Rule] = yield Dump(build_dump(fam), "RTM_GETRULE", "dump", parse_at)
     return rules

@@ -15,12 +15,12 @@ overrun.
 
 from __future__ import annotations
 
+import _socket  # socket.py's enums cost an import; the C module has all this needs
 import contextlib
 import errno
 import gc
 import os
 import select
-import socket
 import struct
 import threading
 from _weakrefset import WeakSet  # weakref's own; weakref itself costs an import
@@ -70,7 +70,7 @@ PIPELINE_WINDOW = 2048  # requests per send (only the last asks for an ACK)
 PIPELINE_BYTES = 256 << 10  # and at most this many bytes per send
 BATCH_WAIT = 5.0  # seconds Channel.batch waits for acks that were not queued by send()
 
-_MSG_TRUNC = int(socket.MSG_TRUNC)  # an int: IntFlag | int runs Python code (3.11)
+_MSG_TRUNC = _socket.MSG_TRUNC  # a plain int (socket.py's IntFlag | int runs Python code)
 _SEQ = struct.Struct("=I")
 _FLAGS = struct.Struct("=H")
 _F_ACK = int(NLM_F.ACK)
@@ -80,7 +80,7 @@ class NetlinkSocket:
     """One AF_NETLINK socket, opened in the calling thread's network namespace."""
 
     def __init__(self, protocol: int, *, groups: Iterable[int] = ()) -> None:
-        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, protocol)
+        s = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW | _socket.SOCK_CLOEXEC, protocol)
         try:
             for opt in (NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_CAP_ACK):
                 try:
@@ -88,8 +88,8 @@ class NetlinkSocket:
                 except OSError as e:  # pragma: no cover - very old kernels
                     if e.errno != errno.ENOPROTOOPT:
                         raise
-            _set_buf(s, SO_RCVBUFFORCE, socket.SO_RCVBUF, RCVBUF)
-            _set_buf(s, SO_SNDBUFFORCE, socket.SO_SNDBUF, SNDBUF)
+            _set_buf(s, SO_RCVBUFFORCE, _socket.SO_RCVBUF, RCVBUF)
+            _set_buf(s, SO_SNDBUFFORCE, _socket.SO_SNDBUF, SNDBUF)
             s.bind((0, 0))
             for g in groups:
                 s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
@@ -134,12 +134,12 @@ class NetlinkSocket:
         self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
 
 
-def _set_buf(s: socket.socket, force: int, plain: int, size: int) -> None:
+def _set_buf(s: _socket.socket, force: int, plain: int, size: int) -> None:
     try:
-        s.setsockopt(socket.SOL_SOCKET, force, size)
+        s.setsockopt(_socket.SOL_SOCKET, force, size)
     except PermissionError:
         # Unprivileged: the kernel caps this at net.core.[rw]mem_max.
-        s.setsockopt(socket.SOL_SOCKET, plain, size)
+        s.setsockopt(_socket.SOL_SOCKET, plain, size)
 
 
 def stamp(data: bytearray, offset: int, seq: int) -> None:
@@ -213,7 +213,7 @@ class Channel:
         conv = self.conv
         while conv.is_pending(seq):
             try:
-                data = self.sock.recv(socket.MSG_DONTWAIT)
+                data = self.sock.recv(_socket.MSG_DONTWAIT)
             except BlockingIOError:
                 break  # nothing queued: the dump is over (its DONE went with a bad datagram)
             with contextlib.suppress(DecodeError):
@@ -421,7 +421,7 @@ class Channel:
                 waited = False
                 while True:
                     try:
-                        data = self.sock.recv(socket.MSG_DONTWAIT)
+                        data = self.sock.recv(_socket.MSG_DONTWAIT)
                     except BlockingIOError:
                         if w.done or waited:
                             break

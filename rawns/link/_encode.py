@@ -17,7 +17,7 @@ go in a second message.
 
 from __future__ import annotations
 
-import socket
+import _socket
 
 from .. import _check
 from .._rtnl import IFF, IFINFOMSG, IFLA, IFLA_INFO, NLM_F, RTM
@@ -71,7 +71,7 @@ _IFF_UP = int(IFF.UP)
 
 def header(w: Writer, index: int = 0, flags: int = 0, change: int = 0) -> None:
     """Write an AF_UNSPEC ifinfomsg."""
-    w.put_bytes_raw(IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, flags, change))
+    w.put_bytes_raw(IFINFOMSG.pack(_socket.AF_UNSPEC, 0, index, flags, change))
 
 
 def put_ref(w: Writer, ref: LinkRef, flags: int = 0, change: int = 0, what: str = "ref") -> None:

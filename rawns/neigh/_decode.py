@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket
 import struct
 from ipaddress import IPv4Address, IPv6Address
 
@@ -73,10 +73,10 @@ def parse_neighbour(payload: bytes, origin: tuple[int, int] | None = None) -> Ne
             kw["flags_ext"] = attr_u32(payload, a, b)
         else:
             rest.append(Attr(atype, payload[a:b]))
-    if "dst" in kw and family in (socket.AF_INET, socket.AF_INET6):
+    if "dst" in kw and family in (_socket.AF_INET, _socket.AF_INET6):
         dst = kw["dst"]
         assert isinstance(dst, IPv4Address | IPv6Address)
-        if dst.version != (4 if family == socket.AF_INET else 6):
+        if dst.version != (4 if family == _socket.AF_INET else 6):
             raise DecodeError(f"NDA_DST {dst} does not match ndm_family {family}")
     try:
         n = Neighbour(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket
 
 from .. import _check
 from .._rtnl import NDA, NDMSG, NLM_F, NTF, RTM
@@ -71,7 +71,7 @@ def _check_spec(n: Neighbour) -> None:
     if n.family == AF_BRIDGE:
         if n.lladdr is None:
             raise ValueError("an FDB entry needs a MAC address (lladdr)")
-    elif n.family not in (socket.AF_INET, socket.AF_INET6):
+    elif n.family not in (_socket.AF_INET, _socket.AF_INET6):
         raise ValueError(f"neighbour family {n.family} is not inet, inet6 or bridge")
     elif n.dst is None:
         raise ValueError("an IP neighbour needs a destination address (dst)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket
 from collections.abc import Collection
 from ipaddress import IPv4Address, IPv6Address
 
@@ -24,7 +24,7 @@ NTF_EXT_MANAGED = 1 << 0
 NTF_EXT_LOCKED = 1 << 1
 NTF_EXT_EXT_VALIDATED = 1 << 2
 
-_NEIGH_FAMILIES = (0, int(socket.AF_INET), int(socket.AF_INET6), 7)  # 7: AF_BRIDGE, the FDB
+_NEIGH_FAMILIES = (0, _socket.AF_INET, _socket.AF_INET6, 7)  # 7: AF_BRIDGE, the FDB
 
 IPAddress = IPv4Address | IPv6Address
 _NO_FLAGS = NTF(0)
@@ -107,7 +107,7 @@ def _ip(value: object, what: str) -> IPAddress:
 
 
 def _family_of(addr: IPAddress) -> int:
-    return int(socket.AF_INET if addr.version == 4 else socket.AF_INET6)
+    return int(_socket.AF_INET if addr.version == 4 else _socket.AF_INET6)
 
 
 @dataclass(init=False, frozen=True, slots=True, kw_only=True)
@@ -259,8 +259,8 @@ class Neighbour:
             )
         check_attrs(self.attrs, "neighbour attrs")
         check_origin(self.origin, "neighbour origin")
-        if fam in (socket.AF_INET, socket.AF_INET6) and self.dst is not None:
-            want = 4 if fam == socket.AF_INET else 6
+        if fam in (_socket.AF_INET, _socket.AF_INET6) and self.dst is not None:
+            want = 4 if fam == _socket.AF_INET else 6
             if self.dst.version != want:
                 raise ValueError(
                     f"neighbour dst {self.dst} does not match family "
@@ -317,13 +317,13 @@ class Neighbour:
 
 
 _FAMILIES = {
-    "inet": socket.AF_INET,
-    "inet6": socket.AF_INET6,
+    "inet": _socket.AF_INET,
+    "inet6": _socket.AF_INET6,
     "bridge": AF_BRIDGE,
-    "4": socket.AF_INET,
-    "6": socket.AF_INET6,
-    "ipv4": socket.AF_INET,
-    "ipv6": socket.AF_INET6,
+    "4": _socket.AF_INET,
+    "6": _socket.AF_INET6,
+    "ipv4": _socket.AF_INET,
+    "ipv6": _socket.AF_INET6,
 }
 
 
@@ -336,7 +336,7 @@ def _family(family: object) -> int:
             return int(_FAMILIES[key])
         _check.choice(family, "family", _FAMILIES)  # raises, naming the value
     fam = _check.uint(family, 8, "family")
-    if fam not in (0, socket.AF_INET, socket.AF_INET6, AF_BRIDGE):
+    if fam not in (0, _socket.AF_INET, _socket.AF_INET6, AF_BRIDGE):
         raise ValueError(f"family {family!r} is not 0, AF_INET, AF_INET6 or AF_BRIDGE")
     return fam
 

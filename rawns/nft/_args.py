@@ -12,7 +12,7 @@ The limits are the kernel's and nft's, cited where they are defined.
 
 from __future__ import annotations
 
-import socket
+import _socket
 
 from .. import _check
 from .._nfnl import FAMILIES, FAMILY_NAMES
@@ -251,7 +251,7 @@ def _name_number(name: str, what: str) -> int:
         return n
     _check.text(name, what, max_bytes=64)  # refuses NUL, which getprotobyname would choke on
     try:
-        return socket.getprotobyname(name)  # what nft does for other names (/etc/protocols)
+        return _socket.getprotobyname(name)  # what nft does for other names (/etc/protocols)
     except OSError:
         raise ValueError(
             f"{what} {name!r} is not a protocol name; expected a number 0..255 or one of "

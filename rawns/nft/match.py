@@ -16,10 +16,10 @@ nfproto`` guard nft puts in front of address matches in inet tables.
 
 from __future__ import annotations
 
+import _socket
 import collections
 import functools
 import ipaddress
-import socket
 import sys
 from collections.abc import Iterable
 
@@ -161,9 +161,9 @@ def parse_net(value: IPValue, what: str = "address") -> Net:
 def _parse_text(value: str, what: str) -> Net:
     # Strings take a fast path through inet_pton, which refuses zone ids too.
     addr, slash, plen = value.partition("/")
-    fam, bits, version = (socket.AF_INET6, 128, 6) if ":" in addr else (socket.AF_INET, 32, 4)
+    fam, bits, version = (_socket.AF_INET6, 128, 6) if ":" in addr else (_socket.AF_INET, 32, 4)
     try:
-        raw = socket.inet_pton(fam, addr)
+        raw = _socket.inet_pton(fam, addr)
     except (OSError, ValueError):  # ValueError: an embedded NUL
         _check.no_zone(value, what)
         raise ValueError(f"{what} {value!r:.80} is not an IP address or network") from None

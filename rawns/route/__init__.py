@@ -15,7 +15,7 @@ routes as the plain decoder (see docs/benchmarks.md, W4).
 
 from __future__ import annotations
 
-import socket
+import _socket
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
@@ -69,7 +69,7 @@ __all__ = [
     "replace",
 ]
 
-AF_INET = socket.AF_INET
+AF_INET = _socket.AF_INET
 _AF_INET = 2  # socket.AF_INET, as a plain int for signatures
 _UNICAST_FAMILIES = (int(AF_INET), AF_INET6)
 
@@ -621,12 +621,12 @@ class _Template:
         text = label(probe)
         self.suffix = text[text.index(" ") :] if " " in text else ""
         self.max_plen = self.alen * 8
-        self.fam = socket.AF_INET if self.alen == 4 else socket.AF_INET6
+        self.fam = _socket.AF_INET if self.alen == 4 else _socket.AF_INET6
 
     def message(self, dst: str) -> bytes:
         addr, sep, plen_s = dst.partition("/")
         try:
-            packed = socket.inet_pton(self.fam, addr)
+            packed = _socket.inet_pton(self.fam, addr)
             if sep and not (plen_s.isdigit() and plen_s.isascii()):
                 raise ValueError(plen_s)
             plen = int(plen_s) if sep else self.max_plen

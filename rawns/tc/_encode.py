@@ -70,10 +70,18 @@ _REQUEST_ACK = int(NLM_F.REQUEST | NLM_F.ACK)
 _U32 = struct.Struct("=I")
 _U64 = struct.Struct("=Q")
 _CAP = 0xFFFFFFFF
+# The kernel constants of the add_many builders, as ints: an IntEnum member lookup
+# costs more than the attribute it names (RTM.NEWTCLASS, RTM.NEWTFILTER, TCA.KIND,
+# TCA.OPTIONS, TCA_U32.CLASSID, TCA_U32.SEL).
+_NEWTCLASS, _NEWTFILTER = int(RTM.NEWTCLASS), int(RTM.NEWTFILTER)
+_TCA_KIND, _TCA_OPTIONS = int(TCA.KIND), int(TCA.OPTIONS)
+_U32_CLASSID, _U32_SEL = int(TCA_U32.CLASSID), int(TCA_U32.SEL)
 
 
 def _index(dev: LinkRef, what: str) -> int:
     """The ifindex a pure builder needs (the verbs resolve names first)."""
+    if type(dev) is int:
+        return dev
     if isinstance(dev, str):
         raise ValueError(
             f"{what} dev {dev!r} is a name: the pure builders need an index "
@@ -83,6 +91,8 @@ def _index(dev: LinkRef, what: str) -> int:
 
 
 def _flags(flags: int) -> int:
+    if flags == ADD and type(flags) is int:  # the default, as the checks below pass it
+        return flags
     _check.uint(flags, 16, "flags")
     if flags & ~(ADD | REPLACE):
         raise ValueError(f"flags {flags:#x}: a tc request takes NLM_F_CREATE, EXCL, REPLACE only")
@@ -134,7 +144,7 @@ def _htb(w: Writer, o: Htb) -> None:
 def _htb_class(w: Writer, o: HtbClass) -> None:
     assert o.ceil is not None and o.burst is not None and o.cburst is not None  # __post_init__
     options = _htb_class_options(o.rate, o.ceil, o.burst, o.cburst, o.quantum, o.prio, o.mtu)
-    w.put(TCA.OPTIONS, options)  # a nest without NLA_F_NESTED, as tc sends it
+    w.put(_TCA_OPTIONS, options)  # a nest without NLA_F_NESTED, as tc sends it
 
 
 @functools.lru_cache(maxsize=256)
@@ -176,9 +186,9 @@ def _sel_fields(o: U32) -> bool:
 
 
 def _u32(w: Writer, o: U32) -> None:
-    with w.nest_noflag(TCA.OPTIONS):
+    with w.nest_noflag(_TCA_OPTIONS):
         if o.classid is not None:
-            w.put_u32(TCA_U32.CLASSID, int(o.classid))
+            w.put_u32(_U32_CLASSID, int(o.classid))
         if o.link is not None:
             w.put_u32(TCA_U32.LINK, o.link)
         if o.divisor is not None:
@@ -203,10 +213,14 @@ def _u32(w: Writer, o: U32) -> None:
                 o.hmask.to_bytes(4, "big"),
             )
             keys = b"".join(
-                U32_KEY.pack(k.mask.to_bytes(4, "big"), k.val.to_bytes(4, "big"), k.off, k.offmask)
-                for k in o.keys
+                [
+                    U32_KEY.pack(
+                        k.mask.to_bytes(4, "big"), k.val.to_bytes(4, "big"), k.off, k.offmask
+                    )
+                    for k in o.keys
+                ]
             )
-            w.put(TCA_U32.SEL, sel + keys)
+            w.put(_U32_SEL, sel + keys)
         if o.flags is not None:
             w.put_u32(TCA_U32.FLAGS, o.flags)
         for attr in o.attrs:
@@ -263,8 +277,8 @@ def build_class(c: Class, *, flags: int = ADD) -> bytes:
     if not isinstance(c, Class):
         raise TypeError(f"class must be a Class, not {_check._show(c)}")
     w = Writer()
-    _head(w, RTM.NEWTCLASS, _flags(flags), _index(c.dev, "class"), int(c.handle), int(c.parent), 0)
-    w.put_strz(TCA.KIND, c.kind)
+    _head(w, _NEWTCLASS, _flags(flags), _index(c.dev, "class"), int(c.handle), int(c.parent), 0)
+    w.put_strz(_TCA_KIND, c.kind)
     if isinstance(c.options, HtbClass):
         _htb_class(w, c.options)
     else:
@@ -291,14 +305,14 @@ def build_filter(f: Filter, *, flags: int = ADD) -> bytes:
     w = Writer()
     _head(
         w,
-        RTM.NEWTFILTER,
+        _NEWTFILTER,
         _flags(flags),
         _index(f.dev, "filter"),
         int(f.handle),
         int(f.parent),
         f.info,
     )
-    w.put_strz(TCA.KIND, f.kind)
+    w.put_strz(_TCA_KIND, f.kind)
     if f.chain is not None:
         w.put_u32(TCA.CHAIN, f.chain)
     if isinstance(f.options, U32):

@@ -16,15 +16,15 @@ decode to :class:`Unknown`, whose raw options round-trip.
 
 from __future__ import annotations
 
+import _socket
 import functools
 import math
-import socket
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import _check
-from .._inet import to_network
+from .._inet import to_network, v4_prefix
 from .._wire import Attr
 from ..link._types import LinkRef, check_origin, check_ref
 from ..route._types import check_attrs
@@ -288,10 +288,22 @@ class U32Key:
     offmask: int = 0
 
     def __post_init__(self) -> None:
-        _check.uint(self.val, 32, "u32 key val")
-        _check.uint(self.mask, 32, "u32 key mask")
-        _check.sint(self.off, 32, "u32 key off")
-        _check.sint(self.offmask, 32, "u32 key offmask")
+        v, m, off, om = self.val, self.mask, self.off, self.offmask
+        if (
+            type(v) is int
+            and type(m) is int
+            and type(off) is int
+            and type(om) is int
+            and 0 <= v <= 0xFFFFFFFF
+            and 0 <= m <= 0xFFFFFFFF
+            and -(2**31) <= off < 2**31
+            and -(2**31) <= om < 2**31
+        ):
+            return  # what the checks below pass, tested inline (a key per u32 filter)
+        _check.uint(v, 32, "u32 key val")
+        _check.uint(m, 32, "u32 key mask")
+        _check.sint(off, 32, "u32 key off")
+        _check.sint(om, 32, "u32 key offmask")
 
 
 _PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1}
@@ -328,6 +340,10 @@ def u32_match(
     keys: list[U32Key] = []
     for off, pfx, what in ((12, src, "src"), (16, dst, "dst")):
         if pfx is not None:
+            fast = v4_prefix(pfx) if type(pfx) is str else None
+            if fast is not None:  # to_network's answer for a plain IPv4 str, as numbers
+                _pack(keys, fast[0], (0xFFFFFFFF << (32 - fast[1])) & 0xFFFFFFFF, off, 4)
+                continue
             _check.no_zone(pfx, f"u32 {what}")
             net = to_network(pfx, f"u32 {what}")
             if not isinstance(net, IPv4Network):
@@ -432,7 +448,13 @@ class U32:
 
     def __post_init__(self) -> None:
         keys, actions = self.keys, self.actions
-        if not isinstance(keys, tuple | list) or not all(isinstance(k, U32Key) for k in keys):
+        ok = isinstance(keys, tuple | list)
+        if ok:
+            for k in keys:
+                if not isinstance(k, U32Key):
+                    ok = False
+                    break
+        if not ok:
             raise TypeError(f"u32 keys must be U32Key values, not {_check._show(keys)}")
         if len(keys) > 128:
             raise ValueError(f"u32 takes at most 128 keys, not {len(keys)}")
@@ -456,12 +478,30 @@ class U32:
         # (not _check.optional: this runs per filter of an add_many; same checks)
         if self.sel_flags is not None:
             _check.uint(self.sel_flags, 8, "u32 sel_flags")
-        _check.uint(self.offshift, 8, "u32 offshift")
-        _check.uint(self.offmask, 16, "u32 offmask")
-        _check.uint(self.off, 16, "u32 off")
-        _check.sint(self.offoff, 16, "u32 offoff")
-        _check.sint(self.hoff, 16, "u32 hoff")
-        _check.uint(self.hmask, 32, "u32 hmask")
+        sh, om, off, oo, ho, hm = (
+            self.offshift,
+            self.offmask,
+            self.off,
+            self.offoff,
+            self.hoff,
+            self.hmask,
+        )
+        # all six ints and all zero (their or), as a selector mostly is: the checks pass
+        if not (
+            type(sh) is int
+            and type(om) is int
+            and type(off) is int
+            and type(oo) is int
+            and type(ho) is int
+            and type(hm) is int
+            and not (sh | om | off | oo | ho | hm)
+        ):
+            _check.uint(sh, 8, "u32 offshift")
+            _check.uint(om, 16, "u32 offmask")
+            _check.uint(off, 16, "u32 off")
+            _check.sint(oo, 16, "u32 offoff")
+            _check.sint(ho, 16, "u32 hoff")
+            _check.uint(hm, 32, "u32 hmask")
         if self.divisor is not None:
             _check.uint(self.divisor, 32, "u32 divisor")
         if self.hash is not None:
@@ -519,11 +559,18 @@ _lazy_decoder: list[Any] = []
 
 
 def _common(obj: Qdisc | Class | Filter, what: str) -> None:
-    check_ref(obj.dev, f"{what} dev")
+    # the usual values (an ifindex, no attrs, no origin) pass these checks as they
+    # are: skipped here for the specs of an add_many, with their labels unmade
+    dev = obj.dev
+    if not (type(dev) is int and 1 <= dev <= 0x7FFFFFFF):
+        check_ref(dev, f"{what} dev")
     if obj.stats is not None and not isinstance(obj.stats, Stats):
         raise TypeError(f"{what} stats must be a Stats, not {_check._show(obj.stats)}")
-    _set(obj, "attrs", check_attrs(obj.attrs, f"{what} attrs"))
-    check_origin(obj.origin, f"{what} origin")
+    attrs = obj.attrs
+    if type(attrs) is not tuple or attrs:
+        _set(obj, "attrs", check_attrs(attrs, f"{what} attrs"))
+    if obj.origin is not None:
+        check_origin(obj.origin, f"{what} origin")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -614,12 +661,18 @@ class Filter(_Lazy):
             raise TypeError(f"filter options must be U32, not {_check._show(self.options)}")
         proto = self.protocol
         if isinstance(proto, str):
-            proto = _ETH_P[_check.choice(proto.lower(), "filter protocol", _ETH_P)]
+            known = _ETH_P.get(proto)  # a lower-case name: what choice() would return
+            proto = (
+                _ETH_P[_check.choice(proto.lower(), "filter protocol", _ETH_P)]
+                if known is None
+                else known
+            )
         _set(self, "protocol", _check.uint(proto, 16, "filter protocol"))
         _check.uint(self.prio, 16, "filter prio")
         _set(self, "parent", _check.tc_handle(self.parent, "filter parent"))
         _set(self, "handle", _check.tc_handle(self.handle, "filter handle"))
-        _check.optional(self.chain, _check.uint, 32, "filter chain")
+        if self.chain is not None:
+            _check.uint(self.chain, 32, "filter chain")
         _common(self, "filter")
 
     @property
@@ -629,4 +682,4 @@ class Filter(_Lazy):
     @property
     def info(self) -> int:
         """tcm_info: the prio in the upper half, the protocol (network order) below."""
-        return (self.prio << 16) | socket.htons(int(self.protocol))
+        return (self.prio << 16) | _socket.htons(int(self.protocol))

@@ -67,11 +67,11 @@ class _Labels(Sequence[str]):
     """The labels of a pipelined batch (``label`` of each request), made only when
     one is read: the transport names a refused request by its label, and a
     batch the kernel accepts reads none (as :class:`rawns._plan.Request` takes
-    a function for its target)."""
+    a function for its target). It keeps the (frozen, resolved) specs themselves."""
 
     __slots__ = ("_items",)
 
-    def __init__(self, items: list[tuple[str, object, int, int]]) -> None:
+    def __init__(self, items: list[Any]) -> None:
         self._items = items
 
     def __len__(self) -> int:
@@ -83,8 +83,12 @@ class _Labels(Sequence[str]):
     def __getitem__(self, i: slice) -> list[str]: ...
     def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
-            return [label(*x) for x in self._items[i]]
-        return label(*self._items[i])
+            return [_label_of(o) for o in self._items[i]]
+        return _label_of(self._items[i])
+
+
+def _label_of(o: Any) -> str:
+    return label(o.kind, o.dev, int(o.parent or 0), int(o.handle))
 
 
 def _plain_ref(o: Any) -> bool:
@@ -114,14 +118,17 @@ def add_many(
         raise TypeError(f"{what} must be a list of {cls.__name__}, not {_check._show(objs)}")
     names: dict[str, int] = {}
     msgs: list[bytes] = []
-    labels: list[tuple[str, object, int, int]] = []
+    specs: list[Any] = []  # what the labels are made from, if one is read
     for item in objs:
         if not isinstance(item, cls):
             raise TypeError(f"{what} must hold {cls.__name__} values, not {_check._show(item)}")
         o: Any = item
-        _check.same_netns(o.origin, h, what, "")
+        if o.origin is not None:
+            _check.same_netns(o.origin, h, what, "")
         if _plain_ref(o):
-            check_here(h, o.dev, "dev")  # what resolved() does for an index, without a plan
+            dev = o.dev
+            if not 1 <= dev <= 0x7FFFFFFF:  # an int (_plain_ref); check_ref's test of one
+                check_here(h, dev, "dev")  # what resolved() does for an index, without a plan
         else:
             if isinstance(o.dev, str):
                 if o.dev not in names:
@@ -129,6 +136,6 @@ def add_many(
                 o = dataclasses.replace(o, dev=names[o.dev])
             o = yield from resolved(h, o)
         msgs.append(build(o))
-        labels.append((o.kind, o.dev, int(o.parent or 0), int(o.handle)))
-    results: list[KernelError | None] = yield Pipeline(msgs, op, _Labels(labels), check)
+        specs.append(o)
+    results: list[KernelError | None] = yield Pipeline(msgs, op, _Labels(specs), check)
     return results

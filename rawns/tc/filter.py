@@ -9,7 +9,7 @@ True
 
 from __future__ import annotations
 
-import socket
+import _socket
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypedDict
 
@@ -148,7 +148,7 @@ def delete_plan(h: Handle, flt: Filter | None = None, /, **kw: Unpack[FilterFiel
             options=options if options is not None else U32(),
         )
         dev, parent, handle, chain = f.dev, int(f.parent), int(f.handle), f.chain
-        info = (f.prio << 16) | socket.htons(int(f.protocol))
+        info = (f.prio << 16) | _socket.htons(int(f.protocol))
         kind = f.kind if options is not None or handle else None
     ifindex = yield from _verbs.index(h, dev)
     msg = build_filter_delete(

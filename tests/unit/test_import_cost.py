@@ -109,12 +109,44 @@ def test_full_import_leaves_tools_and_unused_parts_unloaded() -> None:
     assert not never & mods
 
 
+def test_full_import_loads_no_socket_module() -> None:
+    """Round four: the full import never loads socket.py (its IntEnums), only the C _socket."""
+    for mods in (loaded(FULL), loaded_bare(FULL)):
+        assert not {"socket", "selectors"} & mods, sorted({"socket", "selectors"} & mods)
+
+
+def test_netlink_socket_from_the_c_module_behaves_as_before() -> None:
+    """transport's _socket.socket: close-on-exec, blocking, plain-int family, OSError as before."""
+    import errno
+    import os
+
+    from rawns import transport
+
+    s = transport.NetlinkSocket(transport.NETLINK_ROUTE)
+    try:
+        fd = s.fileno()
+        assert fd >= 0 and not s.closed and not os.get_inheritable(fd)
+        assert s.sock.gettimeout() is None and s.sock.getblocking()
+        assert (s.sock.family, s.sock.proto) == (16, transport.NETLINK_ROUTE)  # AF_NETLINK
+        assert s.port == s.sock.getsockname()[0] > 0
+        with pytest.raises(BlockingIOError):
+            s.recv(transport._socket.MSG_DONTWAIT)
+    finally:
+        s.close()
+    assert s.closed
+    with pytest.raises(OSError) as exc:
+        s.sock.send(b"x")
+    assert exc.value.errno == errno.EBADF
+
+
 def test_full_import_loads_no_typing_dataclasses_or_re() -> None:
     """Round three: what the full import no longer loads at all (their import, or their work)."""
     mods = loaded_bare(FULL)
-    assert {"rawns.handle", "rawns.link", "rawns.route", "rawns.nft", "enum", "socket"} <= mods
+    assert {"rawns.handle", "rawns.link", "rawns.route", "rawns.nft", "enum", "_socket"} <= mods
     never = {
         "typing",  # rawns._typing's cast/overload/NamedTuple; the rest under TYPE_CHECKING
+        "socket",  # its IntEnums cost an import: rawns uses the C module _socket (round four)
+        "selectors",  # (socket's companion; the aio driver, not imported here, uses both)
         "dataclasses",  # rawns._dataclass makes the classes; dataclasses loads on first use
         "inspect",  # (what dataclasses costs: ast, dis, tokenize, linecache)
         "re",  # _check's checks are str methods; tc's (which use re) load with rawns.tc
