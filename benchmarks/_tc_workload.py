@@ -4,7 +4,9 @@ rawns vs ``tc -batch`` (add) / ``tc -j`` + ``json.loads`` (dump) vs pyroute2, in
     python3 benchmarks/run.py --w9 [--n 1000] [--reps 3] [--json out.json]
 
 For each repetition and backend (the order rotates), a fresh namespace holds a veth
-``w9a`` (up) with an htb root qdisc ``1:`` (made untimed). Timed:
+``w9a`` (up) with an htb root qdisc ``1:`` (made untimed). Each backend's input is
+prepared untimed: tc's batch file, the destination strings rawns parses and the key
+strings pyroute2 parses. Timed:
 
 * **add**: classes ``1:1`` ... ``1:N`` (htb rate 1mbit, parent ``1:``), then N u32 filters
   (protocol ip prio 1, ``match ip dst 10.X.Y.Z/32``, flowid ``1:i``). rawns calls
@@ -65,6 +67,7 @@ def _setup(ns: netns.Netns) -> int:
 
 def rawns_add(ns: netns.Netns, idx: int, n: int) -> float:
     """``tc.tclass.add_many`` + ``tc.filter.add_many``: pipelined, as ``tc -batch`` batches."""
+    dsts = [f"{_dst(i)}/32" for i in range(1, n + 1)]  # the input text, as tc's file: untimed
     with Handle.open(netns=ns) as h:
         t0 = time.perf_counter()
         opts = tc.HtbClass(rate=RATE)
@@ -83,7 +86,7 @@ def rawns_add(ns: netns.Netns, idx: int, n: int) -> float:
                     parent="1:",
                     protocol="ip",
                     prio=1,
-                    options=tc.U32(keys=tc.u32_match(dst=f"{_dst(i)}/32"), classid=0x10000 | i),
+                    options=tc.U32(keys=tc.u32_match(dst=dsts[i - 1]), classid=0x10000 | i),
                 )
                 for i in range(1, n + 1)
             ],
@@ -93,6 +96,7 @@ def rawns_add(ns: netns.Netns, idx: int, n: int) -> float:
 
 def rawns_add_one_by_one(ns: netns.Netns, idx: int, n: int) -> float:
     """``tc.tclass.add`` and ``tc.filter.add`` once per object (each waits for its ack)."""
+    dsts = [f"{_dst(i)}/32" for i in range(1, n + 1)]  # untimed, as tc's file
     with Handle.open(netns=ns) as h:
         t0 = time.perf_counter()
         for i in range(1, n + 1):
@@ -100,7 +104,7 @@ def rawns_add_one_by_one(ns: netns.Netns, idx: int, n: int) -> float:
                 h, dev=idx, parent="1:", handle=0x10000 | i, options=tc.HtbClass(rate=RATE)
             )
         for i in range(1, n + 1):
-            opts = tc.U32(keys=tc.u32_match(dst=f"{_dst(i)}/32"), classid=0x10000 | i)
+            opts = tc.U32(keys=tc.u32_match(dst=dsts[i - 1]), classid=0x10000 | i)
             tc.filter.add(h, dev=idx, parent="1:", protocol="ip", prio=1, options=opts)
         return time.perf_counter() - t0
 
@@ -155,12 +159,13 @@ def pyroute2_add(ns: netns.Netns, idx: int, n: int) -> float:
     from pyroute2 import NetNS
 
     ipr = NetNS(str(ns.name))
+    keys = [f"0x{0x0A000000 + i:08x}/0xffffffff+16" for i in range(1, n + 1)]  # untimed
     try:
         t0 = time.perf_counter()
         for i in range(1, n + 1):
             ipr.tc("add-class", "htb", idx, handle=0x10000 | i, parent=0x10000, rate=RATE)
         for i in range(1, n + 1):
-            key = f"0x{0x0A000000 + i:08x}/0xffffffff+16"
+            key = keys[i - 1]
             ipr.tc(
                 "add-filter",
                 "u32",
