@@ -40,9 +40,11 @@ if TYPE_CHECKING:
     from dataclasses import field as field
     from dataclasses import fields as fields
     from dataclasses import replace as replace
-    from typing import Any
+    from typing import Any, TypeVar
 
-__all__ = ["dataclass", "field", "fields", "replace"]
+    T = TypeVar("T")
+
+__all__ = ["dataclass", "field", "fields", "replace", "unchecked_replace"]
 
 _OWN = ("__init__", "__repr__", "__eq__", "__setattr__", "__delattr__")
 
@@ -379,6 +381,27 @@ def _replace(self: object, /, **changes: object) -> object:
     import dataclasses
 
     return dataclasses.replace(self, **changes)  # type: ignore[type-var]  # a dataclass
+
+
+_SLOT_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def unchecked_replace(obj: T, name: str, value: object) -> T:
+    """A copy of the frozen slots instance ``obj`` with field ``name`` set to ``value``,
+    without running ``__init__``: for a caller that checked ``value`` itself, every other
+    field having been checked when ``obj`` was made (a verb swapping a device name for
+    the index it looked up). Not for lazily filled slots: every slot must be set."""
+    cls = type(obj)
+    names = _SLOT_NAMES.get(cls)
+    if names is None:
+        names = _SLOT_NAMES[cls] = tuple(
+            n for k in reversed(cls.__mro__) for n in k.__dict__.get("__slots__", ())
+        )
+    out = object.__new__(cls)
+    for n in names:
+        object.__setattr__(out, n, getattr(obj, n))
+    object.__setattr__(out, name, value)
+    return out
 
 
 def _classvar(annotation: object) -> bool | None:

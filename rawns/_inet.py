@@ -154,17 +154,28 @@ def to_network(value: object, what: str, family: int | None = None) -> IPNetwork
     return n
 
 
-def _network_fast(text: str) -> IPNetwork | None:
-    """``"10.1.0.0/16"`` without ipaddress's pure-Python string parsing, or None."""
+def _prefix_fast(text: str) -> tuple[bytes, int] | None:
+    """``"ADDR[/LEN]"`` as (packed address, prefix length) by the C parser, or None
+    (anything unusual: the caller's ipaddress path says what is wrong)."""
     addr, sep, plen_text = text.partition("/")
     packed = _pton(addr)
     if packed is None or (sep and not (plen_text.isdigit() and plen_text.isascii())):
         return None
     bits = len(packed) * 8
     plen = int(plen_text) if sep else bits
+    return None if plen > bits else (packed, plen)
+
+
+def _network_fast(text: str) -> IPNetwork | None:
+    """``"10.1.0.0/16"`` without ipaddress's pure-Python string parsing, or None."""
+    got = _prefix_fast(text)
+    if got is None:
+        return None
+    packed, plen = got
+    bits = len(packed) * 8
     n = int.from_bytes(packed, "big")
-    if plen > bits or n & ((1 << (bits - plen)) - 1):
-        return None  # let ipaddress say what is wrong
+    if n & ((1 << (bits - plen)) - 1):
+        return None  # host bits set: let ipaddress say so
     return IPv4Network((n, plen)) if bits == 32 else IPv6Network((n, plen))
 
 
@@ -172,31 +183,24 @@ def v4_prefix(text: str) -> tuple[int, int] | None:
     """``"10.1.0.0/16"`` as ``(network, prefixlen)`` numbers, as :func:`to_network`
     (``family=AF_INET``) would give them, or None for anything else (IPv6, a
     name like ``"default"``, an error: the caller takes the plain path)."""
-    addr, sep, plen_text = text.partition("/")
-    if ":" in addr:
+    got = _prefix_fast(text)
+    if got is None or len(got[0]) != 4:
         return None
-    packed = _pton(addr)
-    if packed is None or (sep and not (plen_text.isdigit() and plen_text.isascii())):
-        return None
-    plen = int(plen_text) if sep else 32
+    packed, plen = got
     n = int.from_bytes(packed, "big")
-    if plen > 32 or n & ((1 << (32 - plen)) - 1):
+    if n & ((1 << (32 - plen)) - 1):
         return None  # let the plain path say what is wrong
     return n, plen
 
 
 def _interface_fast(text: str) -> IPInterface | None:
     """``"10.1.0.1/16"`` without ipaddress's pure-Python string parsing, or None."""
-    addr, sep, plen_text = text.partition("/")
-    packed = _pton(addr)
-    if packed is None or (sep and not (plen_text.isdigit() and plen_text.isascii())):
+    got = _prefix_fast(text)
+    if got is None:
         return None
-    bits = len(packed) * 8
-    plen = int(plen_text) if sep else bits
-    if plen > bits:
-        return None  # let ipaddress say what is wrong
+    packed, plen = got
     n = int.from_bytes(packed, "big")
-    return IPv4Interface((n, plen)) if bits == 32 else IPv6Interface((n, plen))
+    return IPv4Interface((n, plen)) if len(packed) == 4 else IPv6Interface((n, plen))
 
 
 def to_interface(value: object, what: str, family: int | None = None) -> IPInterface:

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 
 from .. import _check
-from .._dataclass import dataclass, field
+from .._dataclass import dataclass, field, unchecked_replace
 from .._inet import AF_INET, AF_INET6, IPAddress, IPInterface, family_of, to_address, to_interface
 from .._rtnl import IFA_F, RT_SCOPE
 from .._wire import Attr
@@ -291,14 +291,7 @@ def with_index(a: Address, index: int) -> Address:
     """``a`` on interface ``index`` instead: the index is checked, the rest was when ``a``
     was made (a verb checks every value before it looks a device name up)."""
     _check.ifindex(index, "address index")
-    out = object.__new__(Address)
-    for name in _SLOTS:
-        object.__setattr__(out, name, getattr(a, name))
-    object.__setattr__(out, "index", index)
-    return out
-
-
-_SLOTS: tuple[str, ...] = tuple(Address.__slots__)  # the field names
+    return unchecked_replace(a, "index", index)
 
 
 def label_of(a: Address, dev: str | None = None) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from ipaddress import IPv4Address, IPv6Address
 
 from .. import _check
-from .._dataclass import dataclass, field
+from .._dataclass import dataclass, field, unchecked_replace
 from .._inet import to_address
 from .._rtnl import NTF, NUD
 from .._wire import Attr
@@ -88,11 +88,7 @@ def with_index(n: Neighbour, index: int) -> Neighbour:
     """``n`` on device ``index`` instead: the index is checked, the rest was when ``n``
     was made (a verb checks every value before it looks a device name up)."""
     _check.ifindex(index, "neighbour index")
-    out = object.__new__(Neighbour)
-    for name in _SLOTS:
-        object.__setattr__(out, name, getattr(n, name))
-    object.__setattr__(out, "index", index)
-    return out
+    return unchecked_replace(n, "index", index)
 
 
 # u8 value -> its NUD/NTF member, made once each: an IntFlag call runs Python code (3.11).
@@ -349,6 +345,3 @@ def _label(dev: LinkRef, what: object) -> str:
     else:
         name = f"ifindex {dev}"
     return f"{what} dev {name}"
-
-
-_SLOTS: tuple[str, ...] = tuple(Neighbour.__slots__)  # the field names

@@ -6,7 +6,7 @@ import struct
 from collections.abc import Iterable, Mapping
 
 from .. import _check
-from .._dataclass import dataclass, field
+from .._dataclass import dataclass, field, unchecked_replace
 from .._inet import (
     AF_INET,
     AF_INET6,
@@ -300,14 +300,7 @@ def with_oif(route: Route, oif: int) -> Route:
     _check.ifindex(oif, "route oif")
     if route.nhid is not None:
         _nhid_alone(route.nhid, True)
-    out = object.__new__(Route)
-    for name in _SLOTS:
-        object.__setattr__(out, name, getattr(route, name))
-    object.__setattr__(out, "oif", oif)
-    return out
-
-
-_SLOTS: tuple[str, ...] = tuple(Route.__slots__)  # the field names
+    return unchecked_replace(route, "oif", oif)
 
 
 def _named(value: object, default: int, what: str, names: Mapping[str, int]) -> int:

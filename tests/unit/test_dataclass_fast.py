@@ -24,7 +24,9 @@ DESCRIBE = r"""
 import copy, dataclasses, importlib, inspect, json, pickle, pkgutil, re, sys, types
 if sys.argv[1] == "standard":
     import rawns
+    from rawns._dataclass import unchecked_replace  # not a stdlib mechanism: kept as it is
     stub = types.ModuleType("rawns._dataclass")
+    stub.unchecked_replace = unchecked_replace
     stub.dataclass, stub.field = dataclasses.dataclass, dataclasses.field
     stub.fields, stub.replace = dataclasses.fields, dataclasses.replace
     sys.modules["rawns._dataclass"] = stub
