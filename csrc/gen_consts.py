@@ -364,50 +364,22 @@ def _values(groups: list[tuple[str, str, str, list[str]]]) -> dict[str, int]:
 
 
 # Every class is a real IntEnum/IntFlag (``.name``, lookup by value, iteration, flag
-# arithmetic), made by enum's own fast path: the class body is a plain class and
-# ``enum._simple_enum`` turns it into the enum, without EnumType's per-member checks
-# (the stdlib builds re.RegexFlag and http.HTTPStatus so). mypy sees ordinary enum
-# classes. tests/unit/test_import_cost.py checks each class against one made the
-# ordinary way (enum._test_simple_enum).
+# arithmetic). At run time the base ``_IntEnum``/``_IntFlag`` is rawns._enum's INT_ENUM /
+# INT_FLAG, whose metaclass makes the enum from the class body's namespace the way
+# ``enum._simple_enum`` does (the stdlib builds re.RegexFlag and http.HTTPStatus so), minus
+# its per-member overhead; mypy sees ordinary enum classes. tests/unit/test_enum_build.py
+# compares every class with the one ``enum._simple_enum`` makes, and
+# tests/unit/test_import_cost.py with one made the ordinary way.
 PRELUDE = """\
 from __future__ import annotations
 
-import enum
-from enum import IntEnum, IntFlag
-
 TYPE_CHECKING = False  # not typing's: this module is on every import path
 if TYPE_CHECKING:
-    from typing import TypeVar
-
-    _T = TypeVar("_T")
-    _IntEnum = IntEnum
-    _IntFlag = IntFlag
-
-    def _int_enum(cls: _T) -> _T: ...
-    def _int_flag(cls: _T) -> _T: ...
-
-else:
-
-    class _IntEnum:
-        \"\"\"The runtime base of a class body: the decorator makes the enum.\"\"\"
-
-    _IntFlag = _IntEnum
-
-    def _simple(etype):
-        fast = getattr(enum, "_simple_enum", None)
-        if fast is not None:
-            return fast(etype)
-
-        def make(cls):  # an interpreter without the fast path: the ordinary way
-            members = {k: v for k, v in vars(cls).items() if not k.startswith("__")}
-            made = etype(cls.__name__, members, module=cls.__module__, qualname=cls.__qualname__)
-            made.__doc__ = cls.__doc__
-            return made
-
-        return make
-
-    _int_enum = _simple(IntEnum)
-    _int_flag = _simple(IntFlag)
+    from enum import IntEnum as _IntEnum
+    from enum import IntFlag as _IntFlag
+else:  # bases whose metaclass turns the class body into the enum (rawns._enum)
+    from ._enum import INT_ENUM as _IntEnum
+    from ._enum import INT_FLAG as _IntFlag
 """
 
 
@@ -422,8 +394,7 @@ def render(doc: str, groups: list[tuple[str, str, str, str, str]]) -> str:
         "__all__ = [" + ", ".join(f'"{g[0]}"' for g in collected) + "]",
     ]
     for cls, base, header, names in collected:
-        deco = "@_int_flag" if base == "IntFlag" else "@_int_enum"
-        lines += ["", "", deco, f"class {cls}(_{base}):", f'    """<{header}> {names[0]}..."""', ""]
+        lines += ["", "", f"class {cls}(_{base}):", f'    """<{header}> {names[0]}..."""', ""]
         prefix = next(g[4] for g in groups if g[0] == cls)
         for n in names:
             short = n[len(prefix) :].lstrip("_") or n
