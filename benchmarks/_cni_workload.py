@@ -2,6 +2,7 @@
 the reference plugins (Debian's containernetworking-plugins; their iptables is iptables-nft).
 
     python3 benchmarks/run.py --w8 [--pods 100] [--json out.json] [--style console|resident]
+                               [--resident-shim c|python|both]
 
 For each chain, a fresh node namespace and N pod namespaces (made untimed); the small
 runtime of tests/cni_runtime.py runs each plugin inside the node namespace (``nsenter
@@ -9,7 +10,9 @@ runtime of tests/cni_runtime.py runs each plugin inside the node namespace (``ns
 -m rawns.cni install`` writes (``--style console``: the console scripts pip writes;
 ``--style resident``: a third chain beside the exec'd launchers, the shims of ``install
 --resident`` forwarding to a resident daemon started, untimed, in a namespace of its own,
-whose CPU time is added to the shims'). Timed
+whose CPU time is added to the shims'; the shims are the compiled ones, csrc/cni_shim.c,
+unless ``--resident-shim python``; ``both`` runs a chain with each, the Python shims'
+as "rawns-resident-py"). Timed
 per pod: the whole chain's ADD (N pods back to back, hostPort 20000+i each), then the
 chain's DEL for each, in wall time and in CPU time of everything the exec ran (nsenter, the
 plugin, its iptables; the machine is shared, so CPU time is the steadier figure). The
@@ -17,8 +20,9 @@ chains alternate which runs first between repetitions. Also reported: each plugi
 and DEL (median, p95: the exec, nsenter included; "... cpu" the CPU time), each rawns plugin
 module's import time (``python -X importtime``, cumulative, median of 5), and the start-up
 floor a per-exec Python plugin cannot go below, [wall, CPU] ms: ``python -c pass`` with and
-without ``site`` (``-I -S``), and a whole VERSION exec of each plugin through the launcher
-and through the console script (start-up plus what VERSION imports). Every namespace is
+without ``site`` (``-I -S``), a whole VERSION exec of each plugin through the launcher
+and through the console script (start-up plus what VERSION imports), and of the resident
+mode's shims, compiled and Python (each answers VERSION itself). Every namespace is
 removed at the end, also on failure or Ctrl-C; the machine's own namespace is never touched.
 """
 
@@ -118,9 +122,10 @@ def _chain(
         d = tmp / kind
         d.mkdir()
         daemon = None
-        if kind == "rawns-resident":
+        if kind.startswith("rawns-resident"):
             daemon = stack.enter_context(resident_daemon())  # started untimed
-            cni_path = plugin_dir(d, style="resident", socket_path=daemon.socket)
+            shim = "python" if kind.endswith("-py") else "c"
+            cni_path = plugin_dir(d, style="resident", socket_path=daemon.socket, shim=shim)
         else:
             cni_path = plugin_dir(d, style=style)
         rt = _TimedRuntime(node=str(node.name), cni_path=cni_path, cache_dir=d / "cache")
@@ -207,6 +212,13 @@ def floor_times() -> dict[str, list[float]]:
             for m in MODULES:
                 name = f"rawns-{m.replace('_', '-')}"
                 out[f"{name} VERSION ({style})"] = _exec_ms([str(d / name)])
+        # the resident mode's shims (VERSION is answered without the daemon)
+        for shim in ("c", "python"):
+            (Path(tmp) / shim).mkdir()
+            d = plugin_dir(Path(tmp) / shim, style="resident", socket_path="/run/x.sock", shim=shim)
+            out[f"rawns-bridge VERSION (resident {shim} shim)"] = _exec_ms(
+                [str(d / "rawns-bridge")]
+            )
     return out
 
 
@@ -214,12 +226,15 @@ def _p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, int(len(xs) * 0.95) - 1)]
 
 
-def run(n: int, reps: int, style: str = "launcher") -> dict[str, Any]:
+def run(n: int, reps: int, style: str = "launcher", resident_shim: str = "c") -> dict[str, Any]:
     if not have_reference():
         raise SystemExit(
             "W8 needs the reference plugins: apt-get install containernetworking-plugins"
         )
-    kinds = ["ref", "rawns"] + (["rawns-resident"] if style == "resident" else [])
+    resident = {"c": ["rawns-resident"], "python": ["rawns-resident-py"]}.get(
+        resident_shim, ["rawns-resident", "rawns-resident-py"]
+    )
+    kinds = ["ref", "rawns"] + (resident if style == "resident" else [])
     res: dict[str, dict[str, list[float]]] = {k: {} for k in kinds}
     prefix = f"rawns-b-w8-{uuid.uuid4().hex[:6]}"
     with tempfile.TemporaryDirectory(prefix="rawns-w8-") as tmp:
@@ -234,6 +249,8 @@ def run(n: int, reps: int, style: str = "launcher") -> dict[str, Any]:
                 for k, v in got.items():
                     res[kind].setdefault(k, []).extend(v)
     out: dict[str, Any] = {"pods": n, "reps": reps, "rawns_plugins": style}
+    if style == "resident":
+        out["resident_shim"] = resident_shim  # "c": csrc/cni_shim.c; "python": rawns/cni/_shim.py
     for kind, got in res.items():
         out[kind] = {
             "add_median_ms": statistics.median(got["add"]) * 1e3,
@@ -255,12 +272,13 @@ def run(n: int, reps: int, style: str = "launcher") -> dict[str, Any]:
         out[f"{k}_cpu_ratio"] = (
             out["rawns"][f"{k}_cpu_median_ms"] / out["ref"][f"{k}_cpu_median_ms"]
         )
-    if "rawns-resident" in out:
-        for k in ("add", "del"):
-            for m in ("", "cpu_"):
-                out[f"resident_{k}_{m}ratio"] = (
-                    out["rawns-resident"][f"{k}_{m}median_ms"] / out["ref"][f"{k}_{m}median_ms"]
-                )
+    for kind, key in (("rawns-resident", "resident"), ("rawns-resident-py", "resident_py")):
+        if kind in out:
+            for k in ("add", "del"):
+                for m in ("", "cpu_"):
+                    out[f"{key}_{k}_{m}ratio"] = (
+                        out[kind][f"{k}_{m}median_ms"] / out["ref"][f"{k}_{m}median_ms"]
+                    )
     out["import_ms"] = import_times()
     out["floor_ms"] = floor_times()
     return out
@@ -279,11 +297,18 @@ def main(argv: list[str]) -> int:
         "install` (default) or the console scripts pip writes; `resident` adds a third "
         "chain, the shims of `install --resident` and a resident daemon",
     )
+    p.add_argument(
+        "--resident-shim",
+        choices=("c", "python", "both"),
+        default="c",
+        help="with --style resident: the compiled shims (csrc/cni_shim.c, default), the "
+        "Python ones, or a chain with each",
+    )
     args = p.parse_args(argv)
     if os.geteuid() != 0:
         print("W8 needs root (it creates network namespaces)", file=sys.stderr)
         return 2
-    out = run(args.pods, args.reps, args.style)
+    out = run(args.pods, args.reps, args.style, args.resident_shim)
     text = json.dumps(out, indent=2)
     print(text)
     if args.json:

@@ -30,7 +30,10 @@ def w8(d: dict[str, Any]) -> list[str]:
     chains.append(("rawns", f"rawns plugins, exec'd ({d.get('rawns_plugins', 'launcher')})"))
     if "rawns-resident" in d:
         chains[-1] = ("rawns", "rawns plugins, exec'd (`#!python -IS` launchers)")
-        chains.append(("rawns-resident", "rawns, resident daemon + `-IS` shims"))
+        # resident_shim: "c" (csrc/cni_shim.c) since W8 records it; before, the Python shims
+        c_shim = d.get("resident_shim", "python") != "python"
+        shims = "compiled (C) shims" if c_shim else "`-IS` shims"
+        chains.append(("rawns-resident", f"rawns, resident daemon + {shims}"))
     n = d["pods"]
     out = [
         f"### W8: CNI chain (bridge + portmap) per pod, {n} pods, {d['reps']} repetition(s)",

@@ -12,7 +12,8 @@
 ``plugin_dir(tmp)`` makes a CNI_PATH directory holding the rawns plugins (the
 launchers ``python -m rawns.cni install`` writes; ``style="console"`` writes
 the console scripts pip installs instead; ``style="resident"`` the shims of
-``install --resident``, forwarding to a daemon :func:`resident_daemon` starts)
+``install --resident``, compiled or Python, forwarding to a daemon
+:func:`resident_daemon` starts)
 and links to the reference plugins in /usr/lib/cni (Debian's
 containernetworking-plugins).
 """
@@ -47,13 +48,17 @@ if __name__ == "__main__":
 """
 
 
-def plugin_dir(tmp: Path, style: str = "launcher", *, socket_path: str | None = None) -> Path:
+def plugin_dir(
+    tmp: Path, style: str = "launcher", *, socket_path: str | None = None, shim: str = "c"
+) -> Path:
     """A CNI_PATH directory: the rawns plugins and the reference ones (if installed).
 
     ``style`` "launcher": what ``python -m rawns.cni install`` writes (``-I -S``);
     "console": what pip writes for the console scripts (``site``, the environment's
     ``PYTHON*`` variables); "resident": the shims of ``install --resident``, forwarding
-    to the daemon at ``socket_path`` (:func:`resident_daemon`).
+    to the daemon at ``socket_path`` (:func:`resident_daemon`): copies of the compiled
+    shim (csrc/cni_shim.c; ``shim="c"``, the default, failing if rawns was not built
+    with it) or the Python ones (``shim="python"``).
     """
     d = tmp / "cni-bin"
     d.mkdir(exist_ok=True)
@@ -62,7 +67,7 @@ def plugin_dir(tmp: Path, style: str = "launcher", *, socket_path: str | None = 
     elif style == "resident":
         if socket_path is None:
             raise ValueError("style 'resident' needs socket_path (a resident_daemon's)")
-        _launcher.install(str(d), resident=socket_path)
+        _launcher.install(str(d), resident=socket_path, shim=shim)
     elif style == "console":
         for name, module in RAWNS_PLUGINS.items():
             p = d / name

@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="write thin shims forwarding to the resident daemon at SOCKET instead",
     )
+    ins.add_argument(
+        "--shim",
+        choices=("auto", "c", "python"),
+        default="auto",
+        help="with --resident: copies of the compiled shim (c), Python scripts (python), or "
+        "the compiled one if rawns was built with it, else Python (auto, the default)",
+    )
     srv = sub.add_parser(
         "serve", help="run the resident daemon the --resident shims forward to (as root)"
     )
@@ -53,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         return 0
     try:
-        for path in install(args.directory, python=args.python, resident=args.resident):
+        for path in install(
+            args.directory, python=args.python, resident=args.resident, shim=args.shim
+        ):
             print(path)
     except (OSError, ValueError) as e:
         print(f"python -m rawns.cni install: {e}", file=sys.stderr)

@@ -10,7 +10,9 @@ later") naming the socket. Run with ``-I -S``, it imports only ``os`` and
 ``sys`` (loaded at start-up anyway) and ``_socket``, the C module behind
 ``socket`` (whose Python layer imports ``enum``, ``selectors`` and friends:
 most of an exec's import time); the fd goes as plain bytes, not an ``array``.
-The launcher is this file with the constants below set.
+The launcher is this file with the constants below set. csrc/cni_shim.c is the
+same program in C (what ``install --resident`` writes when rawns was built with it):
+same frame, same texts, without an interpreter's start.
 
 The request frame (big-endian u32s)::
 
@@ -113,16 +115,17 @@ def _json_str(text: str) -> str:
     return "".join(out)
 
 
-def version_answer() -> str:
+def version_answer(supported: "tuple[str, ...]" = SUPPORTED) -> str:
     """What VERSION prints (as rawns.cni._spec.version_answer, without json)."""
-    versions = ", ".join(_json_str(v) for v in SUPPORTED)
-    return f'{{"cniVersion": {_json_str(SUPPORTED[-1])}, "supportedVersions": [{versions}]}}'
+    versions = ", ".join(_json_str(v) for v in supported)
+    return f'{{"cniVersion": {_json_str(supported[-1])}, "supportedVersions": [{versions}]}}'
 
 
-def try_again(msg: str) -> str:
-    """The spec's error 11 as JSON."""
+def try_again(msg: str, supported: "tuple[str, ...]" = SUPPORTED) -> str:
+    """The spec's error 11 as JSON. (The compiled shim, csrc/cni_shim.c, holds this
+    text up to the msg string's closing quote, rendered at install by the launcher.)"""
     return (
-        f'{{"cniVersion": {_json_str(SUPPORTED[-1])}, "code": {TRY_AGAIN_LATER}, '
+        f'{{"cniVersion": {_json_str(supported[-1])}, "code": {TRY_AGAIN_LATER}, '
         f'"msg": {_json_str(msg)}}}'
     )
 

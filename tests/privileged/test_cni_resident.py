@@ -3,7 +3,9 @@
 The daemon runs in a namespace the test made (tests/cni_runtime.resident_daemon),
 never the node's: each test proves the work lands in the namespace the *shim*
 ran in (the fd it passed). The conformance suite itself runs in this mode too
-(tests/privileged/test_cni.py, the ``rt`` fixture's ``resident`` parameter).
+(tests/privileged/test_cni.py, the ``rt`` fixture's ``resident`` parameter, with the
+compiled shim); the tests here run with both shims, the compiled (csrc/cni_shim.c) and
+the Python one (rawns/cni/_shim.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ from tests.cni_runtime import CniFailed, Runtime, plugin_dir, resident_daemon
 from tests.privileged.test_cni import conflist, masq_rules, path
 
 
+@pytest.fixture(params=["c", "python"])
+def shim(request: pytest.FixtureRequest) -> str:
+    """Which shim ``install --resident`` writes: the compiled one or the Python one."""
+    kind: str = request.param
+    return kind
+
+
 def links(ns: netns.Netns | str) -> set[str]:
     with Handle.open(netns=ns) as h:
         return {lk.name for lk in link.dump(h)}
@@ -44,11 +53,11 @@ def netns_fds(pid: int) -> int:
     return n
 
 
-def test_work_lands_in_each_shims_namespace(make_ns: Any, tmp_path: Path) -> None:
+def test_work_lands_in_each_shims_namespace(make_ns: Any, tmp_path: Path, shim: str) -> None:
     # one daemon, two nodes: each ADD configures the node its shim ran in, nothing else
     n1, n2 = make_ns(), make_ns()
     with resident_daemon() as d:
-        cni_path = plugin_dir(tmp_path, "resident", socket_path=d.socket)
+        cni_path = plugin_dir(tmp_path, "resident", socket_path=d.socket, shim=shim)
         assert stat.S_IMODE(os.stat(d.socket).st_mode) == 0o600
         rts = [
             Runtime(node=str(n.name), cni_path=cni_path, cache_dir=tmp_path / f"cache{i}")
@@ -85,12 +94,12 @@ def test_work_lands_in_each_shims_namespace(make_ns: Any, tmp_path: Path) -> Non
         assert masq_rules(n1) == masq_rules(n2) == []
 
 
-def test_node_handles_closed_when_idle(make_ns: Any, tmp_path: Path) -> None:
+def test_node_handles_closed_when_idle(make_ns: Any, tmp_path: Path, shim: str) -> None:
     node, pod = make_ns(), make_ns()
     with resident_daemon(idle=0.3) as d:
         rt = Runtime(
             node=str(node.name),
-            cni_path=plugin_dir(tmp_path, "resident", socket_path=d.socket),
+            cni_path=plugin_dir(tmp_path, "resident", socket_path=d.socket, shim=shim),
             cache_dir=tmp_path / "cache",
         )
         base = netns_fds(d.pid)
@@ -104,11 +113,11 @@ def test_node_handles_closed_when_idle(make_ns: Any, tmp_path: Path) -> None:
         assert masq_rules(node) == []
 
 
-def test_daemon_down_is_error_11(make_ns: Any, tmp_path: Path) -> None:
+def test_daemon_down_is_error_11(make_ns: Any, tmp_path: Path, shim: str) -> None:
     node = make_ns()
     with resident_daemon() as d:
         sock = d.socket
-        cni_path = plugin_dir(tmp_path, "resident", socket_path=sock)
+        cni_path = plugin_dir(tmp_path, "resident", socket_path=sock, shim=shim)
         rt = Runtime(node=str(node.name), cni_path=cni_path, cache_dir=tmp_path / "cache")
         rt.status(conflist(tmp_path / "ipam"))
     # stopped: its socket is gone
@@ -171,7 +180,7 @@ def test_non_root_peer_refused(make_ns: Any) -> None:
         assert "refused a peer with uid 65534" in d.log.read_text()
 
 
-def test_bad_requests_leave_the_daemon_serving(make_ns: Any, tmp_path: Path) -> None:
+def test_bad_requests_leave_the_daemon_serving(make_ns: Any, tmp_path: Path, shim: str) -> None:
     node, pod = make_ns(), make_ns()
     with resident_daemon() as d:
         for data in (b"junk" * 10, _shim.MAGIC + bytes(3), _shim.MAGIC + b"\xff" * 12):
@@ -186,7 +195,7 @@ def test_bad_requests_leave_the_daemon_serving(make_ns: Any, tmp_path: Path) -> 
             assert status == 1 and json.loads(body)["code"] == _spec.DECODING_FAILURE
         rt = Runtime(
             node=str(node.name),
-            cni_path=plugin_dir(tmp_path, "resident", socket_path=d.socket),
+            cni_path=plugin_dir(tmp_path, "resident", socket_path=d.socket, shim=shim),
             cache_dir=tmp_path / "cache",
         )
         cl = conflist(tmp_path / "ipam", portmap=False)
@@ -197,3 +206,21 @@ def test_bad_requests_leave_the_daemon_serving(make_ns: Any, tmp_path: Path) -> 
             rt.add({**cl, "plugins": [{**cl["plugins"][0], "mtu": "big"}]}, "c2", path(pod))
         assert e.value.code == _spec.INVALID_CONFIG and "mtu" in e.value.msg
     assert links(pod) == {"lo"}
+
+
+def test_oversized_stdin_refused_by_the_daemon(make_ns: Any, tmp_path: Path, shim: str) -> None:
+    # one byte over the daemon's bound: refused whole (error 6), after the shim sent it all
+    from rawns.cni import _daemon
+
+    node = make_ns()
+    with resident_daemon() as d:
+        rt = Runtime(
+            node=str(node.name),
+            cni_path=plugin_dir(tmp_path, "resident", socket_path=d.socket, shim=shim),
+            cache_dir=tmp_path / "cache",
+        )
+        with pytest.raises(CniFailed) as e:
+            rt.exec_plugin("rawns-bridge", "ADD", b" " * (_daemon.MAX_STDIN + 1))
+        assert e.value.code == _spec.DECODING_FAILURE and "at most" in e.value.msg
+        rt.status(conflist(tmp_path / "ipam"))  # and it serves on
+    assert links(node) == {"lo"}

@@ -249,7 +249,7 @@ def test_nodes_reap_only_idle_unused_handles() -> None:
 
 def test_resident_script_and_install(tmp_path: Path) -> None:
     sock = str(tmp_path / "d.sock")
-    paths = _launcher.install(str(tmp_path), resident=sock)
+    paths = _launcher.install(str(tmp_path), resident=sock, shim="python")
     assert sorted(os.path.basename(p) for p in paths) == sorted(_launcher.PLUGINS)
     text = Path(paths[0]).read_text()
     assert text.startswith(f"#!{sys.executable} -IS\n")
@@ -267,7 +267,9 @@ def test_resident_socket_checked(tmp_path: Path, bad: str) -> None:
 
 def test_shim_imports_only_what_it_may(tmp_path: Path) -> None:
     (shim,) = (
-        p for p in _launcher.install(str(tmp_path), resident="/nonexistent/d.sock") if "bridge" in p
+        p
+        for p in _launcher.install(str(tmp_path), resident="/nonexistent/d.sock", shim="python")
+        if "bridge" in p
     )
     env = {"CNI_COMMAND": "ADD"}
     p = subprocess.run(
@@ -300,8 +302,9 @@ def test_shim_imports_only_what_it_may(tmp_path: Path) -> None:
     assert err["code"] == 11 and "/nonexistent/d.sock" in err["msg"]
 
 
-def test_shim_answers_version_itself(tmp_path: Path) -> None:
-    shim = _launcher.install(str(tmp_path), resident="/nonexistent/d.sock")[0]
+@pytest.mark.parametrize("kind", ["c", "python"])
+def test_shim_answers_version_itself(tmp_path: Path, kind: str) -> None:
+    shim = _launcher.install(str(tmp_path), resident="/nonexistent/d.sock", shim=kind)[0]
     p = subprocess.run(
         [shim], capture_output=True, env={"CNI_COMMAND": "VERSION"}, check=True, input=b""
     )

@@ -30,7 +30,11 @@ def _manifest() -> set[str]:
         words = line.split()
         if not words or words[0].startswith("#"):
             continue
-        assert words[0] == "include", f"MANIFEST.in: only `include` lines are checked here: {line}"
+        if words[0] == "exclude":  # a build output kept out of the sdist (the CNI shim binary)
+            sources = [w for w in words[1:] if (ROOT / w).suffix]
+            assert not sources, f"MANIFEST.in excludes a source: {line}"
+            continue
+        assert words[0] == "include", f"MANIFEST.in: only include/exclude lines are checked: {line}"
         for pattern in words[1:]:
             hits = {str(p.relative_to(ROOT)) for p in ROOT.glob(pattern)}
             assert hits, f"MANIFEST.in names {pattern}, which matches no file"
