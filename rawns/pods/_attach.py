@@ -33,6 +33,7 @@ from ..link import Link, Veth, parse_link
 from ..link._nsid import netns_id
 from ..link._spec import check_mac
 from ..route import Route
+from ..route._types import with_oif
 from ..transport import NETLINK_ROUTE, Channel, NetlinkSocket
 from ._types import ALIAS_PREFIX, Attachment, CheckFailed
 
@@ -235,11 +236,14 @@ def attach(
 def _pod_handle(pod: _netns.Netns) -> Handle:
     """A handle on the pod, owning ``pod`` (closed with it, or now if this fails).
 
-    As :meth:`Handle.open` does it, but from the caller's long-lived helper
-    thread (``pooled``): a pod is opened once per attach or check.
+    The socket is opened by the calling thread inside :meth:`Netns.entered`
+    (which brings the thread back in ``finally``): a pod is opened once per
+    attach or check, and handing that to a helper thread costs more than the
+    socket itself (two thread switches besides the setns() pair).
     """
     try:
-        sock = _netns._run_inside(pod, _rtnl_socket, pooled=True)
+        with pod.entered():
+            sock = _rtnl_socket()
         try:
             return Handle(Channel(sock), pod)
         except BaseException:
@@ -420,7 +424,7 @@ def _inside(ph: Handle, want: _Want, made: _Made, ip_n: str, lo_was: list[bool])
         msgs.append(addr.build_add(addr.Address(index=pl.index, address=a)))
         what.append(f"{ip_n} addr add {a} dev {want.ifname}")
     for r in want.routes:
-        msgs.append(route.build_add(dataclasses.replace(r, oif=pl.index)))
+        msgs.append(route.build_add(with_oif(r, pl.index)))
         what.append(f"{ip_n} route add {_route_text(r)} dev {want.ifname}")
     results = ph.rtnl.pipeline(msgs, op="pod setup", targets=what, check=False)
     lo_up = bring_lo and results[0] is None
