@@ -11,8 +11,10 @@ common case this decorator makes the same dataclass without either:
   ``__slots__``, ``__match_args__`` and the frozen ``__setattr__``/
   ``__delattr__`` are made as it makes them;
 - ``__repr__``, ``__eq__``, ``__hash__`` (and ``__getstate__``/``__setstate__``
-  for frozen slots) are closures over the field names; ``__init__`` is compiled
-  from the same source the standard decorator writes, on its first use;
+  for frozen slots) are closures over the field names; ``__init__``, made on its
+  first use, has the standard decorator's body, compiled once per shape of fields
+  (or read from ``rawns._dataclass_code`` for the shapes first uses need) and
+  renamed for each class (:mod:`rawns._dataclass_init`);
 - ``__dataclass_fields__`` and ``__dataclass_params__`` (what
   :func:`dataclasses.fields`, :func:`~dataclasses.replace`,
   :func:`~dataclasses.asdict` and :func:`~dataclasses.is_dataclass` read) are
@@ -220,46 +222,8 @@ class _LazyParams:
         return self.lazy.cls.__dict__["__dataclass_params__"]
 
 
-def _init_source(
-    cls: type, flds: tuple[_Field, ...], frozen: bool, slots: bool
-) -> tuple[str, dict[str, object]]:
-    """The source of ``__init__`` as the standard decorator writes it, and its names."""
-    names: dict[str, object] = {"__dataclass_builtins_object__": object}
-    std: list[str] = []
-    kwo: list[str] = []
-    body: list[str] = []
-    for f in flds:
-        value = f.name
-        if f.init:
-            names[f"__dataclass_type_{f.name}__"] = f.type
-            param = f"{f.name}:__dataclass_type_{f.name}__"
-            if f.default is not _MISSING:
-                names[f"__dataclass_dflt_{f.name}__"] = f.default
-                param += f"=__dataclass_dflt_{f.name}__"
-            (kwo if f.kw_only else std).append(param)
-        elif slots and f.default is not _MISSING:  # no class attribute holds it: set it here
-            names[f"__dataclass_dflt_{f.name}__"] = f.default
-            value = f"__dataclass_dflt_{f.name}__"
-        else:
-            continue
-        if frozen:
-            body.append(f"  __dataclass_builtins_object__.__setattr__(self,{f.name!r},{value})")
-        else:
-            body.append(f"  self.{f.name}={value}")
-    if hasattr(cls, "__post_init__"):
-        body.append("  self.__post_init__()")
-    params = ["self", *std, *(["*", *kwo] if kwo else [])]
-    src = (
-        f"def __create_fn__({', '.join(names)}):\n"
-        f" def __init__({','.join(params)}) -> None:\n"
-        + ("\n".join(body) if body else "  pass")
-        + "\n return __init__"
-    )
-    return src, names
-
-
 class _LazyInit:
-    """``__init__`` until first looked up: then compiled, put on the class, and returned."""
+    """``__init__`` until first looked up: then made, put on the class, and returned."""
 
     __slots__ = ("cls", "fields", "frozen", "slots")
 
@@ -270,23 +234,10 @@ class _LazyInit:
         self.slots = slots
 
     def build(self) -> Any:
-        cls = self.cls
-        src, names = _init_source(cls, self.fields, self.frozen, self.slots)
-        module = sys.modules.get(cls.__module__)
-        ns: dict[str, Any] = {}
-        # exec of the text, as dataclasses does, not compile(): the builtin compile() builds
-        # the ast module's types on its first call in a process, a cost a short script
-        # would pay for its first instance. exec inherits this module's `from __future__
-        # import annotations`: the parameters' annotations come out as the names of the
-        # locals holding them, and are put back to what those hold just below.
-        exec(src, module.__dict__ if module is not None else {}, ns)  # noqa: S102 - as dataclasses does
-        fn = ns["__create_fn__"](**names)
-        fn.__annotations__ = {
-            k: None if v == "None" else names.get(v, v) if isinstance(v, str) else v
-            for k, v in fn.__annotations__.items()
-        }
-        fn.__qualname__ = f"{cls.__qualname__}.__init__"
-        type.__setattr__(cls, "__init__", fn)
+        from ._dataclass_init import init_fn  # (what makes an __init__: loaded when needed)
+
+        fn = init_fn(self.cls, self.fields, self.frozen, self.slots, _MISSING)
+        type.__setattr__(self.cls, "__init__", fn)
         return fn
 
     def __get__(self, obj: object, owner: type | None = None) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import _check
 from .._dataclass import dataclass
-from .._rtnl import IFLA, VETH_INFO
+from .._rtnl import IFLA
 from .._wire import NLA_TYPE_MASK, Writer, iter_attrs
 from ..errors import DecodeError
 from ._decode import parse_common, register_info
@@ -97,6 +97,8 @@ class Veth(LinkSpec):
     def _put_data(self, w: Writer, resolve: Resolve) -> None:
         # VETH_INFO_PEER holds a whole ifinfomsg and its attributes
         # (drivers/net/veth.c: veth_newlink), nested without NLA_F_NESTED.
+        from .._rtnl import VETH_INFO  # the kinds' enums: not loaded by a dump of veths
+
         with w.nest_noflag(VETH_INFO.PEER):
             # Never IFF_UP here: veth_newlink configures the peer before the
             # pair is linked, so opening it fails with ENOTCONN (veth_open).
@@ -125,6 +127,8 @@ class Veth(LinkSpec):
     def _parse_data(
         cls, payload: bytes, start: int, end: int, top: dict[str, Any]
     ) -> dict[str, Any]:
+        from .._rtnl import VETH_INFO  # the kinds' enums: not loaded by a dump of veths
+
         for t, a, b in iter_attrs(payload, start, end):
             if t & NLA_TYPE_MASK == VETH_INFO.PEER:
                 kw = parse_common(payload, a, b)

@@ -19,7 +19,6 @@ from .._wire import Attr
 from ..errors import DecodeError
 from . import _args
 from ._codec import attr, attrs_of, be64, get_be64, get_str, nest, strz
-from ._exprtext import render_exprs
 from ._msg import F_APPEND, F_CREATE, F_REPLACE, comment_tlv, message, parse_header, udata_comment
 from ._msg import dump_plan as _dump
 from .chains import Chain
@@ -114,6 +113,8 @@ class Rule:
 
 def render_rule_body(rule: Rule, inline: Mapping[str, str] | None = None) -> str:
     """The rule's statements and comment, as after ``nft add rule FAMILY TABLE CHAIN``."""
+    from ._exprtext import render_exprs  # the text module loads with the first rendering
+
     _args.expect(rule, Rule, "rule")
     text = render_exprs(rule.exprs, rule.family, inline)
     if rule.comment is not None:

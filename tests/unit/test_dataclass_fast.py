@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,92 @@ def test_standard_errors_kept() -> None:
 
             a: int = 0
             b: int
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "rawns" / "_dataclass_code.py"
+
+
+def render_templates() -> str:
+    """The text of rawns/_dataclass_code.py: the templates of ``_dataclass_init._HOT``'s shapes."""
+    from rawns import _dataclass_init as d
+
+    keys = sorted(d._HOT, key=lambda k: (len(k[0]), k))
+    names = {k: f"_{k[0]}_{'frozen' if k[1] else 'plain'}{'_post' if k[2] else ''}" for k in keys}
+    head = (
+        "``__init__`` templates of the dataclass shapes on first-use paths (generated).\n\n"
+        "Written by ``python tests/unit/test_dataclass_fast.py`` from\n"
+        "``rawns._dataclass_init._HOT`` (its test fails when this is not current); read, when\n"
+        "one of these shapes is first needed, instead of compiling its text.\n"
+    )
+    return (
+        f'"""{head}"""\n\n# mypy: ignore-errors\n'
+        "# (placeholder names: each class renames a copy of the code)\n\n\n"
+        + "\n\n".join(d._template(*k, names[k]) for k in keys)
+        + "\n\nTEMPLATES = {\n"
+        + "".join(f'    ("{k[0]}", {k[1]}, {k[2]}): {names[k]},\n' for k in keys)
+        + "}\n"
+    )
+
+
+def test_templates_module_is_current() -> None:
+    """Regenerate with ``python tests/unit/test_dataclass_fast.py`` after changing _HOT
+    or the template text."""
+    assert TEMPLATES.read_text() == render_templates()
+
+
+def test_first_use_classes_compile_nothing() -> None:
+    """The classes a first nft transaction and link dump make read their ``__init__``
+    code from the templates module: no shape outside _HOT is compiled."""
+    code = (
+        "import rawns._dataclass as d, rawns._dataclass_init as i\n"
+        "from rawns import _conversation, link\n"
+        "from rawns.nft import chains, expr, rules, tables\n"
+        "for c in (tables.Table, chains.Chain, rules.Rule, expr.Payload, expr.Cmp, expr.Meta,\n"
+        "          expr.Masq, expr.Immediate, expr.Nat, link.Link, _conversation._Pending):\n"
+        "    assert type(c.__dict__['__init__']) is d._LazyInit, c\n"
+        "    c.__init__\n"
+        "print(sorted(set(i._CODES) - i._HOT))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_one_code_per_shape_renamed_per_class() -> None:
+    from rawns import _dataclass
+
+    @_dataclass.dataclass(frozen=True, slots=True)
+    class A:
+        """A."""
+
+        x: int
+        _1: int = 5  # named like the placeholder of another slot: renamed all at once
+
+    @_dataclass.dataclass(frozen=True, slots=True)
+    class B:
+        """B."""
+
+        _0: str
+        y: str = "b"
+
+    a, b = A(1), B("z")
+    assert (a.x, a._1, b._0, b.y) == (1, 5, "z", "b")
+    assert A.__init__.__code__.co_code == B.__init__.__code__.co_code
+    assert A.__init__.__code__.co_varnames[:3] == ("self", "x", "_1")
+    assert B.__init__.__code__.co_varnames[:3] == ("self", "_0", "y")
+    assert A(x=2, _1=3) == A(2, 3)
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'x'"):
+        A()  # type: ignore[call-arg]  # the point of the test
+
+    @_dataclass.dataclass(frozen=True, slots=True)
+    class C:
+        """Fields named like the template's cells (object, a slot default)."""
+
+        _o: int
+        _d0: int = 3
+        z: int = _dataclass.field(default=7, init=False)
+
+    assert (C(1).z, C(1)._d0, C(1, 2)._o, C(1, 2)._d0) == (7, 3, 1, 2)
+
+
+if __name__ == "__main__":  # rewrite rawns/_dataclass_code.py
+    TEMPLATES.write_text(render_templates())

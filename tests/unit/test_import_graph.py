@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parents[2] / "rawns"
 # family modules that re-export them.
 CODEC_ORDER = [
     {"rawns.errors"},
-    {"rawns._dataclass"},  # dataclasses without exec at import; imports nothing of rawns
+    {"rawns._enum"},  # builds the generated enums (issue 13); imports nothing of rawns
+    {"rawns._dataclass_code"},  # generated __init__ templates (issue 12); imports nothing
+    {"rawns._dataclass_init"},  # makes the __init__s, from the templates when it can
+    {"rawns._dataclass"},  # dataclasses without exec at import; imports only the two above
     {"rawns._typing"},  # typing's cast/overload/NamedTuple without typing; imports nothing
     {"rawns._check_core"},  # rawns._check is split by concept; it re-exports these
     {"rawns._check_enums", "rawns._check_tc", "rawns._check_kinds"},
