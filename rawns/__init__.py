@@ -11,7 +11,7 @@ Submodules load on first use (PEP 562), so ``import rawns`` costs little:
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 from . import errors
 from .errors import *  # noqa: F403 - the exceptions are part of the top-level API
@@ -66,12 +66,16 @@ _NAMES = {"Handle": "handle", "Netns": "netns", "Topology": "topology"}
 if not TYPE_CHECKING:  # mypy sees the imports above, and no catch-all for a misspelt name
 
     def __getattr__(name: str) -> object:
+        # __import__ and sys.modules, not importlib.import_module: importlib (and
+        # the warnings it loads) would be an import of its own.
         if name in _SUBMODULES:
-            mod = importlib.import_module(f"{__name__}.{name}")
+            __import__(f"{__name__}.{name}")
+            mod = sys.modules[f"{__name__}.{name}"]
             globals()[name] = mod
             return mod
         if name in _NAMES:
-            value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+            __import__(f"{__name__}.{_NAMES[name]}")
+            value = getattr(sys.modules[f"{__name__}.{_NAMES[name]}"], name)
             globals()[name] = value
             return value
         raise AttributeError(f"module 'rawns' has no attribute {name!r}")

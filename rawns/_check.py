@@ -28,7 +28,7 @@ Every function takes ``what``: the argument's name as the caller wrote it
 from __future__ import annotations
 
 import os
-from ipaddress import IPv6Address, IPv6Interface, IPv6Network
+import sys
 
 from ._check_core import (
     ALTIFNAMSIZ,
@@ -387,11 +387,16 @@ def no_zone(value: object, what: str) -> None:
     """Refuse an IPv6 zone id (``fe80::1%eth0``): netlink has no field for it, so it
     would be dropped; name the device with ``dev=``/``oif`` instead."""
     zone = None
-    if isinstance(value, str) and "%" in value:
-        zone = value
-    elif isinstance(value, IPv6Address | IPv6Interface | IPv6Network):
+    if isinstance(value, str):
+        if "%" in value:
+            zone = value
+    # Without ipaddress imported, no value can be one of its objects (rawns imports it
+    # on first use only: issue 13).
+    elif (ip := sys.modules.get("ipaddress")) is not None and isinstance(
+        value, ip.IPv6Address | ip.IPv6Interface | ip.IPv6Network
+    ):
         # An IPv6Interface is an IPv6Address (its .ip would drop the scope id).
-        addr = value if isinstance(value, IPv6Address) else value.network_address
+        addr = value if isinstance(value, ip.IPv6Address) else value.network_address
         if getattr(addr, "scope_id", None):
             zone = str(value)
     if zone is not None:

@@ -6,7 +6,6 @@ re-exports them (call them as ``_check.uint``, never from here).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
@@ -123,6 +122,9 @@ def choice(value: object, what: str, options: Iterable[str]) -> str:
     return value
 
 
+_INF = float("inf")
+
+
 def seconds(value: object, what: str = "timeout") -> float:
     """A duration in seconds: an int or float, ``>= 0`` and finite (None, for "forever",
     is the caller's to allow: ``optional(value, seconds, what)``)."""
@@ -130,6 +132,8 @@ def seconds(value: object, what: str = "timeout") -> float:
         raise TypeError(
             f"{what} must be a number of seconds, not {type(value).__name__}: {_show(value)}"
         )
-    if not math.isfinite(value) or value < 0:
+    f = float(value)  # (an int too large for a float raises OverflowError, as math.isfinite)
+    # math.isfinite without math (an import of its own): NaN is unequal to itself
+    if f != f or f < 0 or f == _INF:
         raise ValueError(f"{what} must be a finite number of seconds >= 0, not {value!r}")
-    return float(value)
+    return f

@@ -10,17 +10,56 @@ and preferred sources repeat across a dump while destinations do not.
 from __future__ import annotations
 
 import _socket  # not socket.py, whose enums cost an import
-from ipaddress import (
-    IPv4Address,
-    IPv4Interface,
-    IPv4Network,
-    IPv6Address,
-    IPv6Interface,
-    IPv6Network,
-    ip_address,
-    ip_interface,
-    ip_network,
-)
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    import ipaddress as ip
+    from ipaddress import (
+        IPv4Address,
+        IPv4Interface,
+        IPv4Network,
+        IPv6Address,
+        IPv6Interface,
+        IPv6Network,
+    )
+
+    IPAddress = IPv4Address | IPv6Address
+    IPNetwork = IPv4Network | IPv6Network
+    IPInterface = IPv4Interface | IPv6Interface
+else:
+
+    class _Ipaddress:
+        """The :mod:`ipaddress` module, imported on first use of one of its names.
+
+        Importing it is one of the dearest parts of ``from rawns import ...``
+        (issue 13), and a program may never meet an address. So the modules on
+        that import path write ``ip.IPv4Address`` (mypy sees the module itself);
+        the first such look-up imports ipaddress and copies its public names here,
+        so later ones are plain attribute reads.
+        """
+
+        def __getattr__(self, name):
+            import ipaddress
+
+            self.__dict__.update((k, v) for k, v in vars(ipaddress).items() if k[0] != "_")
+            return getattr(ipaddress, name)
+
+    ip = _Ipaddress()
+
+    _ALIASES = {
+        "IPAddress": ("IPv4Address", "IPv6Address"),
+        "IPNetwork": ("IPv4Network", "IPv6Network"),
+        "IPInterface": ("IPv4Interface", "IPv6Interface"),
+    }
+
+    def __getattr__(name):
+        """The type aliases, for the modules that use them at run time (PEP 562)."""
+        if name not in _ALIASES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        v4, v6 = _ALIASES[name]
+        value = globals()[name] = getattr(ip, v4) | getattr(ip, v6)
+        return value
+
 
 __all__ = [
     "AF_INET",
@@ -32,6 +71,7 @@ __all__ = [
     "addr_from_bytes",
     "family_name",
     "family_of",
+    "ip",
     "to_address",
     "to_interface",
     "to_network",
@@ -39,10 +79,6 @@ __all__ = [
 
 AF_INET: int = _socket.AF_INET
 AF_INET6: int = _socket.AF_INET6
-
-IPAddress = IPv4Address | IPv6Address
-IPNetwork = IPv4Network | IPv6Network
-IPInterface = IPv4Interface | IPv6Interface
 
 _ADDR_CACHE: dict[bytes, IPAddress] = {}
 _ADDR_CACHE_MAX = 4096
@@ -64,7 +100,7 @@ def addr_from_bytes(raw: bytes) -> IPAddress:
     """
     a = _ADDR_CACHE.get(raw)
     if a is None:
-        a = IPv4Address(raw) if len(raw) == 4 else IPv6Address(raw)
+        a = ip.IPv4Address(raw) if len(raw) == 4 else ip.IPv6Address(raw)
         if len(_ADDR_CACHE) >= _ADDR_CACHE_MAX:
             _ADDR_CACHE.clear()
         _ADDR_CACHE[raw] = a
@@ -98,22 +134,24 @@ def _pton(text: str) -> bytes | None:
 
 def to_address(value: object, what: str, family: int | None = None) -> IPAddress:
     """``str`` or ipaddress object to an address; ``ValueError`` names ``what``."""
-    if isinstance(value, IPv4Interface | IPv6Interface):  # (subclasses of the address types)
+    if isinstance(value, str):  # the common case first
+        packed = _pton(value)
+        if packed is not None:
+            a: IPAddress = addr_from_bytes(packed)
+        else:
+            try:
+                a = ip.ip_address(value)
+            except ValueError:
+                raise ValueError(f"{what} must be an IP address, not {value!r}") from None
+    elif isinstance(value, ip.IPv4Interface | ip.IPv6Interface):  # (subclasses of the addresses)
         if value.network.prefixlen != value.max_prefixlen:
             # Taking its address would silently drop the prefix length the caller gave.
             raise ValueError(
                 f"{what} {value} has a prefix length: an address is wanted here, without one"
             )
-        a: IPAddress = value.ip
-    elif isinstance(value, IPv4Address | IPv6Address):
+        a = value.ip
+    elif isinstance(value, ip.IPv4Address | ip.IPv6Address):
         a = value
-    elif isinstance(value, str) and (packed := _pton(value)) is not None:
-        a = addr_from_bytes(packed)
-    elif isinstance(value, str):
-        try:
-            a = ip_address(value)
-        except ValueError:
-            raise ValueError(f"{what} must be an IP address, not {value!r}") from None
     else:
         raise TypeError(f"{what} must be a str or an ipaddress address, not {value!r}")
     _want(family, a, what)
@@ -131,19 +169,19 @@ def to_network(value: object, what: str, family: int | None = None) -> IPNetwork
         if fast is not None:
             _want(family, fast, what)
             return fast
-    if isinstance(value, IPv4Network | IPv6Network):
+    if isinstance(value, ip.IPv4Network | ip.IPv6Network):
         n: IPNetwork = value
-    elif isinstance(value, IPv4Interface | IPv6Interface):  # before their base, the address
+    elif isinstance(value, ip.IPv4Interface | ip.IPv6Interface):  # before their base, the address
         n = value.network
         if value.ip != n.network_address:
             raise ValueError(f"{what} {value} has host bits set below /{n.prefixlen}")
-    elif isinstance(value, IPv4Address | IPv6Address):
-        n = ip_network(value)
+    elif isinstance(value, ip.IPv4Address | ip.IPv6Address):
+        n = ip.ip_network(value)
     elif isinstance(value, str):
         if value in ("default", "all", "any"):
-            return IPv6Network("::/0") if family == AF_INET6 else IPv4Network("0.0.0.0/0")
+            return ip.IPv6Network("::/0") if family == AF_INET6 else ip.IPv4Network("0.0.0.0/0")
         try:
-            n = ip_network(value)
+            n = ip.ip_network(value)
         except ValueError as e:
             if "host bits set" in str(e):
                 raise ValueError(f"{what} {value!r} has host bits set below its prefix") from None
@@ -176,7 +214,7 @@ def _network_fast(text: str) -> IPNetwork | None:
     n = int.from_bytes(packed, "big")
     if n & ((1 << (bits - plen)) - 1):
         return None  # host bits set: let ipaddress say so
-    return IPv4Network((n, plen)) if bits == 32 else IPv6Network((n, plen))
+    return ip.IPv4Network((n, plen)) if bits == 32 else ip.IPv6Network((n, plen))
 
 
 def v4_prefix(text: str) -> tuple[int, int] | None:
@@ -200,7 +238,7 @@ def _interface_fast(text: str) -> IPInterface | None:
         return None
     packed, plen = got
     n = int.from_bytes(packed, "big")
-    return IPv4Interface((n, plen)) if len(packed) == 4 else IPv6Interface((n, plen))
+    return ip.IPv4Interface((n, plen)) if len(packed) == 4 else ip.IPv6Interface((n, plen))
 
 
 def to_interface(value: object, what: str, family: int | None = None) -> IPInterface:
@@ -210,15 +248,15 @@ def to_interface(value: object, what: str, family: int | None = None) -> IPInter
         if fast is not None:
             _want(family, fast, what)
             return fast
-    if isinstance(value, IPv4Interface | IPv6Interface):
+    if isinstance(value, ip.IPv4Interface | ip.IPv6Interface):
         i: IPInterface = value
-    elif isinstance(value, IPv4Address):
-        i = IPv4Interface(value)
-    elif isinstance(value, IPv6Address):
-        i = IPv6Interface(value)
+    elif isinstance(value, ip.IPv4Address):
+        i = ip.IPv4Interface(value)
+    elif isinstance(value, ip.IPv6Address):
+        i = ip.IPv6Interface(value)
     elif isinstance(value, str):
         try:
-            i = ip_interface(value)
+            i = ip.ip_interface(value)
         except ValueError:
             raise ValueError(
                 f"{what} must be an address like '192.168.15.1/24', not {value!r}"

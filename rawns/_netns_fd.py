@@ -11,17 +11,12 @@ can orphan it. :mod:`rawns.netns` re-exports :class:`Netns` and :func:`run_in`.
 
 from __future__ import annotations
 
-import _queue as queue  # the C module: queue.py would load heapq and more at import
 import _thread
-import contextlib
 import errno
-import fcntl
 import functools
 import os
 import stat
-import threading
 import time
-from _weakrefset import WeakSet  # weakref's own; weakref itself costs an import
 from collections.abc import Callable, Iterator
 from itertools import starmap
 from types import TracebackType
@@ -29,9 +24,12 @@ from types import TracebackType
 from . import _check
 from ._netns_native import CLONE_NEWNET, NS_GET_NSTYPE, _lib, _raise_on_errno, _setns
 from ._netns_paths import NETNS_RUN_DIR, PATH_MAX, _remove, delete, validate_name
+from ._typing import WeakSet  # not weakref's: _weakrefset costs an import
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    import _queue as queue
+    from contextlib import AbstractContextManager
     from typing import Any, TypeVar
 
     T = TypeVar("T")
@@ -71,6 +69,8 @@ def _check_is_netns(fd: int, what: str, advice: str = "") -> None:
     elif not stat.S_ISREG(mode):
         kind = "not a regular file"
     else:
+        import fcntl  # here: an extension module of its own (issue 13)
+
         try:
             nstype = fcntl.ioctl(fd, NS_GET_NSTYPE)
         except OSError as e:
@@ -155,8 +155,10 @@ class Netns:
         # Last resort against fd leaks; an explicit close() is the norm.
         fds = getattr(self, "_fds", None)
         if fds:
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - contextlib.suppress would cost an import (issue 13)
                 os.close(fds[0])
+            except OSError:
+                pass
 
     def __repr__(self) -> str:
         what = self.name or self.path or "anonymous"
@@ -171,8 +173,7 @@ class Netns:
         """A second, independent fd on the same namespace."""
         return _owning(os.dup, self.fd, name=self.name, path=self.path)
 
-    @contextlib.contextmanager
-    def entered(self) -> Iterator[Netns]:
+    def entered(self) -> AbstractContextManager[Netns]:
         """Move the *current thread* into this namespace for the block.
 
         The thread's previous namespace is restored in ``finally``, whatever
@@ -180,28 +181,35 @@ class Netns:
         must run inside (binding a socket, a sysctl); netlink handles don't
         need it (see :meth:`rawns.Handle.open`).
         """
-        target = self.fd
-        home: list[int] = []
-        try:
-            # The fd of home goes straight into `home` (see _owning).
-            home.extend(starmap(os.open, ((_THREAD_SELF, _O_NS),)))
-            try:
-                # Inside the try whose finally restores: an exception raised by
-                # a signal handler just after setns() returns still brings the
-                # thread home (restoring where it never left is harmless).
-                _setns(target, CLONE_NEWNET)
-                yield self
-            finally:
-                # Straight into C, no Python frame first (a signal handler
-                # could raise at a frame's start and skip the restore).
-                _raise_on_errno(_lib.rawns_setns(home[0], CLONE_NEWNET), "setns")
-        finally:
-            if home:
-                os.close(home[0])
+        from contextlib import contextmanager  # on first use: it costs an import (issue 13)
+
+        return contextmanager(_entered)(self)
 
     def run(self, fn: Callable[[], T]) -> T:
         """Call ``fn()`` in a helper thread that has entered this namespace."""
         return run_in(self, fn)
+
+
+def _entered(ns: Netns) -> Iterator[Netns]:
+    """The body of :meth:`Netns.entered` (a generator for contextlib.contextmanager)."""
+    target = ns.fd
+    home: list[int] = []
+    try:
+        # The fd of home goes straight into `home` (see _owning).
+        home.extend(starmap(os.open, ((_THREAD_SELF, _O_NS),)))
+        try:
+            # Inside the try whose finally restores: an exception raised by
+            # a signal handler just after setns() returns still brings the
+            # thread home (restoring where it never left is harmless).
+            _setns(target, CLONE_NEWNET)
+            yield ns
+        finally:
+            # Straight into C, no Python frame first (a signal handler
+            # could raise at a frame's start and skip the restore).
+            _raise_on_errno(_lib.rawns_setns(home[0], CLONE_NEWNET), "setns")
+    finally:
+        if home:
+            os.close(home[0])
 
 
 def _owning(opener: Callable[..., int], *args: Any, **kw: Any) -> Netns:
@@ -316,12 +324,17 @@ def _in_new_thread(
         if claim.setdefault("by", "caller") == "helper":
             # The helper runs (briefly): wait on its flag, not the lock (the
             # interruption may have come after acquire() returned).
+            # (try/except, not contextlib.suppress: contextlib costs an import, issue 13)
             while not finished:
-                with contextlib.suppress(BaseException):
+                try:  # noqa: SIM105
                     done.acquire(timeout=0.05)
+                except BaseException:  # noqa: S110 - another interruption: wait on
+                    pass
             if box:
-                with contextlib.suppress(Exception):
+                try:  # noqa: SIM105
                     discard(box.pop())
+                except Exception:  # noqa: S110 - the interruption is what goes on
+                    pass
         raise
     if err:
         raise err[0]
@@ -348,6 +361,10 @@ class _Worker:
     __slots__ = ("__weakref__", "dead", "jobs", "lock", "pid", "tid")
 
     def __init__(self) -> None:
+        # _queue (the C module: queue.py would load heapq and more), loaded with the
+        # first worker: an extension module of its own (issue 13)
+        import _queue as queue
+
         self.jobs: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
         self.lock = _thread.allocate_lock()
         self.dead = False  # set under lock: no job is put into a dead worker
@@ -355,13 +372,15 @@ class _Worker:
         self.tid = 0  # the worker thread's native id, once it runs
 
 
-_mine = threading.local()  # the calling thread's _Worker
+_mine = _thread._local()  # the calling thread's _Worker
 _workers: WeakSet[_Worker] = WeakSet()
 
 
 def _serve(w: _Worker) -> None:
     """The worker thread: run jobs until idle, stopped, or stranded."""
-    w.tid = threading.get_native_id()
+    import _queue as queue  # (loaded: the worker's queue is one)
+
+    w.tid = _thread.get_native_id()
     while True:
         try:
             job = w.jobs.get(timeout=WORKER_IDLE)
@@ -380,7 +399,7 @@ def _serve(w: _Worker) -> None:
 
 def _dispatch(body: Callable[[Callable[[], object] | None], None]) -> None:
     """Hand ``body`` to the calling thread's worker, starting one if needed."""
-    caller = threading.get_native_id()
+    caller = _thread.get_native_id()
     while True:
         w: _Worker | None = getattr(_mine, "w", None)
         if w is None or w.dead or w.pid != os.getpid():

@@ -8,7 +8,6 @@ bind-mounted on it (iproute2 ``ip/ipnetns.c``). :mod:`rawns.netns` re-exports
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 
@@ -84,12 +83,24 @@ def _path_for(name: object, run_dir: object) -> str:
     return path
 
 
+# try/except rather than contextlib.suppress: contextlib is an import of its own (issue 13)
+
+
+def _detach(path: str) -> None:
+    """Unmount a named namespace's file (lazily); not mounted, or gone, is fine."""
+    try:  # noqa: SIM105 - see above
+        _umount2(path, MNT_DETACH)
+    except OSError:
+        pass
+
+
 def _remove(path: str) -> None:
     """Unmount and unlink a named namespace's file; what is already gone is fine."""
-    with contextlib.suppress(OSError):
-        _umount2(path, MNT_DETACH)
-    with contextlib.suppress(FileNotFoundError):
+    _detach(path)
+    try:  # noqa: SIM105 - see above
         os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def delete(name: str, *, run_dir: str = NETNS_RUN_DIR) -> None:
@@ -105,8 +116,7 @@ def delete(name: str, *, run_dir: str = NETNS_RUN_DIR) -> None:
     path = _path_for(name, run_dir)
     if not os.path.lexists(path):
         raise FileNotFoundError(errno.ENOENT, f"no network namespace named {name!r}", path)
-    with contextlib.suppress(OSError):
-        _umount2(path, MNT_DETACH)
+    _detach(path)
     try:
         os.unlink(path)
     except PermissionError as e:
@@ -158,8 +168,7 @@ def delete_stale(prefix: str, *, run_dir: str = NETNS_RUN_DIR) -> list[str]:
         path = os.path.join(rd, name)
         if not os.path.lexists(path):
             continue  # another cleaner was faster
-        with contextlib.suppress(OSError):
-            _umount2(path, MNT_DETACH)
+        _detach(path)
         try:
             os.unlink(path)
         except FileNotFoundError:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Interface, IPv4Network, IPv6Interface, IPv6Network
-
 from . import _check
-from ._inet import to_network
+from ._inet import ip, to_network
 
-Prefix = IPv4Network | IPv6Network | IPv4Interface | IPv6Interface
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from ipaddress import IPv4Interface, IPv4Network, IPv6Interface, IPv6Network
+
+    Prefix = IPv4Network | IPv6Network | IPv4Interface | IPv6Interface
 
 #: RTNL_FAMILY_IPMR / RTNL_FAMILY_IP6MR: multicast routing rules, dumped with AF_UNSPEC.
 RTNL_FAMILY_IPMR = 128
@@ -27,7 +29,7 @@ def _norm_prefix(value: object, what: str) -> Prefix | None:
     if value is None or (isinstance(value, str) and value == "all"):
         return None
     _check.no_zone(value, f"rule {what}")
-    if isinstance(value, IPv4Interface | IPv6Interface):
+    if isinstance(value, ip.IPv4Interface | ip.IPv6Interface):
         if value.ip == value.network.network_address:
             return value.network
         return value
@@ -36,11 +38,15 @@ def _norm_prefix(value: object, what: str) -> Prefix | None:
 
 def _addr(p: Prefix) -> bytes:
     """The address a prefix sends (host bits included for an interface value)."""
-    return p.ip.packed if isinstance(p, IPv4Interface | IPv6Interface) else p.network_address.packed
+    if isinstance(p, ip.IPv4Interface | ip.IPv6Interface):
+        return p.ip.packed
+    return p.network_address.packed
 
 
 def _plen(p: Prefix) -> int:
-    return p.network.prefixlen if isinstance(p, IPv4Interface | IPv6Interface) else p.prefixlen
+    if isinstance(p, ip.IPv4Interface | ip.IPv6Interface):
+        return p.network.prefixlen
+    return p.prefixlen
 
 
 def _range(value: object, bits: int, what: str, hi: int | None = None) -> tuple[int, int] | None:

@@ -9,6 +9,11 @@ sees them once this one has handed them over), and a class-syntax :class:`NamedT
 :func:`collections.namedtuple` with the class's annotations, defaults,
 docstring and methods, as typing makes it (``tests/unit/test_import_cost.py``
 compares the two). mypy sees typing's own here.
+
+The same for one class of :mod:`weakref`'s: :class:`WeakSet`, the registries
+of open handles, channels and namespace workers (what their fork handlers
+walk), without ``_weakrefset`` (an import of its own; only ``add``, ``len``
+and iteration, all rawns uses).
 """
 
 TYPE_CHECKING = False  # not typing's: this module is on every import path
@@ -17,6 +22,7 @@ if TYPE_CHECKING:
     from typing import cast as cast
     from typing import get_overloads as get_overloads
     from typing import overload as overload
+    from weakref import WeakSet as WeakSet
 else:
 
     def cast(typ, val):
@@ -74,5 +80,31 @@ else:
 
     NamedTuple.__mro_entries__ = lambda bases: (_NamedTuple,)
 
+    from _weakref import ref as _ref
 
-__all__ = ["NamedTuple", "cast", "get_overloads", "overload"]
+    class WeakSet:
+        """:class:`weakref.WeakSet`'s ``add``, ``len`` and iteration: a set of weak
+        references, each removing itself when its object goes (set.add, set.discard and
+        the snapshot taken to iterate are each one C call: safe between threads)."""
+
+        __slots__ = ("_refs",)
+
+        def __init__(self):
+            self._refs = set()
+
+        def add(self, item):
+            # A weak reference hashes and compares as its object while that lives, and
+            # keeps that hash after: the callback finds it in the set.
+            self._refs.add(_ref(item, self._refs.discard))
+
+        def __iter__(self):
+            for r in list(self._refs):
+                item = r()
+                if item is not None:
+                    yield item
+
+        def __len__(self):
+            return sum(1 for _ in self)
+
+
+__all__ = ["NamedTuple", "WeakSet", "cast", "get_overloads", "overload"]

@@ -22,7 +22,6 @@ Calls that passed the spec by keyword in an older release (``route=``,
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Collection, Mapping
 
 from ._check import _show
@@ -104,6 +103,8 @@ def moved_spec(
     if not isinstance(value, cls):
         return spec
     del fields[name]
+    import warnings  # here: only a deprecated call needs it (issue 13: import cost)
+
     warnings.warn(
         f"{verb}({name}=<{cls.__name__}>) is deprecated: pass the {cls.__name__} "
         f"positionally, {verb}(h, {name})",

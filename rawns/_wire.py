@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import IntFlag
+from types import TracebackType
 
 from ._dataclass import dataclass
 from .errors import DecodeError
@@ -322,27 +322,43 @@ class Writer:
     def put_attr(self, attr: Attr) -> None:
         self.put(attr.type, attr.value)
 
-    @contextmanager
-    def nest(self, atype: int) -> Iterator[None]:
+    def nest(self, atype: int) -> _Nest:
         """Open a nested attribute (sets NLA_F_NESTED); its length is fixed on exit."""
-        start = len(self._buf)
-        self._buf += _NLA.pack(0, atype | NLA_F_NESTED)
-        yield
-        n = len(self._buf) - start
-        if n > 0xFFFF:
-            raise ValueError(f"nested attribute {atype} grew to {n} bytes (max 65535)")
-        _U16.pack_into(self._buf, start, n)
+        return _Nest(self._buf, atype, NLA_F_NESTED)
 
-    @contextmanager
-    def nest_noflag(self, atype: int) -> Iterator[None]:
+    def nest_noflag(self, atype: int) -> _Nest:
         """A nest without NLA_F_NESTED, for the few kernel places that predate it."""
-        start = len(self._buf)
-        self._buf += _NLA.pack(0, atype)
-        yield
-        n = len(self._buf) - start
-        if n > 0xFFFF:
-            raise ValueError(f"nested attribute {atype} grew to {n} bytes (max 65535)")
-        _U16.pack_into(self._buf, start, n)
+        return _Nest(self._buf, atype, 0)
+
+
+class _Nest:
+    """One ``with w.nest(...)`` block: the header goes in on entry, its length on a
+    clean exit (an exception leaves it open, as the message is abandoned anyway).
+    A class, not contextlib.contextmanager: contextlib is an import of its own
+    (issue 13), and a generator per nest costs more on the encoders' hot paths."""
+
+    __slots__ = ("_atype", "_buf", "_flag", "_start")
+
+    def __init__(self, buf: bytearray, atype: int, flag: int) -> None:
+        self._buf = buf
+        self._atype = atype
+        self._flag = flag
+        self._start = -1
+
+    def __enter__(self) -> None:
+        buf = self._buf
+        self._start = len(buf)
+        buf += _NLA.pack(0, self._atype | self._flag)
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if t is None:
+            start = self._start
+            n = len(self._buf) - start
+            if n > 0xFFFF:
+                raise ValueError(f"nested attribute {self._atype} grew to {n} bytes (max 65535)")
+            _U16.pack_into(self._buf, start, n)
 
 
 # One attribute as bytes, for encoders that build by concatenation. Same layout

@@ -13,14 +13,14 @@ lock some parent thread held); the child closes it and opens its own.
 
 from __future__ import annotations
 
+import _thread  # its locks are threading's; threading itself costs an import
 import os
-import threading
-from _weakrefset import WeakSet  # weakref's own; weakref itself costs an import
 from types import TracebackType
 
 from . import _check
 from . import netns as _netns
 from ._netns_paths import PATH_MAX
+from ._typing import WeakSet  # not weakref's: _weakrefset costs an import
 from .transport import NETLINK_NETFILTER, NETLINK_ROUTE, Channel, NetlinkSocket
 
 __all__ = ["Handle"]
@@ -33,7 +33,7 @@ def _after_fork_in_child() -> None:
     # As for channels (rawns.transport): a lock held by a parent thread at
     # fork() time would deadlock the child's close(); use then raises instead.
     for h in list(_HANDLES):
-        h._lock = threading.Lock()
+        h._lock = _thread.allocate_lock()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -57,7 +57,7 @@ class Handle:
         self._rtnl = rtnl
         self._nfnl: Channel | None = None
         self._ns = ns  # our own dup, or None for the caller's namespace
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         # Which namespace the sockets live in, as the nsfs inode (st_dev, st_ino):
         # objects dumped through this handle carry it, so that a Link from one
         # namespace is never used, by index, on another (rawns._check.same_netns).

@@ -17,22 +17,14 @@ from __future__ import annotations
 
 import _socket
 import struct
-from ipaddress import (
-    IPv4Address,
-    IPv4Interface,
-    IPv4Network,
-    IPv6Address,
-    IPv6Interface,
-    IPv6Network,
-)
 
 from . import _check, _dataclass
 from ._dataclass import dataclass, field
+from ._inet import ip
 from ._plan import Dump, Plan, Request, drive
 from ._rtnl import FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, NLM_F, RT_TABLE, RTM
 from ._rule_args import (
     RTNL_FAMILY_IPMR,
-    Prefix,
     _addr,
     _family,
     _norm_prefix,
@@ -57,8 +49,11 @@ from .route._types import check_attrs
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from ipaddress import IPv4Address, IPv6Address
     from typing import Unpack
 
+    from ._inet import IPInterface, IPNetwork
+    from ._rule_args import Prefix
     from ._rule_fields import RuleFields
     from .handle import Handle
 
@@ -73,9 +68,6 @@ __all__ = [
     "dump",
     "parse_rule",
 ]
-
-IPNetwork = IPv4Network | IPv6Network
-IPInterface = IPv4Interface | IPv6Interface
 
 
 _UID_RANGE = struct.Struct("=II")
@@ -299,10 +291,10 @@ def _prefix(payload: bytes, a: int, b: int, plen: int, family: int, what: str) -
     # and deleting the rule needs them, so such a prefix is an interface value.
     try:
         if len(raw) == 4 and family != _socket.AF_INET6:
-            v4 = IPv4Interface((raw, plen))
+            v4 = ip.IPv4Interface((raw, plen))
             return v4.network if v4.ip == v4.network.network_address else v4
         if len(raw) == 16 and family != _socket.AF_INET:
-            v6 = IPv6Interface((raw, plen))
+            v6 = ip.IPv6Interface((raw, plen))
             return v6.network if v6.ip == v6.network.network_address else v6
     except ValueError as e:  # prefix length too long
         raise DecodeError(f"{what}: {e}", offset=a) from None

@@ -16,23 +16,23 @@ overrun.
 from __future__ import annotations
 
 import _socket  # socket.py's enums cost an import; the C module has all this needs
-import contextlib
+import _thread  # its locks are threading's; threading itself costs an import
 import errno
 import gc
 import os
-import select
 import struct
-import threading
-from _weakrefset import WeakSet  # weakref's own; weakref itself costs an import
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from . import _check
 from ._conversation import Ack, Conversation, Done, Error, Event, Overrun, Reply
+from ._typing import WeakSet  # not weakref's: _weakrefset costs an import
 from ._wire import NLM_F
 from .errors import DecodeError, DumpInterrupted, KernelError, kernel_error
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from typing import TypeVar
 
     T = TypeVar("T")
@@ -160,7 +160,7 @@ class Channel:
     def __init__(self, sock: NetlinkSocket) -> None:
         self.sock = sock
         self.conv = Conversation(sock.port)
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         # seq of a dump left half-read (parse error, KeyboardInterrupt...)
         self._abandoned: int | None = None
         #: The namespace the socket lives in, named in every KernelError when it
@@ -216,8 +216,10 @@ class Channel:
                 data = self.sock.recv(_socket.MSG_DONTWAIT)
             except BlockingIOError:
                 break  # nothing queued: the dump is over (its DONE went with a bad datagram)
-            with contextlib.suppress(DecodeError):
+            try:  # noqa: SIM105 - contextlib.suppress would cost an import (issue 13)
                 conv.receive(data)
+            except DecodeError:
+                pass
         conv.forget(seq)
         self._abandoned = None
 
@@ -297,7 +299,10 @@ class Channel:
 
         attempts = (DUMP_RETRIES if retries is None else retries) + 1
         out: list[T] = []
-        pause_gc = threading.active_count() == 1 and gc.isenabled()
+        # threading counts the threads it knows of; never imported, it would count
+        # this one only (the same answer, without importing it)
+        threading = sys.modules.get("threading")
+        pause_gc = (threading is None or threading.active_count() == 1) and gc.isenabled()
         if pause_gc:
             gc.disable()
         try:
@@ -427,6 +432,8 @@ class Channel:
                             break
                         # Not expected (the batch ran inside send()); wait a little once.
                         waited = True
+                        import select  # here: an extension module of its own (issue 13)
+
                         r, _, _ = select.select([self.sock.sock], [], [], BATCH_WAIT)
                         if not r:
                             break
@@ -574,7 +581,7 @@ def _after_fork_in_child() -> None:
     # be released in the child: replace them, so that using an inherited
     # handle raises (check_process) instead of deadlocking, and close() works.
     for ch in list(_CHANNELS):
-        ch._lock = threading.Lock()
+        ch._lock = _thread.allocate_lock()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -607,14 +614,19 @@ def _inject_fault(op: str, netns: str | None = None) -> None:
         raise kernel_error(plan.err, op=op, target="(injected fault)", netns=netns)
 
 
-@contextlib.contextmanager
-def fail_nth_request(n: int, err: int = errno.EPERM) -> Iterator[FaultPlan]:
+def fail_nth_request(n: int, err: int = errno.EPERM) -> AbstractContextManager[FaultPlan]:
     """Refuse the ``n``-th exchange (1-based) made inside the block with ``err``.
 
     For fault-injection tests only: ``plan.count`` tells afterwards how many
     exchanges the block made, ``plan.fired`` which one was refused (``None``
     when there were fewer than ``n``).
     """
+    from contextlib import contextmanager  # tests only: contextlib costs an import (issue 13)
+
+    return contextmanager(_failing_nth)(n, err)
+
+
+def _failing_nth(n: int, err: int) -> Iterator[FaultPlan]:
     _check.integer(n, "n", 1, (1 << 63) - 1)  # a huge n only counts (tests do)
     _check.integer(err, "err", 1, 4095)  # an errno, as the kernel's -MAX_ERRNO..-1
     if _fault_plan:

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 
 from .. import _check
-from .._inet import IPAddress, IPInterface
+from .._inet import ip
 from .._plan import Dump, Pipeline, Plan, Request, drive
 from .._rtnl import IFA_F as AddrFlag
 from .._typing import cast, overload
@@ -41,6 +40,7 @@ TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from .._inet import IPAddress, IPInterface
     from ..handle import Handle
     from ._fields import AddrFields, AddrMatch
 
@@ -80,8 +80,11 @@ def _check_label(name: str, label: str) -> None:
         raise ValueError(f"label {label!r} must be {name!r} or start with {name + ':'!r}")
 
 
-#: What a verb takes positionally as the address (``addr.add(h, "10.0.0.1/24", dev=...)``).
-_ADDRESS_TYPES = (str, IPv4Interface, IPv6Interface, IPv4Address, IPv6Address)
+def _address_types() -> tuple[type, ...]:
+    """What a verb takes positionally as the address (``addr.add(h, "10.0.0.1/24", dev=...)``)."""
+    return (str, ip.IPv4Interface, ip.IPv6Interface, ip.IPv4Address, ip.IPv6Address)
+
+
 _FIELDS = frozenset(  # AddrFields's keys
     [
         "address",
@@ -116,7 +119,7 @@ def _spec(
         fields,
         Address,
         key="address",
-        key_types=_ADDRESS_TYPES,
+        key_types=_address_types(),
         allowed=_MATCH if delete else _FIELDS,
     )
     if address is not None:

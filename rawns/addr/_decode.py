@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
-from ipaddress import IPv4Address, IPv4Interface, IPv6Interface
-
 from .. import _check
-from .._inet import AF_INET, AF_INET6, addr_from_bytes
+from .._inet import AF_INET, AF_INET6, addr_from_bytes, ip
 from .._rtnl import IFA, IFADDRMSG
 from .._typing import overload
 from .._wire import NLA_TYPE_MASK, Attr, attr_str, attr_u32, iter_attrs
 from ..errors import DecodeError
 from ._types import _CACHEINFO, INFINITY_LIFE_TIME, Address
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from .._inet import IPInterface
 
 
 @overload
@@ -51,6 +52,8 @@ def parse_address(  # type: ignore[misc]
         if end is not None:
             raise TypeError("parse_address(payload, origin=None) takes no end= (slice the payload)")
         return _parse_at(payload, 0, None, origin if start is None else start)
+    import warnings  # here: only a deprecated call needs it (issue 13: import cost)
+
     warnings.warn(
         "parse_address(data, start, end) is deprecated: pass the payload itself, "
         "parse_address(data[start:end], origin=...)",
@@ -92,7 +95,7 @@ def _parse_at(
                 local = v
             elif t == IFA.ADDRESS:
                 addr = v
-            elif isinstance(v, IPv4Address):
+            elif isinstance(v, ip.IPv4Address):
                 brd = v
         elif t == IFA.LABEL:
             lbl = attr_str(payload, a, b)
@@ -112,7 +115,10 @@ def _parse_at(
     if mine is None:
         raise DecodeError("address message has neither IFA_LOCAL nor IFA_ADDRESS", offset=start)
     peer = addr if local is not None and addr is not None and addr != local else None
-    iface = IPv4Interface((int(mine), plen)) if alen == 4 else IPv6Interface((int(mine), plen))
+    if alen == 4:
+        iface: IPInterface = ip.IPv4Interface((int(mine), plen))
+    else:
+        iface = ip.IPv6Interface((int(mine), plen))
     out = Address.__new__(Address)
     _set = object.__setattr__
     _set(out, "family", family)

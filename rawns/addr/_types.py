@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Collection
-from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 
 from .. import _check
 from .._dataclass import dataclass, field, unchecked_replace
-from .._inet import AF_INET, AF_INET6, IPAddress, IPInterface, family_of, to_address, to_interface
+from .._inet import AF_INET, AF_INET6, family_of, ip, to_address, to_interface
 from .._rtnl import IFA_F, RT_SCOPE
 from .._wire import Attr
 from ..link._types import check_origin
 from ..route._types import check_attrs
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from ipaddress import IPv4Address
+
+    from .._inet import IPAddress, IPInterface
 
 #: A lifetime of 0xFFFFFFFF seconds means "forever" (``valid_lft forever``).
 INFINITY_LIFE_TIME = 0xFFFFFFFF
@@ -162,7 +167,9 @@ def _with_peer(local: IPInterface, peer: object, fam: int) -> tuple[IPInterface,
     """The local address and the peer; a peer's prefix length replaces the local one."""
     if peer is None:
         return local, None
-    if (isinstance(peer, str) and "/" in peer) or isinstance(peer, IPv4Interface | IPv6Interface):
+    if (isinstance(peer, str) and "/" in peer) or isinstance(
+        peer, ip.IPv4Interface | ip.IPv6Interface
+    ):
         # ip addr add LOCAL peer PEER/LEN: the peer's prefix length wins
         # (given as a string or as an interface value alike).
         pi = to_interface(peer, "address peer", fam)
@@ -181,7 +188,7 @@ def _broadcast(
     if broadcast == "-":
         return _v4_broadcast(local, peer, ones=False)
     b = to_address(broadcast, "broadcast", AF_INET)
-    assert isinstance(b, IPv4Address)
+    assert isinstance(b, ip.IPv4Address)
     if b.is_unspecified:
         # IFA_BROADCAST 0 is the kernel's "none": it would not be stored.
         raise ValueError(f"broadcast {b} is the unspecified address (none): leave it unset")
@@ -243,7 +250,7 @@ def _v4_broadcast(local: IPInterface, peer: IPAddress | None, *, ones: bool) -> 
         return None
     base = int(peer if peer is not None else local.ip)
     host = (1 << (32 - plen)) - 1
-    return IPv4Address(base | host if ones else base & ~host & 0xFFFFFFFF)
+    return ip.IPv4Address(base | host if ones else base & ~host & 0xFFFFFFFF)
 
 
 #: ``ip addr``'s scope names (iproute2 etc/iproute2/rt_scopes), as :func:`flush` takes them.
@@ -262,13 +269,13 @@ _SCOPE_NAMES = {int(RT_SCOPE.UNIVERSE): "global", int(RT_SCOPE.SITE): "site"}
 _SCOPE_NAMES.update({int(RT_SCOPE.LINK): "link", int(RT_SCOPE.HOST): "host"})
 
 
-def _v6_scope(ip: IPAddress) -> int:
+def _v6_scope(a: IPAddress) -> int:
     """The scope the kernel gives an IPv6 address (addrconf: ipv6_addr_scope, rt_scope)."""
-    if ip.is_loopback:
+    if a.is_loopback:
         return int(RT_SCOPE.HOST)
-    if ip.is_link_local:
+    if a.is_link_local:
         return int(RT_SCOPE.LINK)
-    if isinstance(ip, IPv6Address) and ip.is_site_local:
+    if isinstance(a, ip.IPv6Address) and a.is_site_local:
         return int(RT_SCOPE.SITE)
     return int(RT_SCOPE.UNIVERSE)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._inet import IPAddress
 from ..link._types import LinkRef
 from ..neigh import _fdb as f
 from ..neigh import _neighbours as n
-from ..neigh._types import IPAddress, Neighbour
+from ..neigh._types import Neighbour
 from ._doc import twin
 from ._handle import AsyncHandle, DumpCall, adrive
 

@@ -35,7 +35,7 @@ The seed scenario, by hand::
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 __all__ = [
     "NAT_HOOKS",
@@ -92,7 +92,8 @@ else:
         module = _LAZY.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        __import__(f"{__name__}.{module}")  # not importlib's: it (and warnings) cost an import
+        value = getattr(sys.modules[f"{__name__}.{module}"], name)
         globals()[name] = value
         return value
 

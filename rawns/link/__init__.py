@@ -24,7 +24,7 @@ True
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 from ._change import set, set_group, set_many
 from ._decode import parse_add, parse_set
@@ -96,7 +96,8 @@ else:
         module = _LAZY.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        __import__(f"{__name__}.{module}")  # not importlib's: it (and warnings) cost an import
+        value = getattr(sys.modules[f"{__name__}.{module}"], name)
         globals()[name] = value
         return value
 

@@ -8,8 +8,6 @@ once; a kind rawns has no module for costs one dictionary look-up.
 
 from __future__ import annotations
 
-import importlib
-
 __all__ = ["KIND_MODULES", "load", "load_all"]
 
 #: IFLA_INFO_KIND (and IFLA_INFO_SLAVE_KIND) -> the module registering it.
@@ -33,7 +31,7 @@ def load(kind: str) -> bool:
     module = KIND_MODULES.get(kind)
     if module is None or module in _loaded:
         return False
-    importlib.import_module(f"{__package__}.{module}")
+    __import__(f"{__package__}.{module}")  # not importlib's: it costs an import
     _loaded.add(module)
     return True
 

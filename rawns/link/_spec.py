@@ -14,7 +14,6 @@ here; the value kinds themselves are :mod:`rawns._check`'s.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 
@@ -28,11 +27,29 @@ from ._types import Link, LinkRef, check_here, check_ref, mac_str, ref_label
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from contextlib import nullcontext as _as_is
     from typing import Any, TypeVar
 
     from ..handle import Handle
 
     _T = TypeVar("_T")
+else:
+
+    class _as_is:
+        """contextlib.nullcontext without contextlib, an import of its own (issue 13)."""
+
+        __slots__ = ("_value",)
+
+        def __init__(self, value):
+            self._value = value
+
+        def __enter__(self):
+            return self._value
+
+        def __exit__(self, *exc_info):
+            return None
+
 
 __all__ = ["LinkChange", "LinkSpec", "NetnsRef"]
 
@@ -63,24 +80,18 @@ def check_netns(value: object, what: str = "netns") -> Netns | str | int:
     return _check.netns_arg(value, what)
 
 
-def netns_opened(value: _T, what: str) -> contextlib.AbstractContextManager[_T | Netns]:
+def netns_opened(value: _T, what: str) -> AbstractContextManager[_T | Netns]:
     """``value``, or the :class:`Netns` it names if it is a name or path (closed after)."""
     if isinstance(value, str | os.PathLike):
-        return _named_opened(value, what)
+        return resolve(value, what)  # a Netns: the block gets it, its exit closes it
     if isinstance(value, int) and not isinstance(value, bool):
         resolve(value, what).close()  # a missing pid named here, not as the kernel's ESRCH
-    return contextlib.nullcontext(value)  # (most calls: nothing to open)
-
-
-@contextlib.contextmanager
-def _named_opened(value: str | os.PathLike[str], what: str) -> Iterator[Netns]:
-    with resolve(value, what) as ns:
-        yield ns
+    return _as_is(value)  # (most calls: nothing to open)
 
 
 def namespaces_opened(
     items: Sequence[_T], whats: Sequence[str]
-) -> contextlib.AbstractContextManager[list[_T]]:
+) -> AbstractContextManager[list[_T]]:
     """``items`` with each namespace given by name or path opened as a :class:`Netns`.
 
     The verbs send a Netns as its fd (IFLA_NET_NS_FD) and a pid as
@@ -96,13 +107,17 @@ def namespaces_opened(
         or (isinstance(item, LinkChange) and item.netns is not None)
         for item in items
     ):
-        return contextlib.nullcontext(list(items))  # (most calls: nothing to open)
-    return _namespaces_opened(items, whats)
+        return _as_is(list(items))  # (most calls: nothing to open)
+    # contextlib only here, where a namespace is named: it is an import of its own (issue 13)
+    from contextlib import contextmanager
+
+    return contextmanager(_namespaces_opening)(items, whats)
 
 
-@contextlib.contextmanager
-def _namespaces_opened(items: Sequence[_T], whats: Sequence[str]) -> Iterator[list[_T]]:
-    with contextlib.ExitStack() as stack:
+def _namespaces_opening(items: Sequence[_T], whats: Sequence[str]) -> Iterator[list[_T]]:
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
         opened: dict[str, Netns] = {}
         pids: set[int] = set()
         out: list[_T] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import _socket
 import struct
-from ipaddress import IPv4Address, IPv6Address
 
+from .._inet import ip
 from .._rtnl import NDA, NDMSG, NTF, NUD
 from .._wire import NLA_TYPE_MASK, Attr, attr_be16, attr_s32, attr_u8, attr_u16, attr_u32
 from .._wire import iter_attrs as _iter_attrs
@@ -35,9 +35,9 @@ def parse_neighbour(payload: bytes, origin: tuple[int, int] | None = None) -> Ne
         t = atype & NLA_TYPE_MASK
         if t == NDA.DST:
             if b - a == 4:
-                kw["dst"] = IPv4Address(payload[a:b])
+                kw["dst"] = ip.IPv4Address(payload[a:b])
             elif b - a == 16:
-                kw["dst"] = IPv6Address(payload[a:b])
+                kw["dst"] = ip.IPv6Address(payload[a:b])
             else:
                 raise DecodeError(f"NDA_DST of {b - a} bytes is not an IP address", offset=a)
         elif t == NDA.LLADDR:
@@ -75,7 +75,7 @@ def parse_neighbour(payload: bytes, origin: tuple[int, int] | None = None) -> Ne
             rest.append(Attr(atype, payload[a:b]))
     if "dst" in kw and family in (_socket.AF_INET, _socket.AF_INET6):
         dst = kw["dst"]
-        assert isinstance(dst, IPv4Address | IPv6Address)
+        assert isinstance(dst, ip.IPv4Address | ip.IPv6Address)
         if dst.version != (4 if family == _socket.AF_INET else 6):
             raise DecodeError(f"NDA_DST {dst} does not match ndm_family {family}")
     try:

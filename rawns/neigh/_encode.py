@@ -7,7 +7,11 @@ import _socket
 from .. import _check
 from .._rtnl import NDA, NDMSG, NLM_F, NTF, RTM
 from .._wire import Writer
-from ._types import AF_BRIDGE, IPAddress, Neighbour, _family, _family_of, _ip
+from ._types import AF_BRIDGE, Neighbour, _family, _family_of, _ip
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from .._inet import IPAddress
 
 
 def _put_ip(w: Writer, atype: int, addr: IPAddress) -> None:

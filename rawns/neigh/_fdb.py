@@ -17,12 +17,13 @@ from ..link._verbs import get_plan as _link_get
 from ..link._verbs import resolve_index_plan
 from ._encode import build_add, build_append, build_delete, build_replace
 from ._neighbours import dump_plan
-from ._types import AF_BRIDGE, NTF_EXT_LEARNED, IPAddress, Neighbour, _ip, _label, _state
+from ._types import AF_BRIDGE, NTF_EXT_LEARNED, Neighbour, _ip, _label, _state
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Literal, Unpack
 
+    from .._inet import IPAddress
     from ..handle import Handle
     from ._fields import FdbFields
 

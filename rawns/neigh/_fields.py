@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TypedDict
 
+from .._inet import IPAddress
 from .._rtnl import NTF, NUD
 from ..link import LinkRef
 from ._fdb import On
-from ._types import IPAddress
 
 __all__ = ["FdbFields", "NeighFields", "NeighMatch"]
 

@@ -18,7 +18,6 @@ from ._decode import parse_neighbour
 from ._encode import build_add, build_delete, build_dump, build_get, build_replace
 from ._types import (
     NUD_VALID,
-    IPAddress,
     Neighbour,
     _family,
     _ip,
@@ -32,6 +31,7 @@ TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from .._inet import IPAddress
     from ..handle import Handle
     from ._fields import NeighFields, NeighMatch
 

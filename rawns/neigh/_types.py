@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import _socket
 from collections.abc import Collection
-from ipaddress import IPv4Address, IPv6Address
 
 from .. import _check
 from .._dataclass import dataclass, field, unchecked_replace
@@ -26,7 +25,10 @@ NTF_EXT_EXT_VALIDATED = 1 << 2
 
 _NEIGH_FAMILIES = (0, _socket.AF_INET, _socket.AF_INET6, 7)  # 7: AF_BRIDGE, the FDB
 
-IPAddress = IPv4Address | IPv6Address
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from .._inet import IPAddress
+
 _NO_FLAGS = NTF(0)
 
 _STATES: dict[str, NUD] = {

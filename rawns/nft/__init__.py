@@ -19,7 +19,6 @@ Equivalent to: ``nft -f`` of the same ruleset. The library never runs nft.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 
@@ -101,7 +100,8 @@ if not TYPE_CHECKING:  # mypy sees the imports above, and no catch-all for a mis
             module, attr = _LAZY[name]
         except KeyError:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-        mod = importlib.import_module(f"{__name__}.{module}")
+        __import__(f"{__name__}.{module}")  # not importlib's: it (and warnings) cost an import
+        mod = sys.modules[f"{__name__}.{module}"]
         value = mod if attr is None else getattr(mod, attr)
         globals()[name] = value
         return value

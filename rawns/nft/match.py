@@ -19,7 +19,6 @@ from __future__ import annotations
 import _socket
 import collections
 import functools
-import ipaddress
 import sys
 from collections.abc import Iterable
 
@@ -43,9 +42,18 @@ from .expr import (
 
 TYPE_CHECKING = False  # not typing's: a script building one transaction would load typing
 if TYPE_CHECKING:  # the sets' modules load with the first set (in_set), not with every match
+    import ipaddress
     from typing import NamedTuple
 
     from .sets import Set
+
+    IPValue = (
+        str
+        | ipaddress.IPv4Address
+        | ipaddress.IPv6Address
+        | ipaddress.IPv4Network
+        | ipaddress.IPv6Network
+    )
 
     class _NetFields(NamedTuple):
         version: int
@@ -77,13 +85,24 @@ __all__ = [
     "verdict",
 ]
 
-IPValue = (
-    str
-    | ipaddress.IPv4Address
-    | ipaddress.IPv6Address
-    | ipaddress.IPv4Network
-    | ipaddress.IPv6Network
-)
+if not TYPE_CHECKING:  # mypy sees IPValue above
+
+    def __getattr__(name: str) -> object:
+        """``IPValue`` at run time: made on first look-up, as it needs :mod:`ipaddress`
+        (an import a script that matches only ``str`` addresses never pays)."""
+        if name != "IPValue":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import ipaddress
+
+        value = globals()[name] = (
+            str
+            | ipaddress.IPv4Address
+            | ipaddress.IPv6Address
+            | ipaddress.IPv4Network
+            | ipaddress.IPv6Network
+        )
+        return value
+
 
 #: ct state keywords -> NF_CT_STATE bits (NF_CT_STATE_BIT(ctinfo) = 1 << (ctinfo + 1)).
 CT_STATES: dict[str, int] = {
@@ -145,6 +164,8 @@ def parse_net(value: IPValue, what: str = "address") -> Net:
     """
     if isinstance(value, str):
         return _parse_text(value, what)
+    import ipaddress  # loaded by whoever made such a value: no import cost here
+
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
         _check.no_zone(value, what)
         return Net(value.version, value.packed, value.max_prefixlen)

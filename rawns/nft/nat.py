@@ -27,7 +27,6 @@ from .._nfnl import NF_NAT_RANGE, NFPROTO, NFT_NAT, NFT_REJECT, NFT_REJECT_ICMPX
 from . import _args
 from .expr import Counter, Expr, Immediate, Masq, Nat, Reject
 from .match import (
-    IPValue,
     Net,
     _ifname,
     _ip_match,
@@ -40,6 +39,10 @@ from .match import (
     port,
     verdict,
 )
+
+TYPE_CHECKING = False  # not typing's: importing it would cost a script more than this module
+if TYPE_CHECKING:
+    from .match import IPValue  # (at run time it needs ipaddress: see rawns.nft.match)
 
 __all__ = [
     "accept_established",

@@ -19,11 +19,10 @@ import _socket
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from .. import _check
 from .._check import _show
-from .._inet import AF_INET6, IPAddress, IPNetwork
+from .._inet import AF_INET6, ip
 from .._plan import Dump, Pipeline, Plan, Request, drive
 from .._rtnl import RT_SCOPE, RT_TABLE, RTA, RTM, RTMSG
 from .._typing import cast, overload
@@ -41,6 +40,7 @@ TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from .._inet import IPAddress, IPNetwork
     from ..handle import Handle
     from ._fields import RouteCommon, RouteFields, RouteMatch
 
@@ -84,8 +84,11 @@ def _resolve(h: Handle, ref: LinkRef | None, what: str, names: dict[int, str]) -
     return index
 
 
-#: What a verb takes positionally as its destination (``route.add(h, "10.0.0.0/8")``).
-_DST_TYPES = (str, IPv4Network, IPv6Network, IPv4Address, IPv6Address)
+def _dst_types() -> tuple[type, ...]:
+    """What a verb takes positionally as its destination (``route.add(h, "10.0.0.0/8")``)."""
+    return (str, ip.IPv4Network, ip.IPv6Network, ip.IPv4Address, ip.IPv6Address)
+
+
 _FIELDS = frozenset(  # RouteFields's keys
     [
         "dst",
@@ -144,7 +147,7 @@ def _spec(
         fields,
         Route,
         key="dst",
-        key_types=_DST_TYPES,
+        key_types=_dst_types(),
         allowed=_MATCH if delete else _FIELDS,
     )
     if route is not None:

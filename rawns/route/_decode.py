@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import struct
 import sys
-import warnings
-from ipaddress import IPv4Network, IPv6Network
 
 from .. import _check
 from .._dataclass import fields
-from .._inet import AF_INET, AF_INET6, IPAddress, IPNetwork, addr_from_bytes
+from .._inet import AF_INET, AF_INET6, addr_from_bytes, ip
 from .._rtnl import RTA, RTAX, RTMSG
 from .._typing import overload
 from .._wire import NLA_TYPE_MASK, Attr, iter_attrs
 from ..errors import DecodeError
 from ._types import _NLA, _RTNEXTHOP, _U32, Nexthop, Route
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from .._inet import IPAddress, IPNetwork
 
 _new = object.__new__
 _set = object.__setattr__
@@ -68,6 +70,8 @@ def parse_route(  # type: ignore[misc]
         if end is not None:
             raise TypeError("parse_route(payload, origin=None) takes no end= (slice the payload)")
         return parse_route_at(payload, 0, None, origin if start is None else start)
+    import warnings  # here: only a deprecated call needs it (issue 13: import cost)
+
     warnings.warn(
         "parse_route(data, start, end) is deprecated: pass the payload itself, "
         "parse_route(data[start:end], origin=...)",
@@ -208,8 +212,8 @@ def cacheinfo_expires(data: bytes, a: int, b: int) -> int | None:
 def network(family: int, raw: bytes, plen: int) -> IPNetwork:
     """The prefix ``raw/plen``; bits below the prefix are cleared (the kernel sends none)."""
     if family == AF_INET:
-        return IPv4Network((raw, plen), strict=False)
-    return IPv6Network((raw, plen), strict=False)
+        return ip.IPv4Network((raw, plen), strict=False)
+    return ip.IPv6Network((raw, plen), strict=False)
 
 
 def _u32(data: bytes, off: int, n: int, what: str) -> int:

@@ -6,16 +6,14 @@ import sys
 from collections.abc import Sequence
 
 from .. import _check
-from .._inet import (
-    AF_INET,
-    AF_INET6,
-    IPAddress,
-    family_of,
-    to_address,
-)
+from .._inet import AF_INET, AF_INET6, family_of, to_address
 from .._rtnl import NLM_F, RT_TABLE, RTA, RTM, RTM_F, RTMSG, RTNH_F
 from .._wire import Writer
 from ._types import _NLA, _RTNEXTHOP, Nexthop, Route
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from .._inet import IPAddress
 
 _F_ADD = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL)
 _F_REPLACE = int(NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.REPLACE)

@@ -7,18 +7,14 @@ from collections.abc import Iterable, Mapping
 
 from .. import _check
 from .._dataclass import dataclass, field, unchecked_replace
-from .._inet import (
-    AF_INET,
-    AF_INET6,
-    IPAddress,
-    IPNetwork,
-    family_of,
-    to_address,
-    to_network,
-)
+from .._inet import AF_INET, AF_INET6, family_of, to_address, to_network
 from .._rtnl import RT_SCOPE, RT_TABLE, RTAX, RTN, RTNH_F, RTPROT
 from .._wire import NLA_TYPE_MASK, Attr
 from ..link._types import check_origin
+
+TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
+if TYPE_CHECKING:
+    from .._inet import IPAddress, IPNetwork
 
 #: The kernel enums a route takes, public (each also by ``ip``'s name: ``"blackhole"``,
 #: ``"static"``, ``"link"``; rawns._check has the name tables).

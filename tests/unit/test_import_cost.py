@@ -151,7 +151,19 @@ def test_full_import_loads_no_typing_dataclasses_or_re() -> None:
         "inspect",  # (what dataclasses costs: ast, dis, tokenize, linecache)
         "re",  # _check's checks are str methods; tc's (which use re) load with rawns.tc
         "signal",  # netns' signal helpers load on first use
-        "weakref",  # the WeakSets come from _weakrefset, which threading loads anyway
+        "weakref",  # (rawns._typing.WeakSet: a set of _weakref.ref)
+        # round five: stdlib modules of their own that rawns used for little
+        "threading",  # locks and thread ids are _thread's (the same objects)
+        "_weakrefset",  # rawns._typing.WeakSet
+        "contextlib",  # small context-manager classes, try/except; loaded where used
+        "importlib",  # the lazy attributes use __import__ and sys.modules
+        "warnings",  # imported by the deprecated calls that warn
+        "math",  # _check.seconds' finiteness test
+        "ipaddress",  # rawns._inet.ip: imported on first use of one of its names
+        # extension modules loaded where used: namespace workers, an nsfs check, a rare wait
+        "_queue",
+        "fcntl",
+        "select",
         "importlib.util",
         "rawns._check_kinds",  # the value kinds' descriptions: the tests' only
         "rawns._check_tc",
@@ -312,3 +324,118 @@ def test_fast_made_enum_equals_the_ordinary_one(mod: object, name: str) -> None:
     if base is enum.IntFlag and len(fast) > 1:
         a, b = list(fast)[:2]
         assert repr(a | b) == repr(ordinary(a.value) | ordinary(b.value))
+
+
+# -- round five's stand-ins for stdlib pieces (issue 13): they behave as those did ------
+
+
+def test_weakset_stand_in_tracks_live_objects_only() -> None:
+    import gc
+
+    from rawns._typing import WeakSet
+
+    class Thing:
+        pass
+
+    ws: WeakSet[Thing] = WeakSet()
+    a, b = Thing(), Thing()
+    ws.add(a)
+    ws.add(b)
+    ws.add(a)  # twice: still one entry
+    assert len(ws) == 2 and {id(x) for x in ws} == {id(a), id(b)}
+    del a
+    gc.collect()
+    assert list(ws) == [b] and len(ws) == 1
+    assert len(ws._refs) == 1  # type: ignore[attr-defined]  # the dead reference went too
+
+
+def test_nest_without_contextlib_behaves_as_the_generator_did() -> None:
+    from rawns._wire import NLA_F_NESTED, Writer
+
+    w = Writer()
+    cm = w.nest(1)
+    assert bytes(w._buf) == b""  # nothing written until the block is entered
+    with cm:
+        w.put_u8(2, 7)
+    assert (
+        bytes(w._buf)
+        == _wire._NLA.pack(12, 1 | NLA_F_NESTED) + _wire._NLA.pack(5, 2) + b"\x07\0\0\0"
+    )
+    w = Writer()
+    with pytest.raises(KeyError), w.nest_noflag(3):  # an error in the block: no length
+        w.put_u8(2, 7)
+        raise KeyError("x")
+    assert bytes(w._buf)[:4] == _wire._NLA.pack(0, 3)
+    w = Writer()
+    with pytest.raises(ValueError, match="nested attribute 4 grew to 80012 bytes"), w.nest(4):
+        w.put(5, bytes(40000))
+        w.put(5, bytes(40000))
+
+
+def test_seconds_refuses_what_math_isfinite_refused() -> None:
+    from rawns import _check
+
+    assert _check.seconds(0) == 0.0 and _check.seconds(2) == 2.0 and _check.seconds(0.5) == 0.5
+    for bad in (float("nan"), float("inf"), -float("inf"), -1, -0.5):
+        with pytest.raises(ValueError, match="finite number of seconds"):
+            _check.seconds(bad)
+    with pytest.raises(OverflowError):
+        _check.seconds(10**400)
+    with pytest.raises(TypeError):
+        _check.seconds(True)
+
+
+def _run_bare(code: str) -> str:
+    """``code``'s output in a fresh interpreter without ``site`` (as :func:`loaded_bare`: a
+    development venv's start-up hooks load ipaddress)."""
+    import importlib.util
+
+    cffi = importlib.util.find_spec("_cffi_backend")
+    assert cffi is not None and cffi.origin
+    paths = [str(Path(__file__).resolve().parents[2]), str(Path(cffi.origin).parent)]
+    return subprocess.run(
+        [sys.executable, "-S", "-c", f"import sys; sys.path[:0] = {paths!r}\n{code}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
+def test_ipaddress_loads_on_first_use_and_the_aliases_are_the_unions() -> None:
+    code = (
+        "import sys\n"
+        f"{FULL}\n"
+        "from rawns import _inet\n"
+        "assert 'ipaddress' not in sys.modules\n"
+        "r = route.Route(dst='10.0.0.0/8', gateway='192.168.15.5')\n"
+        "import ipaddress\n"
+        "assert type(r.dst) is ipaddress.IPv4Network\n"
+        "assert _inet.ip.IPv4Address is ipaddress.IPv4Address\n"
+        "assert _inet.IPAddress == ipaddress.IPv4Address | ipaddress.IPv6Address\n"
+        "assert _inet.IPNetwork == ipaddress.IPv4Network | ipaddress.IPv6Network\n"
+        "assert _inet.IPInterface == ipaddress.IPv4Interface | ipaddress.IPv6Interface\n"
+        "print('ok')"
+    )
+    assert _run_bare(code) == "ok"
+
+
+def test_an_ipv6_zone_is_refused_before_and_after_ipaddress_loads() -> None:
+    """_check.no_zone asks sys.modules: without ipaddress no value can be one of its objects."""
+    code = (
+        "import sys\n"
+        "from rawns import route\n"
+        "for dst in ('fe80::/64', 'fe80::1'):\n"
+        "    try:\n"
+        "        route.Route(dst=dst, gateway='fe80::1%eth0')\n"
+        "    except ValueError as e:\n"
+        "        assert 'zone id' in str(e), e\n"
+        "    else:\n"
+        "        raise AssertionError('accepted')\n"
+        "import ipaddress\n"
+        "try:\n"
+        "    route.Route(dst='fe80::/64', gateway=ipaddress.IPv6Address('fe80::1%eth0'))\n"
+        "except ValueError as e:\n"
+        "    assert 'zone id' in str(e), e\n"
+        "else:\n"
+        "    raise AssertionError('accepted')\n"
+        "print('ok')"
+    )
+    assert _run_bare(code) == "ok"

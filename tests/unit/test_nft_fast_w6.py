@@ -100,7 +100,9 @@ def test_a_nat_transaction_loads_no_library_module_the_import_did_not() -> None:
     out = subprocess.run(
         [sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.splitlines()[-1] == "[]", out
+    # ipaddress: the rule's source prefix needs it, and the import no longer loads it
+    # (rawns._inet.ip: on first use, issue 13)
+    assert out.splitlines()[-1] in ("[]", "['ipaddress']"), out
 
 
 def test_a_set_loads_the_sets_modules() -> None:
