@@ -181,13 +181,24 @@ class Netns:
         must run inside (binding a socket, a sysctl); netlink handles don't
         need it (see :meth:`rawns.Handle.open`).
         """
-        from contextlib import contextmanager  # on first use: it costs an import (issue 13)
-
-        return contextmanager(_entered)(self)
+        return (_ENTERED or _entered_cm())(self)
 
     def run(self, fn: Callable[[], T]) -> T:
         """Call ``fn()`` in a helper thread that has entered this namespace."""
         return run_in(self, fn)
+
+
+#: contextlib.contextmanager(_entered), made once on first use (contextlib costs an
+#: import, issue 13; wrapping per call would cost each entry a functools.wraps).
+_ENTERED: Callable[[Netns], AbstractContextManager[Netns]] | None = None
+
+
+def _entered_cm() -> Callable[[Netns], AbstractContextManager[Netns]]:
+    global _ENTERED
+    from contextlib import contextmanager
+
+    _ENTERED = contextmanager(_entered)
+    return _ENTERED
 
 
 def _entered(ns: Netns) -> Iterator[Netns]:
