@@ -5,7 +5,9 @@ routes of every table, rules, the nf_tables ruleset) plus the permanent
 neighbour entries and the bridge FDB, so "nothing changed" covers everything
 the pod helpers make. Left out, because the kernel changes them on its own,
 asynchronously: learned neighbours and the NOARP multicast entries made when a
-link comes up; IPv6 link-local addresses and their routes (added when a
+link comes up; FDB entries the bridge learns from a port's own traffic (IPv6
+DAD and MLD frames a pod veth sends when it comes up, shown with an empty or
+"stale" state); IPv6 link-local addresses and their routes (added when a
 bridge gains carrier, the route dropped when it loses it).
 """
 
@@ -31,7 +33,9 @@ def _neigh(ns: str) -> list[str]:
 
 def _fdb(ns: str) -> list[str]:
     out = run("bridge", "-n", ns, "-j", "fdb", "show")
-    return sorted(json.dumps(r, sort_keys=True) for r in (json.loads(out) if out.strip() else []))
+    rows = json.loads(out) if out.strip() else []
+    learned = ("", "stale")
+    return sorted(json.dumps(r, sort_keys=True) for r in rows if r.get("state", "") not in learned)
 
 
 def snapshot(*names: str) -> dict[str, Any]:
