@@ -234,8 +234,13 @@ wl.w6_pyroute2_here(int(sys.argv[1]))
 """
 
 
+#: The environment variable naming the interpreter W6's scripts run (run.py sets it to a
+#: clean venv's; the worker's own interpreter if unset).
+SCRIPT_PYTHON = "RAWNS_BENCH_SCRIPT_PYTHON"
+
+
 def _script(code: str, *args: str) -> Op:
-    argv = [sys.executable, "-c", code, *args]
+    argv = [os.environ.get(SCRIPT_PYTHON) or sys.executable, "-c", code, *args]
 
     def op() -> None:
         p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
