@@ -308,6 +308,19 @@ def markdown(doc: dict[str, Any]) -> str:
                 f"| {what[b]} | {_fmt_s(e['wall'])} | {add_s} "
                 f"| {e['cpu']['median']:.3f} s | {e['rss_mib']['median']:.0f} MiB |"
             )
+    it = doc.get("importtime")
+    if st and it:
+        lines += [
+            "",
+            f"Where {STARTUP_WHAT[it['case']]} spends its time: `-X importtime`'s top ten "
+            f"modules by self time, each module's least over {it['runs']} fresh interpreters "
+            "of the same venv:",
+            "",
+            "| module | self | cumulative |",
+            "|---|---|---|",
+        ]
+        for self_us, cum_us, name in it["rows"]:
+            lines.append(f"| `{name}` | {self_us / 1000:.2f} ms | {cum_us / 1000:.2f} ms |")
     lines += ["", "The issue's bars (rawns, medians of per-repetition ratios):", ""]
     lines += ["| bar | measured | verdict |", "|---|---|---|"]
     for row in bars(summary):

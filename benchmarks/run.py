@@ -244,6 +244,8 @@ class Harness:
         self.worker: subprocess.Popen[str] | None = None
         self.samples: list[dict[str, Any]] = []
         self.failures: list[str] = []
+        #: ``-X importtime``'s top ten of the start-up case the import bar is on (issue 13).
+        self.importtime: dict[str, Any] | None = None
 
     def log(self, msg: str) -> None:
         if not self.args.quiet:
@@ -365,6 +367,10 @@ class Harness:
                 if "error" in sample:
                     self.failures.append(f"startup {sample['backend']}: {sample['error']}")
                 self.samples.append(sample)
+            case = "rawns-use"
+            if case in names:
+                rows = _startup.importtime(python, _startup.CASES[case], 10, env)
+                self.importtime = {"case": case, "runs": 7, "rows": [list(r) for r in rows]}
 
     def publishing(self) -> bool:
         return bool(self.args.json or self.args.markdown)
@@ -426,6 +432,7 @@ class Harness:
             "summary": summary,
             "samples": self.samples,
             "failures": self.failures,
+            "importtime": self.importtime,
             "quiet_load": QUIET_LOAD,
             "noisy": not quiet,
         }
