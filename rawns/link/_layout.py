@@ -7,8 +7,9 @@ DecodeError. The kernel encodes links of one kind with the same attributes in
 the same order, so once a dump has shown a layout twice, the next messages
 laid out the same are read without scanning their attributes or checking
 their lengths one by one: one ``unpack_from`` checks the layout, another
-reads the fixed-size values, Link's details included (``_types.DETAIL_NAMES``,
-set here rather than decoded on first read). A kind whose parser is a
+reads the fixed-size values. Link's details (``_types.DETAIL_NAMES``) are
+read from the layout too, but only when a caller reads the first of them (the
+Link keeps its layout: ``_types._Deferred``): most read none. A kind whose parser is a
 ``_decode.NestTable`` (bridge, its ports, vxlan, macvlan, tun) gets a plan of
 its nest (:func:`plan_nest`): the nest's headers join the check, and its
 fixed-size values join one unpack. How much this saves is in docs/benchmarks.md.
@@ -49,13 +50,11 @@ from .._wire import NLA_TYPE_MASK, iter_attrs
 from ..errors import DecodeError
 from . import _decode
 from ._types import (
-    D_TEXT,
-    DETAIL_NAMES,
     DETAIL_TEXT,
     DETAIL_U8,
     DETAIL_U32,
     Link,
-    _Details,
+    _Deferred,
     addr_gen_mode_name,
     addr_gen_mode_path,
     text,
@@ -63,6 +62,7 @@ from ._types import (
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 __all__ = ["parse_link"]
@@ -79,7 +79,7 @@ _LINK_FIELDS = (
 )  # fmt: skip
 
 
-class _LinkSlots(_Details):
+class _LinkSlots(_Deferred):
     """Link's slot layout without the frozen guard: a hit fills one and turns it
     into a Link by ``__class__`` assignment (same slots, so allowed), skipping
     the frozen ``__init__``'s ``object.__setattr__`` per field. The result is
@@ -309,7 +309,7 @@ class _Layout:
     """
 
     __slots__ = (
-        "alias", "alias_var", "broadcast", "check", "data", "details", "expect", "fixed",
+        "alias", "alias_var", "broadcast", "check", "data", "details", "dpick", "expect", "fixed",
         "info", "info_plan", "kind", "lens", "mac", "name", "name_var", "offsets", "ok",
         "other", "perm", "pick", "port", "port_plan", "slave", "slave_kind", "texts", "views",
     )  # fmt: skip
@@ -366,7 +366,7 @@ class _Layout:
         self.slave_kind = lk.slave_kind
         self.perm = self._span(payload, offsets[_PERM_ADDRESS])
         self.texts = tuple(
-            (DETAIL_NAMES[D_TEXT + i], o + 4, o + _NLA(payload, o)[0], var.get(o, -1))
+            (i, o + 4, o + _NLA(payload, o)[0], var.get(o, -1))
             for i, t in enumerate(DETAIL_TEXT)
             if (o := offsets[t])
         )
@@ -449,10 +449,12 @@ class _Layout:
 
         self.fixed = _struct(fixed)
         picks = [0, 1, 2, *[at(t) for t, _s, _c in _FIXED]]
-        if self.details:
-            picks += [at(t) for t, _s, _c in _DETAIL_FIXED]
-            picks.append(order.index(gen_mode) if gen_mode else absent)
         self.pick = operator.itemgetter(*picks)
+        self.dpick: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+        if self.details:
+            dpicks = [at(t) for t, _s, _c in _DETAIL_FIXED]
+            dpicks.append(order.index(gen_mode) if gen_mode else absent)
+            self.dpick = operator.itemgetter(*dpicks)
         where = {o: order.index(o) for o in var}
         # A string of the same padded length moves nothing after it; under 4 the
         # plain decoder refuses it. (None: _ABSENT's, so that lens gives a tuple.)
@@ -462,6 +464,23 @@ class _Layout:
             itertools.product(*[range(max(4, pad - 3), pad + 1) for pad in pads], [None])
         )
         return where
+
+    def detail_values(self, payload: bytes) -> tuple[Any, ...]:
+        """Link's details (DETAIL_NAMES' order) of ``payload``, a message read with
+        this layout (``details`` true): what the plain decoder's ``_decode_details``
+        gives, from the offsets known here."""
+        assert self.dpick is not None
+        values = self.fixed(payload) + _ABSENT
+        *numbers, carrier, linkmode, proto_down, mode = self.dpick(values)
+        texts: list[str | None] = [None] * len(DETAIL_TEXT)
+        for i, a, b, v in self.texts:
+            if v >= 0:
+                b = a - 4 + values[v]
+            nul = payload.find(0, a, b)
+            texts[i] = payload[a : b if nul < 0 else nul].decode("utf-8", "surrogateescape")
+        perm = None if (s := self.perm) is None else payload[s].hex(":")
+        carrier, proto_down = _BOOL_U8.get(carrier, True), _BOOL_U8.get(proto_down, True)
+        return (*numbers, carrier, linkmode, proto_down, _MODE_NAMES[mode], *texts, perm, ())
 
     @staticmethod
     def _span(payload: bytes, o: int) -> slice | None:
@@ -505,33 +524,12 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
     # Every offset, length and kind is known, only values are read. Filled
     # slot by slot (see _LinkSlots).
     lk: Any = _new(_LinkSlots)
+    (
+        lk.type, lk.index, lk.flags, lk.mtu, lk.master, lk.link, lk.link_netnsid,
+        lk.txqlen, operstate,
+    ) = lay.pick(values)  # fmt: skip
     if lay.details:
-        # Link's slots in _types.DETAIL_NAMES' order (a unit test checks it)
-        (
-            lk.type, lk.index, lk.flags, lk.mtu, lk.master, lk.link, lk.link_netnsid,
-            lk.txqlen, operstate,
-            lk.min_mtu, lk.max_mtu, lk.promiscuity, lk.group, lk.num_tx_queues,
-            lk.num_rx_queues, lk.gso_max_size, lk.gso_max_segs, lk.allmulti,
-            lk.gro_max_size, lk.tso_max_size, lk.tso_max_segs, lk.carrier_changes,
-            lk.carrier_up_count, lk.carrier_down_count,
-            carrier, lk.linkmode, proto_down, mode,
-        ) = lay.pick(values)  # fmt: skip
-        lk.carrier = _BOOL_U8.get(carrier, True)
-        lk.proto_down = _BOOL_U8.get(proto_down, True)
-        lk.inet6_addr_gen_mode = _MODE_NAMES[mode]
-        lk.qdisc = lk.phys_port_name = lk.parent_dev_name = lk.parent_dev_bus_name = None
-        for slot, a, b, v in lay.texts:
-            if v >= 0:
-                b = a - 4 + values[v]
-            nul = payload.find(0, a, b)
-            setattr(lk, slot, payload[a : b if nul < 0 else nul].decode("utf-8", "surrogateescape"))
-        lk.permanent_mac = None if (s := lay.perm) is None else payload[s].hex(":")
-        lk.alt_names = ()
-    else:
-        (
-            lk.type, lk.index, lk.flags, lk.mtu, lk.master, lk.link, lk.link_netnsid,
-            lk.txqlen, operstate,
-        ) = lay.pick(values)  # fmt: skip
+        lk._layout = lay  # the details, read from it on first use (_types._Deferred)
     lk.operstate = _OPERSTATES.get(operstate, "UNKNOWN")
     a, b = lay.name
     if lay.name_var >= 0:

@@ -162,8 +162,8 @@ class _Details:
     """Link's details: slots that are no dataclass field, so equality, repr,
     ``replace`` and pickling never see them. A Link whose details are not set
     (the plain decoder's, one built by hand, a copy) decodes them all from
-    ``raw`` when the first one is read; the layout cache sets them as it
-    decodes a message. Read-only, as Link's fields are."""
+    ``raw`` when the first one is read, or from the layout cache's layout
+    when the dump read it with one (_Deferred). Read-only, as Link's fields are."""
 
     # In DETAIL_NAMES' order (a unit test checks it), not sorted.
     __slots__ = {  # noqa: RUF023
@@ -234,17 +234,39 @@ class _Details:
                 raise AttributeError(
                     f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
                 )
-            values = self._decode_details()  # raises DecodeError (a malformed detail): not kept
-            for n, v in zip(DETAIL_NAMES, values, strict=True):
-                _setattr(self, n, v)
+            try:
+                layout = _layout_of(self)  # a dump's layout cache left its layout
+            except AttributeError:
+                values = self._decode_details()  # raises DecodeError (a malformed one): not kept
+            else:
+                values = layout.detail_values(self.raw)
+            # Each slot's own setter: the frozen Link's __setattr__ refuses, and
+            # swapping __class__ (as the decoders do before a Link is returned)
+            # would show another type to a thread reading this shared Link.
+            for put, v in zip(_DETAIL_SETTERS, values, strict=True):
+                put(self, v)
             return values[at]
 
     def _decode_details(self) -> tuple[Any, ...]:
         raise NotImplementedError  # Link's
 
 
+_DETAIL_SETTERS = tuple(_Details.__dict__[n].__set__ for n in DETAIL_NAMES)
+
+
+class _Deferred(_Details):
+    """A slot for the layout (``rawns.link._layout``) a dump's message was read
+    with: the details are read from it, all together, when the first is read
+    (most callers read none). Unset on any other Link; never copied or pickled."""
+
+    __slots__ = ("_layout",)
+
+
+_layout_of = _Deferred.__dict__["_layout"].__get__
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Link(_Details):
+class Link(_Deferred):
     """A network interface as the kernel reports it (RTM_NEWLINK).
 
     Field names follow ``ip -j -d link show`` where they can (``mac`` is its
@@ -253,7 +275,7 @@ class Link(_Details):
     ...), ``port`` the bridge-port settings of a bridge port. Details that
     few callers read (``min_mtu``, ``qdisc``, ``num_tx_queues``...) are
     attributes that are no fields (not compared), all decoded from ``raw``
-    together when one is first read (a dump's layout cache sets them). ``raw``
+    together when one is first read (from the layout a dump read it with). ``raw``
     keeps the whole message payload, so nothing the kernel sent is lost: see
     :attr:`attrs`, :attr:`info_data` and :attr:`slave_data`.
     """
