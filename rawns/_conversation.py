@@ -27,7 +27,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from ._dataclass import dataclass
 from ._typing import NamedTuple
 from ._wire import (
     NLM_F,
@@ -121,14 +120,6 @@ class Overrun(NamedTuple):
 Event = Reply | Ack | Error | Done | Overrun
 
 
-@dataclass(slots=True)
-class _Pending:
-    """One outstanding request: whether it is a dump, and whether one was interrupted."""
-
-    dump: bool
-    interrupted: bool = False
-
-
 class Conversation:
     """Sequence numbers, port id and the state of each outstanding request."""
 
@@ -139,7 +130,8 @@ class Conversation:
             raise ValueError(f"first_seq must be in 1..0xFFFFFFFF, not {first_seq!r}")
         self.port = port
         self._next_seq = first_seq
-        self._pending: dict[int, _Pending] = {}
+        #: seq -> whether a reply to it was marked NLM_F_DUMP_INTR, per outstanding request.
+        self._pending: dict[int, bool] = {}
         self.dropped = 0
 
     def next_seq(self) -> int:
@@ -150,7 +142,25 @@ class Conversation:
 
     def expect(self, seq: int, *, dump: bool = False) -> None:
         """Mark ``seq`` as outstanding: a dump ends with DONE, a request with an ACK."""
-        self._pending[seq] = _Pending(dump)
+        self._pending[seq] = False
+
+    def expect_many(self, n: int) -> range:
+        """Allocate ``n`` consecutive sequence numbers, each an outstanding request (not a dump).
+
+        What ``n`` calls of :meth:`next_seq` and :meth:`expect` do, except at
+        the wrap: a run that would pass 0xFFFFFFFF starts again at 1, so the
+        numbers are always one ``range`` (never 0, never repeated).
+        """
+        if not 0 <= n <= 0xFFFFFFFF:
+            raise ValueError(f"n must be in 0..0xFFFFFFFF, not {n!r}")
+        first = self._next_seq
+        if first + n - 1 > 0xFFFFFFFF:
+            first = 1
+        nxt = first + n
+        self._next_seq = nxt if nxt <= 0xFFFFFFFF else 1
+        seqs = range(first, nxt)
+        self._pending.update(dict.fromkeys(seqs, False))
+        return seqs
 
     def forget(self, seq: int) -> None:
         """Stop waiting for ``seq`` (its late replies will be dropped)."""
@@ -234,7 +244,7 @@ class Conversation:
                     and (not port or not pid or pid == port)
                 ):
                     if flags & NLM_F_DUMP_INTR:
-                        p.interrupted = True
+                        self._pending[seq] = True
                     elif parse_run is not None:
                         off = parse_run(datagram, start - NLMSG_HDRLEN, out)
                         if off > start - NLMSG_HDRLEN:
@@ -291,14 +301,14 @@ class Conversation:
             if err < 0:
                 events.append(Error(seq, -err, *ext))
             else:
-                events.append(Done(seq, p.interrupted or bool(flags & NLM_F_DUMP_INTR)))
+                events.append(Done(seq, p or bool(flags & NLM_F_DUMP_INTR)))
         elif mtype == NLMSG_NOOP:
             return
         elif mtype == NLMSG_OVERRUN:
             events.append(Overrun(seq))
         else:
             if flags & NLM_F_DUMP_INTR:
-                p.interrupted = True
+                pending[seq] = True
             events.append(Reply(seq, mtype, flags, datagram[start:end]))
 
 

@@ -74,6 +74,9 @@ _MSG_TRUNC = _socket.MSG_TRUNC  # a plain int (socket.py's IntFlag | int runs Py
 _SEQ = struct.Struct("=I")
 _FLAGS = struct.Struct("=H")
 _F_ACK = int(NLM_F.ACK)
+# nlmsg_flags is a host-order u16 at offset 6; NLM_F_ACK (4) is in its low byte.
+_ACK_BYTE = 6 if sys.byteorder == "little" else 7
+_NOT_ACK = 0xFF & ~_F_ACK
 
 
 class NetlinkSocket:
@@ -494,24 +497,26 @@ class Window:
         acked: Sequence[bool] | None = None,
     ) -> None:
         buf = bytearray(b"".join(msgs))
-        index: dict[int, int] = {}
+        seqs = conv.expect_many(len(msgs))
+        index = dict(zip(seqs, range(len(msgs)), strict=True))
         want: set[int] = set()
-        last = len(msgs) - 1
-        off = seq = 0
-        for i, m in enumerate(msgs):
-            seq = conv.next_seq()
-            _SEQ.pack_into(buf, off + 8, seq)
-            if acked is None:
-                if i != last:
-                    (flags,) = _FLAGS.unpack_from(buf, off + 6)
-                    _FLAGS.pack_into(buf, off + 6, flags & ~_F_ACK)
-            elif acked[i]:
-                want.add(seq)
-            conv.expect(seq)
-            index[seq] = i
-            off += len(m)
-        if acked is None and msgs:
-            want.add(seq)
+        pack_seq = _SEQ.pack_into
+        off = 0
+        if acked is None:
+            # Only the window's last message asks for an ACK: clear the flag on the others.
+            for seq, m in zip(seqs, msgs, strict=True):
+                pack_seq(buf, off + 8, seq)
+                buf[off + _ACK_BYTE] &= _NOT_ACK
+                off += len(m)
+            if msgs:  # the last one's flags as built
+                buf[off - len(msgs[-1]) + _ACK_BYTE] = msgs[-1][_ACK_BYTE]
+                want.add(seqs[-1])
+        else:
+            for seq, m, a in zip(seqs, msgs, acked, strict=True):
+                pack_seq(buf, off + 8, seq)
+                if a:
+                    want.add(seq)
+                off += len(m)
         self.conv, self.op, self.netns = conv, op, netns
         self.data = bytes(buf)
         #: seq -> the message's position in the window.

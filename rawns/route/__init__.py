@@ -501,8 +501,12 @@ def get_plan(
 class _Labels(Sequence[str]):
     """Error targets for a pipeline, formatted only for the requests that fail."""
 
-    def __init__(self, routes: Sequence[Route | str]) -> None:
+    def __init__(
+        self, routes: Sequence[Route | str], templates: dict[bool, _Template] | None = None
+    ) -> None:
         self._routes = routes
+        #: A destination string's template (by IPv6-ness), whose suffix completes its label.
+        self._templates = templates or {}
 
     def __len__(self) -> int:
         return len(self._routes)
@@ -513,9 +517,14 @@ class _Labels(Sequence[str]):
     def __getitem__(self, i: slice) -> Sequence[str]: ...
     def __getitem__(self, i: int | slice) -> str | Sequence[str]:
         if isinstance(i, slice):
-            return [r if isinstance(r, str) else label(r) for r in self._routes[i]]
-        r = self._routes[i]
-        return r if isinstance(r, str) else label(r)
+            return [self._label(r) for r in self._routes[i]]
+        return self._label(self._routes[i])
+
+    def _label(self, r: Route | str) -> str:
+        if not isinstance(r, str):
+            return label(r)
+        t = self._templates.get(":" in r)
+        return r if t is None else f"{r}{t.suffix}"
 
 
 def add_many(
@@ -574,7 +583,7 @@ def add_many_plan(
             if template is None:
                 template = templates[v6] = _Template(build, common, v6=v6)
             msgs.append(template.message(r))
-            labels.append(f"{r}{template.suffix}")
+            labels.append(r)  # its label is completed by _Labels, for a failure only
         else:
             if not isinstance(r, Route):
                 raise TypeError(
@@ -585,22 +594,24 @@ def add_many_plan(
             _check.same_netns(r.origin, h, "route", label(r))
             msgs.append(build(r))
             labels.append(r)
+    targets = _Labels(labels, templates)
     if not replace:
-        _refuse_repeats(msgs, labels)
-    results: list[KernelError | None] = yield Pipeline(msgs, "RTM_NEWROUTE", _Labels(labels), check)
+        _refuse_repeats(msgs, targets)
+    results: list[KernelError | None] = yield Pipeline(msgs, "RTM_NEWROUTE", targets, check)
     return results
 
 
-def _refuse_repeats(msgs: Sequence[bytes], labels: Sequence[Route | str]) -> None:
+def _refuse_repeats(msgs: Sequence[bytes], labels: Sequence[str]) -> None:
     """A route given twice to add: the second add would fail (EEXIST) after the first
     was made; a caller mistake, refused before anything is sent."""
+    if len(set(msgs)) == len(msgs):
+        return
     first: dict[bytes, int] = {}
     for i, m in enumerate(msgs):
         j = first.setdefault(m, i)
         if j != i:
-            text = _Labels(labels)
             raise ValueError(
-                f"routes[{i}] ({text[i]}) repeats routes[{j}]: the second add would fail "
+                f"routes[{i}] ({labels[i]}) repeats routes[{j}]: the second add would fail "
                 "with File exists after the first (use replace=True to allow it)"
             )
 

@@ -224,5 +224,6 @@ def test_route_add_many_pipelines_and_reports_per_route(ns: Any) -> None:
 
     res = asyncio.run(main())
     assert [i for i, r in enumerate(res) if r is not None] == [7]
+    assert "10.80.0.7/32 via 10.1.0.9" in str(res[7])  # a destination string's whole label
     with Handle.open(netns=ns) as h:
         assert len(route.dump(h)) == 3000 + 1  # and 10.1.0.0/16 itself

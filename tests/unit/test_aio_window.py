@@ -83,6 +83,16 @@ def test_a_pipeline_window_asks_an_ack_of_its_last_message_only() -> None:
     assert checked(results, False) is results
 
 
+def test_a_pipeline_window_clears_only_the_ack_bit_and_keeps_the_last_as_built() -> None:
+    """Every other flag (low byte: ECHO; high byte: REPLACE, EXCL, CREATE) survives."""
+    every = 0xFFFF
+    w = Window(Conversation(1), [_msg(0, flags=every), _msg(1, flags=every)], op="x")
+    assert _headers(w.data) == [(every & ~int(NLM_F.ACK), 1), (every, 2)]
+    no_ack = int(NLM_F.REQUEST | NLM_F.CREATE)
+    w = Window(Conversation(1), [_msg(0, flags=no_ack), _msg(1, flags=no_ack)], op="x")
+    assert _headers(w.data) == [(no_ack, 1), (no_ack, 2)]
+
+
 def test_without_targets_errors_are_named_by_position() -> None:
     w = Window(Conversation(1), [_msg(), _msg()], op="RTM_NEWLINK")
     first = min(w.index)

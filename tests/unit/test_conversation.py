@@ -152,6 +152,49 @@ def test_sequence_numbers_are_never_zero_and_fit_u32(first: int, n: int) -> None
     assert len(set(seqs)) == n
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 0xFFFFFFFF), st.lists(st.integers(0, 300), max_size=5), st.integers(0, 3))
+def test_expect_many_is_a_run_of_fresh_outstanding_numbers(
+    first: int, runs: list[int], singles: int
+) -> None:
+    """Runs and single numbers interleaved: never 0, within u32, never repeated while
+    outstanding, each run one range, every number pending as a request."""
+    c = Conversation(first_seq=first)
+    seen: list[int] = []
+    for n in runs:
+        seqs = c.expect_many(n)
+        assert isinstance(seqs, range) and len(seqs) == n and seqs.step == 1
+        seen += seqs
+        seen += [c.next_seq() for _ in range(singles)]
+    assert all(0 < s <= 0xFFFFFFFF for s in seen)
+    assert len(set(seen)) == len(seen)
+    assert c.outstanding() == sum(runs)
+
+
+def test_expect_many_starts_again_at_one_rather_than_wrap_inside_a_run() -> None:
+    c = Conversation(first_seq=0xFFFFFFFE)
+    assert list(c.expect_many(2)) == [0xFFFFFFFE, 0xFFFFFFFF]
+    assert c.next_seq() == 1
+    c = Conversation(first_seq=0xFFFFFFFE)
+    assert list(c.expect_many(3)) == [1, 2, 3]
+    assert c.next_seq() == 4
+    assert list(c.expect_many(0)) == [] and c.next_seq() == 5
+
+
+@pytest.mark.parametrize("bad", [-1, 1 << 32])
+def test_expect_many_refuses_impossible_counts(bad: int) -> None:
+    with pytest.raises(ValueError, match="n must be"):
+        Conversation().expect_many(bad)
+
+
+def test_a_run_is_answered_like_single_requests() -> None:
+    c = Conversation(PORT)
+    a, b = c.expect_many(2)
+    events = c.receive(ack(b) + error(a, 17))
+    assert [(type(e).__name__, e.seq) for e in events] == [("Ack", b), ("Error", a)]
+    assert c.outstanding() == 0 and c.dropped == 0
+
+
 # ---------------------------------------------------------------------------
 # ACKs and errors
 
