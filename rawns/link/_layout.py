@@ -105,14 +105,11 @@ _ABSENT = (None,)  # what _Layout.pick gives for an absent attribute
 #: String attributes whose length follows their content: a layout fixes their
 #: padded length only (unless one is the last attribute, whose exact length
 #: the plain decoder checks against the message's end).
-_VARIABLE = frozenset(
-    int(t)
-    for t in (
-        IFLA.IFNAME, IFLA.IFALIAS, IFLA.QDISC, IFLA.PHYS_PORT_NAME,
-        IFLA.PARENT_DEV_NAME, IFLA.PARENT_DEV_BUS_NAME,
-    )
-)  # fmt: skip
-_VARIABLE_MAX = 3  # at most 4**3 = 64 tuples of lengths in a layout's ``ok``
+#: (The per-link names only: a qdisc's, a port's or a parent device's name is most
+#: often the same on every link of a kind, so their lengths are checked exactly,
+#: and a link has one variable string to check, an int, not a tuple.)
+_VARIABLE = frozenset((int(IFLA.IFNAME), int(IFLA.IFALIAS)))
+_VARIABLE_MAX = 2  # at most 4**2 = 16 tuples of lengths in a layout's ``ok``
 _KIND_TYPES = (int(IFLA_INFO.KIND), int(IFLA_INFO.SLAVE_KIND))
 _IFNAME = int(IFLA.IFNAME)
 _IFALIAS = int(IFLA.IFALIAS)
@@ -457,12 +454,17 @@ class _Layout:
             self.dpick = operator.itemgetter(*dpicks)
         where = {o: order.index(o) for o in var}
         # A string of the same padded length moves nothing after it; under 4 the
-        # plain decoder refuses it. (None: _ABSENT's, so that lens gives a tuple.)
+        # plain decoder refuses it. One string's length is an int; two give a tuple
+        # (with _ABSENT's None, as itemgetter of one index would not).
         pads = [(_NLA(payload, o)[0] + 3) & ~3 for o in var]
-        self.lens = operator.itemgetter(*where.values(), absent) if var else None
-        self.ok = frozenset(
-            itertools.product(*[range(max(4, pad - 3), pad + 1) for pad in pads], [None])
-        )
+        spans = [range(max(4, pad - 3), pad + 1) for pad in pads]
+        self.lens: Callable[[tuple[Any, ...]], Any] | None
+        self.ok: frozenset[Any]
+        if len(var) == 1:  # the common case: one length, an int (a tuple costs its hash)
+            self.lens, self.ok = operator.itemgetter(where[var[0]]), frozenset(spans[0])
+        else:
+            self.lens = operator.itemgetter(*where.values(), absent) if var else None
+            self.ok = frozenset(itertools.product(*spans, [None]))
         return where
 
     def detail_values(self, payload: bytes) -> tuple[Any, ...]:
@@ -549,17 +551,23 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
     lk.origin = origin
     lk.kind = lay.kind
     lk.slave_kind = lay.slave_kind
-    lk.data = lk.port = None
+    lk.port = None
     if lay.views:
         try:
             if lay.port is None and lay.info_plan is None and (parse := lay.info) is not None:
-                lk.data = _info(parse, lay, lk, payload)  # veth: no nest to plan, no port
+                lk.data = parse(payload, lay.data[0], lay.data[1], lk)  # veth: no plan, no port
             else:
                 lk.data, lk.port = _kind_views(lay, lk, payload)
         except (struct.error, IndexError):
             raise DecodeError(
                 "an attribute is shorter than its value", offset=lay.offsets[_LINKINFO]
             ) from None
+        except DecodeError as e:
+            if lay.port is None and lay.info_plan is None and lay.info is not None:
+                e.add_note(f"in IFLA_INFO_DATA of a {lay.kind} link")  # as _kind_views notes
+            raise
+    else:
+        lk.data = None
     lk.__class__ = Link  # same slots; see _LinkSlots
     done: Link = lk
     return done
@@ -593,15 +601,6 @@ def _other(lay: _Layout, payload: bytes) -> tuple[_Layout, tuple[Any, ...]] | No
     second_checks += 1
     values = _fits(other, payload)
     return None if values is None else (other, values)
-
-
-def _info(parse: _decode.InfoParser, lay: _Layout, lk: Any, payload: bytes) -> Any:
-    """The kind's data view by its parser (no plan), noted as the plain decoder notes it."""
-    try:
-        return parse(payload, lay.data[0], lay.data[1], lk)
-    except DecodeError as e:
-        e.add_note(f"in IFLA_INFO_DATA of a {lay.kind} link")
-        raise
 
 
 def _kind_views(lay: _Layout, lk: Any, payload: bytes) -> tuple[Any, Any]:
