@@ -1,8 +1,11 @@
-/* C99, one function per syscall, no allocation, no globals. */
+/* C99, one function per syscall (and one made of them), no allocation, no globals. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rawns_ns.h"
 
@@ -29,4 +32,55 @@ int rawns_mount(const char *source, const char *target, const char *fstype,
 int rawns_umount2(const char *target, int flags)
 {
     return umount2(target, flags) == 0 ? 0 : -errno;
+}
+
+/* ip netns add, in the calling thread: the mount point (an empty file of mode
+ * 0, as ip makes it), a new network namespace, bind-mounted there, opened,
+ * and the thread back in the namespace it was in. Returns the new namespace's
+ * fd (O_RDONLY | O_CLOEXEC) or -errno; on failure nothing is left (no file,
+ * no mount) and the thread is where it was. One C call, so a Python signal
+ * handler runs before it or after it, never between its steps. */
+int rawns_netns_create(const char *path)
+{
+    int err, fd, home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+    if (home < 0)
+        return -errno;
+    if (mknod(path, S_IFREG, 0) != 0) {
+        err = -errno;
+        close(home);
+        return err;
+    }
+    if (unshare(CLONE_NEWNET) != 0) {
+        err = -errno;
+        goto unlink_path;
+    }
+    if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) != 0) {
+        err = -errno;
+        goto go_home;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        err = -errno;
+        umount2(path, MNT_DETACH);
+        goto go_home;
+    }
+    if (setns(home, CLONE_NEWNET) != 0) {
+        /* Stranded in the new namespace: undo it, and say so (ENOMEM, in practice). */
+        err = -errno;
+        close(fd);
+        umount2(path, MNT_DETACH);
+        unlink(path);
+        close(home);
+        return err;
+    }
+    close(home);
+    return fd;
+
+go_home:
+    setns(home, CLONE_NEWNET);
+unlink_path:
+    unlink(path);
+    close(home);
+    return err;
 }

@@ -42,7 +42,7 @@ from __future__ import annotations
 import _thread as _thread  # re-exported: tests interrupt helper threads through it
 import errno
 import os
-import stat
+from itertools import starmap
 
 from . import _check
 from ._netns_fd import (
@@ -57,13 +57,14 @@ from ._netns_fd import (
 from ._netns_fd import _in_new_thread as _in_new_thread
 from ._netns_fd import _run_inside as _run_inside
 from ._netns_fd import _stop_workers as _stop_workers
-from ._netns_native import CLONE_NEWNET, MS_BIND, _needs_root
+from ._netns_native import CLONE_NEWNET, _needs_root
 from ._netns_native import CLONE_NEWNS as CLONE_NEWNS
 from ._netns_native import CLONE_NEWUSER as CLONE_NEWUSER
 from ._netns_native import MNT_DETACH as MNT_DETACH
 from ._netns_native import MS_REC as MS_REC
 from ._netns_native import MS_SHARED as MS_SHARED
 from ._netns_native import NS_GET_NSTYPE as NS_GET_NSTYPE
+from ._netns_native import _lib as _native_lib
 from ._netns_native import _mount as _mount
 from ._netns_native import _setns as _setns
 from ._netns_native import _umount2 as _umount2
@@ -83,7 +84,7 @@ from ._netns_paths import _ensure_run_dir as _ensure_run_dir
 from ._netns_paths import _path_for as _path_for
 from ._netns_paths import _remove as _remove
 from ._netns_paths import _run_dir as _run_dir
-from .errors import AlreadyExists, KernelError
+from .errors import AlreadyExists
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
@@ -145,43 +146,47 @@ def create(name: str, *, run_dir: str = NETNS_RUN_DIR, delete_on_exit: bool = Tr
     ns = Netns(
         name=name, path=path, delete_on_exit=_check.boolean(delete_on_exit, "delete_on_exit")
     )
-
-    def make() -> Netns:
-        # All of it in the helper, where no signal handler runs: the name, the
-        # mount and the fd are either all made or all undone here.
-        _ensure_run_dir(rd)
-        # The mount point: an empty file of mode 0, as ip's open(O_CREAT|O_EXCL, 0)
-        # makes, but with no descriptor to close.
-        try:
-            os.mknod(path, stat.S_IFREG)
-        except FileExistsError:
-            raise AlreadyExists(
-                errno.EEXIST,
-                op="netns create",
-                target=name,
-                hint=f"a network namespace named {name!r} exists ({path})",
-            ) from None
-        try:
-            _unshare(CLONE_NEWNET)
-            # thread-self, not self: only this thread moved.
-            _mount(_THREAD_SELF, path, "none", MS_BIND)
-            ns._fds.append(os.open(path, _O_NS))
-        except BaseException:
-            _remove(path)
-            raise
-        return ns
-
-    def forget(made: Netns) -> None:
-        # The caller was interrupted and never got the namespace: remove it all.
-        made.close()
-        _remove(path)
-
     try:
-        return _in_new_thread(make, forget, pooled=True)
-    except KernelError:
-        raise
+        _ensure_run_dir(rd)
     except PermissionError as e:
         raise _needs_root("netns create", name, e) from e
+    try:
+        # The file, the namespace, its mount and its fd in one C call, on this
+        # thread (rawns_netns_create: all made, or none and the thread home), the
+        # result straight into the Netns (see _owning): a signal handler raising
+        # here runs before the call or after the fd is owned, never in between.
+        ns._fds.extend(starmap(_create_at, ((os.fsencode(path),),)))
+        _created(ns, name, path)
+    except BaseException:
+        if ns._fds and ns._fds[-1] >= 0:  # made, and the caller is interrupted: undo all
+            ns.close()
+            _remove(path)
+        ns._fds.clear()
+        raise
+    return ns
+
+
+def _created(ns: Netns, name: str, path: str) -> None:
+    """Raise for what rawns_netns_create refused (it returned -errno; nothing was made)."""
+    ret = ns._fds[-1]
+    if ret >= 0:
+        return
+    ns._fds.pop()
+    err = -ret
+    if err == errno.EEXIST:
+        raise AlreadyExists(
+            errno.EEXIST,
+            op="netns create",
+            target=name,
+            hint=f"a network namespace named {name!r} exists ({path})",
+        )
+    e = OSError(err, f"netns create: {os.strerror(err)}", path)
+    if err in (errno.EPERM, errno.EACCES):
+        raise _needs_root("netns create", name, e) from e
+    raise e
+
+
+_create_at = _native_lib.rawns_netns_create
 
 
 def open(
@@ -271,7 +276,7 @@ def new() -> Netns:
 
     def make() -> Netns:
         _unshare(CLONE_NEWNET)
-        ns._fds.append(os.open(_THREAD_SELF, _O_NS))  # in the helper: see create()
+        ns._fds.append(os.open(_THREAD_SELF, _O_NS))  # in the helper, where no handler runs
         return ns
 
     try:

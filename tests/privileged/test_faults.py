@@ -457,36 +457,43 @@ class _Gate:
         raise _Stop
 
 
-def test_an_interrupted_create_removes_what_its_helper_made(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Deterministic: the helper waits, after its bind mount, until the caller was
-    interrupted; the caller then waits for it and removes the name, mount and fd."""
-    gate = _Gate()
-    real_mount = netns._mount
+def test_an_interrupted_create_removes_what_it_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deterministic: the exception comes right after the one C call that made the
+    name, the namespace, its mount and its fd (where CPython would run a pending
+    handler): create removes all of them before the exception goes on."""
+    real = netns._created
 
-    def mount_then_wait(source: str, target: str, fstype: str, flags: int) -> None:
-        real_mount(source, target, fstype, flags)
-        if source == "/proc/thread-self/ns/net":
-            assert gate.raised.wait(30)
+    def made_then_interrupted(ns: Any, name: str, path: str) -> None:
+        real(ns, name, path)
+        assert ns._fds and os.path.exists(path)  # everything was made
+        raise _Stop
 
-    monkeypatch.setattr(netns, "_mount", mount_then_wait)
+    monkeypatch.setattr(netns, "_created", made_then_interrupted)
     name = unique_name("rawns-int")
     gc.collect()
     before = set(os.listdir("/proc/self/fd"))
-    old = signal.signal(signal.SIGALRM, gate.handler)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.01)
-        with pytest.raises(_Stop):
-            netns.create(name)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    with pytest.raises(_Stop):
+        netns.create(name)
     assert not netns.exists(name)
     with open("/proc/self/mountinfo") as f:
         assert f"/run/netns/{name}" not in f.read()
     gc.collect()
     assert set(os.listdir("/proc/self/fd")) - before == set()
+
+
+def test_create_leaves_the_calling_thread_in_its_namespace(make_ns: Any) -> None:
+    """create() runs on the calling thread (one C call), which ends where it began,
+    also when the call fails (the name taken: EEXIST before anything is made)."""
+    home = os.stat("/proc/thread-self/ns/net").st_ino
+    taken = make_ns()
+    with pytest.raises(FileExistsError):
+        netns.create(taken.name)
+    assert os.stat("/proc/thread-self/ns/net").st_ino == home
+    name = unique_name("rawns-home")
+    with netns.create(name) as ns:
+        assert os.stat("/proc/thread-self/ns/net").st_ino == home
+        assert os.fstat(ns.fd).st_ino != home
+    assert not netns.exists(name)
 
 
 @pytest.mark.parametrize("who", ["caller first", "helper first"])

@@ -48,20 +48,16 @@ def _until(cond: Callable[[], bool], wait: float = 10.0) -> bool:
     return True
 
 
-def test_many_creates_use_one_worker_which_ends_when_idle() -> None:
+def test_many_new_namespaces_use_one_worker_which_ends_when_idle() -> None:
+    """(create() needs no worker: it is one C call on the calling thread.)"""
     assert _until(lambda: not any(not w.dead for w in _netns_fd._workers))
     before = _threads()
-    names = [unique_name("rawns-tw") for _ in range(20)]
     seen = set()
-    try:
-        for name in names:
-            netns.create(name, delete_on_exit=False).close()
-            seen.add(_worker_tid())
-            assert _threads() <= before + 1
-    finally:
-        for name in names:
-            netns.delete(name)
-    assert len(seen) == 1, f"{len(seen)} worker threads for 20 creates"
+    for _ in range(20):
+        netns.new().close()
+        seen.add(_worker_tid())
+        assert _threads() <= before + 1
+    assert len(seen) == 1, f"{len(seen)} worker threads for 20 new()"
     assert _until(lambda: _threads() == before), "the idle worker did not end"
 
 
@@ -83,18 +79,16 @@ def test_the_worker_goes_back_to_the_callers_namespace(make_ns: Callable[[], Any
 
 def test_a_forked_child_starts_its_own_worker() -> None:
     netns.new().close()  # this process has a worker now
-    name = unique_name("rawns-tw")
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         code = 1
         try:
-            with netns.create(name):
+            with netns.new():
                 code = 0 if _netns_fd._mine.w.pid == os.getpid() else 2
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert not netns.exists(name)
 
 
 def test_rootless_enter_after_rawns_calls_still_works() -> None:
