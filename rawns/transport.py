@@ -72,7 +72,6 @@ BATCH_WAIT = 5.0  # seconds Channel.batch waits for acks that were not queued by
 
 _MSG_TRUNC = _socket.MSG_TRUNC  # a plain int (socket.py's IntFlag | int runs Python code)
 _SEQ = struct.Struct("=I")
-_FLAGS = struct.Struct("=H")
 _F_ACK = int(NLM_F.ACK)
 # nlmsg_flags is a host-order u16 at offset 6; NLM_F_ACK (4) is in its low byte.
 _ACK_BYTE = 6 if sys.byteorder == "little" else 7

@@ -306,8 +306,8 @@ class _Layout:
     """
 
     __slots__ = (
-        "alias", "alias_var", "broadcast", "check", "data", "details", "dpick", "expect", "fixed",
-        "info", "info_plan", "kind", "lens", "mac", "name", "name_var", "offsets", "ok",
+        "alias", "alias_var", "broadcast", "check", "data", "details", "direct", "dpick", "expect",
+        "fixed", "info", "info_plan", "kind", "lens", "mac", "name", "name_var", "offsets", "ok",
         "other", "perm", "pick", "port", "port_plan", "slave", "slave_kind", "texts", "views",
     )  # fmt: skip
 
@@ -339,6 +339,8 @@ class _Layout:
             end = info + _NLA(payload, info)[0]
             _kind, self.data, _slave_kind, self.slave = _decode.linkinfo(payload, info + 4, end)
             self._plan(payload, lk)
+        # The kind's parser, run as is (a veth: no nest to plan, no port), else None.
+        self.direct = self.info if self.port is None and self.info_plan is None else None
         if not self.details:
             nested = []
         for plan in (self.info_plan, self.port_plan):
@@ -554,8 +556,8 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
     lk.port = None
     if lay.views:
         try:
-            if lay.port is None and lay.info_plan is None and (parse := lay.info) is not None:
-                lk.data = parse(payload, lay.data[0], lay.data[1], lk)  # veth: no plan, no port
+            if (parse := lay.direct) is not None:
+                lk.data = parse(payload, lay.data[0], lay.data[1], lk)
             else:
                 lk.data, lk.port = _kind_views(lay, lk, payload)
         except (struct.error, IndexError):
@@ -563,8 +565,8 @@ def parse_link(payload: bytes, origin: tuple[int, int] | None = None) -> Link:
                 "an attribute is shorter than its value", offset=lay.offsets[_LINKINFO]
             ) from None
         except DecodeError as e:
-            if lay.port is None and lay.info_plan is None and lay.info is not None:
-                e.add_note(f"in IFLA_INFO_DATA of a {lay.kind} link")  # as _kind_views notes
+            if lay.direct is not None:  # (_kind_views notes its own)
+                e.add_note(f"in IFLA_INFO_DATA of a {lay.kind} link")
             raise
     else:
         lk.data = None
