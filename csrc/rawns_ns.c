@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,4 +84,35 @@ unlink_path:
     unlink(path);
     close(home);
     return err;
+}
+
+/* socket(domain, type, protocol) made inside the network namespace nsfd (a
+ * socket belongs to the namespace it was made in, wherever it is used from):
+ * setns there, socket(), setns home. Returns the socket's fd or -errno; on
+ * failure no socket is left and the thread is where it was. One C call, so a
+ * Python signal handler runs before it or after it, never while the thread
+ * is away. */
+int rawns_socket_in(int nsfd, int domain, int type, int protocol)
+{
+    int err, fd, home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+    if (home < 0)
+        return -errno;
+    if (setns(nsfd, CLONE_NEWNET) != 0) {
+        err = -errno;
+        close(home);
+        return err;
+    }
+    fd = socket(domain, type, protocol);
+    err = fd < 0 ? -errno : 0;
+    if (setns(home, CLONE_NEWNET) != 0) {
+        /* Stranded in nsfd's namespace (ENOMEM, in practice): no socket, say so. */
+        err = -errno;
+        if (fd >= 0)
+            close(fd);
+        close(home);
+        return err;
+    }
+    close(home);
+    return fd < 0 ? err : fd;
 }

@@ -9,3 +9,4 @@ int rawns_mount(const char *source, const char *target, const char *fstype,
                 unsigned long flags, const char *data);
 int rawns_umount2(const char *target, int flags);
 int rawns_netns_create(const char *path);
+int rawns_socket_in(int nsfd, int domain, int type, int protocol);

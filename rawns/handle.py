@@ -1,9 +1,10 @@
 """Handle: the netlink sockets of one network namespace.
 
-``Handle.open(netns=ns)`` opens its sockets *inside* ``ns`` from a short-lived
-helper thread: a netlink socket stays bound to the namespace it was created
-in, so the caller's thread never moves and no process is forked
-(vishvananda/netlink's ``NewHandleAt``). Every verb in rawns takes a Handle
+``Handle.open(netns=ns)`` makes its sockets *inside* ``ns``: one C call
+enters ``ns``, makes the socket and comes back (csrc: ``rawns_socket_in``). A
+netlink socket stays bound to the namespace it was created in, so the
+caller's thread is never elsewhere once the call returns and no process is
+forked (vishvananda/netlink's ``NewHandleAt``). Every verb in rawns takes a Handle
 first. A Handle is safe to share between threads: each exchange holds the
 channel's lock, so replies are never crossed. It is not shared across
 ``fork()``: the child would read the parent's replies (same socket, same
@@ -104,23 +105,20 @@ class Handle:
                 "netns must be a rawns.netns.Netns, a namespace name, a path, a pid or None, "
                 f"not {type(netns).__name__}: {netns!r}"
             )
-        target = netns
-
-        def make() -> Handle:
-            # Everything that opens a descriptor runs in the helper thread,
-            # where no signal handler runs: an exception raised in the caller
-            # (Ctrl-C, a test timeout) cannot orphan the namespace fd or the
-            # socket; if it comes, the finished handle is closed for it.
-            ns = _netns.resolve(target)
-            try:
-                with ns.entered():
-                    sock = NetlinkSocket(NETLINK_ROUTE)
-            except BaseException:
-                ns.close()
-                raise
+        # On the calling thread: the namespace is opened as an owned fd (_owning), the
+        # socket made in it by one C call and owned as it comes out (transport._open_in),
+        # so an exception from a signal handler (Ctrl-C, a test timeout) leaves no fd
+        # behind; the thread never leaves its namespace for longer than that call.
+        ns = _netns.resolve(netns)
+        sock: NetlinkSocket | None = None
+        try:
+            sock = NetlinkSocket(NETLINK_ROUTE, netns_fd=ns.fd)
             return cls(Channel(sock), ns)
-
-        return _netns._in_new_thread(make)
+        except BaseException:
+            if sock is not None:
+                sock.close()
+            ns.close()
+            raise
 
     @property
     def netns(self) -> _netns.Netns | None:
@@ -152,7 +150,8 @@ class Handle:
         self._rtnl.check_process()
         with self._lock:
             if self._nfnl is None:
-                sock = _netns.run_in(self._ns, lambda: NetlinkSocket(NETLINK_NETFILTER))
+                ns = self._ns
+                sock = NetlinkSocket(NETLINK_NETFILTER, netns_fd=None if ns is None else ns.fd)
                 self._nfnl = Channel(sock)
                 self._nfnl.netns_label = self._rtnl.netns_label
             return self._nfnl

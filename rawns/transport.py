@@ -23,6 +23,8 @@ import os
 import struct
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import starmap
+from mmap import mmap as _mmap
 
 from . import _check
 from ._conversation import Ack, Conversation, Done, Error, Event, Overrun, Reply
@@ -81,8 +83,12 @@ _NOT_ACK = 0xFF & ~_F_ACK
 class NetlinkSocket:
     """One AF_NETLINK socket, opened in the calling thread's network namespace."""
 
-    def __init__(self, protocol: int, *, groups: Iterable[int] = ()) -> None:
-        s = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW | _socket.SOCK_CLOEXEC, protocol)
+    def __init__(
+        self, protocol: int, *, groups: Iterable[int] = (), netns_fd: int | None = None
+    ) -> None:
+        """Open the socket in the calling thread's namespace, or with ``netns_fd`` in that
+        namespace (from the calling thread, which stays where it is)."""
+        s = _open(protocol) if netns_fd is None else _open_in(netns_fd, protocol)
         try:
             for opt in (NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_CAP_ACK):
                 try:
@@ -101,7 +107,10 @@ class NetlinkSocket:
         self.sock = s
         self.protocol = protocol
         self.port: int = s.getsockname()[0]
-        self._buf = bytearray(RECV_SIZE)
+        # Anonymous memory, not bytearray(RECV_SIZE): the kernel maps its zero pages
+        # as they are first written, while a bytearray zeroes the whole MiB up front
+        # (tens of microseconds per socket; a reply touches one page).
+        self._buf = _mmap(-1, RECV_SIZE)
         self._view = memoryview(self._buf)
 
     def fileno(self) -> int:
@@ -134,6 +143,38 @@ class NetlinkSocket:
 
     def add_membership(self, group: int) -> None:
         self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+
+
+_FLAGS = _socket.SOCK_RAW | _socket.SOCK_CLOEXEC
+
+
+def _open(protocol: int) -> _socket.socket:
+    return _socket.socket(_socket.AF_NETLINK, _FLAGS, protocol)
+
+
+def _open_in(netns_fd: int, protocol: int) -> _socket.socket:
+    """A netlink socket made in the namespace ``netns_fd`` by one C call (the thread
+    never waits elsewhere), the fd owned by a socket object as it comes out: each
+    step's result goes into a list inside one C call (``list.extend`` over
+    ``starmap``, as :func:`rawns._netns_fd._owning`), so an exception from a signal
+    handler comes before the socket is made or after it is owned, never between."""
+    # rawns_socket_in (csrc): enter, socket(), come home, in one C call, so no Python
+    # signal handler runs while the thread is away; the fd, or -errno and nothing made.
+    from ._native import lib
+
+    fd: list[int] = []
+    owner: list[_socket.socket] = []
+    try:
+        fd.extend(starmap(lib.rawns_socket_in, ((netns_fd, _socket.AF_NETLINK, _FLAGS, protocol),)))
+        if fd[0] < 0:
+            err = -fd[0]
+            raise OSError(err, f"netlink socket in a namespace: {os.strerror(err)}")
+        owner.extend(starmap(_socket.socket, ((_socket.AF_NETLINK, _FLAGS, protocol, fd[0]),)))
+    except BaseException:
+        if fd and fd[0] >= 0 and not owner:
+            os.close(fd[0])
+        raise
+    return owner[0]
 
 
 def _set_buf(s: _socket.socket, force: int, plain: int, size: int) -> None:

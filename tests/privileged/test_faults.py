@@ -31,6 +31,7 @@ import pytest
 from rawns import Handle, addr, link, monitor, netns, route
 from rawns.errors import DumpInterrupted, KernelError, NotFound
 from rawns.link import Bridge, Ifb, Link, Veth
+from rawns.transport import NETLINK_ROUTE, NetlinkSocket
 from tests.conftest import ip_json, run, unique_name
 from tests.privileged.kstate import diff, snapshot
 
@@ -303,9 +304,9 @@ def test_interrupting_namespace_and_handle_calls_leaks_nothing(make_ns: Any) -> 
     timeout, Ctrl-C): no descriptor, mount or name is left behind.
 
     rawns opens namespace fds and sockets in helper threads (where Python runs
-    no signal handler) and releases what a helper made if the caller was
-    interrupted meanwhile; the placeholder file of a named namespace is made
-    without a descriptor.
+    no signal handler), releasing what a helper made if the caller was
+    interrupted meanwhile, or on the calling thread, storing each syscall's
+    result in its owner within one C call (create, open, Handle.open).
     """
     keep = make_ns()
     prefix = unique_name("rawns-int")
@@ -502,7 +503,8 @@ def test_an_interruption_as_the_helper_thread_starts_loses_nothing(
 ) -> None:
     """The exception comes right as start_new_thread returns (where CPython runs
     pending handlers): either the helper has not claimed the call yet (then it does
-    nothing) or it has (then the caller waits and discards its handle)."""
+    nothing) or it has (then the caller waits and discards the socket it made).
+    (netns.run_in with a socket: Handle.open no longer needs a helper thread.)"""
     import _thread
 
     real_start = _thread.start_new_thread
@@ -528,7 +530,7 @@ def test_an_interruption_as_the_helper_thread_starts_loses_nothing(
     monkeypatch.setattr(netns._thread, "start_new_thread", start_then_raise)
     try:
         with pytest.raises(_Stop):
-            Handle.open(netns=ns)
+            netns.run_in(ns, lambda: NetlinkSocket(NETLINK_ROUTE))
     finally:
         monkeypatch.undo()
     released.set()
