@@ -306,7 +306,16 @@ def add(h: Handle, spec: LinkSpec) -> None:
 
 
 def add_plan(h: Handle, spec: LinkSpec) -> Plan[None]:
-    yield from _add_many(h, [spec], ["spec"], False, True)
+    _check.handle(h)
+    check_spec(spec, "spec").check_here(h, "spec")
+    if not spec.rtnetlink or spec.followups():
+        yield from _add_many(h, [spec], ["spec"], False, True)
+        return
+    # What _add_many does for one spec that needs no second step (most calls): one
+    # request, without its bookkeeping for many (windows, follow-ups, repeats).
+    resolve = Resolver(h)
+    msg = yield from built(resolve, partial(build_message, spec, F_ADD, resolve))
+    yield Request(msg, "RTM_NEWLINK", spec.target())
 
 
 def replace(h: Handle, spec: LinkSpec) -> None:
