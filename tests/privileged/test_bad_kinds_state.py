@@ -143,7 +143,7 @@ class Lab:
         w.foreign = {k: v for k, v in foreign.items() if v}
         for objs in w.foreign.values():
             for o in objs:
-                bk.FOREIGN[id(o)] = "another namespace"
+                bk.FOREIGN[id(o)] = o
         self.w = w
         self.closers = [w.mon.close, w.h.close, w.h2.close]
         self.base_fp = {k: self.fingerprint(k) for k in ("ns", "ns2", "run_dir", "run_netns")}

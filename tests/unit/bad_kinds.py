@@ -673,7 +673,9 @@ def shows(msg: str, value: object) -> bool:
 
 
 #: Objects dumped through a handle on another namespace: the message names the namespace.
-FOREIGN: dict[int, str] = {}
+#: Keyed by id, holding the object itself: the reference keeps the id from being reused by
+#: an unrelated value (an int of a later test) once the world that dumped it is gone.
+FOREIGN: dict[int, object] = {}
 
 RAW = (struct.error, OverflowError, KeyError, IndexError, AttributeError)
 
@@ -686,7 +688,7 @@ def judge(exc: BaseException | None, value: object) -> str | None:
         return f"reached the kernel: {type(exc).__name__}: {exc}"
     if isinstance(exc, TypeError | ValueError):
         msg = str(exc)
-        if id(value) in FOREIGN:
+        if FOREIGN.get(id(value), FOREIGN) is value:  # FOREIGN: no entry
             return (
                 None
                 if "namespace" in msg
