@@ -633,6 +633,9 @@ def _learn(payload: bytes, origin: tuple[int, int] | None) -> Link:
     plain_decodes += 1
     lk = _decode.parse_link(payload, origin)
     n = len(payload)
+    if _credit < 1:  # no build could be paid for now: no bookkeeping for one either
+        _LAYOUTS.pop(n, None)  # (and stop paying this length's check until hits refill)
+        return lk
     pos = tuple(lk.offsets)
     seen = _SCANNED.get(n, ())
     if pos not in seen:
@@ -640,11 +643,7 @@ def _learn(payload: bytes, origin: tuple[int, int] | None) -> Link:
             _SCANNED.clear()
         _SCANNED[n] = (pos, *seen[:1])
         return lk
-    _credit = min(_credit, _FREE)
-    if _credit < 1:
-        _LAYOUTS.pop(n, None)  # it missed twice in a row: stop paying its check
-        return lk
-    _credit -= 1
+    _credit = min(_credit, _FREE) - 1
     if len(_LAYOUTS) >= _LAYOUTS_MAX:
         _LAYOUTS.clear()
     lay = _Layout(payload, lk)
