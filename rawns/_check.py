@@ -66,6 +66,8 @@ from .errors import DecodeError
 
 TYPE_CHECKING = False  # not typing's: importing it costs (rawns._typing)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ._check_kinds import KINDS, Kind, describe
     from ._check_tc import tc_handle, tc_rate, tc_size, tc_time
     from .handle import Handle
@@ -454,16 +456,24 @@ def check_uint(value: int | None, bits: int, what: str) -> None:
         uint(value, bits, what)
 
 
-def same_netns(origin: tuple[int, int] | None, h: Handle, what: str, label: str = "") -> None:
+def same_netns(
+    origin: tuple[int, int] | None,
+    h: Handle,
+    what: str,
+    label: str | Callable[[], str] = "",
+) -> None:
     """Refuse an object dumped from one namespace used on a handle on another.
 
     ``origin`` is the :attr:`Handle.netns_ident` of the handle that dumped the
     object (``None`` for objects the caller built, which carry no origin).
     An index is only meaningful in its own namespace: ``link.set(h, L, ...)``
     with a ``Link`` from elsewhere would change whatever local link has that
-    index.
+    index. ``label`` names the object in the error: a str, or a function
+    making it, called only then (formatting a route costs more than the check).
     """
     if origin is not None and origin != h.netns_ident:
+        if not isinstance(label, str):
+            label = label()
         raise ValueError(
             f"{what} {label} was dumped from another network namespace than "
             f"{h.netns_label} namespace of this handle; look it up again with this handle"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import _socket
 import struct
+from functools import partial
 
 from . import _check, _dataclass
 from ._dataclass import dataclass, field
@@ -561,7 +562,7 @@ def _spec(h: Handle, rule: Rule | None, kw: RuleFields, verb: str) -> tuple[Rule
     _check.handle(h)
     spec, given = spec_or_fields(f"rule.{verb}", rule, kw, Rule, allowed=_FIELDS)
     if spec is not None:
-        _check.same_netns(spec.origin, h, "rule", _label(spec))
+        _check.same_netns(spec.origin, h, "rule", partial(_label, spec))
         return spec, False
     return Rule(**given), True  # type: ignore[arg-type]  # Rule normalises str/int inputs itself
 

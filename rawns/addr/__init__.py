@@ -123,7 +123,7 @@ def _spec(
         allowed=_MATCH if delete else _FIELDS,
     )
     if address is not None:
-        _check.same_netns(address.origin, h, "address", label_of(address))
+        _check.same_netns(address.origin, h, "address", partial(label_of, address))
         if address.label is not None and address.origin is None:
             _check_label((yield from _dev_name(h, None, address.index)), address.label)
         return address, None
@@ -366,7 +366,7 @@ def add_many_plan(
     for a in addrs:
         if not isinstance(a, Address):
             raise TypeError(f"addresses must hold Address values, not {_check._show(a)}")
-        _check.same_netns(a.origin, h, "address", label_of(a))
+        _check.same_netns(a.origin, h, "address", partial(label_of, a))
     for a in addrs:  # the labels, once every value is known to be good
         if a.label is not None and a.origin is None:
             if a.index not in names:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from functools import partial
 
 from .. import _check
 from .._dataclass import dataclass, field
@@ -464,7 +465,7 @@ def check_here(h: Handle, ref: object, what: str = "ref") -> LinkRef:
     """
     checked = check_ref(ref, what)
     if isinstance(checked, Link) and checked.origin is not None:
-        _check.same_netns(checked.origin, h, what, _origin_label(checked))
+        _check.same_netns(checked.origin, h, what, partial(_origin_label, checked))
     return checked
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Mapping
+from functools import partial
 
 from .. import _check
 from .._plan import Plan, Request, drive
@@ -196,7 +197,7 @@ def _fdb_verb(
     _check.handle(h)
     n, given = spec_or_fields(f"neigh.{verb}", entry, kw, Neighbour, allowed=_FIELDS)
     if n is not None:
-        _check.same_netns(n.origin, h, "entry", _label(n.index, n.lladdr))
+        _check.same_netns(n.origin, h, "entry", partial(_label, n.index, n.lladdr))
         if not n.is_fdb:
             raise ValueError(f"use neigh.{verb.removeprefix('fdb_')}() for an IP neighbour")
         if n.lladdr is None:

@@ -14,6 +14,7 @@ verbs here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from .. import _check
@@ -86,7 +87,7 @@ def _spec(h: Handle, verb: str, spec: object, kw: NexthopFields) -> Plan[Nexthop
         f"nexthop.{verb}", spec, fields, NexthopObject, key="id", key_types=(int,), allowed=_FIELDS
     )
     if nh is not None:
-        _check.same_netns(nh.origin, h, "nexthop", label(nh))
+        _check.same_netns(nh.origin, h, "nexthop", partial(label, nh))
         return nh
     if "id" not in given:
         raise TypeError(f"nexthop.{verb}() needs id= (1..4294967295)")
@@ -165,7 +166,7 @@ def delete(h: Handle, nexthop: NexthopObject | int, /) -> None:
 def delete_plan(h: Handle, nexthop: NexthopObject | int, /) -> Plan[None]:
     _check.handle(h)
     if isinstance(nexthop, NexthopObject):
-        _check.same_netns(nexthop.origin, h, "nexthop", label(nexthop))
+        _check.same_netns(nexthop.origin, h, "nexthop", partial(label, nexthop))
     nid = _id_of(nexthop)
     yield Request(build_delete(nid), "RTM_DELNEXTHOP", f"id {nid}")
 

@@ -13,6 +13,7 @@ The limits are the kernel's and nft's, cited where they are defined.
 from __future__ import annotations
 
 import _socket
+from functools import partial
 
 from .. import _check
 from .._nfnl import FAMILIES, FAMILY_NAMES
@@ -267,4 +268,4 @@ def from_here(obj: object, h: Handle, what: str) -> None:
     """
     o = getattr(obj, "origin", None)
     if o is not None:
-        _check.same_netns(o, h, what, str(obj))
+        _check.same_netns(o, h, what, partial(str, obj))

@@ -151,7 +151,7 @@ def _spec(
         allowed=_MATCH if delete else _FIELDS,
     )
     if route is not None:
-        _check.same_netns(route.origin, h, "route", label(route))
+        _check.same_netns(route.origin, h, "route", partial(label, route))
         return route, {}
     if "onlink" in given:
         _check.boolean(given["onlink"], "onlink")
@@ -591,7 +591,7 @@ def add_many_plan(
                 )
             if common:
                 raise TypeError("keyword fields apply to destination strings, not Route values")
-            _check.same_netns(r.origin, h, "route", label(r))
+            _check.same_netns(r.origin, h, "route", partial(label, r))
             msgs.append(build(r))
             labels.append(r)
     targets = _Labels(labels, templates)
