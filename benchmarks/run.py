@@ -63,8 +63,9 @@ CLONE_NEWNET = 0x40000000
 BACKENDS = ["cmd", "batch", "pyroute2", "rawns", "floor"]
 #: The 1-minute load average above which results are not written for publication (issue 18).
 QUIET_LOAD = 0.3
-#: What a plain run measures: issue 6's workloads and issue 18's variants, and start-up.
-DEFAULT_ONLY = "W1,W1B,W2,W2B,W3,W3B,W4,W4M,W5,W5V,W6,W6I,S"
+#: What a plain run measures: issue 6's workloads, issue 18's variants, the pods (W7,
+#: issue 14) and start-up: the published page's main table. W8-W10 are scripts of their own.
+DEFAULT_ONLY = "W1,W1B,W2,W2B,W3,W3B,W4,W4M,W5,W5V,W6,W6I,W7,W7V,W7L,S"
 STARTUP_BACKENDS = [
     "python",
     "ip",
