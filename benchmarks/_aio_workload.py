@@ -51,7 +51,6 @@ from rawns import Handle, aio, link, netns, route  # noqa: E402
 from rawns.link import Veth  # noqa: E402
 
 GW = "10.1.0.2"
-QUIET_LOAD = 0.3
 BARS = {"W3": 1.1, "W4": 1.1, "pyroute2": 10.0}
 
 
@@ -301,17 +300,13 @@ def main(argv: list[str]) -> int:
     if os.geteuid() != 0:
         print("W10 needs root (it creates network namespaces)", file=sys.stderr)
         return 2
-    load0 = os.getloadavg()[0]
-    if load0 > QUIET_LOAD and not args.noisy:
-        print(f"1-min load {load0:.2f} > {QUIET_LOAD}: pass --noisy to run anyway", file=sys.stderr)
-        return 2
-    from run import ForeignLoad  # the main harness's measure (run.py imports this module)
+    from run import Quiet  # the main harness's gate (run.py imports this module)
 
-    foreign = ForeignLoad()
+    quiet = Quiet.start("W10", args.noisy)
+    if quiet is None:
+        return 2
     out = run(args)
-    # Other work's load over the run, not the 1-minute average (which counts this run).
-    out["load"] = {"start": load0, "foreign": foreign.read()}
-    out["noisy"] = max(load0, out["load"]["foreign"]) > QUIET_LOAD
+    quiet.record(out)
     text = json.dumps(out, indent=2, default=str)
     print(text)
     if args.json:

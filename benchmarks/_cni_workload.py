@@ -304,11 +304,18 @@ def main(argv: list[str]) -> int:
         help="with --style resident: the compiled shims (csrc/cni_shim.c, default), the "
         "Python ones, or a chain with each",
     )
+    p.add_argument("--noisy", action="store_true", help="accept a loaded machine (marked noisy)")
     args = p.parse_args(argv)
     if os.geteuid() != 0:
         print("W8 needs root (it creates network namespaces)", file=sys.stderr)
         return 2
+    from run import Quiet  # the main harness's gate (run.py imports this module)
+
+    quiet = Quiet.start("W8", args.noisy)
+    if quiet is None:
+        return 2
     out = run(args.pods, args.reps, args.style, args.resident_shim)
+    quiet.record(out)
     text = json.dumps(out, indent=2)
     print(text)
     if args.json:

@@ -36,7 +36,8 @@ def w8(d: dict[str, Any]) -> list[str]:
         chains.append(("rawns-resident", f"rawns, resident daemon + {shims}"))
     n = d["pods"]
     out = [
-        f"### W8: CNI chain (bridge + portmap) per pod, {n} pods, {d['reps']} repetition(s)",
+        f"### W8: CNI chain (bridge + portmap) per pod, {n} pods, {d['reps']} repetition(s)"
+        + (" (marked noisy)" if d.get("noisy") else ""),
         "",
         "| chain | ADD median (p95) | ADD CPU | DEL median (p95) | DEL CPU "
         f"| {n} ADDs back to back |",
@@ -70,7 +71,8 @@ def w8(d: dict[str, Any]) -> list[str]:
 def w9(d: dict[str, Any]) -> list[str]:
     n = d["n"]
     out = [
-        f"### W9: traffic control, {n:,} htb classes + {n:,} u32 filters, {d['reps']} repetitions",
+        f"### W9: traffic control, {n:,} htb classes + {n:,} u32 filters, {d['reps']} repetitions"
+        + (" (marked noisy)" if d.get("noisy") else ""),
         "",
         "| backend | add (median) | dump (median) |",
         "|---|---|---|",

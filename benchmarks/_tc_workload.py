@@ -281,6 +281,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--backends", default=",".join(BACKENDS))
     p.add_argument("--json", type=Path)
+    p.add_argument("--noisy", action="store_true", help="accept a loaded machine (marked noisy)")
     args = p.parse_args(argv)
     if os.geteuid() != 0:
         print("W9 needs root (it creates network namespaces)", file=sys.stderr)
@@ -289,7 +290,13 @@ def main(argv: list[str]) -> int:
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown:
         p.error(f"unknown backend(s) {unknown}; choose from {BACKENDS}")
+    from run import Quiet  # the main harness's gate (run.py imports this module)
+
+    quiet = Quiet.start("W9", args.noisy)
+    if quiet is None:
+        return 2
     out = run(args.n, args.reps, backends)
+    quiet.record(out)
     text = json.dumps(out, indent=2)
     print(text)
     if args.json:

@@ -18,7 +18,8 @@ Two kinds of marks in the page are rewritten, everything else is left alone:
     ``rss_mib``, ``floor``; ``startup.CASE.adds_over_python``) or ``machine.KEY``
     (``rawns_commit``, ``loadavg_start``, ``foreign_load``...).
 
-A run the harness marked noisy (load over the bar) is refused unless ``--noisy``.
+A run the harness marked noisy (load over the bar) is refused unless ``--noisy``; so
+are stored W8-W10 results that are noisy or measured another commit than the run.
 """
 
 from __future__ import annotations
@@ -86,6 +87,21 @@ def load_run(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text()))
 
 
+def _extras_refused(doc: dict[str, Any]) -> str:
+    """Why the scripts' results stored beside the run may not be published, or ''.
+
+    Each must be quiet and measure the main run's commit: the page names one
+    commit for everything on it.
+    """
+    main = doc["machine"].get("rawns_commit")
+    for key, d in sorted(doc.get("extra", {}).items()):
+        if d.get("noisy"):
+            return f"{key} is marked noisy (load {d.get('load')})"
+        if d.get("rawns_commit") != main:
+            return f"{key} measured commit {d.get('rawns_commit')}, the main run {main}"
+    return ""
+
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description="docs/benchmarks.md's figures from a run's JSON")
     p.add_argument("run", type=Path, help="the JSON of benchmarks/run.py --json")
@@ -110,6 +126,9 @@ def main(argv: list[str]) -> int:
                 p.error(f"--extra {item!r}: expected w8=PATH, w9=PATH or w10=PATH")
             stored[key] = json.loads(Path(path).read_text())
         args.run.write_text(json.dumps(doc, indent=1) + "\n")
+    if not args.noisy and (refused := _extras_refused(doc)):
+        print(f"{args.run}: not publishing it: {refused} (--noisy to force)", file=sys.stderr)
+        return 3
     if doc.get("noisy") and not args.noisy:
         print(
             f"{args.run}: the run is marked noisy (other work's load "

@@ -508,6 +508,47 @@ def _version(argv: list[str]) -> str:
         return "missing"
 
 
+class Quiet:
+    """The publishing gate of the scripts run beside the main run (W8, W9, W10).
+
+    :meth:`start` refuses a 1-minute load above :data:`QUIET_LOAD` at the start
+    unless ``noisy``; :meth:`record` writes into the script's JSON the load at the
+    start, other work's load over the run (:class:`ForeignLoad`), whether that
+    makes the results noisy (``publish.py`` refuses them then) and the commit
+    measured, which ``publish.py`` compares with the main run's.
+    """
+
+    def __init__(self, load0: float) -> None:
+        self.load0, self.meter = load0, ForeignLoad()
+
+    @classmethod
+    def start(cls, what: str, noisy: bool) -> Quiet | None:
+        load0 = os.getloadavg()[0]
+        if load0 > QUIET_LOAD and not noisy:
+            print(
+                f"{what}: 1-min load {load0:.2f} > {QUIET_LOAD}: wait for a quiet machine, "
+                "or pass --noisy to run anyway (the results are marked noisy)",
+                file=sys.stderr,
+            )
+            return None
+        return cls(load0)
+
+    def record(self, out: dict[str, Any]) -> None:
+        # Other work's load over the run, not the 1-minute average (which counts this run).
+        out["load"] = {"start": self.load0, "foreign": round(self.meter.read(), 3)}
+        out["noisy"] = max(self.load0, out["load"]["foreign"]) > QUIET_LOAD
+        out["rawns_commit"] = commit_measured()
+
+
+def commit_measured() -> str:
+    """The checkout's commit, ``-dirty`` when tracked files have uncommitted changes."""
+    here = str(Path(__file__).resolve().parent)
+    commit = _version(["git", "-C", here, "rev-parse", "HEAD"])[:12]
+    if _version(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"]):
+        commit += "-dirty"  # the page says what was measured: uncommitted changes included
+    return commit
+
+
 def machine_info() -> dict[str, Any]:
     from importlib import metadata
 
@@ -515,10 +556,6 @@ def machine_info() -> dict[str, Any]:
         p2 = metadata.version("pyroute2")
     except metadata.PackageNotFoundError:
         p2 = "not installed"
-    here = str(Path(__file__).resolve().parent)
-    commit = _version(["git", "-C", here, "rev-parse", "HEAD"])[:12]
-    if _version(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"]):
-        commit += "-dirty"  # the page says what was measured: uncommitted changes included
     return {
         "cpus": os.cpu_count(),
         "kernel": platform.release(),
@@ -526,7 +563,7 @@ def machine_info() -> dict[str, Any]:
         "iproute2": _version(["ip", "-V"]),
         "nft": _version(["nft", "--version"]),
         "pyroute2": p2,
-        "rawns_commit": commit,
+        "rawns_commit": commit_measured(),
         "loadavg_start": loadavg(),
     }
 

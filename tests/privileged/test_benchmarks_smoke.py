@@ -65,3 +65,49 @@ def test_quick_run_of_every_backend_passes_its_checks(tmp_path: Path) -> None:
     assert doc["noisy"] in (True, False) and "foreign_load" in doc["machine"]
     left = {n for n in _netns_names() - before if n.startswith("rawns-b-")}
     assert not left, f"namespaces left behind: {left}"
+
+
+def test_quick_run_of_the_pods_workloads_passes_its_checks(tmp_path: Path) -> None:
+    """W7, W7V (every backend) and W7L, on 2 pods per node: the page's main table."""
+    pytest.importorskip("pyroute2")
+    before = _netns_names()
+    out = tmp_path / "pods.json"
+    argv = [sys.executable, str(RUN), "--quick", "--reps", "1", "--only", "W7,W7V,W7L"]
+    argv += ["--backends", "batch,pyroute2,rawns", "--json", str(out), "--noisy", "-q"]
+    argv += ["--size", "W7=2", "--size", "W7V=2", "--size", "W7L=2"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    assert p.returncode == 0, f"stdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}"
+    doc = json.loads(out.read_text())
+    assert doc["failures"] == []
+    ran = {(s["workload"], s["backend"]) for s in doc["samples"] if "wall" in s}
+    want = {(w, b) for w in ("W7", "W7V") for b in ("batch", "pyroute2", "rawns")}
+    assert want | {("W7L", "rawns")} <= ran, f"not measured: {want - ran}"
+    left = {n for n in _netns_names() - before if n.startswith("rawns-b-")}
+    assert not left, f"namespaces left behind: {left}"
+
+
+SCRIPTS = {
+    "--w8": ["--pods", "2", "--reps", "1", "--style", "resident", "--resident-shim", "both"],
+    "--w9": ["--n", "10", "--reps", "1"],
+    "--w10": ["--reps", "1", "--routes", "20", "--dump", "20", "--lookups", "20"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_the_scripts_beside_the_main_run_pass_their_checks(script: str, tmp_path: Path) -> None:
+    """W8 (CNI: the reference plugins and rawns'), W9 (tc) and W10 (asyncio) on tiny sizes:
+    each runs every backend, checks its end states (a failed check exits non-zero) and
+    records the load and the commit that publish.py requires."""
+    pytest.importorskip("pyroute2")
+    if script == "--w8" and not Path("/usr/lib/cni/bridge").exists():
+        pytest.skip("W8 needs Debian's containernetworking-plugins (the README installs them)")
+    before = _netns_names()
+    out = tmp_path / "extra.json"
+    argv = [sys.executable, str(RUN), script, *SCRIPTS[script], "--noisy", "--json", str(out)]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    assert p.returncode == 0, f"stdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}"
+    doc = json.loads(out.read_text())
+    assert doc["noisy"] in (True, False) and "foreign" in doc["load"]
+    assert doc["rawns_commit"]
+    left = {n for n in _netns_names() - before if n.startswith("rawns-b-")}
+    assert not left, f"namespaces left behind: {left}"

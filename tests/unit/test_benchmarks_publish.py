@@ -83,3 +83,18 @@ def test_the_extra_block_comes_from_the_stored_runs() -> None:
     assert publish.render(out, doc) == out
     bare = publish.render(page, _doc())
     assert "Not measured in the published run." in bare
+
+
+def test_extras_must_be_quiet_and_of_the_main_runs_commit() -> None:
+    """W8-W10 are scripts of their own: the page names one commit, measured quietly."""
+    same = {k: v | {"rawns_commit": "abc123", "noisy": False} for k, v in _extra().items()}
+    assert publish._extras_refused(_doc() | {"extra": same}) == ""
+    assert publish._extras_refused(_doc()) == ""  # no extras stored: nothing to refuse
+    noisy = same | {"w9": same["w9"] | {"noisy": True, "load": {"start": 0.9}}}
+    assert "w9 is marked noisy" in publish._extras_refused(_doc() | {"extra": noisy})
+    other = same | {"w8": same["w8"] | {"rawns_commit": "def456"}}
+    assert "w8 measured commit def456, the main run abc123" in publish._extras_refused(
+        _doc() | {"extra": other}
+    )
+    unrecorded = same | {"w10": {k: v for k, v in same["w10"].items() if k != "rawns_commit"}}
+    assert "w10 measured commit None" in publish._extras_refused(_doc() | {"extra": unrecorded})
