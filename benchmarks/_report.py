@@ -225,7 +225,9 @@ def markdown(doc: dict[str, Any]) -> str:
         *(
             [
                 f"**Noisy run**: other work kept {foreign} CPUs busy on average (the bar for "
-                f"publication is {doc.get('quiet_load')}); indicative figures only.",
+                f"publication is {doc.get('quiet_load')}), or the speed probe's spread was "
+                f"{m.get('speed_spread', '?')}{X} (the bar is {doc.get('speed_spread_max', '?')}"
+                f"{X}); indicative figures only.",
                 "",
             ]
             if noisy
@@ -235,6 +237,12 @@ def markdown(doc: dict[str, Any]) -> str:
         f"{m['iproute2']}, {m['nft']}, pyroute2 {m['pyroute2']}, rawns {m['rawns_commit']}. "
         f"Load average {m['loadavg_start']} at start, {m.get('loadavg_end', '?')} at end"
         + ("" if foreign is None else f"; other work's load over the run {foreign}")
+        + (
+            ""
+            if "speed_probe_ms" not in m
+            else f"; speed probe {min(m['speed_probe_ms'])}{DASH}{max(m['speed_probe_ms'])} ms "
+            f"(spread {m['speed_spread']}{X})"
+        )
         + f". {doc['reps']} repetitions; median (min{DASH}max) wall time of the operation.",
         "",
         "| workload | ip / nft per command | ip -batch / nft -f / ip -j | pyroute2 0.9.7 | rawns "

@@ -63,6 +63,9 @@ CLONE_NEWNET = 0x40000000
 BACKENDS = ["cmd", "batch", "pyroute2", "rawns", "floor"]
 #: The 1-minute load average above which results are not written for publication (issue 18).
 QUIET_LOAD = 0.3
+#: The largest ratio between the slowest and the fastest speed probe of a run that may be
+#: published: above it, the CPU this machine got changed during the run (see speed_probe).
+SPEED_SPREAD = 1.25
 #: What a plain run measures: issue 6's workloads, issue 18's variants, the pods (W7,
 #: issue 14) and start-up: the published page's main table. W8-W10 are scripts of their own.
 DEFAULT_ONLY = "W1,W1B,W2,W2B,W3,W3B,W4,W4M,W5,W5V,W6,W6I,W7,W7V,W7L,S"
@@ -158,6 +161,25 @@ def settle(max_wait: float = 3.0) -> None:
             return
 
 
+def speed_probe() -> float:
+    """Milliseconds a fixed pure-Python loop takes (the least of 3 tries).
+
+    The load gate sees only this machine's own processes. A virtual machine whose
+    host gives it less CPU for a while (other guests, a lower clock) is as idle as
+    ever by its own count, yet every backend runs slower then, and unevenly: this
+    session saw one script take 1.01x and, 30 minutes later, 1.34x of its anchor.
+    Probed before every repetition, the spread tells such a run.
+    """
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        x = 0
+        for i in range(100_000):
+            x += i
+        best = min(best, time.perf_counter() - t)
+    return round(best * 1000, 2)
+
+
 def enter_netns(name: str) -> None:
     """Move this (single-threaded worker) process into namespace ``name``, and prove it."""
     if not name.startswith("rawns-b-"):
@@ -244,6 +266,7 @@ class Harness:
         self.ns = Namespaces()
         self.worker: subprocess.Popen[str] | None = None
         self.samples: list[dict[str, Any]] = []
+        self.probes: list[float] = []  # speed_probe() before every repetition
         self.failures: list[str] = []
         #: ``-X importtime``'s top ten of the start-up case the import bar is on (issue 13).
         self.importtime: dict[str, Any] | None = None
@@ -329,6 +352,7 @@ class Harness:
         self.log(f"{w.key}: {w.title} ({size} {w.unit}), backends {', '.join(backends)}")
         ref = self.w6_reference(size) if w.check is wl.w6_check else None
         for rep in range(self.args.reps):
+            self.probes.append(speed_probe())
             k = rep % len(backends)
             order = backends[k:] + backends[:k]
             if w.readonly:
@@ -395,6 +419,7 @@ class Harness:
             self.log(f"warning: the machine is not quiet (1-min load > {QUIET_LOAD}); noisy")
         meter = ForeignLoad()
         loads = [machine["loadavg_start"]]
+        self.probes = [speed_probe()]
         scripts = tempfile.TemporaryDirectory(prefix="rawns-scripts-")
         # W6's script backends run in a clean venv (the checkout and pyroute2 on its path,
         # nothing else), as an installed program does: the development venv's editable-install
@@ -418,7 +443,14 @@ class Harness:
         machine["loadavg_samples"] = loads
         machine["foreign_load"] = round(meter.read(), 3)
         machine["seconds"] = round(time.time() - started, 1)
-        quiet = load0 <= QUIET_LOAD and machine["foreign_load"] <= QUIET_LOAD
+        self.probes.append(speed_probe())
+        machine["speed_probe_ms"] = self.probes
+        machine["speed_spread"] = round(max(self.probes) / min(self.probes), 2)
+        quiet = (
+            load0 <= QUIET_LOAD
+            and machine["foreign_load"] <= QUIET_LOAD
+            and machine["speed_spread"] <= SPEED_SPREAD
+        )
         sizes = {
             k: self.args.sizes.get(k) or (w.quick if self.args.quick else w.full)
             for k, w in wl.WORKLOADS.items()
@@ -435,15 +467,17 @@ class Harness:
             "failures": self.failures,
             "importtime": self.importtime,
             "quiet_load": QUIET_LOAD,
+            "speed_spread_max": SPEED_SPREAD,
             "noisy": not quiet,
         }
         print(_report.markdown(doc))
         if self.publishing() and not quiet and not self.args.noisy:
             print(
                 f"\nnot written: other work kept {machine['foreign_load']} CPUs busy on average "
-                f"during the run (load at start {load0}); the bar for publication is "
-                f"{QUIET_LOAD}. Re-run on a quiet machine, or pass --noisy to write results "
-                "marked noisy.",
+                f"during the run (load at start {load0}; the bar for publication is "
+                f"{QUIET_LOAD}), and the speed probe's slowest was {machine['speed_spread']}x "
+                f"its fastest (the bar is {SPEED_SPREAD}x). Re-run on a quiet machine, or "
+                "pass --noisy to write results marked noisy.",
                 file=sys.stderr,
             )
             return 3
@@ -519,7 +553,7 @@ class Quiet:
     """
 
     def __init__(self, load0: float) -> None:
-        self.load0, self.meter = load0, ForeignLoad()
+        self.load0, self.meter, self.probe0 = load0, ForeignLoad(), speed_probe()
 
     @classmethod
     def start(cls, what: str, noisy: bool) -> Quiet | None:
@@ -536,7 +570,12 @@ class Quiet:
     def record(self, out: dict[str, Any]) -> None:
         # Other work's load over the run, not the 1-minute average (which counts this run).
         out["load"] = {"start": self.load0, "foreign": round(self.meter.read(), 3)}
-        out["noisy"] = max(self.load0, out["load"]["foreign"]) > QUIET_LOAD
+        probes = [self.probe0, speed_probe()]
+        out["speed_probe_ms"] = probes
+        out["noisy"] = (
+            max(self.load0, out["load"]["foreign"]) > QUIET_LOAD
+            or max(probes) / min(probes) > SPEED_SPREAD
+        )
         out["rawns_commit"] = commit_measured()
 
 

@@ -63,6 +63,9 @@ def test_quick_run_of_every_backend_passes_its_checks(tmp_path: Path) -> None:
     assert chart.read_text().startswith("<svg")
     assert "| W1 (seed):" in p.stdout  # the markdown table was printed
     assert doc["noisy"] in (True, False) and "foreign_load" in doc["machine"]
+    # a probe before every repetition, and one at each end
+    assert len(doc["machine"]["speed_probe_ms"]) == len(TINY) + 2
+    assert doc["machine"]["speed_spread"] >= 1.0
     left = {n for n in _netns_names() - before if n.startswith("rawns-b-")}
     assert not left, f"namespaces left behind: {left}"
 
@@ -108,6 +111,6 @@ def test_the_scripts_beside_the_main_run_pass_their_checks(script: str, tmp_path
     assert p.returncode == 0, f"stdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}"
     doc = json.loads(out.read_text())
     assert doc["noisy"] in (True, False) and "foreign" in doc["load"]
-    assert doc["rawns_commit"]
+    assert doc["rawns_commit"] and len(doc["speed_probe_ms"]) == 2
     left = {n for n in _netns_names() - before if n.startswith("rawns-b-")}
     assert not left, f"namespaces left behind: {left}"
