@@ -225,9 +225,7 @@ def markdown(doc: dict[str, Any]) -> str:
         *(
             [
                 f"**Noisy run**: other work kept {foreign} CPUs busy on average (the bar for "
-                f"publication is {doc.get('quiet_load')}), or the speed probe's spread was "
-                f"{m.get('speed_spread', '?')}{X} (the bar is {doc.get('speed_spread_max', '?')}"
-                f"{X}); indicative figures only.",
+                f"publication is {doc.get('quiet_load')}); indicative figures only.",
                 "",
             ]
             if noisy
@@ -240,8 +238,8 @@ def markdown(doc: dict[str, Any]) -> str:
         + (
             ""
             if "speed_probe_ms" not in m
-            else f"; speed probe {min(m['speed_probe_ms'])}{DASH}{max(m['speed_probe_ms'])} ms "
-            f"(spread {m['speed_spread']}{X})"
+            else f"; speed probe (a fixed Python loop, before every repetition) "
+            f"{min(m['speed_probe_ms'])}{DASH}{max(m['speed_probe_ms'])} ms"
         )
         + f". {doc['reps']} repetitions; median (min{DASH}max) wall time of the operation.",
         "",
