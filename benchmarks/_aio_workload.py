@@ -302,7 +302,7 @@ def main(argv: list[str]) -> int:
         return 2
     from run import Quiet  # the main harness's gate (run.py imports this module)
 
-    quiet = Quiet.start("W10", args.noisy)
+    quiet = Quiet.start("W10", os.getloadavg()[0], args.noisy)
     if quiet is None:
         return 2
     out = run(args)

@@ -311,7 +311,7 @@ def main(argv: list[str]) -> int:
         return 2
     from run import Quiet  # the main harness's gate (run.py imports this module)
 
-    quiet = Quiet.start("W8", args.noisy)
+    quiet = Quiet.start("W8", os.getloadavg()[0], args.noisy)
     if quiet is None:
         return 2
     out = run(args.pods, args.reps, args.style, args.resident_shim)

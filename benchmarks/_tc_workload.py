@@ -292,7 +292,7 @@ def main(argv: list[str]) -> int:
         p.error(f"unknown backend(s) {unknown}; choose from {BACKENDS}")
     from run import Quiet  # the main harness's gate (run.py imports this module)
 
-    quiet = Quiet.start("W9", args.noisy)
+    quiet = Quiet.start("W9", os.getloadavg()[0], args.noisy)
     if quiet is None:
         return 2
     out = run(args.n, args.reps, backends)

@@ -407,19 +407,18 @@ class Harness:
             f"machine: {machine['cpus']} CPUs, kernel {machine['kernel']}, "
             f"python {machine['python']}, load {machine['loadavg_start']}"
         )
-        load0 = float(machine["loadavg_start"].split()[0])
-        if load0 > QUIET_LOAD and self.publishing() and not self.args.noisy:
-            print(
-                f"refusing to measure for publication: 1-min load {load0} > {QUIET_LOAD} at the "
-                "start (wait for a quiet machine, or pass --noisy to mark the results noisy)",
-                file=sys.stderr,
-            )
+        gate = Quiet.start(
+            "refusing to measure for publication",
+            float(machine["loadavg_start"].split()[0]),
+            self.args.noisy or not self.publishing(),
+        )
+        if gate is None:
             return 3
+        load0 = gate.load0
         if load0 > QUIET_LOAD:
             self.log(f"warning: the machine is not quiet (1-min load > {QUIET_LOAD}); noisy")
-        meter = ForeignLoad()
         loads = [machine["loadavg_start"]]
-        self.probes = [speed_probe()]
+        self.probes = [gate.probe0]
         scripts = tempfile.TemporaryDirectory(prefix="rawns-scripts-")
         # W6's script backends run in a clean venv (the checkout and pyroute2 on its path,
         # nothing else), as an installed program does: the development venv's editable-install
@@ -441,12 +440,12 @@ class Harness:
             scripts.cleanup()
         machine["loadavg_end"] = loadavg()
         machine["loadavg_samples"] = loads
-        machine["foreign_load"] = round(meter.read(), 3)
+        machine["foreign_load"] = round(gate.meter.read(), 3)
         machine["seconds"] = round(time.time() - started, 1)
         self.probes.append(speed_probe())
         machine["speed_probe_ms"] = self.probes
         machine["speed_spread"] = round(max(self.probes) / min(self.probes), 2)
-        quiet = load0 <= QUIET_LOAD and machine["foreign_load"] <= QUIET_LOAD
+        quiet = not gate.noisy(machine["foreign_load"])
         sizes = {
             k: self.args.sizes.get(k) or (w.quick if self.args.quick else w.full)
             for k, w in wl.WORKLOADS.items()
@@ -537,7 +536,7 @@ def _version(argv: list[str]) -> str:
 
 
 class Quiet:
-    """The publishing gate of the scripts run beside the main run (W8, W9, W10).
+    """The publishing gate: of the main run, and of the scripts run beside it (W8-W10).
 
     :meth:`start` refuses a 1-minute load above :data:`QUIET_LOAD` at the start
     unless ``noisy``; :meth:`record` writes into the script's JSON the load at the
@@ -550,23 +549,27 @@ class Quiet:
         self.load0, self.meter, self.probe0 = load0, ForeignLoad(), speed_probe()
 
     @classmethod
-    def start(cls, what: str, noisy: bool) -> Quiet | None:
-        load0 = os.getloadavg()[0]
+    def start(cls, what: str, load0: float, noisy: bool) -> Quiet | None:
+        """The gate at a 1-minute load of ``load0``, or None (refused, and said why)."""
         if load0 > QUIET_LOAD and not noisy:
             print(
-                f"{what}: 1-min load {load0:.2f} > {QUIET_LOAD}: wait for a quiet machine, "
-                "or pass --noisy to run anyway (the results are marked noisy)",
+                f"{what}: 1-min load {load0:.2f} > {QUIET_LOAD} at the start: wait for a quiet "
+                "machine, or pass --noisy to run anyway (the results are marked noisy)",
                 file=sys.stderr,
             )
             return None
         return cls(load0)
 
+    def noisy(self, foreign: float) -> bool:
+        """Whether results are noisy, given other work's load over the run (not the
+        1-minute average, which counts the run itself)."""
+        return max(self.load0, foreign) > QUIET_LOAD
+
     def record(self, out: dict[str, Any]) -> None:
-        # Other work's load over the run, not the 1-minute average (which counts this run).
-        out["load"] = {"start": self.load0, "foreign": round(self.meter.read(), 3)}
-        probes = [self.probe0, speed_probe()]
-        out["speed_probe_ms"] = probes
-        out["noisy"] = max(self.load0, out["load"]["foreign"]) > QUIET_LOAD
+        foreign = round(self.meter.read(), 3)
+        out["load"] = {"start": self.load0, "foreign": foreign}
+        out["speed_probe_ms"] = [self.probe0, speed_probe()]
+        out["noisy"] = self.noisy(foreign)
         out["rawns_commit"] = commit_measured()
 
 
