@@ -3,11 +3,10 @@
 A verb's logic (check its arguments, build requests, look names up, decode
 what comes back) is written once as a *plan*: a generator that yields the
 exchanges it needs -- :class:`Request`, :class:`Dump`, :class:`Pipeline`,
-:class:`Batch`, :class:`IfIndex` (a name's index, by ioctl), and
-:class:`Blocking` for work that must run in a thread with a sync
-:class:`~rawns.Handle` (a tun device's ioctl, a namespace's sysctl) -- and
-is sent each result (or has the exchange's exception thrown in), and finally
-returns the verb's value. Sub-steps compose with ``yield from``.
+:class:`Batch`, and :class:`Blocking` for work that must run in a thread with
+a sync :class:`~rawns.Handle` (a tun device's ioctl, a namespace's sysctl) --
+and is sent each result (or has the exchange's exception thrown in), and
+finally returns the verb's value. Sub-steps compose with ``yield from``.
 
 Two thin drivers run plans: :func:`drive` here, over a Handle's blocking
 channels (what every sync verb does), and ``rawns.aio``'s, over an
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-__all__ = ["Batch", "Blocking", "Dump", "IfIndex", "Op", "Pipeline", "Plan", "Request", "drive"]
+__all__ = ["Batch", "Blocking", "Dump", "Op", "Pipeline", "Plan", "Request", "drive"]
 
 
 class Request:
@@ -134,26 +133,7 @@ class Blocking:
         self.fn = fn
 
 
-class IfIndex:
-    """A link's index by name, asked without a message (SIOCGIFINDEX on the channel's socket).
-
-    The plan is sent the index, or ``None`` when the channel cannot ask this
-    way (a name longer than an ifreq holds, or a channel with no ``ifindex``,
-    such as a test's recorder): the plan then asks by RTM_GETLINK.
-    """
-
-    __slots__ = ("name",)
-    nfnl = False
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def sync(self, ch: Channel) -> object:
-        ask = getattr(ch, "ifindex", None)
-        return None if ask is None else ask(self.name)
-
-
-Op = Request | Dump | Pipeline | Batch | Blocking | IfIndex
+Op = Request | Dump | Pipeline | Batch | Blocking
 
 if TYPE_CHECKING:
     #: A verb's body: yields exchanges, is sent their results, returns the verb's value.

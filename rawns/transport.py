@@ -1,13 +1,16 @@
 """AF_NETLINK sockets and the request/ack, dump and pipelined exchanges.
 
-The only module (with :mod:`rawns.netns`, and :mod:`rawns._ifreq`'s one ioctl)
-that touches sockets. Requests are built elsewhere as bytes with ``seq == 0``;
-a :class:`Channel` stamps each with a fresh sequence number, sends, and drives
-a :class:`~rawns._conversation.Conversation` with what comes back. Every socket
-enables ``NETLINK_EXT_ACK`` (the kernel explains refusals), ``NETLINK_GET_STRICT_CHK``
-(dump filters are honoured or refused, never silently ignored) and ``NETLINK_CAP_ACK``
-(errors do not echo the whole request, which keeps acks of big batches small).
-Buffers are forced large (``SO_RCVBUFFORCE`` when privileged): bulk acks and dumps do not overrun.
+The only module (with :mod:`rawns.netns`) that touches sockets. Requests are
+built elsewhere as bytes with ``seq == 0``; a :class:`Channel` stamps each with
+a fresh sequence number, sends, and drives a
+:class:`~rawns._conversation.Conversation` with what comes back.
+
+Every socket enables ``NETLINK_EXT_ACK`` (the kernel explains refusals),
+``NETLINK_GET_STRICT_CHK`` (dump filters are honoured or refused, never
+silently ignored) and ``NETLINK_CAP_ACK`` (errors do not echo the whole
+request, which keeps acks of big batches small). Buffers are forced large
+(``SO_RCVBUFFORCE`` when privileged) so that bulk acks and dumps do not
+overrun.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from mmap import mmap as _mmap
 
 from . import _check
 from ._conversation import Ack, Conversation, Done, Error, Event, Overrun, Reply
-from ._ifreq import ifindex_by_ioctl
 from ._typing import WeakSet  # not weakref's: _weakrefset costs an import
 from ._wire import NLM_F
 from .errors import DecodeError, DumpInterrupted, KernelError, kernel_error
@@ -263,12 +265,6 @@ class Channel:
                 pass
         conv.forget(seq)
         self._abandoned = None
-
-    def ifindex(self, name: str) -> int | None:
-        """The index of link ``name`` here, by SIOCGIFINDEX (:func:`ifindex_by_ioctl`)."""
-        with self._lock:
-            self._check_open("SIOCGIFINDEX")
-            return ifindex_by_ioctl(self.sock.fileno(), name, self.netns_label)
 
     # -- one request -------------------------------------------------------
     def request(self, msg: bytes, *, op: str, target: str | Callable[[], str] = "") -> list[Reply]:

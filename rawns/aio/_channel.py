@@ -36,7 +36,6 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from .._conversation import Ack, Conversation, Done, Error, Event, Overrun, Reply
-from .._ifreq import ifindex_by_ioctl
 from .._wire import NLMSG_HDRLEN, NLMSGHDR
 from ..errors import DecodeError, DumpInterrupted, KernelError, kernel_error
 from ..transport import (
@@ -248,12 +247,6 @@ class AsyncChannel:
             raise ValueError(f"{op}: the handle is closed")
         if _fault_plan:
             _inject_fault(op, self.netns_label)
-
-    def ifindex(self, name: str) -> int | None:
-        """The index of link ``name`` here, by SIOCGIFINDEX: a syscall that never
-        waits, made on the spot (:func:`rawns._ifreq.ifindex_by_ioctl`)."""
-        self._check_open("SIOCGIFINDEX")
-        return ifindex_by_ioctl(self.sock.fileno(), name, self.netns_label)
 
     # -- the reader ----------------------------------------------------------
     def _readable(self, until: asyncio.Future[Any] | None = None) -> None:

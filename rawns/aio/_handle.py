@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from .. import _check
 from .. import netns as _netns
-from .._plan import Batch, Blocking, Dump, IfIndex, Op, Pipeline, Plan, Request
+from .._plan import Batch, Blocking, Dump, Op, Pipeline, Plan, Request
 from ..handle import Handle
 from ._channel import AsyncChannel
 
@@ -162,8 +162,6 @@ async def _run(h: AsyncHandle, op: Op) -> object:
         return await ch.pipeline(op.msgs, op=op.op, targets=op.targets, check=op.check)
     if isinstance(op, Batch):
         return await ch.batch(op.msgs, acked=op.acked, op=op.op)
-    if isinstance(op, IfIndex):  # a syscall that never waits: made on the spot
-        return op.sync(ch)  # type: ignore[arg-type]
     raise TypeError(f"not an exchange: {op!r}")  # pragma: no cover - plans yield ops only
 
 

@@ -16,7 +16,7 @@ from functools import partial
 
 from .. import _check
 from .. import netns as _netns
-from .._plan import Blocking, Dump, IfIndex, Pipeline, Plan, Request, drive
+from .._plan import Blocking, Dump, Pipeline, Plan, Request, drive
 from .._rtnl import IFINFOMSG, RTM
 from ..errors import DecodeError, KernelError, NotFound, NotSupported
 from ..handle import Handle
@@ -118,7 +118,7 @@ def _get(h: Handle, ref: LinkRef) -> Plan[Link]:
 
 
 def resolve_index(h: Handle, ref: LinkRef, what: str = "ref") -> int:
-    """The ifindex of a link reference (a name: one SIOCGIFINDEX ioctl; none otherwise).
+    """The ifindex of a link reference (one RTM_GETLINK for a name, none otherwise).
 
     Equivalent to: ip -j link show dev NAME (its "ifindex")
 
@@ -138,28 +138,13 @@ def resolve_index_plan(h: Handle, ref: LinkRef, what: str = "ref") -> Plan[int]:
     check_here(h, ref, what)
     if not isinstance(ref, str):  # checked: an index, or a Link of this namespace
         return ref.index if isinstance(ref, Link) else ref
-    return (yield from _index_of_name(ref))
-
-
-def _index_of_name(name: str) -> Plan[int]:
-    """A (checked) name's index: SIOCGIFINDEX, as ``ip`` asks; else one RTM_GETLINK.
-
-    The ioctl is one syscall with nothing to build or decode, where RTM_GETLINK
-    has the kernel fill a whole link message; RTM_GETLINK remains for what an
-    ifreq cannot hold (an altname of 16 bytes or more) and for channels that
-    cannot make the ioctl. Either way a missing name raises NotFound (ENODEV).
-    """
-    index = yield IfIndex(name)
-    if index is not None:
-        found: int = index
-        return found
-    # Only the answer's ifi_index is read (no need to decode the link).
-    replies = yield Request(build_get(name), "RTM_GETLINK", name)
+    # One RTM_GETLINK; only the answer's ifi_index is read (no need to decode the link).
+    replies = yield Request(build_get(ref), "RTM_GETLINK", ref)
     for r in replies:
         if r.type == RTM.NEWLINK and len(r.payload) >= IFINFOMSG.size:
-            found = IFINFOMSG.unpack_from(r.payload)[2]
-            return found
-    raise DecodeError(f"RTM_GETLINK {name}: the kernel sent no link")
+            index: int = IFINFOMSG.unpack_from(r.payload)[2]
+            return index
+    raise DecodeError(f"RTM_GETLINK {ref}: the kernel sent no link")
 
 
 class NeedName(Exception):
@@ -177,7 +162,7 @@ class Resolver:
     from another namespace is refused). The pure ``build_*`` functions use
     ``_encode.no_names`` instead, which refuses a name. The encoders call a
     resolver synchronously, so a name not known yet raises :class:`NeedName`:
-    :func:`built` looks it up (:func:`_index_of_name`, yielded) and builds again.
+    :func:`built` looks it up (one RTM_GETLINK, yielded) and builds again.
     """
 
     __slots__ = ("_cache", "_h")
@@ -198,7 +183,7 @@ class Resolver:
         raise NeedName(name)
 
     def learn(self, name: str) -> Plan[None]:
-        self._cache[name] = yield from _index_of_name(name)
+        self._cache[name] = (yield from _get(self._h, name)).index
 
     def forget(self, name: str) -> None:
         self._cache.pop(name, None)

@@ -34,7 +34,7 @@ def spec(verb: str, h: Handle, obj: object, fields: Mapping[str, object], cls: t
 
 
 def index(h: Handle, dev: LinkRef, what: str = "dev") -> Plan[int]:
-    """The ifindex of ``dev`` (a name: one SIOCGIFINDEX ioctl, :func:`resolve_index_plan`)."""
+    """The ifindex of ``dev`` (one RTM_GETLINK for a name)."""
     if isinstance(dev, Link):
         check_here(h, dev, what)
     return (yield from resolve_index_plan(h, dev, what))

@@ -81,33 +81,6 @@ def test_every_verb_finds_a_link_by_a_long_altname(ns: Any, h: Handle) -> None:
         link.get(h, LONG)
 
 
-def test_names_and_short_altnames_are_looked_up_without_a_message(ns: Any, h: Handle) -> None:
-    """A dev= name is found by SIOCGIFINDEX, as ip finds it: no RTM_GETLINK is sent."""
-    link.add(h, Veth(name="v0", peer="v1"))
-    link.altname_add(h, "v0", "up0")  # 3 bytes: an ifreq carries it
-    link.set(h, "v0", up=True)
-    sent: list[str] = []
-    request = h.rtnl.request
-
-    def recording(msg: bytes, **kw: Any) -> Any:
-        sent.append(kw["op"])
-        return request(msg, **kw)
-
-    h.rtnl.request = recording  # type: ignore[method-assign]
-    addr.add(h, "10.9.0.1/24", dev="up0")
-    route.add(h, dst="10.8.0.0/16", dev="v0")
-    assert link.resolve_index(h, "up0") == link.resolve_index(h, "v0")
-    assert sent == ["RTM_NEWADDR", "RTM_NEWROUTE"]
-    (v0,) = ip_json(ns.name, "addr", "show", "dev", "v0")
-    assert v0["ifindex"] == link.resolve_index(h, "up0")
-    assert [a["local"] for a in v0["addr_info"] if a["family"] == "inet"] == ["10.9.0.1"]
-    with pytest.raises(NotFound, match="SIOCGIFINDEX nope: No such device") as e:
-        addr.add(h, "10.9.0.2/24", dev="nope")
-    assert ns.name in str(e.value)  # the handle's namespace is named, as in every error
-    addr.add(h, "10.9.0.3/24", dev="v1")
-    assert sent[-1] == "RTM_NEWADDR"
-
-
 def test_kernel_refusals(ns: Any, h: Handle) -> None:
     link.add(h, Veth(name="v0", peer="v1"))
     link.altname_add(h, "v0", "alt-0")

@@ -34,7 +34,7 @@ CODEC_ORDER = [
     {"rawns._rtnl_consts", "rawns._rtnl_kind_consts", "rawns._nfnl_consts"},
     {"rawns._rtnl", "rawns._nfnl"},
 ]
-SESSION = {"rawns._conversation", "rawns.transport", "rawns._ifreq"}
+SESSION = {"rawns._conversation", "rawns.transport"}
 HELPERS = {"rawns.compose", "rawns.topology", "rawns.demo"}
 
 
