@@ -408,15 +408,13 @@ class Harness:
             f"python {machine['python']}, load {machine['loadavg_start']}"
         )
         gate = Quiet.start(
-            "refusing to measure for publication",
+            "the main run",
             float(machine["loadavg_start"].split()[0]),
             self.args.noisy or not self.publishing(),
         )
         if gate is None:
             return 3
         load0 = gate.load0
-        if load0 > QUIET_LOAD:
-            self.log(f"warning: the machine is not quiet (1-min load > {QUIET_LOAD}); noisy")
         loads = [machine["loadavg_start"]]
         self.probes = [gate.probe0]
         scripts = tempfile.TemporaryDirectory(prefix="rawns-scripts-")
@@ -539,7 +537,7 @@ class Quiet:
     """The publishing gate: of the main run, and of the scripts run beside it (W8-W10).
 
     :meth:`start` refuses a 1-minute load above :data:`QUIET_LOAD` at the start
-    unless ``noisy``; :meth:`record` writes into the script's JSON the load at the
+    unless ``noisy`` (then it warns); :meth:`record` writes into the script's JSON the load at the
     start, other work's load over the run (:class:`ForeignLoad`), whether that
     makes the results noisy (``publish.py`` refuses them then) and the commit
     measured, which ``publish.py`` compares with the main run's.
@@ -551,13 +549,16 @@ class Quiet:
     @classmethod
     def start(cls, what: str, load0: float, noisy: bool) -> Quiet | None:
         """The gate at a 1-minute load of ``load0``, or None (refused, and said why)."""
-        if load0 > QUIET_LOAD and not noisy:
-            print(
-                f"{what}: 1-min load {load0:.2f} > {QUIET_LOAD} at the start: wait for a quiet "
-                "machine, or pass --noisy to run anyway (the results are marked noisy)",
-                file=sys.stderr,
-            )
-            return None
+        if load0 > QUIET_LOAD:
+            if not noisy:
+                print(
+                    f"{what}: refusing to measure for publication: 1-min load {load0:.2f} > "
+                    f"{QUIET_LOAD} at the start: wait for a quiet machine, or pass --noisy to "
+                    "run anyway (the results are marked noisy)",
+                    file=sys.stderr,
+                )
+                return None
+            print(f"{what}: warning: 1-min load {load0:.2f} > {QUIET_LOAD}: noisy", file=sys.stderr)
         return cls(load0)
 
     def noisy(self, foreign: float) -> bool:
